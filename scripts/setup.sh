@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs only what is missing. Second run: seconds, no network.
+# Works here (Debian + rustup) and on an ordinary machine with rustup and a Chrome/Chromium
+# + chromedriver on PATH; the Debian-only steps run only where apt-get exists and is needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+log() { printf '[setup] %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# 1. wasm32 target: rustup first, Debian rustc-web + self-built sysroot as the fallback.
+if have rustup && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "wasm32 target: present"
+elif have rustup && rustup target add wasm32-unknown-unknown; then
+  log "wasm32 target: added with rustup"
+else
+  log "rustup target add failed: falling back to Debian rustc-web + self-built sysroot"
+  bash "$ROOT/scripts/debian-toolchain.sh"
+  echo "export RUSTUP_TOOLCHAIN=debian-web" > "$ROOT/.toolchain-env"
+fi
+
+# 2. wasm-bindgen-cli at exactly the crate's wasm-bindgen version.
+WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -1)
+if [ -z "$WB_VERSION" ]; then echo "[setup] cannot read the wasm-bindgen version from Cargo.toml" >&2; exit 1; fi
+if have wasm-bindgen && [ "$(wasm-bindgen --version | awk '{print $2}')" = "$WB_VERSION" ] && have wasm-bindgen-test-runner; then
+  log "wasm-bindgen-cli $WB_VERSION: present"
+else
+  log "installing wasm-bindgen-cli $WB_VERSION (a few minutes)"
+  cargo install --locked wasm-bindgen-cli --version "$WB_VERSION" --force \
+    || cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+# 3. wasm-pack (the design names `wasm-pack test`); built from crates.io, its npm package downloads a binary.
+WP_VERSION=0.15.1
+if have wasm-pack && wasm-pack --version | grep -q "$WP_VERSION"; then
+  log "wasm-pack $WP_VERSION: present"
+else
+  log "installing wasm-pack $WP_VERSION (a few minutes)"
+  cargo install --locked wasm-pack --version "$WP_VERSION" --force \
+    || cargo install wasm-pack --version "$WP_VERSION" --force
+fi
+
+# 4. Chromium + chromedriver: anything on PATH will do; Debian packages otherwise.
+find_chrome() { for c in chromium chromium-browser google-chrome google-chrome-stable; do have "$c" && { command -v "$c"; return 0; }; done; return 1; }
+if find_chrome >/dev/null && have chromedriver; then
+  log "browser: $(find_chrome), chromedriver: $(command -v chromedriver)"
+elif have apt-get; then
+  log "installing Debian chromium + chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+else
+  echo "[setup] need Chrome/Chromium and a matching chromedriver on PATH" >&2; exit 1
+fi
+
+# 5. npm dev dependencies (binaryen for wasm-opt, esbuild, playwright-core, typescript, vite).
+#    None of them downloads a browser; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is belt and braces.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] && [ -d node_modules/playwright-core ] \
+   && [ node_modules/.package-lock.json -nt package.json ]; then
+  log "npm dev dependencies: present"
+else
+  log "installing npm dev dependencies"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+log "done"

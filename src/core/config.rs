@@ -1,0 +1,759 @@
+//! The `init` options: ARMS field names, types and defaults, validation, and the merge of local
+//! and remote config.
+//!
+//! The JS facade hands the options over as JSON. Functions are replaced by `{"$fn": n}` (an index
+//! into a table the browser layer keeps) and RegExps by `{"$re": source, "$flags": flags}`, so the
+//! whole config, including what ARMS loses when it caches a RegExp, is plain data here.
+//!
+//! Every bad value yields one warning that names the field, the value and what is used instead;
+//! only a missing `pid` or `endpoint` is fatal (the SDK then stays off).
+
+use super::json::{num_to_string, Value};
+use super::text::{cat, truncate_chars};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub const MIN: u64 = 60_000;
+pub const HOUR: u64 = 60 * MIN;
+
+pub const DEFAULT_FLUSH_TIME: u32 = 3000;
+pub const DEFAULT_MAX_EVENT_COUNT: u32 = 20;
+/// The product documentation's defaults (the npm package uses 30 min for `overtime`).
+pub const DEFAULT_OVERTIME: u64 = HOUR;
+pub const DEFAULT_MAX_DURATION: u64 = 24 * HOUR;
+pub const DEFAULT_CACHE_TIMEOUT: u64 = HOUR;
+pub const DEFAULT_REMOTE_TIMEOUT: u64 = 3000;
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+/// A page load slower than this counts as a "slow load" in the console (ms, `slowLoadThreshold`).
+pub const DEFAULT_SLOW_LOAD: f64 = 3000.0;
+/// An API call or resource slower than this is marked slow (ms, `slowResourceThreshold`).
+pub const DEFAULT_SLOW_RESOURCE: f64 = 1000.0;
+/// Pending-queue bounds (issue: delivery that loses nothing, within clear bounds).
+pub const DEFAULT_MAX_QUEUE_EVENTS: u32 = 1000;
+pub const DEFAULT_MAX_QUEUE_BYTES: u32 = 512 * 1024;
+pub const DEFAULT_MAX_PERSIST_BYTES: u32 = 1024 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum SpaMode {
+    Off,
+    Auto,
+    History,
+    Hash,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum StorageKind {
+    LocalStorage,
+    Cookie,
+    /// localStorage when it can be used, else a cookie.
+    Auto,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum RemoteMode {
+    LaunchFirst,
+    RemoteFirst,
+}
+
+/// ARMS MatchOption: a string (prefix match), a RegExp, or a function.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Matcher {
+    Prefix(String),
+    Regex(String, String),
+    Func(u32),
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Propagator {
+    TraceContext,
+    B3,
+    B3Multi,
+    Jaeger,
+    Sw8,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct Collectors {
+    pub perf: bool,
+    pub web_vitals: bool,
+    pub api: bool,
+    pub static_resource: bool,
+    pub js_error: bool,
+    pub console_error: bool,
+    pub action: bool,
+    pub longtask: bool,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct Tracing {
+    pub enable: bool,
+    /// Percentage, 0..=100.
+    pub sample: f64,
+    pub propagators: Vec<Propagator>,
+    pub allowed: Vec<(Matcher, Vec<Propagator>)>,
+    pub tracestate: bool,
+    pub baggage: bool,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct Remote {
+    pub enable: bool,
+    pub mode: RemoteMode,
+    pub cache_timeout: u64,
+    pub url: Option<String>,
+    pub region: String,
+    pub timeout: u64,
+    pub re_setup: bool,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct Delivery {
+    pub max_queue_events: u32,
+    pub max_queue_bytes: u32,
+    pub max_persist_bytes: u32,
+    pub compress: bool,
+}
+
+/// The effective configuration. `raw` is what `getConfig()` returns.
+#[derive(Clone)]
+pub struct Config {
+    pub raw: Value,
+    pub pid: String,
+    pub endpoint: String,
+    pub env: String,
+    pub version: Option<String>,
+    /// Bundle objects copied from config (string/number fields only, as ARMS does).
+    pub app: Vec<(String, Value)>,
+    pub user: Vec<(String, Value)>,
+    pub extra: Vec<(&'static str, Vec<(String, Value)>)>,
+    pub properties: Vec<(String, Value)>,
+    pub spa_mode: SpaMode,
+    pub parse_view_name: Option<u32>,
+    pub parse_resource_name: Option<u32>,
+    pub before_report: Option<u32>,
+    pub evaluate_api: Option<u32>,
+    pub flush_time: u32,
+    pub max_event_count: u32,
+    pub sample_rate: f64,
+    pub max_duration: u64,
+    pub overtime: u64,
+    pub storage: StorageKind,
+    pub domain: Option<String>,
+    pub collectors: Collectors,
+    pub resource_filters: Vec<Matcher>,
+    pub exception_filters: Vec<Matcher>,
+    pub tracing: Tracing,
+    pub remote: Remote,
+    pub delivery: Delivery,
+    pub slow_load: f64,
+    pub slow_resource: f64,
+}
+
+const PREFIX: &str = "[rum-wasm] ";
+
+struct Check<'a> {
+    warnings: &'a mut Vec<String>,
+}
+
+impl Check<'_> {
+    fn warn(&mut self, field: &str, got: &Value, using: &str) {
+        let shown = match got {
+            Value::Str(s) => cat(&["'", truncate_chars(s, 40), "'"]),
+            Value::Num(n) => num_to_string(*n),
+            Value::Bool(true) => String::from("true"),
+            Value::Bool(false) => String::from("false"),
+            Value::Null => String::from("null"),
+            Value::Arr(_) => String::from("an array"),
+            Value::Obj(_) => String::from("an object"),
+        };
+        self.warnings.push(cat(&[PREFIX, field, ": ", &shown, " is not valid; using ", using]));
+    }
+
+    fn string(&mut self, v: &Value, field: &str, default: &str) -> String {
+        match v.get(field) {
+            None | Some(Value::Null) => String::from(default),
+            Some(Value::Str(s)) => s.clone(),
+            Some(other) => {
+                self.warn(field, other, default);
+                String::from(default)
+            }
+        }
+    }
+
+    /// A number in `lo..=hi`; anything else warns and falls back to `default`.
+    fn ranged(&mut self, obj: Option<&Value>, field: &str, name: &str, lo: f64, hi: f64, default: f64) -> f64 {
+        match obj.and_then(|o| o.get(field)) {
+            None | Some(Value::Null) => default,
+            Some(Value::Num(n)) if *n >= lo && *n <= hi => *n,
+            Some(other) => {
+                self.warn(name, other, &num_to_string(default));
+                default
+            }
+        }
+    }
+
+    fn func(&mut self, v: &Value, field: &str) -> Option<u32> {
+        match v.get(field) {
+            None | Some(Value::Null) => None,
+            Some(f) => match fn_ref(f) {
+                Some(i) => Some(i),
+                None => {
+                    self.warn(field, f, "none (it must be a function)");
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// `{"$fn": n}` → n.
+pub fn fn_ref(v: &Value) -> Option<u32> {
+    match v.as_obj()? {
+        [(k, Value::Num(n))] if k == "$fn" && *n >= 0.0 => Some(*n as u32),
+        _ => None,
+    }
+}
+
+/// String and number fields only, as ARMS copies `app`, `user`, `device`, ... into the bundle.
+fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Some(fields) = v.and_then(Value::as_obj) {
+        for (k, val) in fields {
+            if k != skip && matches!(val, Value::Str(_) | Value::Num(_)) {
+                out.push((k.clone(), val.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// ARMS `properties`: string/number values, ≤ 20 keys, keys ≤ 50 chars, strings ≤ 2000 chars.
+pub fn clean_properties(v: Option<&Value>) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Some(fields) = v.and_then(Value::as_obj) {
+        for (k, val) in fields {
+            if out.len() == 20 {
+                break;
+            }
+            let val = match val {
+                Value::Str(s) => Value::str(truncate_chars(s, 2000)),
+                Value::Num(_) => val.clone(),
+                _ => continue,
+            };
+            out.push((String::from(truncate_chars(k, 50)), val));
+        }
+    }
+    out
+}
+
+fn matcher(v: &Value) -> Option<Matcher> {
+    match v {
+        Value::Str(s) => Some(string_matcher(s)),
+        Value::Obj(_) => {
+            if let Some(i) = fn_ref(v) {
+                return Some(Matcher::Func(i));
+            }
+            let src = v.get("$re")?.as_str()?;
+            let flags = v.get("$flags").and_then(Value::as_str).unwrap_or("");
+            Some(Matcher::Regex(String::from(src), String::from(flags)))
+        }
+        _ => None,
+    }
+}
+
+/// A remote config can only carry strings: `/source/flags` is a RegExp there, as in ARMS.
+fn string_matcher(s: &str) -> Matcher {
+    if let Some(rest) = s.strip_prefix('/') {
+        if let Some(end) = rest.rfind('/') {
+            let flags = &rest[end + 1..];
+            if end > 0 && flags.bytes().all(|b| b"gimsuyd".contains(&b)) {
+                return Matcher::Regex(String::from(&rest[..end]), String::from(flags));
+            }
+        }
+    }
+    Matcher::Prefix(String::from(s))
+}
+
+fn matchers(c: &mut Check, v: Option<&Value>, field: &str) -> Vec<Matcher> {
+    let mut out = Vec::new();
+    match v {
+        None | Some(Value::Null) => {}
+        Some(Value::Arr(items)) => {
+            for item in items {
+                match matcher(item) {
+                    Some(m) => out.push(m),
+                    None => c.warn(field, item, "nothing for that entry"),
+                }
+            }
+        }
+        Some(single) => match matcher(single) {
+            Some(m) => out.push(m),
+            None => c.warn(field, single, "no filter"),
+        },
+    }
+    out
+}
+
+fn propagator(s: &str) -> Option<Propagator> {
+    Some(match s {
+        "tracecontext" => Propagator::TraceContext,
+        "b3" => Propagator::B3,
+        "b3multi" => Propagator::B3Multi,
+        "jaeger" => Propagator::Jaeger,
+        "sw8" => Propagator::Sw8,
+        _ => return None,
+    })
+}
+
+fn propagators(v: Option<&Value>) -> Vec<Propagator> {
+    let mut out = Vec::new();
+    if let Some(items) = v.and_then(Value::as_arr) {
+        out.extend(items.iter().filter_map(|i| i.as_str().and_then(propagator)));
+    }
+    if out.is_empty() {
+        out.push(Propagator::TraceContext);
+    }
+    out
+}
+
+fn tracing(c: &mut Check, v: Option<&Value>) -> Tracing {
+    let mut t = Tracing {
+        enable: false,
+        sample: 100.0,
+        propagators: alloc::vec![Propagator::TraceContext],
+        allowed: Vec::new(),
+        tracestate: true,
+        baggage: false,
+    };
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => t.enable = true,
+        Some(o @ Value::Obj(_)) => {
+            t.enable = o.get("enable").map_or(true, Value::truthy);
+            t.sample = c.ranged(Some(o), "sample", "tracing.sample", 0.0, 100.0, 100.0);
+            t.propagators = propagators(o.get("propagatorTypes"));
+            t.tracestate = o.get("tracestate").map_or(true, Value::truthy);
+            t.baggage = o.get("baggage").is_some_and(Value::truthy);
+            let allowed: &[Value] = match o.get("allowedUrls") {
+                Some(Value::Arr(a)) => a,
+                Some(one) => core::slice::from_ref(one),
+                None => &[],
+            };
+            for item in allowed {
+                let (m, p) = match item.get("match") {
+                    Some(m) => (matcher(m), propagators(item.get("propagatorTypes"))),
+                    None => (matcher(item), t.propagators.clone()),
+                };
+                match m {
+                    Some(m) => t.allowed.push((m, p)),
+                    None => c.warn("tracing.allowedUrls", item, "nothing for that entry"),
+                }
+            }
+        }
+        Some(other) => c.warn("tracing", other, "false"),
+    }
+    t
+}
+
+fn remote(c: &mut Check, v: Option<&Value>) -> Remote {
+    let mut r = Remote {
+        enable: false,
+        mode: RemoteMode::LaunchFirst,
+        cache_timeout: DEFAULT_CACHE_TIMEOUT,
+        url: None,
+        region: String::from(DEFAULT_REGION),
+        timeout: DEFAULT_REMOTE_TIMEOUT,
+        re_setup: true,
+    };
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => r.enable = true,
+        Some(o @ Value::Obj(_)) => {
+            r.enable = o.get("enable").map_or(true, Value::truthy);
+            r.mode = match o.get("mode") {
+                None | Some(Value::Null) => RemoteMode::LaunchFirst,
+                Some(Value::Str(s)) if s == "launch-first" => RemoteMode::LaunchFirst,
+                Some(Value::Str(s)) if s == "remote-first" => RemoteMode::RemoteFirst,
+                Some(other) => {
+                    c.warn("remoteConfig.mode", other, "'launch-first'");
+                    RemoteMode::LaunchFirst
+                }
+            };
+            r.cache_timeout =
+                c.ranged(Some(o), "cacheTimeout", "remoteConfig.cacheTimeout", 0.0, 1e12, DEFAULT_CACHE_TIMEOUT as f64) as u64;
+            r.timeout = c.ranged(Some(o), "timeout", "remoteConfig.timeout", 0.0, 60_000.0, DEFAULT_REMOTE_TIMEOUT as f64) as u64;
+            r.url = o.get("url").and_then(Value::as_str).map(String::from);
+            if let Some(region) = o.get("region").and_then(Value::as_str) {
+                r.region = String::from(region);
+            }
+            r.re_setup = o.get("reSetup").map_or(true, Value::truthy);
+        }
+        Some(other) => c.warn("remoteConfig", other, "off"),
+    }
+    r
+}
+
+/// Parses and validates. `Err` carries the one message for a config the SDK cannot run with.
+pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, String> {
+    if v.as_obj().is_none() {
+        return Err(cat(&[PREFIX, "init() needs a config object; the SDK stays off"]));
+    }
+    let mut c = Check { warnings };
+    let pid = match v.get("pid") {
+        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(cat(&[PREFIX, "config.pid is missing or not a string; the SDK stays off"])),
+    };
+    let endpoint = match v.get("endpoint") {
+        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(cat(&[PREFIX, "config.endpoint is missing or not a string; the SDK stays off"])),
+    };
+    let env = c.string(v, "env", "prod");
+    let version = match v.get("version") {
+        Some(Value::Str(s)) => Some(s.clone()),
+        Some(Value::Num(n)) => Some(num_to_string(*n)),
+        _ => None,
+    };
+
+    let spa_mode = match v.get("spaMode") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => SpaMode::Off,
+        Some(Value::Str(s)) if s == "history" => SpaMode::History,
+        Some(Value::Str(s)) if s == "hash" => SpaMode::Hash,
+        Some(Value::Str(s)) if s.is_empty() => SpaMode::Off,
+        // ARMS: any other truthy value means 'auto'.
+        Some(_) => SpaMode::Auto,
+    };
+
+    let rc = v.get("reportConfig");
+    let flush_time = c.ranged(rc, "flushTime", "reportConfig.flushTime", 1.0, 10_000.0, DEFAULT_FLUSH_TIME as f64) as u32;
+    let max_event_count =
+        c.ranged(rc, "maxEventCount", "reportConfig.maxEventCount", 1.0, 100.0, DEFAULT_MAX_EVENT_COUNT as f64) as u32;
+
+    let sc = v.get("sessionConfig");
+    let sample_rate = c.ranged(sc, "sampleRate", "sessionConfig.sampleRate", 0.0, 1.0, 1.0);
+    let max_duration = c.ranged(
+        sc,
+        "maxDuration",
+        "sessionConfig.maxDuration",
+        (4 * HOUR) as f64,
+        (24 * HOUR) as f64,
+        DEFAULT_MAX_DURATION as f64,
+    ) as u64;
+    let overtime =
+        c.ranged(sc, "overtime", "sessionConfig.overtime", (10 * MIN) as f64, HOUR as f64, DEFAULT_OVERTIME as f64) as u64;
+    let storage = match sc.and_then(|s| s.get("storage")) {
+        None | Some(Value::Null) => StorageKind::LocalStorage,
+        Some(Value::Str(s)) if s == "localStorage" => StorageKind::LocalStorage,
+        Some(Value::Str(s)) if s == "cookie" => StorageKind::Cookie,
+        Some(Value::Str(s)) if s == "auto" => StorageKind::Auto,
+        Some(other) => {
+            c.warn("sessionConfig.storage", other, "'auto'");
+            StorageKind::Auto
+        }
+    };
+    let domain = sc.and_then(|s| s.get("domain")).and_then(Value::as_str).filter(|d| !d.is_empty()).map(String::from);
+
+    let col = v.get("collectors");
+    // Every collector is on unless set to exactly false; longtask is on only when exactly true.
+    let on = |k: &str| !matches!(col.and_then(|o| o.get(k)), Some(Value::Bool(false)));
+    let collectors = Collectors {
+        perf: on("perf"),
+        web_vitals: on("webVitals"),
+        api: on("api"),
+        static_resource: on("staticResource"),
+        js_error: on("jsError"),
+        console_error: on("consoleError"),
+        action: on("action"),
+        longtask: matches!(col.and_then(|o| o.get("longtask")), Some(Value::Bool(true))),
+    };
+
+    let filters = v.get("filters");
+    let resource_filters = matchers(&mut c, filters.and_then(|f| f.get("resource")), "filters.resource");
+    let exception_filters = matchers(&mut c, filters.and_then(|f| f.get("exception")), "filters.exception");
+
+    let dl = v.get("delivery");
+    let delivery = Delivery {
+        max_queue_events: c.ranged(dl, "maxQueueEvents", "delivery.maxQueueEvents", 1.0, 100_000.0, DEFAULT_MAX_QUEUE_EVENTS as f64)
+            as u32,
+        max_queue_bytes: c.ranged(dl, "maxQueueBytes", "delivery.maxQueueBytes", 1024.0, 64e6, DEFAULT_MAX_QUEUE_BYTES as f64)
+            as u32,
+        max_persist_bytes: c.ranged(dl, "maxPersistBytes", "delivery.maxPersistBytes", 0.0, 4e6, DEFAULT_MAX_PERSIST_BYTES as f64)
+            as u32,
+        compress: v.get("compress").is_some_and(Value::truthy),
+    };
+
+    let mut user = scalar_fields(v.get("user"), "id");
+    // Keep the app's own user id (ARMS ignores it as `user.id`, which stays the stored uid);
+    // the console searches it, and a change of it starts a new session.
+    if let Some(id) = v.get_path(&["user", "id"]).filter(|i| matches!(i, Value::Str(_) | Value::Num(_))) {
+        user.push((String::from("user_id"), id.clone()));
+    }
+
+    Ok(Config {
+        raw: v.clone(),
+        app: scalar_fields(v.get("app"), ""),
+        user,
+        extra: ["device", "os", "geo", "isp", "net"]
+            .into_iter()
+            .map(|k| (k, scalar_fields(v.get(k), "")))
+            .filter(|(_, f)| !f.is_empty())
+            .collect(),
+        properties: clean_properties(v.get("properties")),
+        parse_view_name: c.func(v, "parseViewName"),
+        parse_resource_name: c.func(v, "parseResourceName"),
+        before_report: c.func(v, "beforeReport"),
+        evaluate_api: c.func(v, "evaluateApi"),
+        tracing: tracing(&mut c, v.get("tracing")),
+        remote: remote(&mut c, v.get("remoteConfig")),
+        slow_load: c.ranged(Some(v), "slowLoadThreshold", "slowLoadThreshold", 0.0, 3.6e6, DEFAULT_SLOW_LOAD),
+        slow_resource: c.ranged(Some(v), "slowResourceThreshold", "slowResourceThreshold", 0.0, 3.6e6, DEFAULT_SLOW_RESOURCE),
+        pid,
+        endpoint,
+        env,
+        version,
+        spa_mode,
+        flush_time,
+        max_event_count,
+        sample_rate,
+        max_duration,
+        overtime,
+        storage,
+        domain,
+        collectors,
+        resource_filters,
+        exception_filters,
+        delivery,
+    })
+}
+
+/// The identity the app gave for its user: a change of it starts a new session.
+pub fn user_identity(cfg: &Config) -> String {
+    let mut s = String::new();
+    for (k, v) in &cfg.user {
+        if k == "name" || k == "user_id" {
+            s.push_str(k);
+            s.push('=');
+            match v {
+                Value::Str(x) => s.push_str(x),
+                Value::Num(n) => s.push_str(&num_to_string(*n)),
+                _ => {}
+            }
+            s.push(';');
+        }
+    }
+    s
+}
+
+/// Remote config over local, as ARMS merges it: objects recursively, remote wins, except that
+/// `pid` and `endpoint` always stay local.
+pub fn merge(local: &Value, remote: &Value) -> Value {
+    let mut out = local.clone();
+    merge_into(&mut out, remote, true);
+    out
+}
+
+fn merge_into(dst: &mut Value, src: &Value, top: bool) {
+    let Some(fields) = src.as_obj() else { return };
+    if dst.as_obj().is_none() {
+        *dst = Value::Obj(Vec::new());
+    }
+    for (k, v) in fields {
+        if top && (k == "pid" || k == "endpoint") {
+            continue;
+        }
+        match (dst.get(k), v) {
+            (Some(Value::Obj(_)), Value::Obj(_)) if fn_ref(v).is_none() => {
+                if let Value::Obj(dfields) = dst {
+                    if let Some(slot) = dfields.iter_mut().find(|(dk, _)| dk == k) {
+                        merge_into(&mut slot.1, v, false);
+                    }
+                }
+            }
+            _ => dst.set(k, v.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    fn cfg(text: &str) -> (Result<Config, String>, Vec<String>) {
+        let mut w = Vec::new();
+        let r = from_value(&parse(text).unwrap(), &mut w);
+        (r, w)
+    }
+
+    fn ok(text: &str) -> (Config, Vec<String>) {
+        let (r, w) = cfg(text);
+        (r.unwrap_or_else(|e| panic!("{e}")), w)
+    }
+
+    #[test]
+    fn defaults_follow_the_product_documentation() {
+        let (c, w) = ok(r#"{"pid":"p","endpoint":"http://e/collect"}"#);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.env, "prod");
+        assert_eq!(c.flush_time, 3000);
+        assert_eq!(c.max_event_count, 20);
+        assert_eq!(c.sample_rate, 1.0);
+        assert_eq!(c.overtime, HOUR);
+        assert_eq!(c.max_duration, 24 * HOUR);
+        assert_eq!(c.storage, StorageKind::LocalStorage);
+        assert_eq!(c.spa_mode, SpaMode::Off);
+        assert!(c.collectors.perf && c.collectors.api && c.collectors.action && c.collectors.console_error);
+        assert!(!c.collectors.longtask);
+        assert!(!c.tracing.enable);
+        assert!(!c.remote.enable);
+        assert_eq!(c.remote.cache_timeout, HOUR);
+    }
+
+    #[test]
+    fn missing_pid_or_endpoint_keeps_the_sdk_off_with_one_message() {
+        for text in [r#"{"endpoint":"x"}"#, r#"{"pid":1,"endpoint":"x"}"#, r#"{"pid":"p"}"#, r#"{"pid":"p","endpoint":""}"#, "[]"] {
+            let (r, _) = cfg(text);
+            let e = r.err().expect(text);
+            assert!(e.starts_with("[rum-wasm] ") && e.contains("stays off"), "{e}");
+        }
+        let (r, _) = cfg(r#"{"pid":"p"}"#);
+        assert!(r.err().unwrap().contains("endpoint"));
+    }
+
+    #[test]
+    fn out_of_range_values_warn_once_each_and_use_the_default() {
+        let (c, w) = ok(r#"{"pid":"p","endpoint":"e",
+            "reportConfig":{"flushTime":0,"maxEventCount":101},
+            "sessionConfig":{"sampleRate":1.5,"overtime":60000,"maxDuration":"long","storage":"indexedDB"},
+            "env":7}"#);
+        assert_eq!(c.flush_time, 3000);
+        assert_eq!(c.max_event_count, 20);
+        assert_eq!(c.sample_rate, 1.0);
+        assert_eq!(c.overtime, HOUR);
+        assert_eq!(c.max_duration, 24 * HOUR);
+        assert_eq!(c.storage, StorageKind::Auto);
+        assert_eq!(c.env, "prod");
+        assert_eq!(w.len(), 7, "{w:?}");
+        assert!(w.iter().any(|m| m == "[rum-wasm] sessionConfig.overtime: 60000 is not valid; using 3600000"), "{w:?}");
+        assert!(w.iter().any(|m| m.contains("sessionConfig.maxDuration: 'long'")));
+        assert!(w.iter().any(|m| m.contains("sessionConfig.storage: 'indexedDB' is not valid; using 'auto'")));
+    }
+
+    #[test]
+    fn range_edges_are_inclusive() {
+        let (c, w) = ok(r#"{"pid":"p","endpoint":"e","reportConfig":{"flushTime":10000,"maxEventCount":1},
+            "sessionConfig":{"overtime":600000,"maxDuration":14400000,"sampleRate":0}}"#);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!((c.flush_time, c.max_event_count, c.overtime, c.max_duration), (10000, 1, 600_000, 14_400_000));
+        assert_eq!(c.sample_rate, 0.0);
+    }
+
+    #[test]
+    fn bundle_objects_copy_scalars_and_user_id_is_kept_apart() {
+        let (c, _) = ok(r#"{"pid":"p","endpoint":"e","app":{"name":"a","n":1,"o":{}},
+            "user":{"id":"u-42","name":"Alice","tags":"vip","x":[1]},"geo":{"country":"CN"},"os":{}}"#);
+        assert_eq!(Value::Obj(c.app.clone()).to_json(), r#"{"name":"a","n":1}"#);
+        assert_eq!(Value::Obj(c.user.clone()).to_json(), r#"{"name":"Alice","tags":"vip","user_id":"u-42"}"#);
+        assert_eq!(c.extra.len(), 1);
+        assert_eq!(c.extra[0].0, "geo");
+        assert_eq!(user_identity(&c), "name=Alice;user_id=u-42;");
+    }
+
+    #[test]
+    fn properties_are_limited_as_arms_limits_them() {
+        let mut text = String::from(r#"{"pid":"p","endpoint":"e","properties":{"nested":{"a":1},"#);
+        let long_key = "k".repeat(60);
+        let long_val = "v".repeat(2100);
+        text.push_str(&cat(&["\"", &long_key, "\":\"", &long_val, "\""]));
+        for i in 0..30 {
+            text.push_str(&cat(&[",\"p", &num_to_string(i as f64), "\":", &num_to_string(i as f64)]));
+        }
+        text.push_str("}}");
+        let (c, _) = ok(&text);
+        assert_eq!(c.properties.len(), 20);
+        assert_eq!(c.properties[0].0.len(), 50);
+        assert_eq!(c.properties[0].1.as_str().unwrap().len(), 2000);
+        assert!(c.properties.iter().all(|(k, _)| k != "nested"));
+    }
+
+    #[test]
+    fn spa_mode_values() {
+        for (v, want) in [
+            ("false", SpaMode::Off),
+            ("true", SpaMode::Auto),
+            ("\"auto\"", SpaMode::Auto),
+            ("\"history\"", SpaMode::History),
+            ("\"hash\"", SpaMode::Hash),
+            ("\"weird\"", SpaMode::Auto),
+        ] {
+            let (c, _) = ok(&cat(&[r#"{"pid":"p","endpoint":"e","spaMode":"#, v, "}"]));
+            assert_eq!(c.spa_mode, want, "{v}");
+        }
+    }
+
+    #[test]
+    fn collectors_switch_off_only_with_false_and_longtask_only_with_true() {
+        let (c, _) = ok(r#"{"pid":"p","endpoint":"e","collectors":{"perf":false,"api":0,"longtask":1}}"#);
+        assert!(!c.collectors.perf);
+        assert!(c.collectors.api);
+        assert!(!c.collectors.longtask);
+        let (c, _) = ok(r#"{"pid":"p","endpoint":"e","collectors":{"longtask":true}}"#);
+        assert!(c.collectors.longtask);
+    }
+
+    #[test]
+    fn functions_regexes_and_remote_regex_strings_become_matchers() {
+        let (c, w) = ok(r#"{"pid":"p","endpoint":"e","beforeReport":{"$fn":0},"parseViewName":"nope",
+            "filters":{"resource":["/api/skip",{"$re":"^https?://cdn","$flags":"i"},{"$fn":3},"/ads\\d+/i",5],
+                       "exception":"Script"}}"#);
+        assert_eq!(c.before_report, Some(0));
+        assert_eq!(c.parse_view_name, None);
+        assert_eq!(
+            c.resource_filters,
+            alloc::vec![
+                Matcher::Prefix(String::from("/api/skip")),
+                Matcher::Regex(String::from("^https?://cdn"), String::from("i")),
+                Matcher::Func(3),
+                Matcher::Regex(String::from("ads\\d+"), String::from("i")),
+            ]
+        );
+        assert_eq!(c.exception_filters, alloc::vec![Matcher::Prefix(String::from("Script"))]);
+        assert_eq!(w.len(), 2, "{w:?}");
+    }
+
+    #[test]
+    fn tracing_and_remote_config_shapes() {
+        let (c, _) = ok(r#"{"pid":"p","endpoint":"e","tracing":true,"remoteConfig":true}"#);
+        assert!(c.tracing.enable && c.tracing.tracestate && !c.tracing.baggage);
+        assert_eq!(c.tracing.propagators, alloc::vec![Propagator::TraceContext]);
+        assert!(c.remote.enable);
+        assert_eq!(c.remote.mode, RemoteMode::LaunchFirst);
+        let (c, w) = ok(r#"{"pid":"p","endpoint":"e",
+            "tracing":{"sample":50,"propagatorTypes":["b3","x"],"allowedUrls":["http://api",{"match":"http://b","propagatorTypes":["jaeger"]}]},
+            "remoteConfig":{"enable":true,"mode":"remote-first","cacheTimeout":5000,"timeout":800,"url":"http://c/config","region":"cn-shanghai"}}"#);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.tracing.sample, 50.0);
+        assert_eq!(c.tracing.propagators, alloc::vec![Propagator::B3]);
+        assert_eq!(c.tracing.allowed.len(), 2);
+        assert_eq!(c.tracing.allowed[1].1, alloc::vec![Propagator::Jaeger]);
+        assert_eq!(c.remote.mode, RemoteMode::RemoteFirst);
+        assert_eq!((c.remote.cache_timeout, c.remote.timeout), (5000, 800));
+        assert_eq!(c.remote.url.as_deref(), Some("http://c/config"));
+        assert_eq!(c.remote.region, "cn-shanghai");
+        let (c, w) = ok(r#"{"pid":"p","endpoint":"e","remoteConfig":{"enable":false,"mode":"later"}}"#);
+        assert!(!c.remote.enable);
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn merge_keeps_pid_and_endpoint_and_merges_objects() {
+        let local = parse(r#"{"pid":"p","endpoint":"e","reportConfig":{"flushTime":3000,"maxEventCount":5},"beforeReport":{"$fn":0}}"#).unwrap();
+        let remote = parse(r#"{"pid":"x","endpoint":"y","reportConfig":{"flushTime":1000},"collectors":{"perf":false},"properties":{"from_remote":"yes"}}"#).unwrap();
+        let m = merge(&local, &remote);
+        assert_eq!(
+            m.to_json(),
+            r#"{"pid":"p","endpoint":"e","reportConfig":{"flushTime":1000,"maxEventCount":5},"beforeReport":{"$fn":0},"collectors":{"perf":false},"properties":{"from_remote":"yes"}}"#
+        );
+        // A non-object remote is ignored rather than wiping the config.
+        assert_eq!(merge(&local, &Value::Num(1.0)).to_json(), local.to_json());
+    }
+}

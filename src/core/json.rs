@@ -1,0 +1,550 @@
+//! A small JSON value, parser and writer.
+//!
+//! The SDK ships in every user's page, so it cannot afford `serde_json` (tens of KB of wasm) nor
+//! `core::fmt` (pulled in by `format!` and float `Display`). This module is all the JSON the SDK
+//! needs: objects keep their key order (the ARMS wire order), numbers are written with at most
+//! three decimals (as ARMS truncates them), and nothing here can panic on any input.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// A JSON value. Objects are ordered key/value lists: small, and the order is the wire order.
+#[derive(Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Arr(Vec<Value>),
+    Obj(Vec<(String, Value)>),
+}
+
+/// Nesting deeper than this is rejected: a hostile remote config must not blow the stack.
+const MAX_DEPTH: u32 = 64;
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(String::from(s))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn get_path(&self, path: &[&str]) -> Option<&Value> {
+        let mut v = self;
+        for key in path {
+            v = v.get(key)?;
+        }
+        Some(v)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_obj(&self) -> Option<&[(String, Value)]> {
+        match self {
+            Value::Obj(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_arr(&self) -> Option<&[Value]> {
+        match self {
+            Value::Arr(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// JavaScript truthiness, for options ARMS tests with `if (x)`.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Num(n) => *n != 0.0 && !n.is_nan(),
+            Value::Str(s) => !s.is_empty(),
+            Value::Arr(_) | Value::Obj(_) => true,
+        }
+    }
+
+    /// Sets `key` in an object, replacing an existing value in place (keeps its position).
+    pub fn set(&mut self, key: &str, value: Value) {
+        if let Value::Obj(fields) = self {
+            match fields.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value,
+                None => fields.push((String::from(key), value)),
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        if let Value::Obj(fields) = self {
+            let i = fields.iter().position(|(k, _)| k == key)?;
+            return Some(fields.remove(i).1);
+        }
+        None
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        write_value(self, &mut out);
+        out
+    }
+}
+
+/// Parses a JSON text. `None` for anything that is not exactly one JSON value.
+pub fn parse(text: &str) -> Option<Value> {
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let v = p.value(0)?;
+    p.ws();
+    if p.i == p.s.len() {
+        Some(v)
+    } else {
+        None
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, lit: &[u8]) -> bool {
+        if self.s.get(self.i..self.i + lit.len()) == Some(lit) {
+            self.i += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: u32) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                let mut fields = Vec::new();
+                self.ws();
+                if self.eat(b"}") {
+                    return Some(Value::Obj(fields));
+                }
+                loop {
+                    self.ws();
+                    let k = self.string()?;
+                    self.ws();
+                    if !self.eat(b":") {
+                        return None;
+                    }
+                    let v = self.value(depth + 1)?;
+                    fields.push((k, v));
+                    self.ws();
+                    if self.eat(b"}") {
+                        return Some(Value::Obj(fields));
+                    }
+                    if !self.eat(b",") {
+                        return None;
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.eat(b"]") {
+                    return Some(Value::Arr(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    if self.eat(b"]") {
+                        return Some(Value::Arr(items));
+                    }
+                    if !self.eat(b",") {
+                        return None;
+                    }
+                }
+            }
+            b'"' => self.string().map(Value::Str),
+            b't' => self.eat(b"true").then_some(Value::Bool(true)),
+            b'f' => self.eat(b"false").then_some(Value::Bool(false)),
+            b'n' => self.eat(b"null").then_some(Value::Null),
+            _ => self.number().map(Value::Num),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let mut n = 0u32;
+        for _ in 0..4 {
+            let d = (self.peek()? as char).to_digit(16)?;
+            n = n * 16 + d;
+            self.i += 1;
+        }
+        Some(n)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        if !self.eat(b"\"") {
+            return None;
+        }
+        let mut out = String::new();
+        loop {
+            // Copy the longest run without escapes in one go; the input is valid UTF-8 (a &str).
+            let start = self.i;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let c = self.peek()?;
+                    self.i += 1;
+                    let ch = match c {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
+                                let lo = self.hex4()?;
+                                0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                            } else {
+                                hi
+                            };
+                            char::from_u32(code).unwrap_or('\u{FFFD}')
+                        }
+                        _ => return None,
+                    };
+                    out.push(ch);
+                }
+                _ => return None, // raw control character
+            }
+        }
+    }
+
+    /// Hand-rolled to keep `core::num::dec2flt` out of the wasm; exact for integers up to 2^53
+    /// and within an ulp or two for decimals, which is all config and timing values need.
+    fn number(&mut self) -> Option<f64> {
+        let neg = self.eat(b"-");
+        let mut mant = 0f64;
+        let mut digits = 0;
+        let mut exp: i32 = 0;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            mant = mant * 10.0 + f64::from(d - b'0');
+            digits += 1;
+            self.i += 1;
+        }
+        if self.eat(b".") {
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                mant = mant * 10.0 + f64::from(d - b'0');
+                exp -= 1;
+                digits += 1;
+                self.i += 1;
+            }
+        }
+        if digits == 0 {
+            return None;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            let eneg = self.eat(b"-");
+            if !eneg {
+                self.eat(b"+");
+            }
+            let mut e: i32 = 0;
+            let mut ed = 0;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+                ed += 1;
+                self.i += 1;
+            }
+            if ed == 0 {
+                return None;
+            }
+            exp = exp.saturating_add(if eneg { -e } else { e });
+        }
+        let v = scale10(mant, exp);
+        Some(if neg { -v } else { v })
+    }
+}
+
+fn scale10(mut v: f64, exp: i32) -> f64 {
+    // Dividing by an exact power of ten is more precise than multiplying by its inverse.
+    let mut e = exp;
+    while e > 0 {
+        let step = e.min(22);
+        v *= pow10(step);
+        e -= step;
+    }
+    while e < 0 {
+        let step = (-e).min(22);
+        v /= pow10(step);
+        e += step;
+    }
+    v
+}
+
+fn pow10(n: i32) -> f64 {
+    let mut p = 1f64;
+    for _ in 0..n {
+        p *= 10.0;
+    }
+    p
+}
+
+pub fn write_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Num(n) => write_num(*n, out),
+        Value::Str(s) => write_str(s, out),
+        Value::Arr(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Obj(fields) => {
+            out.push('{');
+            for (i, (k, val)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(k, out);
+                out.push(':');
+                write_value(val, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+pub fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(s.get(start..i).unwrap_or(""));
+        match esc {
+            Some(e) => out.push_str(e),
+            None => {
+                out.push_str("\\u00");
+                out.push(hex_digit(b >> 4));
+                out.push(hex_digit(b & 0xf));
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(s.get(start..).unwrap_or(""));
+    out.push('"');
+}
+
+pub fn hex_digit(n: u8) -> char {
+    char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
+}
+
+/// Writes an integer without `core::fmt`.
+pub fn write_u64(mut n: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
+pub fn u64_to_string(n: u64) -> String {
+    let mut s = String::new();
+    write_u64(n, &mut s);
+    s
+}
+
+/// Writes a number as ARMS does: decimals truncated to three places. Non-finite numbers are
+/// not JSON; they become `null` rather than an invalid body.
+pub fn write_num(n: f64, out: &mut String) {
+    if !n.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    let neg = n < 0.0;
+    let a = if neg { -n } else { n };
+    if a >= 9.0e15 {
+        // Beyond exact integers: still a valid number, without the fraction.
+        if neg {
+            out.push('-');
+        }
+        write_u64(a as u64, out);
+        return;
+    }
+    let whole = a as u64;
+    // Truncate (not round) to 3 decimals; the epsilon absorbs binary noise such as 0.1 + 0.2.
+    let milli = (((a - whole as f64) * 1000.0) + 1e-6) as u64;
+    let milli = milli.min(999);
+    if neg && (whole > 0 || milli > 0) {
+        out.push('-');
+    }
+    write_u64(whole, out);
+    if milli > 0 {
+        out.push('.');
+        let digits = [(milli / 100) as u8, (milli / 10 % 10) as u8, (milli % 10) as u8];
+        let keep = if digits[2] != 0 {
+            3
+        } else if digits[1] != 0 {
+            2
+        } else {
+            1
+        };
+        for &d in &digits[..keep] {
+            out.push(char::from(b'0' + d));
+        }
+    }
+}
+
+pub fn num_to_string(n: f64) -> String {
+    let mut s = String::new();
+    write_num(n, &mut s);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_writes_round_trip() {
+        let text = r#"{"a":1,"b":[true,false,null],"c":"x\"y\\z\n","d":{"e":-2.5},"f":1e3}"#;
+        let v = parse(text).unwrap();
+        assert_eq!(v.get("a").unwrap().as_f64(), Some(1.0));
+        assert_eq!(v.get_path(&["d", "e"]).unwrap().as_f64(), Some(-2.5));
+        assert_eq!(v.get("f").unwrap().as_f64(), Some(1000.0));
+        assert_eq!(v.to_json(), r#"{"a":1,"b":[true,false,null],"c":"x\"y\\z\n","d":{"e":-2.5},"f":1000}"#);
+    }
+
+    #[test]
+    fn rejects_malformed_input() {
+        for bad in ["", "{", "[1,]", "{\"a\"}", "tru", "1 2", "\"\u{1}\"", "{\"a\":1,}", "-", "1e", "\"\\x\""] {
+            assert!(parse(bad).is_none(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_deep_nesting_without_overflow() {
+        let deep = "[".repeat(100_000);
+        assert!(parse(&deep).is_none());
+        let ok = "[".repeat(30) + &"]".repeat(30);
+        assert!(parse(&ok).is_some());
+    }
+
+    #[test]
+    fn unicode_escapes_and_raw_utf8() {
+        let v = parse(r#""\u00e9\ud83d\ude00 é 中""#).unwrap();
+        assert_eq!(v.as_str(), Some("é😀 é 中"));
+        assert_eq!(Value::str("a\u{1}b").to_json(), "\"a\\u0001b\"");
+    }
+
+    #[test]
+    fn numbers_are_written_like_arms() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (42.0, "42"),
+            (-3.0, "-3"),
+            (159.60000000009313, "159.6"),
+            (28.3999, "28.399"),
+            (0.1 + 0.2, "0.3"),
+            (1795390440504.0, "1795390440504"),
+            (-0.0004, "0"),
+            (-1.25, "-1.25"),
+            (f64::NAN, "null"),
+            (f64::INFINITY, "null"),
+            (1e300, "18446744073709551615"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(num_to_string(*n), *want, "for {n}");
+        }
+    }
+
+    #[test]
+    fn parsed_numbers_are_exact_enough() {
+        assert_eq!(parse("0.1").unwrap().as_f64(), Some(0.1));
+        assert_eq!(parse("3000").unwrap().as_f64(), Some(3000.0));
+        assert_eq!(parse("1795390440504").unwrap().as_f64(), Some(1795390440504.0));
+        assert_eq!(parse("-1.5E-2").unwrap().as_f64(), Some(-0.015));
+    }
+
+    #[test]
+    fn set_replaces_in_place_and_remove() {
+        let mut v = parse(r#"{"a":1,"b":2}"#).unwrap();
+        v.set("a", Value::Num(3.0));
+        v.set("c", Value::Null);
+        assert_eq!(v.to_json(), r#"{"a":3,"b":2,"c":null}"#);
+        assert!(v.remove("b").is_some());
+        assert_eq!(v.to_json(), r#"{"a":3,"c":null}"#);
+    }
+}

@@ -1,0 +1,8 @@
+//! Pure SDK logic: no `web-sys`, no `js-sys`. Compiles and is tested natively (`cargo test`)
+//! against fake clocks, stores and randomness.
+
+pub mod config;
+pub mod ids;
+pub mod json;
+pub mod session;
+pub mod text;
