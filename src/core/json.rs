@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 /// A JSON value. Objects are ordered key/value lists: small, and the order is the wire order.
 #[derive(Clone, PartialEq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Value {
     Null,
     Bool(bool),

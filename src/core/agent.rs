@@ -1,0 +1,684 @@
+//! The agent: session, views, queue and bundles wired together, over a [`Host`] that provides
+//! the clock, the store, randomness, the network and the user's callbacks.
+//!
+//! The browser implements `Host` with web-sys; the native tests implement it with fakes, so the
+//! whole pipeline (event → session/view stamp → queue → bundle) is tested without a browser.
+
+use super::batch::{After, Queue};
+use super::config::{user_identity, Config};
+use super::event::{write_bundle, BundleHead, Event, Stamp, ViewRef};
+use super::ids::{hex, hex_id, Random};
+use super::json::Value;
+use super::manual::{field, Spec};
+use super::session::{Keys, Outcome, Rules, Session, SessionManager, Store};
+use super::url::view_name;
+use alloc::string::String;
+
+/// `_v` on the wire: which SDK and build sent the bundle.
+pub const SDK_TAG: &str = concat!("rum-wasm-", env!("CARGO_PKG_VERSION"));
+/// Persisted opt-out choice (a user who declined tracking).
+pub const OPT_OUT_KEY: &str = "_rum_wasm_optout";
+/// Beacon and keepalive bodies share a 64 KiB in-flight quota; stay under it per request.
+pub const MAX_BODY: usize = 60_000;
+/// A session this tab created less than this long ago, replaced in the store by another tab's,
+/// is treated as a creation race: this tab's pending events move to the winner.
+pub const RACE_WINDOW: u64 = 2000;
+
+pub trait Host {
+    /// Wall-clock ms (`timeOrigin + performance.now()`).
+    fn now(&self) -> u64;
+    fn io(&mut self) -> (&mut dyn Store, &mut dyn Random);
+    /// Hands one bundle to the transport; `exit` is true when the page is going away.
+    fn send(&mut self, body: String, exit: bool);
+    /// Asks for `on_timer` to be called at `at` (replacing any earlier request).
+    fn arm_timer(&mut self, at: u64);
+    fn warn(&mut self, msg: &str);
+    fn net_model(&self) -> String;
+    /// `beforeReport(bundle)`: the (possibly rewritten) bundle, or `None` to drop it.
+    fn before_report(&mut self, f: u32, bundle: String) -> Option<String>;
+    fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String>;
+}
+
+pub struct View {
+    pub r: ViewRef,
+    pub url: String,
+    pub start: u64,
+}
+
+pub struct Agent {
+    pub cfg: Config,
+    pub sessions: SessionManager,
+    pub queue: Queue,
+    pub view: View,
+    started: bool,
+    opted_out: bool,
+    /// The session this tab created itself, and when: for the creation-race rule.
+    created: Option<(String, u64)>,
+}
+
+fn rules(cfg: &Config) -> Rules {
+    Rules { overtime: cfg.overtime, max_duration: cfg.max_duration, sample_rate: cfg.sample_rate }
+}
+
+fn queue_for(cfg: &Config) -> Queue {
+    Queue::new(
+        u64::from(cfg.flush_time),
+        cfg.max_event_count as usize,
+        cfg.delivery.max_queue_events as usize,
+        cfg.delivery.max_queue_bytes as usize,
+    )
+}
+
+impl Agent {
+    pub fn new(cfg: Config, h: &mut dyn Host) -> Agent {
+        let keys = Keys::new(cfg.domain.as_deref());
+        let opted_out = h.io().0.get(OPT_OUT_KEY).as_deref() == Some("1");
+        Agent {
+            sessions: SessionManager::new(rules(&cfg), keys, user_identity(&cfg)),
+            queue: queue_for(&cfg),
+            view: View { r: ViewRef::default(), url: String::new(), start: 0 },
+            started: false,
+            opted_out,
+            created: None,
+            cfg,
+        }
+    }
+
+    pub fn opted_out(&self) -> bool {
+        self.opted_out
+    }
+
+    /// Whether this tab's current session is sampled (collectors may skip work when not).
+    pub fn sampled(&self) -> bool {
+        !self.opted_out && self.sessions.current.as_ref().is_some_and(|s| s.sampled)
+    }
+
+    /// First page view of this load.
+    pub fn start(&mut self, h: &mut dyn Host, href: &str, referrer: &str) {
+        self.started = false;
+        self.session(h, false);
+        self.new_view(h, href);
+        self.started = true;
+        self.page_view(h, href, referrer, "initial_load");
+    }
+
+    fn name_for(&self, h: &mut dyn Host, href: &str) -> String {
+        if let Some(f) = self.cfg.parse_view_name {
+            if let Some(name) = h.parse_view_name(f, href) {
+                return name;
+            }
+        }
+        view_name(href, self.cfg.spa_mode)
+    }
+
+    fn new_view(&mut self, h: &mut dyn Host, href: &str) {
+        let name = self.name_for(h, href);
+        let now = h.now();
+        let id = hex_id(h.io().1);
+        self.view = View { r: ViewRef { id, name }, url: String::from(href), start: now };
+    }
+
+    fn page_view(&mut self, h: &mut dyn Host, href: &str, referrer: &str, loading_type: &str) {
+        let fields = alloc::vec![
+            field("type", Value::str("pv")),
+            field("name", Value::str(&self.view.r.name)),
+            field("url", Value::str(href)),
+            field("referrer", Value::str(referrer)),
+            field("loading_type", Value::str(loading_type)),
+        ];
+        self.emit(h, Spec::new("view", fields));
+    }
+
+    /// The session for an event now; `None` when nothing may be sent (opted out, or sampled out).
+    fn session(&mut self, h: &mut dyn Host, activity: bool) -> Option<Session> {
+        if self.opted_out {
+            return None;
+        }
+        let now = h.now();
+        let before = self.sessions.current.as_ref().map(|s| s.id.clone());
+        let (store, rng) = h.io();
+        let (s, outcome) = if activity {
+            self.sessions.touch(store, now, rng)
+        } else {
+            self.sessions.current(store, now, rng)
+        };
+        match outcome {
+            Outcome::Renewed => self.created = Some((s.id.clone(), now)),
+            Outcome::Adopted => {
+                if let (Some(old), Some((mine, at))) = (&before, &self.created) {
+                    if old == mine && now.saturating_sub(*at) < RACE_WINDOW {
+                        // Two tabs created a session at once and the other one's won the store:
+                        // move our events over, so the race ends with one session.
+                        self.queue.relabel(old, &s.id);
+                        self.created = None;
+                        return s.sampled.then_some(s);
+                    }
+                }
+            }
+            Outcome::Continued => {}
+        }
+        if self.started && outcome != Outcome::Continued && before.as_deref() != Some(s.id.as_str()) {
+            // A new session (expired, or renewed by another tab): it begins with this tab's
+            // current page, so the session path is complete.
+            let href = self.view.url.clone();
+            self.new_view(h, &href);
+            if s.sampled {
+                self.page_view(h, &href, "", "session_start");
+            }
+        }
+        s.sampled.then_some(s)
+    }
+
+    pub fn emit(&mut self, h: &mut dyn Host, spec: Spec) {
+        let Some(s) = self.session(h, false) else { return };
+        let now = h.now();
+        let stamp = Stamp {
+            session_id: s.id,
+            view: self.view.r.clone(),
+            timestamp: spec.timestamp.unwrap_or(now),
+            suffix: hex(h.io().1, 16),
+        };
+        let mut event = Event::new(stamp, &spec.event_type, &spec.fields, spec.times);
+        event.merge_key = spec.merge_key;
+        match self.queue.push(event, now) {
+            After::FlushNow => self.flush(h, false),
+            After::FlushAt(at) => h.arm_timer(at),
+            After::Merged => {}
+        }
+    }
+
+    /// Real user input (trusted click, key, scroll, touch): keeps the session alive.
+    pub fn activity(&mut self, h: &mut dyn Host) {
+        self.session(h, true);
+    }
+
+    /// A route change (SPA) or a page restored from the back/forward cache. No new view when
+    /// the name is unchanged, unless `force` (bfcache restore).
+    pub fn navigate(&mut self, h: &mut dyn Host, href: &str, force: bool) {
+        let name = self.name_for(h, href);
+        if !force && name == self.view.r.name {
+            self.view.url = String::from(href);
+            return;
+        }
+        self.leave(h);
+        let referrer = core::mem::take(&mut self.view.url);
+        self.new_view(h, href);
+        self.page_view(h, href, &referrer, if force { "bfcache_restore" } else { "route_change" });
+    }
+
+    /// The current view ends: how long it was shown.
+    pub fn leave(&mut self, h: &mut dyn Host) {
+        if self.view.start == 0 {
+            return;
+        }
+        let ms = h.now().saturating_sub(self.view.start);
+        self.view.start = 0;
+        let fields = alloc::vec![
+            field("type", Value::str("leave")),
+            field("name", Value::str(&self.view.r.name)),
+            field("url", Value::str(&self.view.url)),
+            field("time_on_page", Value::Num(ms as f64)),
+        ];
+        self.emit(h, Spec::new("view", fields));
+    }
+
+    pub fn on_timer(&mut self, h: &mut dyn Host) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let due = self.queue.deadline();
+        if h.now() >= due {
+            self.flush(h, false);
+        } else {
+            h.arm_timer(due);
+        }
+    }
+
+    /// Sends everything pending: one bundle per session, each under the beacon size limit.
+    pub fn flush(&mut self, h: &mut dyn Host, exit: bool) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let groups = self.queue.take();
+        let dropped = core::mem::take(&mut self.queue.dropped);
+        let net = h.net_model();
+        let uid = {
+            let (store, rng) = h.io();
+            self.sessions.uid(store, rng)
+        };
+        let mut first = true;
+        for (session_id, events) in groups {
+            for chunk in super::batch::split_by_size(events, MAX_BODY) {
+                let head = BundleHead {
+                    pid: &self.cfg.pid,
+                    env: &self.cfg.env,
+                    version: self.cfg.version.as_deref(),
+                    app: &self.cfg.app,
+                    uid: &uid,
+                    user: &self.cfg.user,
+                    session_id: &session_id,
+                    net_model: &net,
+                    view: &self.view.r,
+                    properties: &self.cfg.properties,
+                    extra: &self.cfg.extra,
+                    sdk_tag: SDK_TAG,
+                    dropped: if first { dropped } else { 0 },
+                };
+                first = false;
+                let mut body = String::with_capacity(chunk.iter().map(Event::approx_len).sum::<usize>() + 512);
+                write_bundle(&head, &chunk, &mut body);
+                let body = match self.cfg.before_report {
+                    Some(f) => match h.before_report(f, body) {
+                        Some(b) => b,
+                        None => continue,
+                    },
+                    None => body,
+                };
+                h.send(body, exit);
+            }
+        }
+    }
+
+    /// Replaces the configuration (`setConfig`), keeping the session unless the app user changed.
+    pub fn set_config(&mut self, h: &mut dyn Host, cfg: Config) {
+        let user = user_identity(&cfg);
+        let stored_user = h.io().0.get(&self.sessions.keys.user).unwrap_or_default();
+        let user_changed = !user.is_empty() && !stored_user.is_empty() && stored_user != user;
+        if user_changed {
+            // The previous user's events go out under their session and their name.
+            self.flush(h, false);
+        }
+        self.sessions.rules = rules(&cfg);
+        self.queue.flush_time = u64::from(cfg.flush_time);
+        self.queue.max_event_count = cfg.max_event_count as usize;
+        self.queue.max_events = cfg.delivery.max_queue_events.max(1) as usize;
+        self.queue.max_bytes = cfg.delivery.max_queue_bytes as usize;
+        self.cfg = cfg;
+        let now = h.now();
+        let (store, rng) = h.io();
+        if self.sessions.set_user(user, store, now, rng) && !self.opted_out {
+            self.created = None;
+            let href = self.view.url.clone();
+            self.new_view(h, &href);
+            self.page_view(h, &href, "", "session_start");
+        }
+    }
+
+    /// The user declines tracking: nothing more is collected or sent, stored ids are deleted,
+    /// and the choice persists.
+    pub fn opt_out(&mut self, h: &mut dyn Host) {
+        self.opted_out = true;
+        self.queue.clear();
+        let store = h.io().0;
+        self.sessions.forget(store);
+        store.set(OPT_OUT_KEY, "1");
+    }
+
+    pub fn opt_in(&mut self, h: &mut dyn Host) {
+        if !self.opted_out {
+            return;
+        }
+        self.opted_out = false;
+        h.io().0.remove(OPT_OUT_KEY);
+        let href = self.view.url.clone();
+        self.start(h, &href, "");
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::core::config::{from_value, HOUR};
+    use crate::core::ids::tests::SeqRandom;
+    use crate::core::json::parse;
+    use crate::core::session::{Session, SESSION_KEY};
+    use alloc::collections::BTreeMap;
+
+    pub struct FakeHost {
+        pub now: u64,
+        pub store: BTreeMap<String, String>,
+        pub rng: SeqRandom,
+        pub sent: Vec<(String, bool)>,
+        pub timer: Option<u64>,
+        pub warnings: Vec<String>,
+        pub before_report: Option<fn(String) -> Option<String>>,
+    }
+
+    impl Store for BTreeMap<String, String> {
+        fn get(&self, key: &str) -> Option<String> {
+            BTreeMap::get(self, key).cloned()
+        }
+        fn set(&mut self, key: &str, value: &str) -> bool {
+            self.insert(String::from(key), String::from(value));
+            true
+        }
+        fn remove(&mut self, key: &str) {
+            BTreeMap::remove(self, key);
+        }
+    }
+
+    impl FakeHost {
+        pub fn new(seed: u64) -> FakeHost {
+            FakeHost {
+                now: 1_795_390_440_000,
+                store: BTreeMap::new(),
+                rng: SeqRandom::new(seed),
+                sent: Vec::new(),
+                timer: None,
+                warnings: Vec::new(),
+                before_report: None,
+            }
+        }
+
+        pub fn bundles(&self) -> Vec<Value> {
+            self.sent.iter().map(|(b, _)| parse(b).expect("bundle is JSON")).collect()
+        }
+
+        pub fn events(&self) -> Vec<Value> {
+            let mut out = Vec::new();
+            for b in self.bundles() {
+                for e in b.get("events").unwrap().as_arr().unwrap() {
+                    let mut e = e.clone();
+                    if e.get("session_id").is_none() {
+                        e.set("session_id", b.get_path(&["session", "id"]).unwrap().clone());
+                    }
+                    if e.get("view").is_none() {
+                        e.set("view", b.get("view").unwrap().clone());
+                    }
+                    out.push(e);
+                }
+            }
+            out
+        }
+    }
+
+    impl Host for FakeHost {
+        fn now(&self) -> u64 {
+            self.now
+        }
+        fn io(&mut self) -> (&mut dyn Store, &mut dyn Random) {
+            (&mut self.store, &mut self.rng)
+        }
+        fn send(&mut self, body: String, exit: bool) {
+            self.sent.push((body, exit));
+        }
+        fn arm_timer(&mut self, at: u64) {
+            self.timer = Some(at);
+        }
+        fn warn(&mut self, msg: &str) {
+            self.warnings.push(String::from(msg));
+        }
+        fn net_model(&self) -> String {
+            String::from("4g")
+        }
+        fn before_report(&mut self, _f: u32, bundle: String) -> Option<String> {
+            match self.before_report {
+                Some(f) => f(bundle),
+                None => Some(bundle),
+            }
+        }
+        fn parse_view_name(&mut self, _f: u32, href: &str) -> Option<String> {
+            Some(crate::core::text::cat(&["named:", crate::core::url::pathname(href)]))
+        }
+    }
+
+    pub fn config(extra: &str) -> Config {
+        let text = crate::core::text::cat(&[r#"{"pid":"harness-pid@abc123","endpoint":"http://127.0.0.1/collect""#, extra, "}"]);
+        let mut w = Vec::new();
+        from_value(&parse(&text).unwrap(), &mut w).unwrap()
+    }
+
+    fn started(extra: &str, seed: u64) -> (Agent, FakeHost) {
+        let mut h = FakeHost::new(seed);
+        let mut a = Agent::new(config(extra), &mut h);
+        a.start(&mut h, "http://127.0.0.1:45321/app/home?from=harness", "");
+        (a, h)
+    }
+
+    fn custom(name: &str) -> Spec {
+        crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, name, "\"}"])).unwrap()).unwrap()
+    }
+
+    fn names(h: &FakeHost) -> Vec<String> {
+        h.events()
+            .iter()
+            .map(|e| {
+                let t = e.get("type").and_then(Value::as_str).unwrap_or("");
+                let n = e.get("name").and_then(Value::as_str).unwrap_or("");
+                crate::core::text::cat(&[e.get("event_type").unwrap().as_str().unwrap(), "/", t, ":", n])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn initial_page_view_then_timer_flush_in_the_arms_shape() {
+        let (mut a, mut h) = started("", 1);
+        assert!(h.sent.is_empty());
+        assert_eq!(h.timer, Some(h.now + 3000));
+        h.now += 3000;
+        a.on_timer(&mut h);
+        let b = &h.bundles()[0];
+        let s = Session::parse(&h.store[SESSION_KEY]).unwrap();
+        assert_eq!(b.get_path(&["session", "id"]).unwrap().as_str(), Some(s.id.as_str()));
+        assert_eq!(b.get_path(&["view", "name"]).unwrap().as_str(), Some("/app/home"));
+        assert_eq!(b.get_path(&["app", "type"]).unwrap().as_str(), Some("browser"));
+        assert_eq!(b.get_path(&["net", "model"]).unwrap().as_str(), Some("4g"));
+        let uid = b.get_path(&["user", "id"]).unwrap().as_str().unwrap();
+        assert!(uid.starts_with("uid_"));
+        let e = &b.get("events").unwrap().as_arr().unwrap()[0];
+        assert_eq!(e.get("loading_type").unwrap().as_str(), Some("initial_load"));
+        assert_eq!(e.get("url").unwrap().as_str(), Some("http://127.0.0.1:45321/app/home?from=harness"));
+        let id = e.get("event_id").unwrap().as_str().unwrap();
+        assert!(id.starts_with(&crate::core::text::cat(&["00-", &s.id, "-"])) && id.len() == 3 + 32 + 1 + 16);
+    }
+
+    #[test]
+    fn an_early_timer_rearms_instead_of_flushing() {
+        let (mut a, mut h) = started("", 2);
+        h.now += 1000;
+        a.on_timer(&mut h);
+        assert!(h.sent.is_empty());
+        assert_eq!(h.timer, Some(h.now + 2000));
+    }
+
+    #[test]
+    fn max_event_count_flushes_at_once() {
+        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":3}"#, 3);
+        a.emit(&mut h, custom("a"));
+        assert!(h.sent.is_empty());
+        a.emit(&mut h, custom("b"));
+        assert_eq!(h.sent.len(), 1);
+        assert_eq!(names(&h), ["view/pv:/app/home", "custom/biz:a", "custom/biz:b"]);
+    }
+
+    #[test]
+    fn sampled_out_session_sends_nothing_at_all() {
+        let (mut a, mut h) = started(r#","sessionConfig":{"sampleRate":0}"#, 4);
+        for _ in 0..50 {
+            a.emit(&mut h, custom("x"));
+            a.activity(&mut h);
+        }
+        h.now += 10_000;
+        a.on_timer(&mut h);
+        a.flush(&mut h, true);
+        assert!(h.sent.is_empty());
+        assert!(h.store[SESSION_KEY].contains("-0-"));
+        assert!(!a.sampled());
+    }
+
+    #[test]
+    fn route_change_starts_a_new_view_only_when_the_name_changes() {
+        let (mut a, mut h) = started(r#","spaMode":"history""#, 5);
+        let first = a.view.r.clone();
+        h.now += 500;
+        a.navigate(&mut h, "http://127.0.0.1:45321/app/home?other=1", false);
+        assert_eq!(a.view.r, first);
+        h.now += 500;
+        a.navigate(&mut h, "http://127.0.0.1:45321/app/cart?step=2", false);
+        assert_ne!(a.view.r.id, first.id);
+        a.emit(&mut h, custom("on-cart"));
+        a.flush(&mut h, false);
+        assert_eq!(names(&h), ["view/pv:/app/home", "view/leave:/app/home", "view/pv:/app/cart", "custom/biz:on-cart"]);
+        let ev = h.events();
+        assert_eq!(ev[1].get("time_on_page").unwrap().as_f64(), Some(1000.0));
+        assert_eq!(ev[2].get("loading_type").unwrap().as_str(), Some("route_change"));
+        assert_eq!(ev[2].get("referrer").unwrap().as_str(), Some("http://127.0.0.1:45321/app/home?other=1"));
+        // The old view's events carry their own view; the bundle's view is the latest.
+        let b = &h.bundles()[0];
+        assert_eq!(b.get_path(&["view", "name"]).unwrap().as_str(), Some("/app/cart"));
+        let raw = b.get("events").unwrap().as_arr().unwrap();
+        assert_eq!(raw[0].get_path(&["view", "name"]).unwrap().as_str(), Some("/app/home"));
+        assert!(raw[3].get("view").is_none());
+    }
+
+    #[test]
+    fn parse_view_name_is_used_when_given() {
+        let (a, _h) = started(r#","parseViewName":{"$fn":0}"#, 6);
+        assert_eq!(a.view.r.name, "named:/app/home");
+    }
+
+    #[test]
+    fn expiry_mid_page_starts_a_new_session_with_a_page_view_and_no_event_crosses_over() {
+        let (mut a, mut h) = started("", 7);
+        a.emit(&mut h, custom("before"));
+        let s1 = a.sessions.current.clone().unwrap().id;
+        h.now += HOUR + 1;
+        a.activity(&mut h);
+        a.emit(&mut h, custom("after"));
+        a.flush(&mut h, false);
+        let s2 = a.sessions.current.clone().unwrap().id;
+        assert_ne!(s1, s2);
+        // Two bundles, one per session; each event under its own session.
+        let bundles = h.bundles();
+        assert_eq!(bundles.len(), 2);
+        assert_eq!(bundles[0].get_path(&["session", "id"]).unwrap().as_str(), Some(s1.as_str()));
+        assert_eq!(bundles[1].get_path(&["session", "id"]).unwrap().as_str(), Some(s2.as_str()));
+        let ev = h.events();
+        let by_session: Vec<(&str, String)> = ev
+            .iter()
+            .map(|e| (e.get("session_id").unwrap().as_str().unwrap(), names(&h)[0].clone()))
+            .collect();
+        assert_eq!(by_session.len(), 4);
+        assert_eq!(names(&h), ["view/pv:/app/home", "custom/biz:before", "view/pv:/app/home", "custom/biz:after"]);
+        assert_eq!(ev[2].get("loading_type").unwrap().as_str(), Some("session_start"));
+        assert_ne!(ev[0].get_path(&["view", "id"]), ev[2].get_path(&["view", "id"]));
+    }
+
+    #[test]
+    fn a_page_with_an_arms_session_continues_it() {
+        let mut h = FakeHost::new(8);
+        let live = "aaaabbbbccccddddeeeeffff00001111-1-1795386881093-1795390430000";
+        h.store.insert(String::from(SESSION_KEY), String::from(live));
+        h.store.insert(String::from("_arms_uid"), String::from("uid_knownuser12345"));
+        let mut a = Agent::new(config(""), &mut h);
+        a.start(&mut h, "http://h/app/home", "");
+        a.flush(&mut h, false);
+        let b = &h.bundles()[0];
+        assert_eq!(b.get_path(&["session", "id"]).unwrap().as_str(), Some("aaaabbbbccccddddeeeeffff00001111"));
+        assert_eq!(b.get_path(&["user", "id"]).unwrap().as_str(), Some("uid_knownuser12345"));
+    }
+
+    #[test]
+    fn user_change_flushes_the_old_session_and_starts_a_new_one() {
+        let (mut a, mut h) = started(r#","user":{"name":"Alice"}"#, 9);
+        a.emit(&mut h, custom("alice"));
+        let s1 = a.sessions.current.clone().unwrap().id;
+        a.set_config(&mut h, config(r#","user":{"name":"Bob"}"#));
+        a.emit(&mut h, custom("bob"));
+        a.flush(&mut h, false);
+        let bundles = h.bundles();
+        assert_eq!(bundles.len(), 2);
+        assert_eq!(bundles[0].get_path(&["session", "id"]).unwrap().as_str(), Some(s1.as_str()));
+        assert_eq!(bundles[0].get_path(&["user", "name"]).unwrap().as_str(), Some("Alice"));
+        assert_ne!(bundles[1].get_path(&["session", "id"]).unwrap().as_str(), Some(s1.as_str()));
+        assert_eq!(bundles[1].get_path(&["user", "name"]).unwrap().as_str(), Some("Bob"));
+        // Same user again: no new session.
+        let s2 = a.sessions.current.clone().unwrap().id;
+        a.set_config(&mut h, config(r#","user":{"name":"Bob","tags":"t"}"#));
+        assert_eq!(a.sessions.current.clone().unwrap().id, s2);
+    }
+
+    #[test]
+    fn before_report_can_rewrite_or_drop() {
+        let (mut a, mut h) = started(r#","beforeReport":{"$fn":0}"#, 10);
+        h.before_report = Some(|_| None);
+        a.flush(&mut h, false);
+        assert!(h.sent.is_empty());
+        a.emit(&mut h, custom("x"));
+        h.before_report = Some(|b| Some(b.replace("\"biz\"", "\"rewritten\"")));
+        a.flush(&mut h, false);
+        assert_eq!(h.sent.len(), 1);
+        assert!(h.sent[0].0.contains("\"rewritten\""));
+    }
+
+    #[test]
+    fn opt_out_stops_everything_deletes_ids_and_persists() {
+        let (mut a, mut h) = started("", 11);
+        a.flush(&mut h, false);
+        let sent = h.sent.len();
+        a.emit(&mut h, custom("pending"));
+        a.opt_out(&mut h);
+        a.emit(&mut h, custom("after"));
+        a.activity(&mut h);
+        a.flush(&mut h, true);
+        assert_eq!(h.sent.len(), sent, "nothing after opt-out, pending dropped");
+        assert!(!h.store.contains_key(SESSION_KEY) && !h.store.contains_key("_arms_uid"));
+        assert_eq!(h.store[OPT_OUT_KEY], "1");
+        // Next page load: still opted out.
+        let mut b = Agent::new(config(""), &mut h);
+        b.start(&mut h, "http://h/", "");
+        b.flush(&mut h, true);
+        assert_eq!(h.sent.len(), sent);
+        assert!(!h.store.contains_key(SESSION_KEY));
+        // Opt back in: a fresh session, a page view.
+        b.opt_in(&mut h);
+        b.flush(&mut h, false);
+        assert_eq!(h.sent.len(), sent + 1);
+        assert!(!h.store.contains_key(OPT_OUT_KEY));
+    }
+
+    #[test]
+    fn two_tabs_racing_to_create_a_session_end_with_one_id() {
+        let mut h = FakeHost::new(12);
+        let mut tab_a = Agent::new(config(""), &mut h);
+        tab_a.start(&mut h, "http://h/a", "");
+        // Tab B started at the same instant, read nothing and wrote its own session.
+        h.store.remove(SESSION_KEY);
+        let mut tab_b = Agent::new(config(""), &mut h);
+        tab_b.start(&mut h, "http://h/b", "");
+        let winner = tab_b.sessions.current.clone().unwrap().id;
+        h.now += 50;
+        tab_a.emit(&mut h, custom("a2"));
+        tab_a.flush(&mut h, false);
+        tab_b.flush(&mut h, false);
+        let ids: Vec<String> = h.events().iter().map(|e| String::from(e.get("session_id").unwrap().as_str().unwrap())).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.iter().all(|i| *i == winner), "{ids:?}");
+        assert_eq!(names(&h), ["view/pv:/a", "custom/biz:a2", "view/pv:/b"]);
+    }
+
+    #[test]
+    fn large_flush_is_split_under_the_beacon_limit_and_loses_nothing() {
+        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":100}"#, 13);
+        let big = "x".repeat(1500);
+        for _ in 0..99 {
+            let spec = crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap()).unwrap();
+            a.emit(&mut h, spec);
+        }
+        assert!(h.sent.len() >= 3, "{}", h.sent.len());
+        assert!(h.sent.iter().all(|(b, _)| b.len() <= MAX_BODY), "{:?}", h.sent.iter().map(|(b, _)| b.len()).collect::<Vec<_>>());
+        assert_eq!(h.events().len(), 100);
+    }
+
+    #[test]
+    fn dropped_events_are_reported_in_the_next_bundle() {
+        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":100},"delivery":{"maxQueueEvents":10}"#, 14);
+        for _ in 0..25 {
+            a.emit(&mut h, custom("x"));
+        }
+        a.flush(&mut h, false);
+        let b = &h.bundles()[0];
+        assert_eq!(b.get("dropped").unwrap().as_f64(), Some(16.0));
+        assert_eq!(b.get("events").unwrap().as_arr().unwrap().len(), 10);
+    }
+}

@@ -1,0 +1,242 @@
+//! The pending queue and its flush policy.
+//!
+//! - flush `flushTime` after the last event (ARMS's debounce), but never later than
+//!   `MAX_WAIT_FACTOR × flushTime` after the first pending one, so a steady trickle of events
+//!   cannot postpone delivery for ever;
+//! - flush at once when `maxEventCount` events are pending (merged duplicates count once);
+//! - bounded: past `max_events` or `max_bytes` the oldest events are dropped and counted, and the
+//!   count travels in the next bundle;
+//! - a flush yields one group per session, so events of an ended session are never sent under
+//!   the new one.
+
+use super::event::Event;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub const MAX_WAIT_FACTOR: u64 = 4;
+
+pub struct Queue {
+    events: Vec<Event>,
+    bytes: usize,
+    first_at: u64,
+    last_at: u64,
+    pub dropped: u32,
+    pub flush_time: u64,
+    pub max_event_count: usize,
+    pub max_events: usize,
+    pub max_bytes: usize,
+}
+
+/// What the caller should do after a push.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum After {
+    FlushNow,
+    /// (Re)arm the flush timer for this absolute time.
+    FlushAt(u64),
+    /// The event was merged into a pending one; the timer stays as it is.
+    Merged,
+}
+
+impl Queue {
+    pub fn new(flush_time: u64, max_event_count: usize, max_events: usize, max_bytes: usize) -> Queue {
+        Queue {
+            events: Vec::new(),
+            bytes: 0,
+            first_at: 0,
+            last_at: 0,
+            dropped: 0,
+            flush_time,
+            max_event_count,
+            max_events: max_events.max(1),
+            max_bytes,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn push(&mut self, event: Event, now: u64) -> After {
+        if let Some(key) = &event.merge_key {
+            let same = self.events.iter_mut().find(|e| {
+                e.merge_key.as_ref() == Some(key)
+                    && e.stamp.session_id == event.stamp.session_id
+                    && e.stamp.view.id == event.stamp.view.id
+            });
+            if let Some(pending) = same {
+                pending.times = Some(pending.times.unwrap_or(1).saturating_add(1));
+                return After::Merged;
+            }
+        }
+        if self.events.is_empty() {
+            self.first_at = now;
+        }
+        self.last_at = now;
+        self.bytes += event.approx_len();
+        self.events.push(event);
+        while self.events.len() > self.max_events || (self.bytes > self.max_bytes && self.events.len() > 1) {
+            let old = self.events.remove(0);
+            self.bytes -= old.approx_len();
+            self.dropped = self.dropped.saturating_add(1);
+        }
+        if self.events.len() >= self.max_event_count {
+            After::FlushNow
+        } else {
+            After::FlushAt(self.deadline())
+        }
+    }
+
+    /// When the pending events are due.
+    pub fn deadline(&self) -> u64 {
+        (self.last_at + self.flush_time).min(self.first_at + MAX_WAIT_FACTOR * self.flush_time)
+    }
+
+    /// Takes every pending event, grouped by session in order of first appearance.
+    pub fn take(&mut self) -> Vec<(String, Vec<Event>)> {
+        let mut groups: Vec<(String, Vec<Event>)> = Vec::new();
+        for e in self.events.drain(..) {
+            match groups.iter_mut().find(|(s, _)| *s == e.stamp.session_id) {
+                Some((_, g)) => g.push(e),
+                None => groups.push((e.stamp.session_id.clone(), alloc::vec![e])),
+            }
+        }
+        self.bytes = 0;
+        groups
+    }
+
+    /// Moves pending events of session `from` to session `to` (a lost creation race).
+    pub fn relabel(&mut self, from: &str, to: &str) {
+        for e in self.events.iter_mut().filter(|e| e.stamp.session_id == from) {
+            e.stamp.session_id = String::from(to);
+        }
+    }
+
+    /// Drops everything (opt-out, or a session that turned out to be sampled out).
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.bytes = 0;
+    }
+}
+
+/// Splits events into chunks whose estimated size stays under `limit` bytes (the 64 KB
+/// in-flight quota of `sendBeacon`/`keepalive`), never splitting an event.
+pub fn split_by_size(events: Vec<Event>, limit: usize) -> Vec<Vec<Event>> {
+    let mut out: Vec<Vec<Event>> = Vec::new();
+    let mut cur: Vec<Event> = Vec::new();
+    let mut size = 0;
+    for e in events {
+        let n = e.approx_len();
+        if !cur.is_empty() && size + n > limit {
+            out.push(core::mem::take(&mut cur));
+            size = 0;
+        }
+        size += n;
+        cur.push(e);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::{Stamp, ViewRef};
+    use crate::core::json::Value;
+
+    fn ev(session: &str, body_len: usize) -> Event {
+        let stamp = Stamp {
+            session_id: String::from(session),
+            view: ViewRef { id: String::from("v"), name: String::from("/") },
+            timestamp: 1,
+            suffix: String::from("0000000000000000"),
+        };
+        Event::new(stamp, "custom", &[(String::from("x"), Value::str(&"a".repeat(body_len)))], false)
+    }
+
+    #[test]
+    fn debounces_by_flush_time_and_caps_the_wait() {
+        let mut q = Queue::new(3000, 20, 1000, 1 << 20);
+        assert_eq!(q.push(ev("s", 1), 1000), After::FlushAt(4000));
+        assert_eq!(q.push(ev("s", 1), 2000), After::FlushAt(5000));
+        // A steady trickle: the deadline stops moving at first + 4 × flushTime.
+        let mut after = After::Merged;
+        for t in (3000..20_000).step_by(2000) {
+            after = q.push(ev("s", 1), t);
+        }
+        assert_eq!(after, After::FlushAt(13_000));
+    }
+
+    #[test]
+    fn flushes_at_once_at_max_event_count() {
+        let mut q = Queue::new(3000, 3, 1000, 1 << 20);
+        assert!(matches!(q.push(ev("s", 1), 0), After::FlushAt(_)));
+        assert!(matches!(q.push(ev("s", 1), 0), After::FlushAt(_)));
+        assert_eq!(q.push(ev("s", 1), 0), After::FlushNow);
+    }
+
+    #[test]
+    fn merges_pending_duplicates_by_key_and_counts_them_once() {
+        let mut q = Queue::new(3000, 2, 1000, 1 << 20);
+        let click = || ev("s", 1).with_merge_key(String::from("//*[@id=\"buy\"]"));
+        q.push(click(), 0);
+        assert_eq!(q.push(click(), 1), After::Merged);
+        assert_eq!(q.push(click(), 2), After::Merged);
+        assert_eq!(q.len(), 1);
+        let groups = q.take();
+        assert_eq!(groups[0].1[0].times, Some(3));
+        // Different session: no merge.
+        q.push(click(), 3);
+        assert!(!matches!(q.push(ev("t", 1).with_merge_key(String::from("//*[@id=\"buy\"]")), 4), After::Merged));
+    }
+
+    #[test]
+    fn bounded_by_count_and_bytes_dropping_the_oldest_and_counting() {
+        let mut q = Queue::new(3000, 1000, 5, 1 << 20);
+        for _ in 0..8 {
+            q.push(ev("s", 1), 0);
+        }
+        assert_eq!((q.len(), q.dropped), (5, 3));
+        let mut q = Queue::new(3000, 1000, 1000, 3000);
+        for _ in 0..10 {
+            q.push(ev("s", 1000), 0);
+        }
+        assert!(q.bytes() <= 3000, "{}", q.bytes());
+        assert_eq!(q.len() as u32 + q.dropped, 10);
+        assert!(q.dropped >= 7);
+    }
+
+    #[test]
+    fn take_groups_by_session_in_order() {
+        let mut q = Queue::new(3000, 100, 1000, 1 << 20);
+        for s in ["a", "b", "a", "c", "b"] {
+            q.push(ev(s, 1), 0);
+        }
+        let g = q.take();
+        let shape: Vec<(&str, usize)> = g.iter().map(|(s, e)| (s.as_str(), e.len())).collect();
+        assert_eq!(shape, [("a", 2), ("b", 2), ("c", 1)]);
+        assert!(q.is_empty() && q.bytes() == 0);
+    }
+
+    #[test]
+    fn split_by_size_keeps_every_event_and_respects_the_limit() {
+        let events: Vec<Event> = (0..50).map(|_| ev("s", 3000)).collect();
+        let n = events[0].approx_len();
+        let chunks = split_by_size(events, 60_000);
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 50);
+        assert!(chunks.iter().all(|c| c.len() * n <= 60_000));
+        assert!(chunks.len() >= 3);
+        // One event larger than the limit still goes, alone.
+        let big = split_by_size(alloc::vec![ev("s", 70_000), ev("s", 1)], 60_000);
+        assert_eq!(big.len(), 2);
+    }
+}

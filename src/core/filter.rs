@@ -1,0 +1,110 @@
+//! What is never reported: ARMS's built-in ignore lists, the default noise filter for errors,
+//! and the user's `filters` (MatchOption: prefix string, RegExp, or function).
+
+use super::config::Matcher;
+
+/// Evaluates the matchers that need JavaScript (RegExp, functions). A failing call counts as
+/// "no match": a broken user filter must not hide data nor break the page.
+pub trait MatchHost {
+    fn regex_test(&self, source: &str, flags: &str, value: &str) -> bool;
+    fn func_test(&self, f: u32, value: &str) -> bool;
+}
+
+pub fn matches(m: &Matcher, value: &str, host: &dyn MatchHost) -> bool {
+    match m {
+        Matcher::Prefix(p) => value.starts_with(p.as_str()),
+        Matcher::Regex(src, flags) => host.regex_test(src, flags, value),
+        Matcher::Func(f) => host.func_test(*f, value),
+    }
+}
+
+pub fn any_matches(ms: &[Matcher], value: &str, host: &dyn MatchHost) -> bool {
+    ms.iter().any(|m| matches(m, value, host))
+}
+
+/// ARMS's built-in URL ignore list for API calls and static resources: absolute or
+/// protocol-relative URLs containing "rum" (its own intake and config hosts), other
+/// analytics beacons, and `data:` URLs.
+pub fn builtin_ignored_url(url: &str) -> bool {
+    let absolute_with_rum = (url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//"))
+        && url.split_once("//").is_some_and(|(_, rest)| rest.contains("rum"));
+    absolute_with_rum
+        || url.contains("retcode")
+        || url.contains("log-global")
+        || url.contains("log.aliyuncs.com")
+        || url.contains(".mmstat.com")
+        || url.contains("hm.baidu.com")
+        || url.contains("google-analytics.com")
+        || url.starts_with("data:")
+}
+
+/// Error noise every team filters: cross-origin "Script error.", ResizeObserver loop warnings,
+/// and ARMS's `/failed[\w\s]+fetch/i` (the SDK's own failed beacons).
+pub fn builtin_ignored_error(message: &str) -> bool {
+    if message == "Script error." || message == "Script error" || message.starts_with("ResizeObserver loop") {
+        return true;
+    }
+    let lower = message.to_ascii_lowercase();
+    match lower.find("failed") {
+        Some(i) => {
+            let rest = &lower[i + 6..];
+            match rest.find("fetch") {
+                Some(j) => j > 0 && rest[..j].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()),
+                None => false,
+            }
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+
+    struct Host;
+    impl MatchHost for Host {
+        fn regex_test(&self, source: &str, _flags: &str, value: &str) -> bool {
+            value.contains(source)
+        }
+        fn func_test(&self, f: u32, value: &str) -> bool {
+            f == 1 && value.ends_with(".png")
+        }
+    }
+
+    #[test]
+    fn builtin_url_list_matches_arms() {
+        for ignored in [
+            "http://abc-sdk.rum.aliyuncs.com/config/x",
+            "https://arms-retcode.aliyuncs.com/r.png",
+            "//x.mmstat.com/a",
+            "https://www.google-analytics.com/collect",
+            "data:image/png;base64,AAAA",
+            "https://x.com/log-global/a",
+        ] {
+            assert!(builtin_ignored_url(ignored), "{ignored}");
+        }
+        // Relative URLs are not filtered even with "rum" in them (observed in ARMS).
+        for kept in ["/api/instrument", "http://127.0.0.1:45321/api/ok", "/drum/kit"] {
+            assert!(!builtin_ignored_url(kept), "{kept}");
+        }
+    }
+
+    #[test]
+    fn builtin_error_noise() {
+        assert!(builtin_ignored_error("Script error."));
+        assert!(builtin_ignored_error("ResizeObserver loop completed with undelivered notifications."));
+        assert!(builtin_ignored_error("TypeError: Failed to fetch"));
+        assert!(!builtin_ignored_error("harness boom"));
+        assert!(!builtin_ignored_error("failed; then fetch again?"));
+    }
+
+    #[test]
+    fn user_matchers() {
+        let ms = [Matcher::Prefix(String::from("/api/skip")), Matcher::Regex(String::from("cdn"), String::new()), Matcher::Func(1)];
+        assert!(any_matches(&ms, "/api/skip/1", &Host));
+        assert!(any_matches(&ms, "https://cdn.x/y", &Host));
+        assert!(any_matches(&ms, "/a.png", &Host));
+        assert!(!any_matches(&ms, "/api/ok", &Host));
+    }
+}

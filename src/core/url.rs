@@ -1,0 +1,88 @@
+//! URL pieces and view names, without a URL parser in the wasm.
+
+use super::config::SpaMode;
+use alloc::string::String;
+
+/// Splits an absolute URL into (path, query, hash) — the path without the origin.
+pub fn parts(href: &str) -> (&str, &str, &str) {
+    let (before_hash, hash) = match href.find('#') {
+        Some(i) => (&href[..i], &href[i..]),
+        None => (href, ""),
+    };
+    let (before_query, query) = match before_hash.find('?') {
+        Some(i) => (&before_hash[..i], &before_hash[i..]),
+        None => (before_hash, ""),
+    };
+    let path = match before_query.find("://") {
+        Some(i) => {
+            let rest = &before_query[i + 3..];
+            match rest.find('/') {
+                Some(j) => &rest[j..],
+                None => "/",
+            }
+        }
+        None if before_query.starts_with("//") => match before_query[2..].find('/') {
+            Some(j) => &before_query[2 + j..],
+            None => "/",
+        },
+        None => before_query,
+    };
+    (if path.is_empty() { "/" } else { path }, query, hash)
+}
+
+pub fn pathname(href: &str) -> &str {
+    parts(href).0
+}
+
+/// The view name ARMS derives from the URL for each `spaMode`.
+pub fn view_name(href: &str, mode: SpaMode) -> String {
+    let (path, _, hash) = parts(href);
+    let hash_path = || {
+        let h = hash.strip_prefix('#').unwrap_or(hash);
+        match h.find('?') {
+            Some(i) => &h[..i],
+            None => h,
+        }
+    };
+    match mode {
+        SpaMode::Off | SpaMode::History => String::from(path),
+        SpaMode::Auto => {
+            let h = hash_path();
+            let mut s = String::from(path);
+            if !h.is_empty() {
+                s.push('#');
+                s.push_str(h);
+            }
+            s
+        }
+        SpaMode::Hash => {
+            let h = hash_path();
+            String::from(if h.is_empty() { "/" } else { h })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls() {
+        assert_eq!(parts("http://127.0.0.1:45321/app/home?from=harness#x"), ("/app/home", "?from=harness", "#x"));
+        assert_eq!(parts("https://a.b"), ("/", "", ""));
+        assert_eq!(parts("//cdn.x/y.js?v=1"), ("/y.js", "?v=1", ""));
+        assert_eq!(parts("/api/ok?q=1"), ("/api/ok", "?q=1", ""));
+        assert_eq!(pathname("http://127.0.0.1:9/unreachable"), "/unreachable");
+    }
+
+    #[test]
+    fn view_names_by_spa_mode() {
+        let u = "http://h/app/home?x=1#/cart/2?step=3";
+        assert_eq!(view_name(u, SpaMode::Off), "/app/home");
+        assert_eq!(view_name(u, SpaMode::History), "/app/home");
+        assert_eq!(view_name(u, SpaMode::Auto), "/app/home#/cart/2");
+        assert_eq!(view_name(u, SpaMode::Hash), "/cart/2");
+        assert_eq!(view_name("http://h/p", SpaMode::Auto), "/p");
+        assert_eq!(view_name("http://h/p", SpaMode::Hash), "/");
+    }
+}
