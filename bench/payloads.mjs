@@ -25,11 +25,14 @@ function tryJson(s) {
 }
 
 // Depth-first walk over every object/array node (skipping keys in `skip`), bounded in depth.
-export function walk(v, fn, skip = new Set(), depth = 0) {
+// `fn(node, parents)` gets the chain of enclosing plain objects up to the nearest array (nearest
+// first), so a field can be matched with its siblings one or two levels up.
+export function walk(v, fn, skip = new Set(), depth = 0, parents = []) {
   if (depth > 40 || v === null || typeof v !== 'object') return;
-  fn(v);
-  if (Array.isArray(v)) { for (const x of v) walk(x, fn, skip, depth + 1); return; }
-  for (const [k, x] of Object.entries(v)) if (!skip.has(k)) walk(x, fn, skip, depth + 1);
+  fn(v, parents);
+  if (Array.isArray(v)) { for (const x of v) walk(x, fn, skip, depth + 1, []); return; }
+  const up = [v, ...parents].slice(0, 3);
+  for (const [k, x] of Object.entries(v)) if (!skip.has(k)) walk(x, fn, skip, depth + 1, up);
 }
 
 // The workload's request URLs carry a kind and an index: /api/f/ok?i=12, /api/x/fail?i=19.
@@ -40,6 +43,8 @@ function hasStatus500(node, depth = 0) {
   if (depth > 6 || node === null || typeof node !== 'object') return false;
   for (const [k, x] of Object.entries(node)) {
     if (/status/i.test(k) && (x === 500 || x === '500')) return true;
+    // attribute maps of the form {"http.response.status_code": {"value": 500, "type": "integer"}}
+    if (/status/i.test(k) && x && typeof x === 'object' && (x.value === 500 || x.value === '500')) return true;
     if (typeof x === 'object' && hasStatus500(x, depth + 1)) return true;
   }
   return false;
@@ -55,14 +60,15 @@ export function genericCount(payloads, { skip = ['breadcrumbs'] } = {}) {
   const s500 = { f: new Set(), x: new Set() };
   const errs = { error: new Set(), rejection: new Set() };
   for (const doc of jsonDocs(payloads)) {
-    walk(doc, (node) => {
+    walk(doc, (node, parents) => {
       if (Array.isArray(node)) return;
       for (const x of Object.values(node)) {
         if (typeof x !== 'string') continue;
         const m = API_RE.exec(x);
         if (m) {
           seen[m[1]].add(+m[3]);
-          if (m[2] === 'fail' && hasStatus500(node)) s500[m[1]].add(+m[3]);
+          // the status sits in the same object, or (attribute maps) one or two objects up
+          if (m[2] === 'fail' && [node, ...parents.slice(0, 2)].some((o) => hasStatus500(o))) s500[m[1]].add(+m[3]);
         }
         if (x.includes('bench-')) for (const e of x.matchAll(ERR_RE)) errs[e[1]].add(+e[2]);
       }
@@ -82,3 +88,7 @@ export function findAll(payloads, pred, skip = ['breadcrumbs']) {
   for (const doc of jsonDocs(payloads)) walk(doc, (n) => { if (!Array.isArray(n) && pred(n)) out.push(n); }, skipSet);
   return out;
 }
+
+// The workload's long task is one 200 ms busy loop. A report counts as that task when its duration
+// is 195..300 ms (page-load long frames are usually shorter; the loop plus its frame a bit longer).
+export const isBenchLongTask = (ms) => ms >= 195 && ms <= 300;
