@@ -3,6 +3,26 @@
 //! `core` is pure logic, tested natively; `browser` is the only place that touches the
 //! browser; `api` is the `#[wasm_bindgen]` surface the JS facade calls.
 
+#![cfg_attr(feature = "slim", no_std)]
+
 extern crate alloc;
 
+#[cfg(feature = "slim")]
+mod slim {
+    #[global_allocator]
+    static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+    /// A panic means a bug in the SDK; aborting the module is all that is left to do, and it
+    /// must not drag `core::fmt` into the page to print a message nobody reads.
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        core::arch::wasm32::unreachable()
+    }
+}
+
 pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;

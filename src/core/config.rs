@@ -9,7 +9,7 @@
 //! only a missing `pid` or `endpoint` is fatal (the SDK then stays off).
 
 use super::json::{num_to_string, Value};
-use super::text::{cat, truncate_chars};
+use super::text::{cat, cut, truncate_chars};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -264,10 +264,11 @@ fn matcher(v: &Value) -> Option<Matcher> {
 /// A remote config can only carry strings: `/source/flags` is a RegExp there, as in ARMS.
 fn string_matcher(s: &str) -> Matcher {
     if let Some(rest) = s.strip_prefix('/') {
-        if let Some(end) = rest.rfind('/') {
-            let flags = &rest[end + 1..];
+        if let Some(end) = rest.bytes().rposition(|b| b == b'/') {
+            let (source, flags) = cut(rest, end);
+            let flags = flags.get(1..).unwrap_or("");
             if end > 0 && flags.bytes().all(|b| b"gimsuyd".contains(&b)) {
-                return Matcher::Regex(String::from(&rest[..end]), String::from(flags));
+                return Matcher::Regex(String::from(source), String::from(flags));
             }
         }
     }

@@ -2,6 +2,7 @@
 //! and the user's `filters` (MatchOption: prefix string, RegExp, or function).
 
 use super::config::Matcher;
+use super::text::{contains, cut, find};
 
 /// Evaluates the matchers that need JavaScript (RegExp, functions). A failing call counts as
 /// "no match": a broken user filter must not hide data nor break the page.
@@ -26,15 +27,11 @@ pub fn any_matches(ms: &[Matcher], value: &str, host: &dyn MatchHost) -> bool {
 /// protocol-relative URLs containing "rum" (its own intake and config hosts), other
 /// analytics beacons, and `data:` URLs.
 pub fn builtin_ignored_url(url: &str) -> bool {
-    let absolute_with_rum = (url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//"))
-        && url.split_once("//").is_some_and(|(_, rest)| rest.contains("rum"));
-    absolute_with_rum
-        || url.contains("retcode")
-        || url.contains("log-global")
-        || url.contains("log.aliyuncs.com")
-        || url.contains(".mmstat.com")
-        || url.contains("hm.baidu.com")
-        || url.contains("google-analytics.com")
+    let absolute = url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//");
+    (absolute && find(url, "//").is_some_and(|i| contains(cut(url, i).1, "rum")))
+        || ["retcode", "log-global", "log.aliyuncs.com", ".mmstat.com", "hm.baidu.com", "google-analytics.com"]
+            .iter()
+            .any(|n| contains(url, n))
         || url.starts_with("data:")
 }
 
@@ -45,14 +42,10 @@ pub fn builtin_ignored_error(message: &str) -> bool {
         return true;
     }
     let lower = message.to_ascii_lowercase();
-    match lower.find("failed") {
-        Some(i) => {
-            let rest = &lower[i + 6..];
-            match rest.find("fetch") {
-                Some(j) => j > 0 && rest[..j].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()),
-                None => false,
-            }
-        }
+    let Some(i) = find(&lower, "failed") else { return false };
+    let rest = cut(&lower, i + 6).1;
+    match find(rest, "fetch") {
+        Some(j) => j > 0 && cut(rest, j).0.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()),
         None => false,
     }
 }
@@ -65,7 +58,7 @@ mod tests {
     struct Host;
     impl MatchHost for Host {
         fn regex_test(&self, source: &str, _flags: &str, value: &str) -> bool {
-            value.contains(source)
+            contains(value, source)
         }
         fn func_test(&self, f: u32, value: &str) -> bool {
             f == 1 && value.ends_with(".png")

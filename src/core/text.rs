@@ -39,6 +39,38 @@ pub fn parse_u64(s: &str) -> Option<u64> {
     Some(n)
 }
 
+/// Byte offset of `needle` in `hay`. A plain scan: `str::find(&str)` brings the two-way
+/// searcher (kilobytes of wasm) for strings that are a few hundred bytes long.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    (0..h.len().saturating_sub(n.len() - 1)).find(|&i| h.get(i..i + n.len()) == Some(n))
+}
+
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// Offset of the first `b` (an ASCII byte, so the offset is a char boundary).
+pub fn find_byte(s: &str, b: u8) -> Option<usize> {
+    s.bytes().position(|x| x == b)
+}
+
+/// `(s[..i], s[i..])` without a panic path (and the formatting code a panic drags in).
+pub fn cut(s: &str, i: usize) -> (&str, &str) {
+    (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or(""))
+}
+
+/// Splits at the first `b`: `(before, from_b_on)`; `(s, "")` when absent.
+pub fn cut_at(s: &str, b: u8) -> (&str, &str) {
+    match find_byte(s, b) {
+        Some(i) => cut(s, i),
+        None => (s, ""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +87,12 @@ mod tests {
         assert_eq!(parse_u64("-1"), None);
         assert_eq!(parse_u64(""), None);
         assert_eq!(parse_u64("99999999999999999999"), None);
+        assert_eq!(find("a//b//c", "//"), Some(1));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("", "x"), None);
+        assert!(contains("http://x.rum.com", "rum"));
+        assert_eq!(cut_at("a?b#c", b'?'), ("a", "?b#c"));
+        assert_eq!(cut_at("abc", b'#'), ("abc", ""));
+        assert_eq!(cut("héllo", 2), ("héllo", ""));
     }
 }

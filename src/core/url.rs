@@ -1,30 +1,23 @@
 //! URL pieces and view names, without a URL parser in the wasm.
 
 use super::config::SpaMode;
+use super::text::{cut, cut_at, find};
 use alloc::string::String;
 
 /// Splits an absolute URL into (path, query, hash) — the path without the origin.
 pub fn parts(href: &str) -> (&str, &str, &str) {
-    let (before_hash, hash) = match href.find('#') {
-        Some(i) => (&href[..i], &href[i..]),
-        None => (href, ""),
+    let (before_hash, hash) = cut_at(href, b'#');
+    let (before_query, query) = cut_at(before_hash, b'?');
+    // Skip "scheme://host" or "//host"; a relative URL is all path.
+    let host_start = match find(before_query, "//") {
+        Some(i) if i == 0 || before_query.as_bytes().get(i - 1) == Some(&b':') => Some(i + 2),
+        _ => None,
     };
-    let (before_query, query) = match before_hash.find('?') {
-        Some(i) => (&before_hash[..i], &before_hash[i..]),
-        None => (before_hash, ""),
-    };
-    let path = match before_query.find("://") {
-        Some(i) => {
-            let rest = &before_query[i + 3..];
-            match rest.find('/') {
-                Some(j) => &rest[j..],
-                None => "/",
-            }
+    let path = match host_start {
+        Some(h) => {
+            let rest = cut(before_query, h).1;
+            cut_at(rest, b'/').1
         }
-        None if before_query.starts_with("//") => match before_query[2..].find('/') {
-            Some(j) => &before_query[2 + j..],
-            None => "/",
-        },
         None => before_query,
     };
     (if path.is_empty() { "/" } else { path }, query, hash)
@@ -38,11 +31,7 @@ pub fn pathname(href: &str) -> &str {
 pub fn view_name(href: &str, mode: SpaMode) -> String {
     let (path, _, hash) = parts(href);
     let hash_path = || {
-        let h = hash.strip_prefix('#').unwrap_or(hash);
-        match h.find('?') {
-            Some(i) => &h[..i],
-            None => h,
-        }
+        cut_at(hash.strip_prefix('#').unwrap_or(hash), b'?').0
     };
     match mode {
         SpaMode::Off | SpaMode::History => String::from(path),

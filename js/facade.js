@@ -1,0 +1,138 @@
+// The armsRum object: ARMS's API over the wasm SDK. As thin as it can be: it loads the wasm on
+// init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
+// the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
+import loadWasm, * as wasm from '../pkg/rum_wasm.js';
+
+const TAG = '[rum-wasm] ';
+const EARLY_MAX = 20;
+
+export function createArmsRum(locateWasm) {
+  const fns = [];           // the config's functions; Rust calls them by index
+  const calls = [];         // API calls made before the wasm is ready
+  const early = [];         // errors and rejections seen before the wasm is ready
+  let state = 0;            // 0 idle, 1 loading, 2 running, 3 off
+  let config;
+  let resolveReady;
+  const ready = new Promise((r) => { resolveReady = r; });
+
+  const onEarly = (e) => { if (early.length < EARLY_MAX) early.push(e); };
+  const g = typeof window === 'undefined' ? undefined : window;
+  if (g) {
+    g.addEventListener('error', onEarly, true);
+    g.addEventListener('unhandledrejection', onEarly);
+  }
+  const stopEarly = () => {
+    if (!g) return;
+    g.removeEventListener('error', onEarly, true);
+    g.removeEventListener('unhandledrejection', onEarly);
+  };
+
+  const encode = (value) => JSON.stringify(value, (_k, v) => {
+    if (typeof v === 'function') {
+      let i = fns.indexOf(v);
+      if (i < 0) i = fns.push(v) - 1;
+      return { $fn: i };
+    }
+    if (v instanceof RegExp) return { $re: v.source, $flags: v.flags };
+    return v;
+  });
+  const decode = (text) => JSON.parse(text, (_k, v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      if (typeof v.$fn === 'number') return fns[v.$fn];
+      if (typeof v.$re === 'string') { try { return new RegExp(v.$re, v.$flags || ''); } catch (_) { return v.$re; } }
+    }
+    return v;
+  });
+
+  // Runs now when ready, queues while loading, does nothing when off. Never throws.
+  const call = (name, args) => {
+    if (state === 2) {
+      try { return wasm[name](...args); } catch (e) { console.warn(TAG + name + ' failed: ' + e); }
+    } else if (state < 2 && calls.length < 1000) {
+      calls.push([name, args]);
+    }
+  };
+
+  const fail = (err) => {
+    state = 3;
+    calls.length = 0;
+    early.length = 0;
+    stopEarly();
+    const text = String(err && err.message || err);
+    console.warn(/Content.Security.Policy|unsafe-eval|CSP/i.test(text)
+      ? TAG + "WebAssembly is blocked by this page's Content-Security-Policy: add 'wasm-unsafe-eval' to script-src (and the endpoint to connect-src) to enable RUM. The page is not affected."
+      : TAG + 'could not load the SDK (' + text + '); RUM is off for this page. The page is not affected.');
+    resolveReady(false);
+  };
+
+  const start = async (cfg) => {
+    try {
+      const url = (cfg && cfg.wasmUrl) || locateWasm();
+      await loadWasm({ module_or_path: url });
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    let ok = false;
+    try {
+      ok = wasm.start(encode(cfg), fns);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    state = ok ? 2 : 3;
+    stopEarly();
+    if (ok) {
+      for (const e of early.splice(0)) call('captureEarly', [e]);
+      for (const [name, args] of calls.splice(0)) call(name, args);
+    } else {
+      calls.length = 0;
+    }
+    resolveReady(ok);
+  };
+
+  const errorLike = (e) => (e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : e);
+  const send = (kind) => (payload) => {
+    let text;
+    try { text = encode(errorLike(payload)); } catch (e) { console.warn(TAG + 'payload could not be serialised: ' + e); return; }
+    call('send', [kind, text === undefined ? 'null' : text]);
+  };
+
+  const armsRum = {
+    version: '__VERSION__',
+    ready,
+    init(cfg) {
+      if (state !== 0) { console.warn(TAG + 'init() was called again and ignored; use setConfig() to change the config'); return armsRum; }
+      if (!cfg || typeof cfg !== 'object') { console.warn(TAG + 'init() needs a config object; the SDK stays off'); return armsRum; }
+      state = 1;
+      config = cfg;
+      start(cfg);
+      return armsRum;
+    },
+    getConfig() {
+      if (state === 2) {
+        try { const t = wasm.getConfig(); if (t) return decode(t); } catch (_) { /* fall through */ }
+      }
+      return config;
+    },
+    setConfig(key, value) {
+      const next = typeof key === 'string' ? Object.assign({}, armsRum.getConfig(), { [key]: value }) : key;
+      if (!next || typeof next !== 'object') { console.warn(TAG + 'setConfig() needs a key and value, or a config object'); return; }
+      let text;
+      try { text = encode(next); } catch (e) { console.warn(TAG + 'config could not be serialised: ' + e); return; }
+      config = next;
+      call('setConfig', [text]);
+    },
+    sendCustom: send(0),
+    sendException: send(1),
+    sendResource: send(2),
+    sendView: send(3),
+    sendEvent: send(4),
+    flush() { call('flush', []); },
+    optOut() { call('optOut', []); },
+    optIn() { call('optIn', []); },
+    getSessionId() { return state === 2 ? wasm.sessionId() : ''; },
+    wasmMemoryBytes() { return state === 2 ? wasm.memoryBytes() : 0; },
+  };
+  return armsRum;
+}

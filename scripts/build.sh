@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Release build: cargo (opt-level z, LTO, panic=abort) → wasm-bindgen → wasm-opt -Oz → dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+[ -f .toolchain-env ] && . ./.toolchain-env
+
+VERSION=$(node -p "require('./package.json').version")
+cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features slim
+rm -rf pkg dist
+wasm-bindgen --target web --out-dir pkg --out-name rum_wasm \
+  target/wasm32-unknown-unknown/release/rum_wasm.wasm
+# npm binaryen (never Debian's 108: its output breaks in Chromium). The features are the ones
+# rustc enables for wasm32 by default.
+wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  --strip-debug --strip-producers pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm
+
+mkdir -p dist
+esbuild js/index.js --bundle --format=esm --minify --target=es2020 \
+  --log-level=warning --outfile=dist/index.js
+# The script-tag build never uses import.meta (it locates the .wasm from document.currentScript).
+esbuild js/script.js --bundle --format=iife --minify --target=es2020 \
+  --define:import.meta.url=undefined --log-level=error --outfile=dist/rum.js
+sed -i "s/__VERSION__/$VERSION/g" dist/index.js dist/rum.js
+cp pkg/rum_wasm_bg.wasm dist/
+cp js/index.d.ts dist/index.d.ts
+echo "built dist/: $(cd dist && ls | tr '\n' ' ')"

@@ -1,0 +1,122 @@
+//! The `#[wasm_bindgen]` surface the JS facade calls. Thin: parse, call the core, return.
+//! Nothing here throws into the page: bad input gets one console message.
+
+use alloc::string::String;
+use crate::browser::fns::Fns;
+use crate::browser::host::BrowserHost;
+use crate::browser::js;
+use crate::browser::runtime::{self, with_rt, Runtime};
+use crate::browser::store::BrowserStore;
+use crate::browser::transport::Transport;
+use crate::core::agent::Agent;
+use crate::core::config::{self, Config};
+use crate::core::json::{self, Value};
+use crate::core::manual;
+use alloc::vec::Vec;
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+fn parse_config(text: &str) -> Option<Config> {
+    let Some(v) = json::parse(text) else {
+        js::console_warn("[rum-wasm] the config could not be read; the SDK stays off");
+        return None;
+    };
+    let mut warnings = Vec::new();
+    let cfg = config::from_value(&v, &mut warnings);
+    for w in &warnings {
+        js::console_warn(w);
+    }
+    match cfg {
+        Ok(c) => Some(c),
+        Err(e) => {
+            js::console_warn(&e);
+            None
+        }
+    }
+}
+
+/// `armsRum.init(config)`. `fns` is the facade's table of the config's functions.
+#[wasm_bindgen]
+pub fn start(config: &str, fns: Array) -> bool {
+    if runtime::is_started() {
+        js::console_warn("[rum-wasm] init() was called again and ignored; use setConfig() to change the config");
+        return false;
+    }
+    let Some(cfg) = parse_config(config) else { return false };
+    let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
+    let transport = Transport::new(cfg.endpoint.clone());
+    let mut host = BrowserHost::new(store, Fns::new(fns), transport, on_timer);
+    let mut agent = Agent::new(cfg, &mut host);
+    agent.start(&mut host, &js::location_href(), &js::document_referrer());
+    let mut rt = Runtime { agent, host, listeners: Vec::new(), patches: Vec::new() };
+    crate::browser::lifecycle::install(&mut rt.listeners);
+    runtime::install(rt);
+    true
+}
+
+fn on_timer() {
+    with_rt(|rt| rt.agent.on_timer(&mut rt.host));
+}
+
+#[wasm_bindgen(js_name = getConfig)]
+pub fn get_config() -> Option<String> {
+    runtime::peek(|rt| rt.agent.cfg.raw.to_json())
+}
+
+/// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
+#[wasm_bindgen(js_name = setConfig)]
+pub fn set_config(config: &str) {
+    let Some(cfg) = parse_config(config) else { return };
+    with_rt(move |rt| rt.agent.set_config(&mut rt.host, cfg));
+}
+
+/// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4).
+#[wasm_bindgen]
+pub fn send(kind: u8, payload: &str) {
+    let v = json::parse(payload).unwrap_or(Value::Null);
+    let spec = match kind {
+        0 => manual::custom(&v),
+        1 => manual::exception(&v),
+        2 => manual::resource(&v),
+        3 => manual::view(&v),
+        _ => manual::raw(&v),
+    };
+    match spec {
+        Ok(spec) => with_rt(move |rt| rt.agent.emit(&mut rt.host, spec)),
+        Err(msg) => js::console_warn(&msg),
+    }
+}
+
+#[wasm_bindgen]
+pub fn flush() {
+    with_rt(|rt| rt.agent.flush(&mut rt.host, false));
+}
+
+/// The user declines tracking: stop collecting and sending, delete stored ids, remember it.
+#[wasm_bindgen(js_name = optOut)]
+pub fn opt_out() {
+    with_rt(|rt| {
+        rt.agent.opt_out(&mut rt.host);
+        rt.host.cancel_timer();
+    });
+}
+
+#[wasm_bindgen(js_name = optIn)]
+pub fn opt_in() {
+    with_rt(|rt| rt.agent.opt_in(&mut rt.host));
+}
+
+/// The current session id (empty when off, opted out or not sampled), for support links.
+#[wasm_bindgen(js_name = sessionId)]
+pub fn session_id() -> String {
+    runtime::peek(|rt| if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| s.id.clone()) } else { None })
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Bytes of wasm linear memory, for the benchmark's memory figure.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    let mem = wasm_bindgen::memory();
+    js::get_f64(&js::get(&mem, "buffer"), "byteLength").unwrap_or(0.0)
+}

@@ -1,0 +1,111 @@
+//! `Host` for the browser: wall clock, storage, crypto randomness, the network, a flush timer,
+//! the console and the user's callbacks.
+
+use alloc::string::String;
+use super::fns::Fns;
+use super::js;
+use super::store::BrowserStore;
+use super::transport::Transport;
+use crate::core::agent::Host;
+use crate::core::ids::Random;
+use crate::core::session::Store;
+use js_sys::{Function, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+pub struct CryptoRandom;
+
+impl Random for CryptoRandom {
+    fn fill(&mut self, buf: &mut [u8]) {
+        if js::get_random_values(buf).is_err() {
+            // No Web Crypto (very old or locked-down pages): ids only need to be unique.
+            for b in buf.iter_mut() {
+                *b = (js::math_random() * 256.0) as u8;
+            }
+        }
+    }
+}
+
+pub struct BrowserHost {
+    pub store: BrowserStore,
+    pub rng: CryptoRandom,
+    pub fns: Fns,
+    pub transport: Transport,
+    timer: Option<JsValue>,
+    timer_cb: Closure<dyn FnMut()>,
+    warned: alloc::vec::Vec<String>,
+}
+
+impl BrowserHost {
+    pub fn new(store: BrowserStore, fns: Fns, transport: Transport, on_timer: fn()) -> BrowserHost {
+        BrowserHost {
+            store,
+            rng: CryptoRandom,
+            fns,
+            transport,
+            timer: None,
+            timer_cb: Closure::new(on_timer),
+            warned: alloc::vec::Vec::new(),
+        }
+    }
+
+    pub fn warn_once(&mut self, msg: &str) {
+        if !self.warned.iter().any(|m| m == msg) {
+            self.warned.push(String::from(msg));
+            js::console_warn(msg);
+        }
+    }
+
+    pub fn cancel_timer(&mut self) {
+        if let Some(id) = self.timer.take() {
+            let _ = js::clear_timeout(&id);
+        }
+    }
+}
+
+impl Host for BrowserHost {
+    fn now(&self) -> u64 {
+        js::date_now() as u64
+    }
+
+    fn io(&mut self) -> (&mut dyn Store, &mut dyn Random) {
+        (&mut self.store, &mut self.rng)
+    }
+
+    fn send(&mut self, body: String, exit: bool) {
+        self.transport.send(body, exit);
+    }
+
+    fn arm_timer(&mut self, at: u64) {
+        self.cancel_timer();
+        let delay = at.saturating_sub(self.now()) as f64;
+        let f: &Function = self.timer_cb.as_ref().unchecked_ref();
+        self.timer = js::set_timeout(f, delay).ok();
+    }
+
+    fn warn(&mut self, msg: &str) {
+        self.warn_once(msg);
+    }
+
+    fn net_model(&self) -> String {
+        js::global_path(&["navigator", "connection", "effectiveType"]).as_string().unwrap_or_default()
+    }
+
+    fn before_report(&mut self, f: u32, bundle: String) -> Option<String> {
+        let obj = JSON::parse(&bundle).ok()?;
+        match self.fns.call(f, &[&obj]) {
+            Ok(r) if r.is_object() => JSON::stringify(&r).ok().map(String::from),
+            Ok(_) => None,
+            Err(_) => {
+                // It may have been scrubbing personal data: sending the unscrubbed batch would
+                // be worse than losing it.
+                self.warn_once("[rum-wasm] beforeReport threw; that batch was dropped");
+                None
+            }
+        }
+    }
+
+    fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String> {
+        self.fns.call(f, &[&JsValue::from_str(href)]).ok()?.as_string().filter(|s| !s.is_empty())
+    }
+}

@@ -1,0 +1,104 @@
+//! Raw bindings to the few browser globals the SDK uses. Every import that can throw is
+//! `catch`: an exception unwinding through wasm would skip destructors and leave the SDK's
+//! state borrowed for ever (and could surface in the host page).
+
+use alloc::string::String;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    pub fn date_now() -> f64;
+
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    pub fn console_warn(msg: &str);
+
+    #[wasm_bindgen(js_namespace = localStorage, js_name = getItem, catch)]
+    pub fn ls_get(key: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(js_namespace = localStorage, js_name = setItem, catch)]
+    pub fn ls_set(key: &str, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = localStorage, js_name = removeItem, catch)]
+    pub fn ls_remove(key: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
+    pub fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Math, js_name = random)]
+    pub fn math_random() -> f64;
+
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    pub fn set_timeout(f: &Function, ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = clearTimeout, catch)]
+    pub fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_namespace = navigator, js_name = sendBeacon, catch)]
+    pub fn send_beacon(url: &str, body: &str) -> Result<bool, JsValue>;
+
+    pub type EventTarget;
+    #[wasm_bindgen(method, js_name = addEventListener, catch)]
+    pub fn add_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, js_name = removeEventListener, catch)]
+    pub fn remove_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_name = RegExp)]
+    pub type JsRegExp;
+    #[wasm_bindgen(constructor, js_class = "RegExp", catch)]
+    pub fn new_regexp(source: &str, flags: &str) -> Result<JsRegExp, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn test(this: &JsRegExp, s: &str) -> Result<bool, JsValue>;
+}
+
+pub fn global() -> Object {
+    js_sys::global()
+}
+
+/// `obj[key]`, or `undefined` when reading it throws (getters can).
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_undefined() || obj.is_null() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
+    get(obj, key).as_string()
+}
+
+pub fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
+    get(obj, key).as_f64()
+}
+
+pub fn set(obj: &JsValue, key: &str, v: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
+}
+
+/// `globalThis.a.b.c`, undefined if any step is missing.
+pub fn global_path(path: &[&str]) -> JsValue {
+    let mut v: JsValue = global().into();
+    for k in path {
+        v = get(&v, k);
+    }
+    v
+}
+
+pub fn window_target() -> EventTarget {
+    global().unchecked_into()
+}
+
+pub fn document_target() -> Option<EventTarget> {
+    let d = get(&global(), "document");
+    (!d.is_undefined()).then(|| d.unchecked_into())
+}
+
+pub fn location_href() -> String {
+    global_path(&["location", "href"]).as_string().unwrap_or_default()
+}
+
+pub fn document_referrer() -> String {
+    global_path(&["document", "referrer"]).as_string().unwrap_or_default()
+}
+
+pub fn is_hidden() -> bool {
+    global_path(&["document", "visibilityState"]).as_string().as_deref() == Some("hidden")
+}

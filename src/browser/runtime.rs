@@ -1,0 +1,99 @@
+//! The one SDK instance of the page, and safe access to it from callbacks.
+//!
+//! Callbacks can re-enter: a user's `beforeReport` may call `console.error` (which we hook),
+//! a hooked `fetch` may be called from inside a collector. A second mutable borrow would
+//! panic and abort the module, so re-entrant work is queued and run right after the outer call.
+
+use super::host::BrowserHost;
+use super::listener::Listener;
+use crate::core::agent::Agent;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+pub struct Runtime {
+    pub agent: Agent,
+    pub host: BrowserHost,
+    /// Page-lifecycle and collector listeners; dropping them unregisters them.
+    pub listeners: Vec<Listener>,
+    /// Undo handles of patched globals (fetch, XHR, history, console.error).
+    pub patches: Vec<super::patch::Patch>,
+}
+
+type Deferred = Box<dyn FnOnce(&mut Runtime)>;
+
+/// wasm32 without threads: one instance per module, so a plain static is sound (and works
+/// without std, unlike `thread_local!`).
+struct Global<T>(T);
+// SAFETY: wasm32-unknown-unknown as built here has no threads; nothing is shared across threads.
+unsafe impl<T> Sync for Global<T> {}
+
+impl<T> Global<T> {
+    fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0)
+    }
+}
+
+static RT: Global<RefCell<Option<Runtime>>> = Global(RefCell::new(None));
+static DEFERRED: Global<RefCell<Vec<Deferred>>> = Global(RefCell::new(Vec::new()));
+
+pub fn is_started() -> bool {
+    RT.with(|c| c.try_borrow().map(|r| r.is_some()).unwrap_or(true))
+}
+
+pub fn install(rt: Runtime) {
+    RT.with(|c| {
+        if let Ok(mut slot) = c.try_borrow_mut() {
+            *slot = Some(rt);
+        }
+    });
+}
+
+/// Runs `f` on the runtime now, or right after the call in progress when re-entered.
+pub fn with_rt(f: impl FnOnce(&mut Runtime) + 'static) {
+    let mut f = Some(f);
+    let ran = RT.with(|c| match c.try_borrow_mut() {
+        Ok(mut slot) => {
+            if let (Some(rt), Some(f)) = (slot.as_mut(), f.take()) {
+                f(rt);
+            }
+            true
+        }
+        Err(_) => false,
+    });
+    if !ran {
+        if let Some(f) = f {
+            DEFERRED.with(|d| {
+                if let Ok(mut q) = d.try_borrow_mut() {
+                    // Bounded: a callback storm while busy must not grow memory without limit.
+                    if q.len() < 256 {
+                        q.push(Box::new(f));
+                    }
+                }
+            });
+        }
+        return;
+    }
+    drain();
+}
+
+fn drain() {
+    loop {
+        let next = DEFERRED.with(|d| d.try_borrow_mut().ok().and_then(|mut q| (!q.is_empty()).then(|| q.remove(0))));
+        let Some(f) = next else { return };
+        RT.with(|c| {
+            if let Ok(mut slot) = c.try_borrow_mut() {
+                if let Some(rt) = slot.as_mut() {
+                    f(rt);
+                }
+            }
+        });
+    }
+}
+
+/// Reads from the runtime without deferral (for calls that return a value).
+pub fn peek<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
+    let r = RT.with(|c| c.try_borrow_mut().ok().and_then(|mut slot| slot.as_mut().map(f)));
+    drain();
+    r
+}
