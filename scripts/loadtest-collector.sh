@@ -3,13 +3,13 @@
 # throw-away database, runs `SESSIONS` concurrent sessions sending `BUNDLES` bundles of `EVENTS`
 # events each, and prints accepted bundles/s, events/s and ingest latency percentiles.
 # Bounded: at most MAX_SECONDS of sending. A measurement, not a test: it never fails on numbers.
-#   SESSIONS=3000 BUNDLES=5 EVENTS=10 THINK_MS=200 MAX_SECONDS=60 scripts/loadtest-collector.sh
+#   SESSIONS=3000 BUNDLES=5 EVENTS=10 THINK_MS=3000 MAX_SECONDS=60 scripts/loadtest-collector.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SESSIONS=${SESSIONS:-3000}
 BUNDLES=${BUNDLES:-5}
 EVENTS=${EVENTS:-10}
-THINK_MS=${THINK_MS:-200}
+THINK_MS=${THINK_MS:-3000}
 MAX_SECONDS=${MAX_SECONDS:-60}
 TARGET=${CARGO_TARGET_DIR:-target}
 
