@@ -1,0 +1,166 @@
+//! Browser adapters in real headless Chromium (wasm-bindgen-test): real localStorage, real
+//! cookies, real listeners, real patching. Run by `wasm-pack test --headless --chrome` and by
+//! `cargo test --target wasm32-unknown-unknown`.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function};
+use rum_wasm::browser::fns::Fns;
+use rum_wasm::browser::js;
+use rum_wasm::browser::listener::Listener;
+use rum_wasm::browser::patch::Patch;
+use rum_wasm::browser::store::{Backend, BrowserStore};
+use rum_wasm::core::config::StorageKind;
+use rum_wasm::core::filter::MatchHost;
+use rum_wasm::core::session::Store;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/web_helpers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = breakLocalStorage)]
+    fn break_local_storage();
+    #[wasm_bindgen(js_name = restoreLocalStorage)]
+    fn restore_local_storage();
+    #[wasm_bindgen(js_name = fillQuota)]
+    fn fill_quota();
+    #[wasm_bindgen(js_name = restoreQuota)]
+    fn restore_quota();
+    #[wasm_bindgen(js_name = newTarget)]
+    fn new_target() -> js::EventTarget;
+    fn dispatch(target: &js::EventTarget, ty: &str);
+    #[wasm_bindgen(js_name = makeFunctions)]
+    fn make_functions() -> Array;
+    #[wasm_bindgen(js_name = clearCookies)]
+    fn clear_cookies();
+    static holder: JsValue;
+}
+
+#[wasm_bindgen_test]
+fn local_storage_round_trip_uses_the_real_store() {
+    let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
+    assert!(s.backend == Backend::Local);
+    assert!(s.set("_arms_session", "aaaabbbbccccddddeeeeffff00001111-1-1-2"));
+    assert_eq!(js::ls_get("_arms_session").unwrap().as_deref(), Some("aaaabbbbccccddddeeeeffff00001111-1-1-2"));
+    // Another tab (here: the page itself) changes the store: we read the store, not a copy.
+    js::ls_set("_arms_session", "changed").unwrap();
+    assert_eq!(s.get("_arms_session").as_deref(), Some("changed"));
+    s.remove("_arms_session");
+    assert_eq!(js::ls_get("_arms_session").unwrap(), None);
+    assert_eq!(s.get("_arms_session"), None);
+}
+
+#[wasm_bindgen_test]
+fn cookie_store_writes_arms_cookies() {
+    clear_cookies();
+    let mut s = BrowserStore::new(StorageKind::Cookie, None);
+    assert!(s.backend == Backend::Cookie);
+    assert!(s.set("_arms_uid", "uid_abc"));
+    assert!(s.set("_rum_wasm_user", "name=Ann Lee;"));
+    let all = js::global_path(&["document", "cookie"]).as_string().unwrap();
+    assert!(all.contains("_arms_uid=uid_abc"), "{all}");
+    assert_eq!(s.get("_arms_uid").as_deref(), Some("uid_abc"));
+    assert_eq!(s.get("_rum_wasm_user").as_deref(), Some("name=Ann Lee;"), "values are URI-encoded and decoded");
+    s.remove("_arms_uid");
+    assert_eq!(s.get("_arms_uid"), None);
+    clear_cookies();
+}
+
+#[wasm_bindgen_test]
+fn auto_prefers_local_storage() {
+    let s = BrowserStore::new(StorageKind::Auto, None);
+    assert!(s.backend == Backend::Local);
+}
+
+#[wasm_bindgen_test]
+fn blocked_local_storage_falls_back_to_memory_without_throwing() {
+    break_local_storage();
+    let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
+    let backend = s.backend;
+    let ok = s.set("k", "v");
+    let got = s.get("k");
+    restore_local_storage();
+    assert!(backend == Backend::Memory);
+    assert!(ok);
+    assert_eq!(got.as_deref(), Some("v"));
+}
+
+#[wasm_bindgen_test]
+fn full_storage_keeps_working_in_memory() {
+    let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
+    fill_quota();
+    let ok = s.set("_arms_session", "x-1-1-2");
+    let backend = s.backend;
+    let got = s.get("_arms_session");
+    restore_quota();
+    assert!(!ok, "the failed write is reported");
+    assert!(backend == Backend::Memory);
+    assert_eq!(got.as_deref(), Some("x-1-1-2"), "nothing lost: the value lives on in memory");
+}
+
+#[wasm_bindgen_test]
+fn listener_is_removed_when_dropped() {
+    let target = new_target();
+    let count = Rc::new(Cell::new(0));
+    let c = count.clone();
+    let l = Listener::new(target.clone().unchecked_into(), "ping", false, move |_| c.set(c.get() + 1)).unwrap();
+    dispatch(&target, "ping");
+    dispatch(&target, "ping");
+    assert_eq!(count.get(), 2);
+    drop(l);
+    dispatch(&target, "ping");
+    assert_eq!(count.get(), 2);
+}
+
+#[wasm_bindgen_test]
+fn patch_restores_the_original_but_never_removes_a_later_patch() {
+    let owner: JsValue = holder.clone();
+    let call = |o: &JsValue| js::get(o, "f").unchecked_into::<Function>().call0(o).unwrap().as_string().unwrap();
+    let wrapper = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("wrapped"));
+    let (p, original) = Patch::install(&owner, "f", wrapper.as_ref().unchecked_ref()).unwrap();
+    assert_eq!(call(&owner), "wrapped");
+    assert_eq!(original.call0(&owner).unwrap().as_string().unwrap(), "original");
+    drop(p);
+    assert_eq!(call(&owner), "original");
+    // Another library patches on top of ours: dropping ours leaves theirs in place.
+    let (p, _) = Patch::install(&owner, "f", wrapper.as_ref().unchecked_ref()).unwrap();
+    let theirs = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("theirs"));
+    js::set(&owner, "f", theirs.as_ref());
+    drop(p);
+    assert_eq!(call(&owner), "theirs");
+}
+
+#[wasm_bindgen_test]
+fn filters_call_regexes_and_functions_and_survive_broken_ones() {
+    let fns = Fns::new(make_functions());
+    assert!(fns.regex_test("^https?://cdn\\.", "i", "HTTPS://CDN.example/x.js"));
+    assert!(!fns.regex_test("^https?://cdn\\.", "", "https://api.example/"));
+    // A global flag must not make results depend on the previous call.
+    assert!(fns.regex_test("a", "g", "a"));
+    assert!(fns.regex_test("a", "g", "a"));
+    assert!(!fns.regex_test("([", "", "(["), "an invalid RegExp matches nothing");
+    assert!(fns.func_test(0, "/img/a.png"));
+    assert!(!fns.func_test(0, "/a.js"));
+    assert!(!fns.func_test(1, "/a.png"), "a throwing filter matches nothing and does not throw");
+    assert_eq!(fns.call(2, &[&JsValue::from_str("http://h/app/x?y=1")]).unwrap().as_string().unwrap(), "named:/app/x");
+}
+
+#[wasm_bindgen_test]
+fn api_start_creates_an_arms_session_in_local_storage() {
+    js::ls_remove("_arms_session").unwrap();
+    let cfg = r#"{"pid":"web-test","endpoint":"http://127.0.0.1:9/collect","reportConfig":{"flushTime":10000}}"#;
+    assert!(rum_wasm::api::start(cfg, Array::new()));
+    let stored = js::ls_get("_arms_session").unwrap().unwrap();
+    let id = rum_wasm::api::session_id();
+    assert!(stored.starts_with(&format!("{id}-1-")), "{stored} vs {id}");
+    assert!(!rum_wasm::api::start(cfg, Array::new()), "a second init is ignored");
+    rum_wasm::api::opt_out();
+    assert_eq!(js::ls_get("_arms_session").unwrap(), None);
+    assert_eq!(rum_wasm::api::session_id(), "");
+    rum_wasm::api::opt_in();
+    assert!(js::ls_get("_arms_session").unwrap().is_some());
+}
