@@ -29,6 +29,7 @@ const EXPECT = {
   pv: 1, clicks: N.elclick + N.mouse, fetch: N.fetch, fetch500: N.fetch / FAIL_EVERY,
   xhr: N.xhr, xhr500: N.xhr / FAIL_EVERY, errors: N.error, rejections: N.rejection, longtask: 1,
 };
+const C_KEYS_ALL = ['pv', 'clicks', 'fetch', 'fetch500', 'xhr', 'xhr500', 'errors', 'rejections', 'longtask'];
 const RUN_TIMEOUT_MS = 150_000; // one SDK × one run, hard cap
 
 // ---------------------------------------------------------------- args
@@ -299,7 +300,9 @@ async function runOne(s, round) {
     const page = await ctx.newPage();
     page.setDefaultTimeout(30000);
     const cdp = await ctx.newCDPSession(page);
-    await cdp.send('Performance.enable');
+    // threadTicks: Script/TaskDuration in main-thread CPU time, so time the renderer spent descheduled
+    // on this shared machine does not count
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
     const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
     const ev = (fn, arg, ms = 60000) => withTimeout(page.evaluate(fn, arg), ms, `${s.name}: evaluate`);
 
@@ -316,6 +319,7 @@ async function runOne(s, round) {
     const mLoad = await metrics();
     out.loadScriptMs = mLoad.ScriptDuration * 1000;
     out.loadTaskMs = mLoad.TaskDuration * 1000;
+    out.loadProcMs = mLoad.ProcessTime * 1000;
     out.heapLoadMB = mLoad.JSHeapUsedSize / 1048576;
     await ev(PAGE_HELPERS);
 
@@ -394,8 +398,17 @@ async function runOne(s, round) {
 // ---------------------------------------------------------------- main loop (interleaved rounds)
 const results = []; // all runs
 const started = Date.now();
+// Warm-up (discarded): the first run in a fresh process is slower (cold JIT in this Node process's
+// servers and CDP client, cold disk cache for Chromium), which would bias whichever SDK came first.
+{
+  const w = await withTimeout(runOne(chosen[0], -1), RUN_TIMEOUT_MS, 'warm-up').catch((e) => ({ ok: false, error: String(e.message || e) }));
+  collector.key = null;
+  log(`bench: warm-up run (${chosen[0].name}, discarded): ${w.ok ? 'ok' : 'FAILED ' + w.error}`);
+}
 for (let round = 0; round < opt.runs; round++) {
-  for (const s of chosen) {
+  // rotate the order every round so no SDK always runs first or last
+  const order = chosen.map((_, i) => chosen[(i + round) % chosen.length]);
+  for (const s of order) {
     const t = Date.now();
     let r;
     try { r = await withTimeout(runOne(s, round), RUN_TIMEOUT_MS, `${s.name} run ${round + 1}`); } catch (e) { r = { sdk: s.name, round, ok: false, error: String(e.message || e) }; collector.key = null; }
@@ -433,10 +446,51 @@ const label = (n) => SDKS.find((s) => s.name === n).label;
 const sizeRows = names.map((n) => ({ n, ...built[n].size }));
 const tables = [];
 
+// ---- headline: the issue's figures, one column per SDK, plus our targets
+{
+  const cols = names.filter((n) => n !== 'bare');
+  const med = (n, k, mb) => agg(n, k, { minusBare: mb })?.med;
+  const delivered = (n) => {
+    const rs = runsOf(n); if (!rs.length) return NaN;
+    return C_KEYS_ALL.reduce((a, k) => a + Math.min(EXPECT[k], median(rs.map((r) => r.count?.[k] ?? 0))), 0);
+  };
+  const expectedTotal = C_KEYS_ALL.reduce((a, k) => a + EXPECT[k], 0);
+  const rows = [
+    ['min+gzip -9 KB', (n) => built[n].size.gz / 1024, 1, 16, '≤ 16'],
+    ['`init()` ms', (n) => med(n, 'initMs'), 2, 5, '≤ 5'],
+    ['nav→ready ms (ours: wasm initialised)', (n) => (n === 'rum-wasm' ? med(n, 'readyMs') : NaN), 1, null, ''],
+    ['real mouse click, µs/op over bare (wall)', (n) => med(n, 'mouseUs', true), 0, 100, '≤ +100'],
+    ['real mouse click, main-thread CPU µs/op over bare', (n) => med(n, 'mouseTaskUs', true), 0, 100, '≤ +100'],
+    ['fetch, µs/op over bare (wall)', (n) => med(n, 'fetchUs', true), 0, 100, '≤ +100'],
+    ['fetch, main-thread CPU µs/op over bare', (n) => med(n, 'fetchTaskUs', true), 0, 100, '≤ +100'],
+    ['XHR, µs/op over bare (wall)', (n) => med(n, 'xhrUs', true), 0, 150, '≤ +150'],
+    ['XHR, main-thread CPU µs/op over bare', (n) => med(n, 'xhrTaskUs', true), 0, 150, '≤ +150'],
+    ['start-up main-thread CPU ms over bare', (n) => med(n, 'loadTaskMs', true), 1, null, ''],
+    ['heap MB over bare after GC (+ wasm memory)', (n) => med(n, (r) => r.heapGcMB + (r.wasmMB || 0), true), 2, 0.5, '≤ +0.5'],
+    ['requests per session', (n) => med(n, 'requests'), 0, 30, '≤ 30'],
+    ['KB per session', (n) => med(n, 'kb'), 0, 300, '≤ 300'],
+    [`events delivered (of ${expectedTotal})`, delivered, 0, null, `${expectedTotal}`],
+  ];
+  const hasOurs = cols.includes('rum-wasm');
+  let t = '### Summary (medians; details and min…max below)\n\n| figure | ' + cols.map((n) => n).join(' | ') + ' | target for us' + (hasOurs ? ' | ours meets it?' : '') + ' |\n|---|' + cols.map(() => '---:').join('|') + '|---:|' + (hasOurs ? '---|' : '') + '\n';
+  for (const [lab, g, d, target, ttxt] of rows) {
+    t += `| ${lab} | ` + cols.map((n) => f(g(n), d)).join(' | ') + ` | ${ttxt}`;
+    if (hasOurs) {
+      const v = g('rum-wasm');
+      let ok = '';
+      if (target !== null && Number.isFinite(v)) ok = v <= target ? 'yes' : 'no';
+      if (lab.startsWith('events delivered') && Number.isFinite(v)) ok = v >= expectedTotal ? 'yes' : `no (${expectedTotal - v} missing)`;
+      t += ` | ${ok}`;
+    }
+    t += ' |\n';
+  }
+  tables.push(t);
+}
+
 tables.push('### 1. Size (what the page downloads)\n\n| SDK | min KB | min+gzip -9 KB | min+brotli KB | files |\n|---|---:|---:|---:|---|\n' +
   sizeRows.map((r) => `| ${label(r.n)} | ${f(r.raw / 1024)} | ${f(r.gz / 1024)} | ${f(r.br / 1024)} | ${built[r.n].files.map((x) => `${x.f}: ${f(x.raw / 1024)} / ${f(x.gz / 1024)} gz`).join('; ')} |`).join('\n'));
 
-tables.push('### 2. Start-up\n\n`init()` = duration of the init call; nav→init = `performance.now()` when init returned (navigation start = 0); script/task = CDP ScriptDuration/TaskDuration 1 s after the load event, minus the bare page of the same round.\n\n| SDK | init() ms | nav→init ms | nav→ready ms | script ms over bare | task ms over bare |\n|---|---:|---:|---:|---:|---:|\n' +
+tables.push('### 2. Start-up\n\n`init()` = duration of the init call; nav→init = `performance.now()` when init returned (navigation start = 0); nav→ready = when `armsRum.ready` resolved (ours: the wasm is instantiated and the SDK really initialised); script/task = CDP ScriptDuration/TaskDuration (main-thread CPU time, thread ticks) 1 s after the load event; renderer CPU = CDP ProcessTime (all renderer threads, incl. wasm compilation); all three minus the bare page of the same round.\n\n| SDK | init() ms | nav→init ms | nav→ready ms | script ms over bare | task ms over bare | renderer CPU ms over bare |\n|---|---:|---:|---:|---:|---:|---:|\n' +
   names.map((n) => {
     const s = SDKS.find((x) => x.name === n);
     let ready = '—';
@@ -444,13 +498,13 @@ tables.push('### 2. Start-up\n\n`init()` = duration of the init call; nav→init
       const rs = runsOf(n);
       ready = rs.some((r) => r.noReady) ? 'no `ready`' : cell(agg(n, 'readyMs'), 1);
     }
-    return `| ${label(n)} | ${cell(agg(n, 'initMs'), 2)} | ${cell(agg(n, 'navToInitMs'), 1)} | ${ready} | ${n === 'bare' ? cell(agg(n, 'loadScriptMs'), 1) + ' (abs)' : cell(agg(n, 'loadScriptMs', { minusBare: true }), 1, true)} | ${n === 'bare' ? cell(agg(n, 'loadTaskMs'), 1) + ' (abs)' : cell(agg(n, 'loadTaskMs', { minusBare: true }), 1, true)} |`;
+    return `| ${label(n)} | ${cell(agg(n, 'initMs'), 2)} | ${cell(agg(n, 'navToInitMs'), 1)} | ${ready} | ${n === 'bare' ? cell(agg(n, 'loadScriptMs'), 1) + ' (abs)' : cell(agg(n, 'loadScriptMs', { minusBare: true }), 1, true)} | ${n === 'bare' ? cell(agg(n, 'loadTaskMs'), 1) + ' (abs)' : cell(agg(n, 'loadTaskMs', { minusBare: true }), 1, true)} | ${n === 'bare' ? cell(agg(n, 'loadProcMs'), 1) + ' (abs)' : cell(agg(n, 'loadProcMs', { minusBare: true }), 1, true)} |`;
   }).join('\n'));
 
 const OPS = [['elclick', 'element.click()'], ['mouse', 'mouse click'], ['fetch', 'fetch'], ['xhr', 'XHR'], ['error', 'thrown error'], ['rejection', 'rejection']];
 tables.push('### 3. Per-operation overhead, µs/op over the bare page (wall clock)\n\nIn-page `performance.now()` around the loop (mouse clicks: around the CDP input calls in Node). Bare row = absolute µs/op.\n\n| SDK | ' + OPS.map((o) => o[1]).join(' | ') + ' |\n|---|' + OPS.map(() => '---:').join('|') + '|\n' +
   names.map((n) => `| ${label(n)} | ` + OPS.map(([k]) => n === 'bare' ? cell(agg(n, `${k}Us`), 0) : cell(agg(n, `${k}Us`, { minusBare: true }), 0, true)).join(' | ') + ' |').join('\n'));
-tables.push('### 3b. Main-thread task time per operation, µs/op over the bare page\n\nCDP TaskDuration over the phase plus a 500 ms settle (so deferred SDK work is included), divided by the operation count. Bare row = absolute.\n\n| SDK | ' + OPS.map((o) => o[1]).join(' | ') + ' |\n|---|' + OPS.map(() => '---:').join('|') + '|\n' +
+tables.push('### 3b. Main-thread CPU time per operation, µs/op over the bare page\n\nCDP TaskDuration in thread ticks (main-thread CPU time, insensitive to the thread being descheduled by other load) over the phase plus a 500 ms settle (so deferred SDK work such as batching and serialising is included), divided by the operation count. Bare row = absolute.\n\n| SDK | ' + OPS.map((o) => o[1]).join(' | ') + ' |\n|---|' + OPS.map(() => '---:').join('|') + '|\n' +
   names.map((n) => `| ${label(n)} | ` + OPS.map(([k]) => n === 'bare' ? cell(agg(n, `${k}TaskUs`), 0) : cell(agg(n, `${k}TaskUs`, { minusBare: true }), 0, true)).join(' | ') + ' |').join('\n'));
 
 tables.push('### 4. Memory, MB over the bare page\n\nJSHeapUsedSize after the workload; `Runtime.getHeapUsage` after two forced GCs (`HeapProfiler.collectGarbage`); wasm = linear memory reported by our SDK (`armsRum.wasmMemoryBytes()`). Bare row = absolute.\n\n| SDK | JS heap after workload | JS heap after GC | wasm memory | after GC + wasm |\n|---|---:|---:|---:|---:|\n' +
@@ -520,7 +574,7 @@ const happenedBad = results.filter((r) => r.ok && r.happened && (r.happened.prog
 const header = `# rum-wasm benchmark results
 
 - Date: ${new Date().toISOString()}
-- Command: \`node bench/run.mjs ${argv.join(' ')}\` (${opt.runs} run${opt.runs > 1 ? 's' : ''} per SDK, rounds interleaved; ${f(elapsed / 60, 1)} min)
+- Command: \`node bench/run.mjs ${argv.join(' ')}\` (${opt.runs} run${opt.runs > 1 ? 's' : ''} per SDK after one discarded warm-up run, rounds interleaved with the order rotated each round; ${f(elapsed / 60, 1)} min)
 - Machine: ${sh('nproc', [])} cores (${cpuModel}), memory: ${sh('sh', ['-c', "free -h | awk '/^Mem:/{print $2\" total, \"$7\" available\"}'"])}; shared with other work, so compare ratios within a run
 - Browser: headless Chromium ${chromiumVersion} (${CHROMIUM}), driven by playwright-core@${ver('playwright-core')} over CDP; bundles by esbuild@${ver('esbuild')}; Node ${process.version}
 - Cells: median (min…max) over the runs; "over bare" values are per-round differences against the bare page run in the same round
