@@ -64,4 +64,6 @@ else
   log "installing npm dev dependencies"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+# 6. The collector's default country database (CC0), from the npm registry.
+bash "$ROOT/collector/geo/setup.sh"
 log "done"

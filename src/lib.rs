@@ -10,7 +10,8 @@ extern crate alloc;
 #[cfg(feature = "slim")]
 mod slim {
     #[global_allocator]
-    static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+    static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
     /// A panic means a bug in the SDK; aborting the module is all that is left to do, and it
     /// must not drag `core::fmt` into the page to print a message nobody reads.

@@ -51,27 +51,28 @@ pub fn install(rt: Runtime) {
 
 /// Runs `f` on the runtime now, or right after the call in progress when re-entered.
 pub fn with_rt(f: impl FnOnce(&mut Runtime) + 'static) {
+    // One non-generic body for every call site: monomorphizing it per closure cost kilobytes.
+    run(Box::new(f));
+}
+
+fn run(f: Deferred) {
     let mut f = Some(f);
-    let ran = RT.with(|c| match c.try_borrow_mut() {
-        Ok(mut slot) => {
+    RT.with(|c| {
+        if let Ok(mut slot) = c.try_borrow_mut() {
             if let (Some(rt), Some(f)) = (slot.as_mut(), f.take()) {
                 f(rt);
             }
-            true
         }
-        Err(_) => false,
     });
-    if !ran {
-        if let Some(f) = f {
-            DEFERRED.with(|d| {
-                if let Ok(mut q) = d.try_borrow_mut() {
-                    // Bounded: a callback storm while busy must not grow memory without limit.
-                    if q.len() < 256 {
-                        q.push(Box::new(f));
-                    }
+    if let Some(f) = f {
+        DEFERRED.with(|d| {
+            if let Ok(mut q) = d.try_borrow_mut() {
+                // Bounded: a callback storm while busy must not grow memory without limit.
+                if q.len() < 256 {
+                    q.push(f);
                 }
-            });
-        }
+            }
+        });
         return;
     }
     drain();

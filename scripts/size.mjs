@@ -1,0 +1,36 @@
+// `npm run size`: raw and gzip -9 bytes of what a page downloads (the .wasm, the JS), the total
+// for each entry, and the budget. Exit 1 when over budget (so CI can use it too).
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const budget = JSON.parse(fs.readFileSync(path.join(root, 'size-budget.json'), 'utf8'));
+
+export function sizes() {
+  const measure = (f) => {
+    const buf = fs.readFileSync(path.join(dist, f));
+    return { file: 'dist/' + f, raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length, brotli: zlib.brotliCompressSync(buf).length };
+  };
+  const wasm = measure('rum_wasm_bg.wasm');
+  const script = measure('rum.js');
+  const esm = measure('index.js');
+  const sum = (a, b, label) => ({ file: label, raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
+  return { wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), budget };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (!fs.existsSync(path.join(dist, 'rum_wasm_bg.wasm'))) {
+    console.error('dist/ is missing: run `npm run build` first');
+    process.exit(1);
+  }
+  const s = sizes();
+  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal];
+  console.log('| file | raw bytes | gzip -9 | brotli |\n|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.file} | ${r.raw} | ${r.gzip} | ${r.brotli} |`);
+  const total = Math.max(s.scriptTotal.gzip, s.esmTotal.gzip);
+  console.log(`\nbudget: ${total} of ${budget.totalGzip} gzip bytes (${(100 * total / budget.totalGzip).toFixed(1)}%); goal ${budget.goalGzip}`);
+  if (total > budget.totalGzip) { console.error('OVER BUDGET'); process.exit(1); }
+}

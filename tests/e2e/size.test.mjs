@@ -1,0 +1,12 @@
+// The size budget: what a page downloads, gzip -9, must stay under size-budget.json.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sizes } from '../../scripts/size.mjs';
+
+test('gzip total of JS + wasm is within the budget', () => {
+  const s = sizes();
+  for (const t of [s.scriptTotal, s.esmTotal]) {
+    assert.ok(t.gzip <= s.budget.totalGzip, `${t.file}: ${t.gzip} gzip bytes > budget ${s.budget.totalGzip}`);
+  }
+  assert.ok(s.wasm.raw > 1000 && s.script.raw > 1000, 'the files are real builds');
+});
