@@ -122,7 +122,10 @@ function sizesOf(bufs) {
 const built = {}; // name -> {scripts, size, files}
 for (const s of chosen) {
   if (s.local) {
+    // snapshot the files so a rebuild of dist/ during the run cannot mix versions
     const bufs = s.files.map((f) => readFileSync(join(ROOT, f)));
+    mkdirSync(join(WORK, 'dist'), { recursive: true });
+    s.files.forEach((f, i) => writeFileSync(join(WORK, 'dist', f.split('/').pop()), bufs[i]));
     built[s.name] = { scripts: s.scripts, inline: inlineInit(s), size: sizesOf(bufs),
       files: s.files.map((f, i) => ({ f, ...sizesOf([bufs[i]]) })) };
     continue;
@@ -215,7 +218,7 @@ const pageServer = createServer((req, res) => {
   let m;
   if ((m = /^\/page\/([\w-]+)\.html$/.exec(p)) && built[m[1]]) return send(200, 'text/html; charset=utf-8', pageHtml(m[1]));
   if ((m = /^\/bundle\/([\w-]+)\.js$/.exec(p)) && existsSync(join(WORK, 'bundles', `${m[1]}.js`))) return send(200, MIME['.js'], readFileSync(join(WORK, 'bundles', `${m[1]}.js`)));
-  if ((m = /^\/dist\/([\w.-]+)$/.exec(p)) && existsSync(join(ROOT, 'dist', m[1]))) return send(200, MIME[extname(m[1])] || 'application/octet-stream', readFileSync(join(ROOT, 'dist', m[1])));
+  if ((m = /^\/dist\/([\w.-]+)$/.exec(p)) && existsSync(join(WORK, 'dist', m[1]))) return send(200, MIME[extname(m[1])] || 'application/octet-stream', readFileSync(join(WORK, 'dist', m[1])));
   if ((m = /^\/api\/[fx]\/(ok|fail)$/.exec(p))) return send(m[1] === 'ok' ? 200 : 500, 'application/json', m[1] === 'ok' ? '{"ok":true}' : '{"ok":false}');
   if (p === '/favicon.ico') { res.writeHead(204); return res.end(); }
   send(404, 'text/plain', 'not found');
@@ -599,9 +602,9 @@ if (opt.smoke) {
   const sdkRun = results.find((r) => r.sdk !== 'bare');
   const delivered = sdkRun && sdkRun.ok && sdkRun.requests > 0 && sdkRun.count && sdkRun.count.pv >= 1;
   if (bad.length || !delivered) {
-    console.log(`bench smoke: 0 passed, 1 failed${bad.length ? ' (' + bad.map((r) => r.sdk + ': ' + r.error).join('; ') + ')' : ' (' + (sdkRun?.sdk || '?') + ' delivered no page view)'}`);
+    console.log(`bench-smoke: 0 passed, 1 failed${bad.length ? ' (' + bad.map((r) => r.sdk + ': ' + r.error).join('; ') + ')' : ' (' + (sdkRun?.sdk || '?') + ' delivered no page view)'}`);
     process.exit(1);
   }
-  console.log('bench smoke: 1 passed, 0 failed');
+  console.log('bench-smoke: 1 passed, 0 failed');
 }
 process.exit(failures.length && !opt.smoke ? 1 : 0);
