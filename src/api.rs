@@ -2,6 +2,7 @@
 //! Nothing here throws into the page: bad input gets one console message.
 
 use alloc::string::String;
+use crate::browser::collect::Collectors;
 use crate::browser::fns::Fns;
 use crate::browser::host::BrowserHost;
 use crate::browser::js;
@@ -48,7 +49,8 @@ pub fn start(config: &str, fns: Array) -> bool {
     let mut host = BrowserHost::new(store, Fns::new(fns), transport, on_timer);
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::document_referrer());
-    let mut rt = Runtime { agent, host, listeners: Vec::new(), patches: Vec::new() };
+    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, true));
+    let mut rt = Runtime { agent, host, listeners: Vec::new(), collectors };
     crate::browser::lifecycle::install(&mut rt.listeners);
     runtime::install(rt);
     true
@@ -67,7 +69,21 @@ pub fn get_config() -> Option<String> {
 #[wasm_bindgen(js_name = setConfig)]
 pub fn set_config(config: &str) {
     let Some(cfg) = parse_config(config) else { return };
-    with_rt(move |rt| rt.agent.set_config(&mut rt.host, cfg));
+    with_rt(move |rt| {
+        let reinstall = cfg.collectors != rt.agent.cfg.collectors || cfg.spa_mode != rt.agent.cfg.spa_mode;
+        rt.agent.set_config(&mut rt.host, cfg);
+        if reinstall && !rt.agent.opted_out() {
+            // Only when what is collected changed; page-load-once collectors do not run again.
+            rt.collectors = None;
+            rt.collectors = Some(Collectors::install(&rt.agent.cfg, false));
+        }
+    });
+}
+
+/// Errors the facade buffered before the wasm was ready.
+#[wasm_bindgen(js_name = captureEarly)]
+pub fn capture_early(ev: JsValue) {
+    crate::browser::collect::capture_early(ev);
 }
 
 /// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4).
@@ -98,12 +114,19 @@ pub fn opt_out() {
     with_rt(|rt| {
         rt.agent.opt_out(&mut rt.host);
         rt.host.cancel_timer();
+        // Nothing stays registered: hooks restored, observers disconnected.
+        rt.collectors = None;
     });
 }
 
 #[wasm_bindgen(js_name = optIn)]
 pub fn opt_in() {
-    with_rt(|rt| rt.agent.opt_in(&mut rt.host));
+    with_rt(|rt| {
+        rt.agent.opt_in(&mut rt.host);
+        if rt.collectors.is_none() {
+            rt.collectors = Some(Collectors::install(&rt.agent.cfg, false));
+        }
+    });
 }
 
 /// The current session id (empty when off, opted out or not sampled), for support links.

@@ -7,7 +7,6 @@ use js_sys::{Array, Function};
 use rum_wasm::browser::fns::Fns;
 use rum_wasm::browser::js;
 use rum_wasm::browser::listener::Listener;
-use rum_wasm::browser::patch::Patch;
 use rum_wasm::browser::store::{Backend, BrowserStore};
 use rum_wasm::core::config::StorageKind;
 use rum_wasm::core::filter::MatchHost;
@@ -37,7 +36,6 @@ extern "C" {
     fn make_functions() -> Array;
     #[wasm_bindgen(js_name = clearCookies)]
     fn clear_cookies();
-    static holder: JsValue;
 }
 
 #[wasm_bindgen_test]
@@ -114,24 +112,6 @@ fn listener_is_removed_when_dropped() {
     drop(l);
     dispatch(&target, "ping");
     assert_eq!(count.get(), 2);
-}
-
-#[wasm_bindgen_test]
-fn patch_restores_the_original_but_never_removes_a_later_patch() {
-    let owner: JsValue = holder.clone();
-    let call = |o: &JsValue| js::get(o, "f").unchecked_into::<Function>().call0(o).unwrap().as_string().unwrap();
-    let wrapper = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("wrapped"));
-    let (p, original) = Patch::install(&owner, "f", wrapper.as_ref().unchecked_ref()).unwrap();
-    assert_eq!(call(&owner), "wrapped");
-    assert_eq!(original.call0(&owner).unwrap().as_string().unwrap(), "original");
-    drop(p);
-    assert_eq!(call(&owner), "original");
-    // Another library patches on top of ours: dropping ours leaves theirs in place.
-    let (p, _) = Patch::install(&owner, "f", wrapper.as_ref().unchecked_ref()).unwrap();
-    let theirs = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("theirs"));
-    js::set(&owner, "f", theirs.as_ref());
-    drop(p);
-    assert_eq!(call(&owner), "theirs");
 }
 
 #[wasm_bindgen_test]

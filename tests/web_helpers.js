@@ -38,5 +38,3 @@ export function clearCookies() {
     if (name) document.cookie = name + '=; max-age=0; path=/';
   }
 }
-
-export const holder = { f() { return 'original'; } };

@@ -6,7 +6,7 @@
 
 use super::js;
 use super::listener::Listener;
-use super::runtime::with_rt;
+use super::runtime::{page_exit, with_rt};
 use core::cell::Cell;
 use wasm_bindgen::JsValue;
 
@@ -18,15 +18,12 @@ pub fn install(out: &mut alloc::vec::Vec<Listener>) {
     if let Some(doc) = js::document_target() {
         out.extend(Listener::new(doc, "visibilitychange", false, |_| {
             if js::is_hidden() {
-                with_rt(|rt| rt.agent.flush(&mut rt.host, true));
+                with_rt(|rt| page_exit(rt, false));
             }
         }));
     }
     out.extend(Listener::new(win(), "pagehide", false, |_| {
-        with_rt(|rt| {
-            rt.agent.leave(&mut rt.host);
-            rt.agent.flush(&mut rt.host, true);
-        });
+        with_rt(|rt| page_exit(rt, true));
     }));
     out.extend(Listener::new(win(), "pageshow", false, |ev: JsValue| {
         if js::get(&ev, "persisted").is_truthy() {

@@ -1,12 +1,12 @@
 //! The only place that touches the browser: each file wraps one browser surface and turns it
 //! into calls on the core.
 
+pub mod collect;
 pub mod fns;
 pub mod host;
 pub mod js;
 pub mod lifecycle;
 pub mod listener;
-pub mod patch;
 pub mod runtime;
 pub mod store;
 pub mod transport;

@@ -16,8 +16,8 @@ pub struct Runtime {
     pub host: BrowserHost,
     /// Page-lifecycle and collector listeners; dropping them unregisters them.
     pub listeners: Vec<Listener>,
-    /// Undo handles of patched globals (fetch, XHR, history, console.error).
-    pub patches: Vec<super::patch::Patch>,
+    /// Automatic collection (hooks, observers); `None` until installed.
+    pub collectors: Option<super::collect::Collectors>,
 }
 
 type Deferred = Box<dyn FnOnce(&mut Runtime)>;
@@ -90,6 +90,18 @@ fn drain() {
             }
         });
     }
+}
+
+/// The page is hidden or left: final web vitals, then everything pending goes out.
+pub fn page_exit(rt: &mut Runtime, leaving: bool) {
+    let Runtime { agent, host, collectors, .. } = rt;
+    if let Some(c) = collectors.as_mut() {
+        c.finish_vitals(&mut |spec| agent.emit(host, spec));
+    }
+    if leaving {
+        agent.leave(host);
+    }
+    agent.flush(host, true);
 }
 
 /// Reads from the runtime without deferral (for calls that return a value).

@@ -20,7 +20,7 @@ pub struct Transport {
 impl Transport {
     pub fn new(endpoint: String) -> Transport {
         let fetch = js::get(&js::global(), "fetch").dyn_into::<Function>().ok();
-        Transport { endpoint, fetch, ignore: Closure::new(|_: JsValue| {}) }
+        Transport { endpoint: js::absolute_url(&endpoint), fetch, ignore: Closure::new(|_: JsValue| {}) }
     }
 
     pub fn send(&mut self, body: String, exit: bool) {

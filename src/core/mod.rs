@@ -12,3 +12,5 @@ pub mod filter;
 pub mod url;
 pub mod agent;
 pub mod manual;
+pub mod collect;
+pub mod tracing;

@@ -1,0 +1,272 @@
+// Hook mechanics the Rust side cannot express: wrappers that forward `this` and `arguments`,
+// DOM walks, observers and their timers. No decisions here: every hook hands raw facts to one
+// Rust callback, `hub(kind, data)`, which filters, names and builds the events.
+//
+// Never break the host page: the page's own call always runs with its own arguments and its
+// own result (the very same promise) is returned; anything of ours that throws is swallowed.
+
+const safe = (f) => function () { try { return f.apply(this, arguments); } catch (_) { /* ours only */ } };
+const now = () => performance.now();
+
+// 1: an API call finished (fetch or XHR). Timing comes from the matching resource entry,
+// which the browser adds when the body is done: look it up a little later.
+function apiDone(hub, d) {
+  setTimeout(safe(() => {
+    const list = performance.getEntriesByName(d.u, 'resource');
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
+    }
+    hub(1, d);
+  }), 200);
+}
+
+function absolute(u) {
+  try { return new URL(u, location.href).href; } catch (_) { return String(u); }
+}
+
+export function hookFetch(hub, trace) {
+  const orig = window.fetch;
+  if (typeof orig !== 'function') return null;
+  const wrapper = function (input, init) {
+    let d = null;
+    let args = arguments;
+    try {
+      const req = typeof Request !== 'undefined' && input instanceof Request ? input : null;
+      const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
+      const u = absolute(req ? req.url : input);
+      d = { k: 'fetch', m, u, st: now() };
+      const h = trace(u, m);
+      if (h) {
+        // Only now do the arguments change: a Request carrying the app's headers plus ours,
+        // never overwriting a header the app set itself.
+        const r = new Request(input, init);
+        for (const name in h) if (!r.headers.has(name)) r.headers.set(name, h[name]);
+        args = [r];
+        d.tr = h;
+      }
+    } catch (_) { d = null; args = arguments; }
+    const p = orig.apply(this, args);
+    if (d) {
+      try {
+        p.then(safe((r) => { d.s = r.status; d.t = r.statusText; d.d = now() - d.st; apiDone(hub, d); }),
+          safe((e) => { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(hub, d); }));
+      } catch (_) { /* a non-promise from another library's fetch: pass it on untouched */ }
+    }
+    return p;
+  };
+  window.fetch = wrapper;
+  return [window, 'fetch', orig, wrapper];
+}
+
+export function hookXhr(hub, trace) {
+  const X = window.XMLHttpRequest;
+  if (!X) return null;
+  const P = X.prototype;
+  const key = Symbol('rum');
+  const open = P.open, send = P.send, setHeader = P.setRequestHeader;
+  P.open = function (m, u) {
+    try { this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} }; } catch (_) { /* ignore */ }
+    return open.apply(this, arguments);
+  };
+  P.setRequestHeader = function (name) {
+    try { if (this[key]) this[key].set[String(name).toLowerCase()] = 1; } catch (_) { /* ignore */ }
+    return setHeader.apply(this, arguments);
+  };
+  P.send = function () {
+    const d = this[key];
+    if (d) {
+      try {
+        d.st = now();
+        const h = trace(d.u, d.m);
+        if (h) {
+          for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
+          d.tr = h;
+        }
+        const xhr = this;
+        let failed = '';
+        const onErr = (e) => { failed = e.type; };
+        xhr.addEventListener('error', onErr);
+        xhr.addEventListener('abort', onErr);
+        xhr.addEventListener('timeout', onErr);
+        xhr.addEventListener('loadend', safe(() => {
+          d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
+          if (failed) d.e = failed;
+          delete xhr[key];
+          apiDone(hub, d);
+        }));
+      } catch (_) { /* ignore */ }
+    }
+    return send.apply(this, arguments);
+  };
+  return [P, 'open', open, P.open, P, 'send', send, P.send, P, 'setRequestHeader', setHeader, P.setRequestHeader];
+}
+
+// 2: the URL may have changed (SPA navigation).
+export function hookHistory(hub) {
+  const h = window.history;
+  const out = [];
+  for (const name of ['pushState', 'replaceState']) {
+    const orig = h[name];
+    if (typeof orig !== 'function') continue;
+    const w = function () {
+      const r = orig.apply(this, arguments);
+      try { hub(2, null); } catch (_) { /* ignore */ }
+      return r;
+    };
+    h[name] = w;
+    out.push(h, name, orig, w);
+  }
+  return out;
+}
+
+// 3: console.error, with whatever it was given.
+export function hookConsole(hub) {
+  const c = window.console;
+  const orig = c && c.error;
+  if (typeof orig !== 'function') return null;
+  const w = function () {
+    try { hub(3, Array.prototype.slice.call(arguments)); } catch (_) { /* ignore */ }
+    return orig.apply(this, arguments);
+  };
+  c.error = w;
+  return [c, 'error', orig, w];
+}
+
+/** Puts back what `hook*` patched, unless someone patched over us (then theirs stays). */
+export function unhook(list) {
+  if (!list) return;
+  for (let i = 0; i + 3 < list.length; i += 4) {
+    if (list[i][list[i + 1]] === list[i + 3]) list[i][list[i + 1]] = list[i + 2];
+  }
+}
+
+const CLICKABLE = 'button,a,input,select,option,textarea,[role=button],[onclick]';
+
+function xpath(el) {
+  const parts = [];
+  for (let n = el; n && n.nodeType === 1; n = n.parentNode) {
+    if (n.id) { parts.unshift('*[@id="' + n.id + '"]'); return '//' + parts.join('/'); }
+    let i = 1;
+    for (let s = n.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === n.tagName) i++;
+    parts.unshift(n.tagName.toLowerCase() + '[' + i + ']');
+  }
+  return '/' + parts.join('/');
+}
+
+// 6: a click on something clickable. Only plain facts leave here: no element handle is kept.
+export function describeClick(ev) {
+  const t = ev.target;
+  const el = t && t.closest ? t.closest(CLICKABLE) : null;
+  if (!el) return null;
+  const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || '').trim();
+  return {
+    tag: el.tagName.toLowerCase(),
+    type: el.getAttribute('type') || '',
+    text,
+    id: el.id || '',
+    name: el.getAttribute('name') || '',
+    cls: typeof el.className === 'string' ? el.className : '',
+    href: el.href || '',
+    src: el.src || '',
+    xp: xpath(el),
+    ts: performance.timeOrigin + ev.timeStamp,
+    dur: Math.max(0, now() - ev.timeStamp),
+  };
+}
+
+// 7 resources, 9 long tasks, 10 web vitals: PerformanceObserver, where supported.
+function observe(type, cb, opts) {
+  try {
+    if (!PerformanceObserver.supportedEntryTypes || PerformanceObserver.supportedEntryTypes.indexOf(type) < 0) return null;
+    const o = new PerformanceObserver(safe((list) => cb(list.getEntries())));
+    o.observe(Object.assign({ type, buffered: true }, opts));
+    return o;
+  } catch (_) { return null; }
+}
+
+export function observeResources(hub) {
+  return observe('resource', (entries) => {
+    for (const e of entries) {
+      // fetch/XHR are reported by their hooks, with status and method; beacons are ours or analytics.
+      if (e.initiatorType !== 'fetch' && e.initiatorType !== 'xmlhttprequest' && e.initiatorType !== 'beacon') hub(7, e);
+    }
+  });
+}
+
+// Long Animation Frames (or long tasks): frames less than a frame apart are one stall; a stall
+// is reported 200 ms after it ends.
+export function observeLongTasks(hub) {
+  let seq = null;
+  let timer = 0;
+  const emit = () => { if (seq) hub(9, seq); seq = null; };
+  const add = (e, source) => {
+    const end = e.startTime + e.duration;
+    if (seq && e.startTime - seq.end < 17) {
+      seq.end = Math.max(seq.end, end); seq.frames++;
+      if (e.scripts) seq.scripts = seq.scripts.concat(Array.from(e.scripts));
+    } else {
+      emit();
+      seq = { source, start: e.startTime, end, frames: 1, scripts: e.scripts ? Array.from(e.scripts) : [] };
+    }
+    clearTimeout(timer);
+    timer = setTimeout(safe(emit), 200);
+  };
+  return observe('long-animation-frame', (list) => { for (const e of list) add(e, 'LoAF'); })
+    || observe('longtask', (list) => { for (const e of list) add(e, 'longtask'); });
+}
+
+// Web vitals as their definitions say: LCP until the first input or hide, CLS as the largest
+// session window (gaps < 1 s, windows ≤ 5 s) of shifts without recent input, INP as the slowest
+// interaction (the p98 of a page with under 50 interactions), FID from the first input.
+export function observeVitals() {
+  const v = { cls: 0, inp: 0 };
+  let win = 0, winStart = 0, winLast = 0, lcpDone = false;
+  const obs = [];
+  const stopLcp = () => { lcpDone = true; };
+  addEventListener('pointerdown', stopLcp, { capture: true, once: true });
+  addEventListener('keydown', stopLcp, { capture: true, once: true });
+  obs.push(observe('largest-contentful-paint', (l) => { if (!lcpDone) for (const e of l) v.lcp = e.startTime; }));
+  obs.push(observe('layout-shift', (l) => {
+    for (const e of l) {
+      if (e.hadRecentInput) continue;
+      if (win && e.startTime - winLast < 1000 && e.startTime - winStart < 5000) { win += e.value; } else { win = e.value; winStart = e.startTime; }
+      winLast = e.startTime;
+      if (win > v.cls) v.cls = win;
+    }
+  }));
+  obs.push(observe('first-input', (l) => {
+    const e = l[0];
+    if (e && v.fid === undefined) { v.fid = e.processingStart - e.startTime; v.fit = e.startTime; lcpDone = true; }
+  }));
+  obs.push(observe('event', (l) => { for (const e of l) if (e.interactionId && e.duration > v.inp) v.inp = e.duration; }, { durationThreshold: 40 }));
+  obs.push(observe('paint', (l) => { for (const e of l) if (e.name === 'first-contentful-paint') v.fcp = e.startTime; }));
+  const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+  if (nav) v.ttfb = Math.max(0, nav.responseStart - (nav.activationStart || 0));
+  return {
+    take() { for (const o of obs) if (o) o.disconnect(); obs.length = 0; return v; },
+  };
+}
+
+// 8: page load timing, once the load event has run (paint entries are there by then).
+export function afterLoad(cb) {
+  const go = () => setTimeout(safe(cb), 0);
+  if (document.readyState === 'complete') go(); else addEventListener('load', go, { once: true });
+}
+
+export function pageTiming() {
+  const n = performance.getEntriesByType('navigation')[0];
+  if (!n) return null;
+  const out = {
+    dom_interactive: n.domInteractive - n.fetchStart,
+    dom_content_loaded: n.domContentLoadedEventStart - n.fetchStart,
+    dom_complete: n.domComplete - n.fetchStart,
+    load_event: n.loadEventStart - n.fetchStart,
+  };
+  for (const p of performance.getEntriesByType('paint')) {
+    if (p.name === 'first-paint') out.first_paint = p.startTime;
+    if (p.name === 'first-contentful-paint') out.first_contentful_paint = p.startTime;
+  }
+  return out;
+}
+
+export function disconnect(o) { try { if (o) o.disconnect(); } catch (_) { /* ignore */ } }
