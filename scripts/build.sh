@@ -14,7 +14,9 @@ wasm-bindgen --target web --out-dir pkg --out-name rum_wasm \
 # rustc enables for wasm32 by default.
 wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  --strip-debug --strip-producers pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm
+  --strip-debug --strip-producers --minify-imports-and-exports-and-modules \
+  pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm > pkg/names.json
+node scripts/minify-wasm-names.mjs pkg/names.json pkg/rum_wasm.js
 
 mkdir -p dist
 esbuild js/index.js --bundle --format=esm --minify --target=es2020 \

@@ -8,8 +8,8 @@ use super::batch::{After, Queue};
 use super::config::{user_identity, Config};
 use super::event::{write_bundle, BundleHead, Event, Stamp, ViewRef};
 use super::ids::{hex, hex_id, Random};
-use super::json::Value;
-use super::manual::{field, Spec};
+use super::collect::Fields;
+use super::manual::Spec;
 use super::session::{Keys, Outcome, Rules, Session, SessionManager, Store};
 use super::url::view_name;
 use alloc::string::String;
@@ -119,14 +119,9 @@ impl Agent {
     }
 
     fn page_view(&mut self, h: &mut dyn Host, href: &str, referrer: &str, loading_type: &str) {
-        let fields = alloc::vec![
-            field("type", Value::str("pv")),
-            field("name", Value::str(&self.view.r.name)),
-            field("url", Value::str(href)),
-            field("referrer", Value::str(referrer)),
-            field("loading_type", Value::str(loading_type)),
-        ];
-        self.emit(h, Spec::new("view", fields));
+        let mut f = Fields::new();
+        f.str("type", "pv").str("name", &self.view.r.name).str("url", href).str("referrer", referrer).str("loading_type", loading_type);
+        self.emit(h, Spec::new("view", f.take()));
     }
 
     /// The session for an event now; `None` when nothing may be sent (opted out, or sampled out).
@@ -178,7 +173,7 @@ impl Agent {
             timestamp: spec.timestamp.unwrap_or(now),
             suffix: hex(h.io().1, 16),
         };
-        let mut event = Event::new(stamp, &spec.event_type, &spec.fields, spec.times);
+        let mut event = Event::new(stamp, &spec.event_type, spec.body, spec.times);
         event.merge_key = spec.merge_key;
         match self.queue.push(event, now) {
             After::FlushNow => self.flush(h, false),
@@ -213,13 +208,9 @@ impl Agent {
         }
         let ms = h.now().saturating_sub(self.view.start);
         self.view.start = 0;
-        let fields = alloc::vec![
-            field("type", Value::str("leave")),
-            field("name", Value::str(&self.view.r.name)),
-            field("url", Value::str(&self.view.url)),
-            field("time_on_page", Value::Num(ms as f64)),
-        ];
-        self.emit(h, Spec::new("view", fields));
+        let mut f = Fields::new();
+        f.str("type", "leave").str("name", &self.view.r.name).str("url", &self.view.url).num("time_on_page", ms as f64);
+        self.emit(h, Spec::new("view", f.take()));
     }
 
     pub fn on_timer(&mut self, h: &mut dyn Host) {
@@ -330,7 +321,7 @@ pub mod tests {
     use super::*;
     use crate::core::config::{from_value, HOUR};
     use crate::core::ids::tests::SeqRandom;
-    use crate::core::json::parse;
+    use crate::core::json::{parse, Value};
     use crate::core::session::{Session, SESSION_KEY};
     use alloc::collections::BTreeMap;
 

@@ -151,7 +151,6 @@ pub fn split_by_size(events: Vec<Event>, limit: usize) -> Vec<Vec<Event>> {
 mod tests {
     use super::*;
     use crate::core::event::{Stamp, ViewRef};
-    use crate::core::json::Value;
 
     fn ev(session: &str, body_len: usize) -> Event {
         let stamp = Stamp {
@@ -160,7 +159,7 @@ mod tests {
             timestamp: 1,
             suffix: String::from("0000000000000000"),
         };
-        Event::new(stamp, "custom", &[(String::from("x"), Value::str(&"a".repeat(body_len)))], false)
+        Event::new(stamp, "custom", crate::core::text::cat(&["\"x\":\"", &"a".repeat(body_len), "\""]), false)
     }
 
     #[test]

@@ -41,9 +41,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(stamp: Stamp, event_type: &str, fields: &[(String, Value)], times: bool) -> Event {
-        let mut body = String::new();
-        write_fields(fields, &mut body);
+    pub fn new(stamp: Stamp, event_type: &str, body: String, times: bool) -> Event {
         Event { stamp, event_type: String::from(event_type), times: times.then_some(1), merge_key: None, body }
     }
 
@@ -206,11 +204,11 @@ mod tests {
         let pv = Event::new(
             stamp("s1", "v1", 1795390440504),
             "view",
-            &[f("type", Value::str("pv")), f("name", Value::str("/v1")), f("loading_type", Value::str("initial_load"))],
+            String::from(r#""type":"pv","name":"/v1","loading_type":"initial_load""#),
             true,
         );
-        let old_view = Event::new(stamp("s1", "v0", 1795390440505), "action", &[f("type", Value::str("click"))], true);
-        let custom = Event::new(stamp("s1", "v1", 1795390440506), "custom", &[f("type", Value::str("biz")), f("value", Value::Num(42.0))], false);
+        let old_view = Event::new(stamp("s1", "v0", 1795390440505), "action", String::from(r#""type":"click""#), true);
+        let custom = Event::new(stamp("s1", "v1", 1795390440506), "custom", String::from(r#""type":"biz","value":42"#), false);
         let app = [f("name", Value::str("harness-app")), f("type", Value::str("evil")), f("channel", Value::str("web"))];
         let user = [f("name", Value::str("Alice")), f("tags", Value::str("vip"))];
         let props = [f("tenant", Value::str("acme")), f("build", Value::Num(77.0))];
@@ -252,7 +250,7 @@ mod tests {
 
     #[test]
     fn events_of_another_session_keep_their_session_id() {
-        let e = Event::new(stamp("old", "v1", 1), "exception", &[], true);
+        let e = Event::new(stamp("old", "v1", 1), "exception", String::new(), true);
         let mut out = String::new();
         e.write("new", &ViewRef { id: String::from("v1"), name: String::new() }, &mut out);
         let v = parse(&out).unwrap();

@@ -57,11 +57,14 @@ pub fn uid(rng: &mut dyn Random) -> String {
 
 /// W3C trace id: 32 hex, never all zero (ARMS forces the 1st and 17th chars non-zero).
 pub fn trace_id(rng: &mut dyn Random) -> String {
-    let mut s = hex(rng, 32);
-    for i in [0, 16] {
-        if s.as_bytes().get(i) == Some(&b'0') {
-            s.replace_range(i..i + 1, "1");
-        }
+    let mut b = [0u8; 16];
+    rng.fill(&mut b);
+    b[0] |= 0x10;
+    b[8] |= 0x10;
+    let mut s = String::with_capacity(32);
+    for x in b {
+        s.push(hex_digit(x >> 4));
+        s.push(hex_digit(x & 0xf));
     }
     s
 }

@@ -1,17 +1,18 @@
 //! The manual reporting API (`sendCustom`, `sendException`, `sendResource`, `sendView`,
 //! `sendEvent`) with ARMS's validation: required fields, or one warning and nothing sent.
 
+use super::collect::Fields;
 use super::config::clean_properties;
 use super::json::Value;
 use super::text::cat;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// An event ready to be stamped: type, fields, whether it has `times`, and its merge key.
 #[cfg_attr(test, derive(Debug))]
 pub struct Spec {
     pub event_type: String,
-    pub fields: Vec<(String, Value)>,
+    /// The fields as a JSON body (see `collect::Fields`).
+    pub body: String,
     pub times: bool,
     pub merge_key: Option<String>,
     /// When it happened, if not now (clicks use the DOM event's time).
@@ -19,13 +20,9 @@ pub struct Spec {
 }
 
 impl Spec {
-    pub fn new(event_type: &str, fields: Vec<(String, Value)>) -> Spec {
-        Spec { event_type: String::from(event_type), fields, times: true, merge_key: None, timestamp: None }
+    pub fn new(event_type: &str, body: String) -> Spec {
+        Spec { event_type: String::from(event_type), body, times: true, merge_key: None, timestamp: None }
     }
-}
-
-pub fn field(k: &str, v: Value) -> (String, Value) {
-    (String::from(k), v)
 }
 
 fn need_str<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -34,19 +31,27 @@ fn need_str<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
 
 /// Copies the caller's fields: scalars as they are, `properties` cleaned as ARMS cleans them,
 /// anything else (functions, nested objects, event_type overrides) left out.
-fn copy_fields(v: &Value, skip: &[&str]) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
+fn copy_fields(v: &Value, skip: &[&str], f: &mut Fields) {
     for (k, val) in v.as_obj().unwrap_or(&[]) {
         if skip.contains(&k.as_str()) || k == "event_type" || k == "event_id" || k == "timestamp" {
             continue;
         }
         match val {
-            Value::Str(_) | Value::Num(_) | Value::Bool(_) => out.push((k.clone(), val.clone())),
-            Value::Obj(_) if k == "properties" => out.push((k.clone(), Value::Obj(clean_properties(Some(val))))),
+            Value::Str(_) | Value::Num(_) | Value::Bool(_) => {
+                f.value(k, val);
+            }
+            Value::Obj(_) if k == "properties" => {
+                f.value(k, &Value::Obj(clean_properties(Some(val))));
+            }
             _ => {}
         }
     }
-    out
+}
+
+fn copied(v: &Value, skip: &[&str]) -> String {
+    let mut f = Fields::new();
+    copy_fields(v, skip, &mut f);
+    f.take()
 }
 
 fn invalid(api: &str, need: &str) -> String {
@@ -57,7 +62,7 @@ pub fn custom(v: &Value) -> Result<Spec, String> {
     if need_str(v, "type").is_none() || need_str(v, "name").is_none() {
         return Err(invalid("sendCustom", "'type' and 'name' are required strings"));
     }
-    let mut s = Spec::new("custom", copy_fields(v, &[]));
+    let mut s = Spec::new("custom", copied(v, &[]));
     s.times = false;
     Ok(s)
 }
@@ -68,10 +73,10 @@ pub fn exception(v: &Value) -> Result<Spec, String> {
     };
     let stack = v.get("stack").and_then(Value::as_str).unwrap_or("");
     let key = cat(&[name, "\n", message, "\n", stack]);
-    let mut fields = copy_fields(v, &["type", "source"]);
-    fields.push(field("type", Value::str("custom")));
-    fields.push(field("source", Value::str("custom")));
-    let mut s = Spec::new("exception", fields);
+    let mut f = Fields::new();
+    copy_fields(v, &["type", "source"], &mut f);
+    f.str("type", "custom").str("source", "custom");
+    let mut s = Spec::new("exception", f.take());
     s.merge_key = Some(key);
     Ok(s)
 }
@@ -80,27 +85,37 @@ pub fn resource(v: &Value) -> Result<Spec, String> {
     if need_str(v, "name").is_none() || need_str(v, "type").is_none() || v.get("duration").and_then(Value::as_f64).is_none() {
         return Err(invalid("sendResource", "'name', 'type' (strings) and 'duration' (number) are required"));
     }
-    Ok(Spec::new("resource", copy_fields(v, &[])))
+    Ok(Spec::new("resource", copied(v, &[])))
 }
 
 pub fn view(v: &Value) -> Result<Spec, String> {
     let kind = v.get("type").and_then(Value::as_str).unwrap_or("custom");
-    let mut fields = copy_fields(v, &["type"]);
+    let mut f = Fields::new();
+    f.str("type", kind);
     if kind == "custom" {
-        fields.retain(|(k, val)| !matches!(k.as_str(), "t1" | "t2" | "t3") || matches!(val, Value::Num(_)));
-        if !fields.iter().any(|(k, _)| matches!(k.as_str(), "t1" | "t2" | "t3")) {
+        // Non-numeric t1..t3 are dropped; a custom view without any is ignored (as ARMS).
+        let mut any = false;
+        for k in ["t1", "t2", "t3"] {
+            if let Some(n) = v.get(k).and_then(Value::as_f64) {
+                f.num(k, n);
+                any = true;
+            }
+        }
+        if !any {
             return Err(invalid("sendView", "a custom view needs a numeric t1, t2 or t3"));
         }
+        copy_fields(v, &["type", "t1", "t2", "t3"], &mut f);
+    } else {
+        copy_fields(v, &["type"], &mut f);
     }
-    fields.insert(0, field("type", Value::str(kind)));
-    Ok(Spec::new("view", fields))
+    Ok(Spec::new("view", f.take()))
 }
 
 pub fn raw(v: &Value) -> Result<Spec, String> {
     let Some(et) = need_str(v, "event_type") else {
         return Err(invalid("sendEvent", "'event_type' is a required string"));
     };
-    let mut s = Spec::new(et, copy_fields(v, &["times"]));
+    let mut s = Spec::new(et, copied(v, &["times"]));
     s.times = et != "custom";
     Ok(s)
 }
@@ -111,7 +126,7 @@ mod tests {
     use crate::core::json::parse;
 
     fn body(s: &Spec) -> String {
-        Value::Obj(s.fields.clone()).to_json()
+        crate::core::collect::obj(&s.body)
     }
 
     #[test]

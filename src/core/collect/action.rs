@@ -1,10 +1,9 @@
 //! Clicks as ARMS `action` events.
 
 use super::Fields;
-use crate::core::json::{write_str, Value};
+use crate::core::json::write_str;
 use crate::core::text::{cat, truncate_chars};
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// What the DOM said about the clicked element; no handle to it is kept.
 pub struct Click {
@@ -59,7 +58,7 @@ impl Click {
         String::from(truncate_chars(&out, 1000))
     }
 
-    pub fn fields(&self) -> Vec<(String, Value)> {
+    pub fn fields(&self) -> String {
         let mut f = Fields::new();
         f.str("type", "click").str("name", &self.name()).str("target_name", &self.xpath);
         f.pos("duration", Some(self.duration));
@@ -101,7 +100,7 @@ mod tests {
         let long = Click { text: String::from("A very long button label here"), ..click() };
         assert_eq!(long.name(), "click on button-button: A very long button l...");
         assert_eq!(
-            Value::Obj(c.fields()).to_json(),
+            crate::core::collect::obj(&c.fields()),
             r#"{"type":"click","name":"click on button-button: Buy now","target_name":"//*[@id=\"buy\"]","duration":2.799,"snapshots":"{\"id\":\"buy\",\"name\":\"buyBtn\",\"className\":\"btn primary\"}"}"#
         );
     }

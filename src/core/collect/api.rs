@@ -2,10 +2,8 @@
 
 use super::timing::Timing;
 use super::Fields;
-use crate::core::json::Value;
 use crate::core::text::cat;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 pub struct ApiCall<'a> {
     /// `fetch` or `xmlhttprequest`.
@@ -30,7 +28,7 @@ pub fn success(status: f64) -> bool {
 }
 
 impl ApiCall<'_> {
-    pub fn fields(&self) -> Vec<(String, Value)> {
+    pub fn fields(&self) -> String {
         let mut f = Fields::new();
         f.str("url", self.url).str("name", self.name).str("type", self.kind).str("method", self.method);
         let ok = self.error.is_none() && success(self.status);
@@ -88,7 +86,7 @@ pub struct StaticResource<'a> {
 }
 
 impl StaticResource<'_> {
-    pub fn fields(&self) -> Vec<(String, Value)> {
+    pub fn fields(&self) -> String {
         let mut f = Fields::new();
         let path = crate::core::url::pathname(self.url);
         f.str("url", self.url).str("name", self.name).str("type", resource_type(self.initiator, path)).str("method", "GET");
@@ -110,10 +108,9 @@ impl StaticResource<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::Value;
 
-    fn json(v: Vec<(String, Value)>) -> String {
-        Value::Obj(v).to_json()
+    fn json(v: String) -> String {
+        crate::core::collect::obj(&v)
     }
 
     #[test]

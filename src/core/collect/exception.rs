@@ -45,7 +45,7 @@ impl JsError {
         cat(&[self.source.as_str(), "\n", &self.message, "\n", &self.stack])
     }
 
-    pub fn fields(&self) -> Vec<(String, Value)> {
+    pub fn fields(&self) -> String {
         let mut f = Fields::new();
         f.str("type", "error")
             .str("source", self.source.as_str())
@@ -55,7 +55,7 @@ impl JsError {
         if let Some((file, line, col)) = &self.location {
             f.str("file", file).num("line", *line).num("column", *col);
         }
-        f.0.push((String::from("binary_images"), Value::Obj(Vec::new())));
+        f.value("binary_images", &Value::Obj(Vec::new()));
         f.take()
     }
 }
@@ -83,11 +83,11 @@ mod tests {
             location: Some((String::from(""), 2.0, 30.0)),
         };
         assert_eq!(
-            Value::Obj(e.fields()).to_json(),
+            crate::core::collect::obj(&e.fields()),
             r#"{"type":"error","source":"onError","name":"Error","message":"harness boom","stack":"Error: harness boom\n    at eval","file":"","line":2,"column":30,"binary_images":{}}"#
         );
         let r = JsError { source: Source::OnUnhandledRejection, location: None, ..e };
-        assert!(!Value::Obj(r.fields()).to_json().contains("line"));
+        assert!(!crate::core::collect::obj(&r.fields()).contains("line"));
         assert_ne!(r.merge_key(), JsError { source: Source::ConsoleError, ..r }.merge_key());
     }
 
@@ -100,7 +100,7 @@ mod tests {
             stack: "s".repeat(50_000),
             location: None,
         };
-        let j = Value::Obj(e.fields()).to_json();
+        let j = crate::core::collect::obj(&e.fields());
         assert!(j.len() < 5200, "{}", j.len());
     }
 }

@@ -1,7 +1,7 @@
 //! Long tasks (`longTask`/`fps`): a main-thread stall made of long animation frames.
 
 use super::Fields;
-use crate::core::json::{write_num, write_str, Value};
+use crate::core::json::{write_num, write_str};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -25,7 +25,7 @@ pub const MIN_DURATION: f64 = 150.0;
 const MAX_SCRIPTS: usize = 5;
 
 impl LongTask {
-    pub fn fields(&self) -> Option<Vec<(String, Value)>> {
+    pub fn fields(&self) -> Option<String> {
         if !(self.duration >= MIN_DURATION) {
             return None;
         }
@@ -41,10 +41,21 @@ impl LongTask {
     /// The longest scripts, as a JSON string (ARMS keeps the whole entries; these fields say
     /// which code stalled the page in a fraction of the bytes).
     fn snapshots(&self) -> String {
-        let mut order: Vec<&Script> = self.scripts.iter().collect();
-        order.sort_by(|a, b| b.duration.partial_cmp(&a.duration).unwrap_or(core::cmp::Ordering::Equal));
+        // The longest few, picked by repeated max: a sort would bring kilobytes of wasm for
+        // lists that hold a handful of entries.
+        let mut left: Vec<&Script> = self.scripts.iter().collect();
+        let mut order: Vec<&Script> = Vec::new();
+        while order.len() < MAX_SCRIPTS && !left.is_empty() {
+            let mut best = 0;
+            for (i, s) in left.iter().enumerate() {
+                if s.duration > left.get(best).map_or(f64::MIN, |b| b.duration) {
+                    best = i;
+                }
+            }
+            order.push(left.swap_remove(best));
+        }
         let mut out = String::from("[");
-        for (i, s) in order.iter().take(MAX_SCRIPTS).enumerate() {
+        for (i, s) in order.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -79,7 +90,7 @@ mod tests {
             ],
         };
         assert_eq!(
-            Value::Obj(t.fields().unwrap()).to_json(),
+            crate::core::collect::obj(&t.fields().unwrap()),
             r#"{"type":"fps","source":"LoAF","duration":201,"fps":5,"snapshots":"[{\"sourceURL\":\"b.js\",\"sourceFunctionName\":\"\",\"invokerType\":\"event-listener\",\"duration\":190.5},{\"sourceURL\":\"a.js\",\"sourceFunctionName\":\"f\",\"invokerType\":\"classic-script\",\"duration\":8.2}]"}"#
         );
         assert!(LongTask { duration: 120.0, ..t }.fields().is_none());

@@ -1,9 +1,7 @@
 //! Page load timing (`view`/`perf`) and web vitals (`view`/`webvitals`).
 
 use super::Fields;
-use crate::core::json::Value;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// ARMS drops timing values ≤ 0 or ≥ 1 h (bogus clocks, prerendered or restored pages).
 fn plausible(v: Option<f64>) -> Option<f64> {
@@ -20,7 +18,7 @@ pub struct PageTiming {
 }
 
 impl PageTiming {
-    pub fn fields(&self, url: &str, referrer: &str, slow_threshold: f64) -> Vec<(String, Value)> {
+    pub fn fields(&self, url: &str, referrer: &str, slow_threshold: f64) -> String {
         let mut f = Fields::new();
         f.str("type", "perf").str("url", url).str("referrer", referrer);
         f.pos("first_paint", plausible(self.first_paint))
@@ -48,7 +46,7 @@ pub struct Vitals {
 
 impl Vitals {
     /// `None` when nothing was measured (nothing to send).
-    pub fn fields(&self, url: &str, referrer: &str) -> Option<Vec<(String, Value)>> {
+    pub fn fields(&self, url: &str, referrer: &str) -> Option<String> {
         let mut f = Fields::new();
         f.str("type", "webvitals").str("url", url).str("referrer", referrer);
         let before = f.0.len();
@@ -78,17 +76,17 @@ mod tests {
             first_contentful_paint: Some(5_000_000.0),
         };
         assert_eq!(
-            Value::Obj(t.fields("http://h/", "", 3000.0)).to_json(),
+            crate::core::collect::obj(&t.fields("http://h/", "", 3000.0)),
             r#"{"type":"perf","url":"http://h/","referrer":"","dom_interactive":241.899,"dom_content_loaded":242.5,"dom_complete":289.899,"load_event":290}"#
         );
         let slow = PageTiming { load_event: Some(4200.0), ..t };
-        assert!(Value::Obj(slow.fields("u", "", 3000.0)).to_json().ends_with(r#""load_event":4200,"slow":1}"#));
+        assert!(crate::core::collect::obj(&slow.fields("u", "", 3000.0)).ends_with(r#""load_event":4200,"slow":1}"#));
     }
 
     #[test]
     fn vitals_fields_and_nothing_to_send() {
         let v = Vitals { lcp: Some(252.0), fid: Some(4.0), fid_time: Some(4993.399), cls: Some(0.0), inp: None, ttfb: Some(27.5), fcp: Some(252.0) };
-        let j = Value::Obj(v.fields("u", "").unwrap()).to_json();
+        let j = crate::core::collect::obj(&v.fields("u", "").unwrap());
         assert_eq!(
             j,
             r#"{"type":"webvitals","url":"u","referrer":"","largest_contentful_paint":252,"first_input_delay":4,"first_input_time":4993.399,"cumulative_layout_shift":0,"time_to_first_byte":27.5,"first_contentful_paint":252}"#

@@ -48,7 +48,6 @@ impl Timing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::Value;
 
     #[test]
     fn phases_from_an_entry_and_missing_phases_left_out() {
@@ -69,7 +68,7 @@ mod tests {
         };
         let mut f = Fields::new();
         t.write(&mut f);
-        let json = Value::Obj(f.take()).to_json();
+        let json = crate::core::collect::obj(&f.take());
         assert_eq!(json, r#"{"connect_duration":7.9,"ssl_duration":5,"first_byte_duration":13.1,"download_duration":1.3,"size":46,"transfer_size":346}"#);
     }
 }
