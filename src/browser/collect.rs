@@ -289,8 +289,13 @@ fn api(rt: &mut Runtime, d: &JsValue) {
         trace_id: trace.as_deref(),
         slow_threshold: rt.agent.cfg.slow_resource,
     };
-    let fields = call.fields();
-    emit(rt, Spec::new("resource", fields));
+    let mut spec = Spec::new("resource", call.fields());
+    spec.timestamp = get_f64(d, "ts").map(|t| t as u64);
+    let v = get(d, "v");
+    if let (Some(id), Some(name)) = (js::get_str(&v, "1"), js::get_str(&v, "2")) {
+        spec.view = Some(crate::core::event::ViewRef { id, name });
+    }
+    emit(rt, spec);
 }
 
 fn resource(rt: &mut Runtime, e: &JsValue) {
@@ -446,28 +451,38 @@ fn long_task(rt: &mut Runtime, d: &JsValue) {
     }
 }
 
-/// Asked by the fetch/XHR hooks before a request leaves: the trace headers to add, if any.
+/// Asked by the fetch/XHR hooks as a request starts: `[trace headers or undefined, view id,
+/// view name]`, so the call is reported on the view it started on.
 fn trace_headers(url: String, _method: String) -> JsValue {
     peek(|rt| {
-        let cfg = &rt.agent.cfg;
-        if !cfg.tracing.enable || !rt.agent.sampled() || ignored_url(rt, &url) {
+        if !rt.agent.sampled() {
             return JsValue::UNDEFINED;
         }
-        let session = rt.agent.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
-        let (store, rng) = (&mut rt.host.store, &mut rt.host.rng);
-        let uid = rt.agent.sessions.uid(store, rng);
-        let origin = js::global_path(&["location", "origin"]).as_string().unwrap_or_default();
-        let ctx = TraceContext { page_origin: &origin, pid: &rt.agent.cfg.pid, session_id: &session, uid: &uid };
-        match propagate(&rt.agent.cfg.tracing, &url, &ctx, &mut rt.host.rng, &rt.host.fns) {
-            Some(t) => {
-                let o: JsValue = js_sys::Object::new().into();
-                for (k, v) in &t.headers {
-                    js::set(&o, k, &JsValue::from_str(v));
-                }
-                o
-            }
-            None => JsValue::UNDEFINED,
-        }
+        let out = Array::new();
+        out.push(&headers_for(rt, &url));
+        out.push(&JsValue::from_str(&rt.agent.view.r.id));
+        out.push(&JsValue::from_str(&rt.agent.view.r.name));
+        out.into()
     })
     .unwrap_or(JsValue::UNDEFINED)
+}
+
+fn headers_for(rt: &mut Runtime, url: &str) -> JsValue {
+    if !rt.agent.cfg.tracing.enable || ignored_url(rt, url) {
+        return JsValue::UNDEFINED;
+    }
+    let session = rt.agent.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+    let uid = rt.agent.sessions.uid(&mut rt.host.store, &mut rt.host.rng);
+    let origin = js::global_path(&["location", "origin"]).as_string().unwrap_or_default();
+    let ctx = TraceContext { page_origin: &origin, pid: &rt.agent.cfg.pid, session_id: &session, uid: &uid };
+    match propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns) {
+        Some(t) => {
+            let o: JsValue = js_sys::Object::new().into();
+            for (k, v) in &t.headers {
+                js::set(&o, k, &JsValue::from_str(v));
+            }
+            o
+        }
+        None => JsValue::UNDEFINED,
+    }
 }

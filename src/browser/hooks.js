@@ -11,6 +11,7 @@ const now = () => performance.now();
 // 1: an API call finished (fetch or XHR). Timing comes from the matching resource entry,
 // which the browser adds when the body is done: look it up a little later.
 function apiDone(hub, d) {
+  d.ts = performance.timeOrigin + d.st;
   setTimeout(safe(() => {
     const list = performance.getEntriesByName(d.u, 'resource');
     for (let i = list.length - 1; i >= 0; i--) {
@@ -35,7 +36,9 @@ export function hookFetch(hub, trace) {
       const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
       const u = absolute(req ? req.url : input);
       d = { k: 'fetch', m, u, st: now() };
-      const h = trace(u, m);
+      // The view and time of the call are those of its start, whenever it ends.
+      const t = d.v = trace(u, m);
+      const h = t && t[0];
       if (h) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
         // never overwriting a header the app set itself.
@@ -77,7 +80,8 @@ export function hookXhr(hub, trace) {
     if (d) {
       try {
         d.st = now();
-        const h = trace(d.u, d.m);
+        const t = d.v = trace(d.u, d.m);
+        const h = t && t[0];
         if (h) {
           for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
           d.tr = h;

@@ -169,7 +169,7 @@ impl Agent {
         let now = h.now();
         let stamp = Stamp {
             session_id: s.id,
-            view: self.view.r.clone(),
+            view: spec.view.unwrap_or_else(|| self.view.r.clone()),
             timestamp: spec.timestamp.unwrap_or(now),
             suffix: hex(h.io().1, 16),
         };

@@ -17,11 +17,14 @@ pub struct Spec {
     pub merge_key: Option<String>,
     /// When it happened, if not now (clicks use the DOM event's time).
     pub timestamp: Option<u64>,
+    /// The view it belongs to, if not the current one (an API call started on a page the
+    /// user has left by the time it ends).
+    pub view: Option<super::event::ViewRef>,
 }
 
 impl Spec {
     pub fn new(event_type: &str, body: String) -> Spec {
-        Spec { event_type: String::from(event_type), body, times: true, merge_key: None, timestamp: None }
+        Spec { event_type: String::from(event_type), body, times: true, merge_key: None, timestamp: None, view: None }
     }
 }
 
