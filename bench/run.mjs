@@ -539,7 +539,9 @@ const FIG = [
   ['size gz', (n) => built[n].size.gz],
   ['init() ms', (n) => agg(n, 'initMs')?.med],
   ['nav→init ms', (n) => agg(n, 'navToInitMs')?.med],
+  ['start-up CPU ms over bare', (n) => agg(n, 'loadTaskMs', { minusBare: true })?.med],
   ...OPS.map(([k, lab]) => [`${lab} µs/op over bare`, (n) => agg(n, `${k}Us`, { minusBare: true })?.med]),
+  ...OPS.filter(([k]) => ['mouse', 'fetch', 'xhr'].includes(k)).map(([k, lab]) => [`${lab} CPU µs/op over bare`, (n) => agg(n, `${k}TaskUs`, { minusBare: true })?.med]),
 ];
 function ratioCell(v, ref) { return Number.isFinite(v) && Number.isFinite(ref) && ref > 0 && v >= 0 ? `${(v / ref).toFixed(2)}×` : 'n/a'; }
 const nonBare = names.filter((n) => n !== 'bare');
