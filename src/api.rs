@@ -45,15 +45,26 @@ pub fn start(config: &str, fns: Array) -> bool {
     }
     let Some(cfg) = parse_config(config) else { return false };
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
-    let transport = Transport::new(cfg.endpoint.clone());
+    let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
+    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab, on_sent, on_adopt);
     let mut host = BrowserHost::new(store, Fns::new(fns), transport, on_timer);
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::document_referrer());
     let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, true));
     let mut rt = Runtime { agent, host, listeners: Vec::new(), collectors };
     crate::browser::lifecycle::install(&mut rt.listeners);
+    rt.host.transport.claim_orphans();
     runtime::install(rt);
     true
+}
+
+fn on_sent(id: u32, status: u16, retry_after_ms: f64) {
+    let retry_after = (retry_after_ms > 0.0).then_some(retry_after_ms as u64);
+    with_rt(move |rt| rt.agent.on_sent(&mut rt.host, id, status, retry_after));
+}
+
+fn on_adopt(bundles: String) {
+    with_rt(move |rt| rt.agent.adopt(&mut rt.host, &bundles));
 }
 
 fn on_timer() {
@@ -105,7 +116,7 @@ pub fn send(kind: u8, payload: &str) {
 
 #[wasm_bindgen]
 pub fn flush() {
-    with_rt(|rt| rt.agent.flush(&mut rt.host, false));
+    with_rt(|rt| rt.agent.flush(&mut rt.host, crate::core::agent::Exit::No));
 }
 
 /// The user declines tracking: stop collecting and sending, delete stored ids, remember it.

@@ -5,8 +5,8 @@ use alloc::string::String;
 use super::fns::Fns;
 use super::js;
 use super::store::BrowserStore;
-use super::transport::Transport;
-use crate::core::agent::Host;
+use super::transport::{Mode, Transport};
+use crate::core::agent::{Exit, Host};
 use crate::core::ids::Random;
 use crate::core::session::Store;
 use js_sys::{Function, JSON};
@@ -72,8 +72,20 @@ impl Host for BrowserHost {
         (&mut self.store, &mut self.rng)
     }
 
-    fn send(&mut self, body: String, exit: bool) {
-        self.transport.send(body, exit);
+    fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool {
+        let mode = match exit {
+            Exit::No => Mode::Live,
+            Exit::Hidden => Mode::Hidden,
+            Exit::Leaving => Mode::Leaving,
+        };
+        self.transport.send(id, body, mode)
+    }
+
+    fn persist(&mut self, bundles: &str) {
+        if !self.transport.persist(bundles) {
+            // Full or disabled storage: the bundles stay in memory for this page's retries.
+            self.warn_once("[rum-wasm] unsent data could not be saved for the next page load (storage full or disabled)");
+        }
     }
 
     fn arm_timer(&mut self, at: u64) {

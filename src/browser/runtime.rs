@@ -94,6 +94,7 @@ fn drain() {
 
 /// The page is hidden or left: final web vitals, then everything pending goes out.
 pub fn page_exit(rt: &mut Runtime, leaving: bool) {
+    use crate::core::agent::Exit;
     let Runtime { agent, host, collectors, .. } = rt;
     if let Some(c) = collectors.as_mut() {
         c.finish_vitals(&mut |spec| agent.emit(host, spec));
@@ -101,7 +102,7 @@ pub fn page_exit(rt: &mut Runtime, leaving: bool) {
     if leaving {
         agent.leave(host);
     }
-    agent.flush(host, true);
+    agent.flush(host, if leaving { Exit::Leaving } else { Exit::Hidden });
 }
 
 /// Reads from the runtime without deferral (for calls that return a value).

@@ -5,6 +5,7 @@
 //! whole pipeline (event → session/view stamp → queue → bundle) is tested without a browser.
 
 use super::batch::{After, Queue};
+use super::delivery::{Outbox, Settled};
 use super::config::{user_identity, Config};
 use super::event::{write_bundle, BundleHead, Event, Stamp, ViewRef};
 use super::ids::{hex, hex_id, Random};
@@ -28,8 +29,11 @@ pub trait Host {
     /// Wall-clock ms (`timeOrigin + performance.now()`).
     fn now(&self) -> u64;
     fn io(&mut self) -> (&mut dyn Store, &mut dyn Random);
-    /// Hands one bundle to the transport; `exit` is true when the page is going away.
-    fn send(&mut self, body: String, exit: bool);
+    /// Hands one bundle to the transport. Returns true when the browser took it for good (a
+    /// beacon): no result will come. Otherwise `Agent::on_sent` is called with the result.
+    fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool;
+    /// Keeps the unacknowledged bundles for the next page load ("" = nothing left).
+    fn persist(&mut self, bundles: &str);
     /// Asks for `on_timer` to be called at `at` (replacing any earlier request).
     fn arm_timer(&mut self, at: u64);
     fn warn(&mut self, msg: &str);
@@ -37,6 +41,14 @@ pub trait Host {
     /// `beforeReport(bundle)`: the (possibly rewritten) bundle, or `None` to drop it.
     fn before_report(&mut self, f: u32, bundle: String) -> Option<String>;
     fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String>;
+}
+
+/// Why a flush happens: the page lives, is hidden (may come back), or is going away.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Exit {
+    No,
+    Hidden,
+    Leaving,
 }
 
 pub struct View {
@@ -49,7 +61,11 @@ pub struct Agent {
     pub cfg: Config,
     pub sessions: SessionManager,
     pub queue: Queue,
+    pub outbox: Outbox,
     pub view: View,
+    /// Whether the persisted copy of the outbox may hold something (then it is kept current).
+    persisted: bool,
+    warned_rejected: bool,
     started: bool,
     opted_out: bool,
     /// The session this tab created itself, and when: for the creation-race rule.
@@ -76,6 +92,9 @@ impl Agent {
         Agent {
             sessions: SessionManager::new(rules(&cfg), keys, user_identity(&cfg)),
             queue: queue_for(&cfg),
+            outbox: Outbox::new(cfg.delivery.max_persist_bytes.max(MAX_BODY as u32) as usize),
+            persisted: false,
+            warned_rejected: false,
             view: View { r: ViewRef::default(), url: String::new(), start: 0 },
             started: false,
             opted_out,
@@ -176,8 +195,8 @@ impl Agent {
         let mut event = Event::new(stamp, &spec.event_type, spec.body, spec.times);
         event.merge_key = spec.merge_key;
         match self.queue.push(event, now) {
-            After::FlushNow => self.flush(h, false),
-            After::FlushAt(at) => h.arm_timer(at),
+            After::FlushNow => self.flush(h, Exit::No),
+            After::FlushAt(_) => self.arm(h),
             After::Merged => {}
         }
     }
@@ -214,20 +233,82 @@ impl Agent {
     }
 
     pub fn on_timer(&mut self, h: &mut dyn Host) {
-        if self.queue.is_empty() {
-            return;
-        }
-        let due = self.queue.deadline();
-        if h.now() >= due {
-            self.flush(h, false);
+        if !self.queue.is_empty() && h.now() >= self.queue.deadline() {
+            self.flush(h, Exit::No);
         } else {
-            h.arm_timer(due);
+            self.pump(h, Exit::No);
         }
     }
 
+    /// One timer serves both the queue's flush deadline and the next retry.
+    fn arm(&mut self, h: &mut dyn Host) {
+        let q = (!self.queue.is_empty()).then(|| self.queue.deadline());
+        let next = match (q, self.outbox.next_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = next {
+            h.arm_timer(at);
+        }
+    }
+
+    /// Sends what is due; at exit, persists what is not acknowledged yet.
+    fn pump(&mut self, h: &mut dyn Host, exit: Exit) {
+        let now = h.now();
+        for s in self.outbox.due(now, exit != Exit::No) {
+            let taken = match self.outbox.body(s.id) {
+                Some(body) => h.send(s.id, body, exit),
+                None => continue,
+            };
+            if taken {
+                self.outbox.settle(s.id, 200, None, now, 0.0);
+            }
+        }
+        if exit != Exit::No || (self.persisted && self.outbox.dirty) {
+            self.persist(h);
+        }
+        self.arm(h);
+    }
+
+    fn persist(&mut self, h: &mut dyn Host) {
+        h.persist(&self.outbox.to_persisted());
+        self.persisted = !self.outbox.items.is_empty();
+        self.outbox.dirty = false;
+    }
+
+    /// The transport's answer for bundle `id` (`status` 0: network error).
+    pub fn on_sent(&mut self, h: &mut dyn Host, id: u32, status: u16, retry_after: Option<u64>) {
+        let now = h.now();
+        let jitter = h.io().1.unit();
+        match self.outbox.settle(id, status, retry_after, now, jitter) {
+            Settled::Rejected if !self.warned_rejected => {
+                self.warned_rejected = true;
+                let mut msg = String::from("[rum-wasm] the endpoint refused a batch with HTTP ");
+                super::json::write_u64(u64::from(status), &mut msg);
+                msg.push_str("; it was dropped (it would never be accepted)");
+                h.warn(&msg);
+            }
+            // Not delivered yet: make sure a reload or a closed tab does not lose it.
+            Settled::Retry(_) => self.persist(h),
+            _ => {}
+        }
+        self.pump(h, Exit::No);
+    }
+
+    /// Bundles persisted by an earlier page load (or a closed tab) of this site.
+    pub fn adopt(&mut self, h: &mut dyn Host, persisted: &str) {
+        if self.opted_out {
+            return;
+        }
+        self.outbox.adopt(persisted, h.now());
+        self.persisted = true;
+        self.pump(h, Exit::No);
+    }
+
     /// Sends everything pending: one bundle per session, each under the beacon size limit.
-    pub fn flush(&mut self, h: &mut dyn Host, exit: bool) {
+    pub fn flush(&mut self, h: &mut dyn Host, exit: Exit) {
         if self.queue.is_empty() {
+            self.pump(h, exit);
             return;
         }
         let groups = self.queue.take();
@@ -254,6 +335,7 @@ impl Agent {
                     extra: &self.cfg.extra,
                     sdk_tag: SDK_TAG,
                     dropped: if first { dropped } else { 0 },
+                    dropped_batches: if first { core::mem::take(&mut self.outbox.dropped_bundles) } else { 0 },
                 };
                 first = false;
                 let mut body = String::with_capacity(chunk.iter().map(Event::approx_len).sum::<usize>() + 512);
@@ -265,9 +347,11 @@ impl Agent {
                     },
                     None => body,
                 };
-                h.send(body, exit);
+                let now = h.now();
+                self.outbox.push(body, now);
             }
         }
+        self.pump(h, exit);
     }
 
     /// Replaces the configuration (`setConfig`), keeping the session unless the app user changed.
@@ -277,7 +361,7 @@ impl Agent {
         let user_changed = !user.is_empty() && !stored_user.is_empty() && stored_user != user;
         if user_changed {
             // The previous user's events go out under their session and their name.
-            self.flush(h, false);
+            self.flush(h, Exit::No);
         }
         self.sessions.rules = rules(&cfg);
         self.queue.flush_time = u64::from(cfg.flush_time);
@@ -300,6 +384,8 @@ impl Agent {
     pub fn opt_out(&mut self, h: &mut dyn Host) {
         self.opted_out = true;
         self.queue.clear();
+        self.outbox.items.clear();
+        h.persist("");
         let store = h.io().0;
         self.sessions.forget(store);
         store.set(OPT_OUT_KEY, "1");
@@ -329,7 +415,14 @@ pub mod tests {
         pub now: u64,
         pub store: BTreeMap<String, String>,
         pub rng: SeqRandom,
-        pub sent: Vec<(String, bool)>,
+        pub sent: Vec<(String, Exit)>,
+        pub inflight: Vec<u32>,
+        pub bodies: BTreeMap<u32, String>,
+        /// Bundles the endpoint accepted (2xx), in order.
+        pub delivered: Vec<String>,
+        pub persisted: String,
+        /// When true, beacons (exit = Leaving) are taken by the "browser".
+        pub beacon_ok: bool,
         pub timer: Option<u64>,
         pub warnings: Vec<String>,
         pub before_report: Option<fn(String) -> Option<String>>,
@@ -355,6 +448,11 @@ pub mod tests {
                 store: BTreeMap::new(),
                 rng: SeqRandom::new(seed),
                 sent: Vec::new(),
+                inflight: Vec::new(),
+                bodies: BTreeMap::new(),
+                delivered: Vec::new(),
+                persisted: String::new(),
+                beacon_ok: true,
                 timer: None,
                 warnings: Vec::new(),
                 before_report: None,
@@ -390,8 +488,17 @@ pub mod tests {
         fn io(&mut self) -> (&mut dyn Store, &mut dyn Random) {
             (&mut self.store, &mut self.rng)
         }
-        fn send(&mut self, body: String, exit: bool) {
-            self.sent.push((body, exit));
+        fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool {
+            self.sent.push((String::from(body), exit));
+            if exit == Exit::Leaving && self.beacon_ok {
+                return true;
+            }
+            self.inflight.push(id);
+            self.bodies.insert(id, String::from(body));
+            false
+        }
+        fn persist(&mut self, bundles: &str) {
+            self.persisted = String::from(bundles);
         }
         fn arm_timer(&mut self, at: u64) {
             self.timer = Some(at);
@@ -417,6 +524,23 @@ pub mod tests {
         let text = crate::core::text::cat(&[r#"{"pid":"harness-pid@abc123","endpoint":"http://127.0.0.1/collect""#, extra, "}"]);
         let mut w = Vec::new();
         from_value(&parse(&text).unwrap(), &mut w).unwrap()
+    }
+
+    /// The endpoint answers `status` to everything in flight, until nothing is.
+    pub fn answer(a: &mut Agent, h: &mut FakeHost, status: u16) {
+        for _ in 0..1000 {
+            let Some(id) = h.inflight.pop() else { return };
+            if (200..300).contains(&status) {
+                let body = h.bodies.get(&id).cloned().unwrap_or_default();
+                h.delivered.push(body);
+            }
+            a.on_sent(h, id, status, None);
+        }
+    }
+
+    fn flush_all(a: &mut Agent, h: &mut FakeHost) {
+        a.flush(h, Exit::No);
+        answer(a, h, 200);
     }
 
     fn started(extra: &str, seed: u64) -> (Agent, FakeHost) {
@@ -448,6 +572,7 @@ pub mod tests {
         assert_eq!(h.timer, Some(h.now + 3000));
         h.now += 3000;
         a.on_timer(&mut h);
+        answer(&mut a, &mut h, 200);
         let b = &h.bundles()[0];
         let s = Session::parse(&h.store[SESSION_KEY]).unwrap();
         assert_eq!(b.get_path(&["session", "id"]).unwrap().as_str(), Some(s.id.as_str()));
@@ -478,6 +603,7 @@ pub mod tests {
         a.emit(&mut h, custom("a"));
         assert!(h.sent.is_empty());
         a.emit(&mut h, custom("b"));
+        answer(&mut a, &mut h, 200);
         assert_eq!(h.sent.len(), 1);
         assert_eq!(names(&h), ["view/pv:/app/home", "custom/biz:a", "custom/biz:b"]);
     }
@@ -491,7 +617,7 @@ pub mod tests {
         }
         h.now += 10_000;
         a.on_timer(&mut h);
-        a.flush(&mut h, true);
+        a.flush(&mut h, Exit::Leaving);
         assert!(h.sent.is_empty());
         assert!(h.store[SESSION_KEY].contains("-0-"));
         assert!(!a.sampled());
@@ -508,7 +634,7 @@ pub mod tests {
         a.navigate(&mut h, "http://127.0.0.1:45321/app/cart?step=2", false);
         assert_ne!(a.view.r.id, first.id);
         a.emit(&mut h, custom("on-cart"));
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         assert_eq!(names(&h), ["view/pv:/app/home", "view/leave:/app/home", "view/pv:/app/cart", "custom/biz:on-cart"]);
         let ev = h.events();
         assert_eq!(ev[1].get("time_on_page").unwrap().as_f64(), Some(1000.0));
@@ -536,7 +662,7 @@ pub mod tests {
         h.now += HOUR + 1;
         a.activity(&mut h);
         a.emit(&mut h, custom("after"));
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         let s2 = a.sessions.current.clone().unwrap().id;
         assert_ne!(s1, s2);
         // Two bundles, one per session; each event under its own session.
@@ -563,7 +689,7 @@ pub mod tests {
         h.store.insert(String::from("_arms_uid"), String::from("uid_knownuser12345"));
         let mut a = Agent::new(config(""), &mut h);
         a.start(&mut h, "http://h/app/home", "");
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         let b = &h.bundles()[0];
         assert_eq!(b.get_path(&["session", "id"]).unwrap().as_str(), Some("aaaabbbbccccddddeeeeffff00001111"));
         assert_eq!(b.get_path(&["user", "id"]).unwrap().as_str(), Some("uid_knownuser12345"));
@@ -576,7 +702,7 @@ pub mod tests {
         let s1 = a.sessions.current.clone().unwrap().id;
         a.set_config(&mut h, config(r#","user":{"name":"Bob"}"#));
         a.emit(&mut h, custom("bob"));
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         let bundles = h.bundles();
         assert_eq!(bundles.len(), 2);
         assert_eq!(bundles[0].get_path(&["session", "id"]).unwrap().as_str(), Some(s1.as_str()));
@@ -593,11 +719,11 @@ pub mod tests {
     fn before_report_can_rewrite_or_drop() {
         let (mut a, mut h) = started(r#","beforeReport":{"$fn":0}"#, 10);
         h.before_report = Some(|_| None);
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         assert!(h.sent.is_empty());
         a.emit(&mut h, custom("x"));
         h.before_report = Some(|b| Some(b.replace("\"biz\"", "\"rewritten\"")));
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         assert_eq!(h.sent.len(), 1);
         assert!(h.sent[0].0.contains("\"rewritten\""));
     }
@@ -605,25 +731,25 @@ pub mod tests {
     #[test]
     fn opt_out_stops_everything_deletes_ids_and_persists() {
         let (mut a, mut h) = started("", 11);
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         let sent = h.sent.len();
         a.emit(&mut h, custom("pending"));
         a.opt_out(&mut h);
         a.emit(&mut h, custom("after"));
         a.activity(&mut h);
-        a.flush(&mut h, true);
+        a.flush(&mut h, Exit::Leaving);
         assert_eq!(h.sent.len(), sent, "nothing after opt-out, pending dropped");
         assert!(!h.store.contains_key(SESSION_KEY) && !h.store.contains_key("_arms_uid"));
         assert_eq!(h.store[OPT_OUT_KEY], "1");
         // Next page load: still opted out.
         let mut b = Agent::new(config(""), &mut h);
         b.start(&mut h, "http://h/", "");
-        b.flush(&mut h, true);
+        b.flush(&mut h, Exit::Leaving);
         assert_eq!(h.sent.len(), sent);
         assert!(!h.store.contains_key(SESSION_KEY));
         // Opt back in: a fresh session, a page view.
         b.opt_in(&mut h);
-        b.flush(&mut h, false);
+        flush_all(&mut b, &mut h);
         assert_eq!(h.sent.len(), sent + 1);
         assert!(!h.store.contains_key(OPT_OUT_KEY));
     }
@@ -640,8 +766,8 @@ pub mod tests {
         let winner = tab_b.sessions.current.clone().unwrap().id;
         h.now += 50;
         tab_a.emit(&mut h, custom("a2"));
-        tab_a.flush(&mut h, false);
-        tab_b.flush(&mut h, false);
+        flush_all(&mut tab_a, &mut h);
+        flush_all(&mut tab_b, &mut h);
         let ids: Vec<String> = h.events().iter().map(|e| String::from(e.get("session_id").unwrap().as_str().unwrap())).collect();
         assert_eq!(ids.len(), 3);
         assert!(ids.iter().all(|i| *i == winner), "{ids:?}");
@@ -655,6 +781,7 @@ pub mod tests {
         for _ in 0..99 {
             let spec = crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap()).unwrap();
             a.emit(&mut h, spec);
+            answer(&mut a, &mut h, 200);
         }
         assert!(h.sent.len() >= 3, "{}", h.sent.len());
         assert!(h.sent.iter().all(|(b, _)| b.len() <= MAX_BODY), "{:?}", h.sent.iter().map(|(b, _)| b.len()).collect::<Vec<_>>());
@@ -667,9 +794,128 @@ pub mod tests {
         for _ in 0..25 {
             a.emit(&mut h, custom("x"));
         }
-        a.flush(&mut h, false);
+        flush_all(&mut a, &mut h);
         let b = &h.bundles()[0];
         assert_eq!(b.get("dropped").unwrap().as_f64(), Some(16.0));
         assert_eq!(b.get("events").unwrap().as_arr().unwrap().len(), 10);
+    }
+
+    fn delivered_event_ids(h: &FakeHost) -> Vec<String> {
+        let mut ids = Vec::new();
+        for b in &h.delivered {
+            for e in parse(b).unwrap().get("events").unwrap().as_arr().unwrap() {
+                ids.push(String::from(e.get("event_id").unwrap().as_str().unwrap()));
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn endpoint_down_for_a_while_then_up_delivers_every_event_exactly_once() {
+        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":5}"#, 20);
+        for i in 0..23 {
+            a.emit(&mut h, custom(&crate::core::json::u64_to_string(i)));
+            // Down: every attempt fails at the network level.
+            answer(&mut a, &mut h, 0);
+        }
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 0);
+        assert!(h.delivered.is_empty());
+        assert!(!h.persisted.is_empty(), "undelivered bundles are persisted meanwhile");
+        // Up again: timers fire, retries go out in order until the outbox is empty.
+        for _ in 0..200 {
+            h.now += 5000;
+            a.on_timer(&mut h);
+            answer(&mut a, &mut h, 200);
+            if a.outbox.items.is_empty() {
+                break;
+            }
+        }
+        let ids = delivered_event_ids(&h);
+        assert_eq!(ids.len(), 24, "pv + 23 customs");
+        let mut uniq = ids.clone();
+        uniq.sort();
+        uniq.dedup();
+        assert_eq!(uniq.len(), ids.len(), "no duplicates");
+        assert_eq!(h.persisted, "", "nothing left persisted once acknowledged");
+    }
+
+    #[test]
+    fn server_errors_are_retried_and_client_errors_dropped_with_one_warning() {
+        let (mut a, mut h) = started("", 21);
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 500);
+        assert!(h.delivered.is_empty());
+        h.now += 2000;
+        a.on_timer(&mut h);
+        answer(&mut a, &mut h, 200);
+        assert_eq!(delivered_event_ids(&h).len(), 1);
+        a.emit(&mut h, custom("bad"));
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 400);
+        a.emit(&mut h, custom("bad2"));
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 413);
+        assert!(a.outbox.items.is_empty(), "a 4xx is never retried");
+        assert_eq!(h.warnings.len(), 1, "{:?}", h.warnings);
+        assert!(h.warnings[0].contains("HTTP 400"));
+    }
+
+    #[test]
+    fn a_reload_while_the_endpoint_is_down_sends_the_events_after_the_reload() {
+        let (mut a, mut h) = started("", 22);
+        a.emit(&mut h, custom("before-reload"));
+        a.flush(&mut h, Exit::Hidden);
+        answer(&mut a, &mut h, 0);
+        let saved = h.persisted.clone();
+        assert!(saved.contains("before-reload"));
+        // The next page load of the site takes the bundles over and delivers them.
+        let mut next = Agent::new(config(""), &mut h);
+        next.start(&mut h, "http://h/app/home", "");
+        next.adopt(&mut h, &saved);
+        answer(&mut next, &mut h, 200);
+        flush_all(&mut next, &mut h);
+        let names = names_of(&h.delivered);
+        assert!(names.iter().any(|n| n == "custom/biz:before-reload"), "{names:?}");
+        assert_eq!(names.iter().filter(|n| n.as_str() == "view/pv:/app/home").count(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn exit_over_the_keepalive_quota_sends_what_fits_and_keeps_the_rest() {
+        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":100}"#, 23);
+        h.beacon_ok = false;
+        let big = "y".repeat(2000);
+        for _ in 0..60 {
+            a.emit(&mut h, crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap()).unwrap());
+        }
+        a.flush(&mut h, Exit::Leaving);
+        let sent: usize = h.sent.iter().map(|(b, _)| b.len()).sum();
+        assert!(sent <= crate::core::delivery::EXIT_BUDGET, "{sent}");
+        assert!(h.sent.iter().all(|(_, e)| *e == Exit::Leaving));
+        assert!(h.persisted.split('\n').count() >= 2, "what did not fit is persisted");
+        // The page is gone; the next load delivers everything (the collector de-duplicates
+        // what the keepalive requests may have delivered too).
+        let saved = h.persisted.clone();
+        let mut next = Agent::new(config(""), &mut h);
+        next.adopt(&mut h, &saved);
+        for _ in 0..50 {
+            answer(&mut next, &mut h, 200);
+        }
+        let mut ids = delivered_event_ids(&h);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 61);
+    }
+
+    fn names_of(bodies: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in bodies {
+            for e in parse(b).unwrap().get("events").unwrap().as_arr().unwrap() {
+                let t = e.get("type").and_then(Value::as_str).unwrap_or("");
+                let n = e.get("name").and_then(Value::as_str).unwrap_or("");
+                out.push(crate::core::text::cat(&[e.get("event_type").unwrap().as_str().unwrap(), "/", t, ":", n]));
+            }
+        }
+        out
     }
 }

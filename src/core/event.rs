@@ -117,6 +117,8 @@ pub struct BundleHead<'a> {
     pub sdk_tag: &'a str,
     /// Events dropped since the last bundle because the queue was full (never silent).
     pub dropped: u32,
+    /// Bundles dropped since the last bundle because the outbox was full.
+    pub dropped_batches: u32,
 }
 
 /// Writes one bundle, keys in ARMS's order: `app, user, session, net, view, events, properties, _v`.
@@ -176,6 +178,10 @@ pub fn write_bundle(head: &BundleHead, events: &[Event], out: &mut String) {
         out.push_str(",\"dropped\":");
         write_u64(u64::from(head.dropped), out);
     }
+    if head.dropped_batches > 0 {
+        out.push_str(",\"dropped_batches\":");
+        write_u64(u64::from(head.dropped_batches), out);
+    }
     out.push_str(",\"_v\":");
     write_str(head.sdk_tag, out);
     out.push('}');
@@ -227,6 +233,7 @@ mod tests {
             extra: &[],
             sdk_tag: "rum-wasm-0.1.0",
             dropped: 0,
+            dropped_batches: 0,
         };
         let mut out = String::new();
         write_bundle(&head, &[pv, old_view, custom], &mut out);

@@ -14,3 +14,4 @@ pub mod agent;
 pub mod manual;
 pub mod collect;
 pub mod tracing;
+pub mod delivery;

@@ -37,7 +37,11 @@ export async function startServer({ pages = {}, routes = {} } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const chunks = [];
-    for await (const c of req) chunks.push(c);
+    try {
+      for await (const c of req) chunks.push(c);
+    } catch {
+      return; // the page went away mid-request (reload, navigation): nothing to answer
+    }
     let body = Buffer.concat(chunks);
     res.setHeader('Access-Control-Allow-Origin', req.headers.origin || '*');
     res.setHeader('Access-Control-Allow-Headers', '*');

@@ -1,0 +1,82 @@
+// Network mechanics for the transport: the page's own fetch (captured before any hook), gzip
+// through CompressionStream, sendBeacon with its return value checked. Results go to one Rust
+// callback: done(id, status, retryAfterMs) — status 0 for a network error.
+
+let pageFetch = null;
+
+export function captureFetch() {
+  pageFetch = typeof fetch === 'function' ? fetch.bind(globalThis) : null;
+  return !!pageFetch;
+}
+
+function retryAfter(r) {
+  const v = r.headers.get('Retry-After');
+  if (!v) return 0;
+  const s = Number(v);
+  if (!isNaN(s)) return s * 1000;
+  const d = Date.parse(v);
+  return isNaN(d) ? 0 : Math.max(0, d - Date.now());
+}
+
+async function gzip(text) {
+  const s = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Response(s).blob();
+}
+
+/**
+ * mode 0: fetch; 1: fetch with keepalive (page hidden: may be the last chance);
+ * 2: the page is going away: sendBeacon first. Returns true when a beacon took it (no
+ * answer will come), false when `done` will be called.
+ */
+export function send(url, body, mode, compress, id, done) {
+  if (mode === 2 && navigator.sendBeacon) {
+    try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
+  }
+  if (!pageFetch) { setTimeout(() => done(id, 0, 0)); return false; }
+  const go = (payload, headers) => pageFetch(url, { method: 'POST', body: payload, keepalive: mode > 0, headers })
+    .then((r) => done(id, r.status, retryAfter(r)), () => done(id, 0, 0));
+  const zip = compress && mode === 0 && typeof CompressionStream === 'function';
+  (zip ? gzip(body).then((b) => go(b, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain;charset=UTF-8' }), () => go(body)) : go(body))
+    .catch(() => done(id, 0, 0));
+  return false;
+}
+
+/** Remote config: a plain GET (no custom header, so no CORS preflight). */
+export function getText(url, done) {
+  if (!pageFetch) { done(0, ''); return; }
+  pageFetch(url, { method: 'GET', credentials: 'omit' })
+    .then((r) => r.text().then((t) => done(r.status, t)), () => done(0, ''))
+    .catch(() => done(0, ''));
+}
+
+// Unsent bundles live in localStorage under one key per tab ("<prefix><tab id>"), so two tabs
+// never write the same key. A tab holds a Web Lock named after its key for its whole life;
+// when the tab is gone the lock is free, and the first page to take it takes the bundles over.
+// Two pages starting at once cannot both get it: a persisted bundle is sent by one tab only.
+export function holdTab(key) {
+  try { if (navigator.locks) navigator.locks.request(key, () => new Promise(() => {})); } catch (_) { /* no locks */ }
+}
+
+export function claimOrphans(prefix, mine, cb) {
+  let keys = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith(prefix) && k !== mine) keys.push(k);
+    }
+  } catch (_) { return; }
+  for (const k of keys) {
+    const take = () => {
+      try {
+        const v = localStorage.getItem(k);
+        localStorage.removeItem(k);
+        if (v) cb(v);
+      } catch (_) { /* storage gone */ }
+    };
+    if (navigator.locks) {
+      navigator.locks.request(k, { ifAvailable: true }, (lock) => { if (lock) take(); }).catch(() => {});
+    } else {
+      take(); // Without Web Locks: at-least-once; the collector de-duplicates by event id.
+    }
+  }
+}
