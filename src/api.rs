@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-fn parse_config(text: &str) -> Option<Config> {
+fn parse_config(text: &str) -> Option<(Config, Value)> {
     let Some(v) = json::parse(text) else {
         js::console_warn("[rum-wasm] the config could not be read; the SDK stays off");
         return None;
@@ -28,7 +28,7 @@ fn parse_config(text: &str) -> Option<Config> {
         js::console_warn(w);
     }
     match cfg {
-        Ok(c) => Some(c),
+        Ok(c) => Some((c, v)),
         Err(e) => {
             js::console_warn(&e);
             None
@@ -43,7 +43,13 @@ pub fn start(config: &str, fns: Array) -> bool {
         js::console_warn("[rum-wasm] init() was called again and ignored; use setConfig() to change the config");
         return false;
     }
-    let Some(cfg) = parse_config(config) else { return false };
+    let Some((mut cfg, local)) = parse_config(config) else { return false };
+    // launch-first and remote-first both start from the cached remote config when it is fresh.
+    if let Some(merged) = crate::browser::remote::with_cache(&local, &cfg, js::date_now() as u64) {
+        if let Ok(c) = config::from_value(&merged, &mut Vec::new()) {
+            cfg = c;
+        }
+    }
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
     let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab, on_sent, on_adopt);
@@ -51,9 +57,10 @@ pub fn start(config: &str, fns: Array) -> bool {
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::document_referrer());
     let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, true));
-    let mut rt = Runtime { agent, host, listeners: Vec::new(), collectors };
+    let mut rt = Runtime { agent, host, listeners: Vec::new(), collectors, local };
     crate::browser::lifecycle::install(&mut rt.listeners);
     rt.host.transport.claim_orphans();
+    crate::browser::remote::begin(&mut rt);
     runtime::install(rt);
     true
 }
@@ -79,16 +86,23 @@ pub fn get_config() -> Option<String> {
 /// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
 #[wasm_bindgen(js_name = setConfig)]
 pub fn set_config(config: &str) {
-    let Some(cfg) = parse_config(config) else { return };
+    let Some((cfg, local)) = parse_config(config) else { return };
     with_rt(move |rt| {
-        let reinstall = cfg.collectors != rt.agent.cfg.collectors || cfg.spa_mode != rt.agent.cfg.spa_mode;
-        rt.agent.set_config(&mut rt.host, cfg);
-        if reinstall && !rt.agent.opted_out() {
-            // Only when what is collected changed; page-load-once collectors do not run again.
-            rt.collectors = None;
-            rt.collectors = Some(Collectors::install(&rt.agent.cfg, false));
-        }
+        rt.local = local;
+        apply_config(rt, cfg);
     });
+}
+
+/// A new effective config (setConfig, or a fetched remote config): restarts only the
+/// collectors whose settings changed; no duplicate page view.
+pub fn apply_config(rt: &mut Runtime, cfg: Config) {
+    let reinstall = cfg.collectors != rt.agent.cfg.collectors || cfg.spa_mode != rt.agent.cfg.spa_mode;
+    rt.agent.set_config(&mut rt.host, cfg);
+    if reinstall && !rt.agent.opted_out() {
+        // Page-load-once collectors (perf, vitals) do not run again.
+        rt.collectors = None;
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, false));
+    }
 }
 
 /// Errors the facade buffered before the wasm was ready.

@@ -7,6 +7,7 @@ pub mod host;
 pub mod js;
 pub mod lifecycle;
 pub mod listener;
+pub mod remote;
 pub mod runtime;
 pub mod store;
 pub mod transport;

@@ -16,6 +16,8 @@ pub struct Runtime {
     pub host: BrowserHost,
     /// Page-lifecycle and collector listeners; dropping them unregisters them.
     pub listeners: Vec<Listener>,
+    /// The config as the app gave it (`init`/`setConfig`): remote config merges onto this.
+    pub local: crate::core::json::Value,
     /// Automatic collection (hooks, observers); `None` until installed.
     pub collectors: Option<super::collect::Collectors>,
 }

@@ -65,6 +65,8 @@ pub struct Agent {
     pub view: View,
     /// Whether the persisted copy of the outbox may hold something (then it is kept current).
     persisted: bool,
+    /// remote-first: collect but do not send until the remote config is in (or timed out).
+    pub hold: bool,
     warned_rejected: bool,
     started: bool,
     opted_out: bool,
@@ -94,6 +96,7 @@ impl Agent {
             queue: queue_for(&cfg),
             outbox: Outbox::new(cfg.delivery.max_persist_bytes.max(MAX_BODY as u32) as usize),
             persisted: false,
+            hold: false,
             warned_rejected: false,
             view: View { r: ViewRef::default(), url: String::new(), start: 0 },
             started: false,
@@ -195,6 +198,7 @@ impl Agent {
         let mut event = Event::new(stamp, &spec.event_type, spec.body, spec.times);
         event.merge_key = spec.merge_key;
         match self.queue.push(event, now) {
+            _ if self.hold => {}
             After::FlushNow => self.flush(h, Exit::No),
             After::FlushAt(_) => self.arm(h),
             After::Merged => {}
@@ -295,6 +299,14 @@ impl Agent {
         self.pump(h, Exit::No);
     }
 
+    /// remote-first: the remote config is in (or the wait timed out); send what was held.
+    pub fn release(&mut self, h: &mut dyn Host) {
+        if self.hold {
+            self.hold = false;
+            self.flush(h, Exit::No);
+        }
+    }
+
     /// Bundles persisted by an earlier page load (or a closed tab) of this site.
     pub fn adopt(&mut self, h: &mut dyn Host, persisted: &str) {
         if self.opted_out {
@@ -307,6 +319,13 @@ impl Agent {
 
     /// Sends everything pending: one bundle per session, each under the beacon size limit.
     pub fn flush(&mut self, h: &mut dyn Host, exit: Exit) {
+        if exit != Exit::No {
+            // Leaving the page ends any hold: nothing may stay behind.
+            self.hold = false;
+        }
+        if self.hold {
+            return;
+        }
         if self.queue.is_empty() {
             self.pump(h, exit);
             return;
@@ -917,5 +936,24 @@ pub mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn remote_first_holds_events_until_release_and_sends_them_under_the_final_config() {
+        let mut h = FakeHost::new(30);
+        let mut a = Agent::new(config(""), &mut h);
+        a.hold = true;
+        a.start(&mut h, "http://h/app", "");
+        for i in 0..30 {
+            a.emit(&mut h, custom(&crate::core::json::u64_to_string(i)));
+        }
+        a.on_timer(&mut h);
+        assert!(h.sent.is_empty(), "nothing leaves while holding");
+        a.set_config(&mut h, config(r#","app":{"name":"from-remote"}"#));
+        a.release(&mut h);
+        answer(&mut a, &mut h, 200);
+        let b = h.bundles();
+        assert_eq!(b[0].get_path(&["app", "name"]).unwrap().as_str(), Some("from-remote"));
+        assert_eq!(delivered_event_ids(&h).len(), 31);
     }
 }

@@ -15,3 +15,4 @@ pub mod manual;
 pub mod collect;
 pub mod tracing;
 pub mod delivery;
+pub mod remote_config;
