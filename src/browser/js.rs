@@ -61,6 +61,7 @@ pub fn global() -> Object {
 }
 
 /// `obj[key]`, or `undefined` when reading it throws (getters can).
+#[inline(never)]
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_undefined() || obj.is_null() {
         return JsValue::UNDEFINED;
@@ -68,19 +69,23 @@ pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+#[inline(never)]
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     get(obj, key).as_string()
 }
 
+#[inline(never)]
 pub fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
     get(obj, key).as_f64()
 }
 
+#[inline(never)]
 pub fn set(obj: &JsValue, key: &str, v: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), v);
 }
 
 /// `globalThis.a.b.c`, undefined if any step is missing.
+#[inline(never)]
 pub fn global_path(path: &[&str]) -> JsValue {
     let mut v: JsValue = global().into();
     for k in path {
