@@ -56,7 +56,7 @@ pub fn start(config: &str, fns: Array) -> bool {
     let mut host = BrowserHost::new(store, Fns::new(fns), transport, on_timer);
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::document_referrer());
-    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, true));
+    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, true));
     let mut rt = Runtime { agent, host, listeners: Vec::new(), collectors, local };
     crate::browser::lifecycle::install(&mut rt.listeners);
     rt.host.transport.claim_orphans();
@@ -101,7 +101,7 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
     if reinstall && !rt.agent.opted_out() {
         // Page-load-once collectors (perf, vitals) do not run again.
         rt.collectors = None;
-        rt.collectors = Some(Collectors::install(&rt.agent.cfg, false));
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
     }
 }
 
@@ -149,7 +149,7 @@ pub fn opt_in() {
     with_rt(|rt| {
         rt.agent.opt_in(&mut rt.host);
         if rt.collectors.is_none() {
-            rt.collectors = Some(Collectors::install(&rt.agent.cfg, false));
+            rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
         }
     });
 }

@@ -25,9 +25,9 @@ use wasm_bindgen::JsCast;
 #[wasm_bindgen(module = "/src/browser/hooks.js")]
 extern "C" {
     #[wasm_bindgen(js_name = hookFetch, catch)]
-    fn hook_fetch(hub: &Function, trace: &Function) -> Result<JsValue, JsValue>;
+    fn hook_fetch(hub: &Function, trace: &Function, evaluate: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = hookXhr, catch)]
-    fn hook_xhr(hub: &Function, trace: &Function) -> Result<JsValue, JsValue>;
+    fn hook_xhr(hub: &Function, trace: &Function, evaluate: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = hookHistory, catch)]
     fn hook_history(hub: &Function) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = hookConsole, catch)]
@@ -90,7 +90,7 @@ fn hub(kind: u32, data: JsValue) {
 impl Collectors {
     /// Installs what `cfg` switches on. `first_load` is false on a re-install (setConfig,
     /// remote config), so page-load-once collectors do not report twice.
-    pub fn install(cfg: &Config, first_load: bool) -> Collectors {
+    pub fn install(cfg: &Config, fns: &super::fns::Fns, first_load: bool) -> Collectors {
         let mut c = Collectors {
             hub: Closure::new(hub),
             trace: Closure::new(trace_headers),
@@ -111,8 +111,9 @@ impl Collectors {
             }
         };
         if on.api {
-            patch(hook_fetch(h, t));
-            patch(hook_xhr(h, t));
+            let evaluate = cfg.evaluate_api.map_or(JsValue::UNDEFINED, |f| fns.get(f));
+            patch(hook_fetch(h, t, &evaluate));
+            patch(hook_xhr(h, t, &evaluate));
         }
         if cfg.spa_mode != crate::core::config::SpaMode::Off {
             patch(hook_history(h));
@@ -276,7 +277,13 @@ fn api(rt: &mut Runtime, d: &JsValue) {
     let error = get_str(d, "e");
     let tm = get(d, "tm");
     let trace = trace_id_of(&get(d, "tr"));
-    let call = ApiCall {
+    // evaluateApi's answer refines the call (ARMS's fields, its length caps).
+    let ev = get(d, "ev");
+    let over = |k: &str, max: usize| get_str(&ev, k).map(|s| String::from(crate::core::text::truncate_chars(&s, max)));
+    let name = over("name", 1000).unwrap_or(name);
+    let status_text = over("message", 1000).unwrap_or(status_text);
+    let trace = over("trace_id", 100).or(trace);
+    let mut call = ApiCall {
         kind: &kind,
         method: &method,
         url: &url,
@@ -288,7 +295,16 @@ fn api(rt: &mut Runtime, d: &JsValue) {
         timing: (!tm.is_undefined()).then(|| timing(&tm)),
         trace_id: trace.as_deref(),
         slow_threshold: rt.agent.cfg.slow_resource,
+        success: get_f64(&ev, "success"),
+        snapshots: over("snapshots", 5000),
+        properties: crate::core::config::clean_properties(Some(&crate::browser::fns::to_value(&get(&ev, "properties")))),
     };
+    if let Some(v) = get_f64(&ev, "duration") {
+        call.duration = v;
+    }
+    if let Some(v) = get_f64(&ev, "status_code") {
+        call.status = v;
+    }
     let mut spec = Spec::new("resource", call.fields());
     spec.timestamp = get_f64(d, "ts").map(|t| t as u64);
     let v = get(d, "v");

@@ -33,6 +33,32 @@ impl Fns {
     }
 }
 
+impl Fns {
+    /// The function itself, to hand to a hook.
+    pub fn get(&self, f: u32) -> JsValue {
+        self.table.get(f)
+    }
+}
+
+/// A flat JS object of strings and numbers (evaluateApi's `properties`) as a `Value`.
+pub fn to_value(v: &JsValue) -> crate::core::json::Value {
+    use crate::core::json::Value;
+    let mut out = Vec::new();
+    if v.is_object() {
+        for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let Some(k) = pair.get(0).as_string() else { continue };
+            let val = pair.get(1);
+            if let Some(s) = val.as_string() {
+                out.push((k, Value::Str(s)));
+            } else if let Some(n) = val.as_f64() {
+                out.push((k, Value::Num(n)));
+            }
+        }
+    }
+    Value::Obj(out)
+}
+
 impl MatchHost for Fns {
     fn regex_test(&self, source: &str, flags: &str, value: &str) -> bool {
         let Ok(mut cache) = self.regexes.try_borrow_mut() else { return false };

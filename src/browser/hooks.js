@@ -10,14 +10,20 @@ const now = () => performance.now();
 
 // 1: an API call finished (fetch or XHR). Timing comes from the matching resource entry,
 // which the browser adds when the body is done: look it up a little later.
-function apiDone(hub, d) {
+function apiDone(hub, d, evaluate) {
   d.ts = performance.timeOrigin + d.st;
   setTimeout(safe(() => {
     const list = performance.getEntriesByName(d.u, 'resource');
     for (let i = list.length - 1; i >= 0; i--) {
       if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
     }
-    hub(1, d);
+    if (!evaluate) { hub(1, d); return; }
+    // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
+    const x = d.x; const res = d.res; const req = d.req;
+    delete d.x; delete d.res; delete d.req;
+    Promise.resolve().then(() => evaluate(req, res, d.e ? new Error(d.e) : null, x))
+      .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
+      .then(() => hub(1, d));
   }), 200);
 }
 
@@ -25,7 +31,7 @@ function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
-export function hookFetch(hub, trace) {
+export function hookFetch(hub, trace, evaluate) {
   const orig = window.fetch;
   if (typeof orig !== 'function') return null;
   const wrapper = function (input, init) {
@@ -36,6 +42,7 @@ export function hookFetch(hub, trace) {
       const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
       const u = absolute(req ? req.url : input);
       d = { k: 'fetch', m, u, st: now() };
+      if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
       const t = d.v = trace(u, m);
       const h = t && t[0];
@@ -51,8 +58,12 @@ export function hookFetch(hub, trace) {
     const p = orig.apply(this, args);
     if (d) {
       try {
-        p.then(safe((r) => { d.s = r.status; d.t = r.statusText; d.d = now() - d.st; apiDone(hub, d); }),
-          safe((e) => { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(hub, d); }));
+        p.then(safe((r) => {
+          d.s = r.status; d.t = r.statusText; d.d = now() - d.st;
+          // Cloned before the page reads the body (our handler runs first).
+          if (evaluate) d.res = r.clone();
+          apiDone(hub, d, evaluate);
+        }), safe((e) => { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(hub, d, evaluate); }));
       } catch (_) { /* a non-promise from another library's fetch: pass it on untouched */ }
     }
     return p;
@@ -61,7 +72,7 @@ export function hookFetch(hub, trace) {
   return [window, 'fetch', orig, wrapper];
 }
 
-export function hookXhr(hub, trace) {
+export function hookXhr(hub, trace, evaluate) {
   const X = window.XMLHttpRequest;
   if (!X) return null;
   const P = X.prototype;
@@ -75,7 +86,7 @@ export function hookXhr(hub, trace) {
     try { if (this[key]) this[key].set[String(name).toLowerCase()] = 1; } catch (_) { /* ignore */ }
     return setHeader.apply(this, arguments);
   };
-  P.send = function () {
+  P.send = function (body) {
     const d = this[key];
     if (d) {
       try {
@@ -96,7 +107,8 @@ export function hookXhr(hub, trace) {
           d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
           if (failed) d.e = failed;
           delete xhr[key];
-          apiDone(hub, d);
+          if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
+          apiDone(hub, d, evaluate);
         }));
       } catch (_) { /* ignore */ }
     }

@@ -4,6 +4,7 @@ use super::timing::Timing;
 use super::Fields;
 use crate::core::text::cat;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 pub struct ApiCall<'a> {
     /// `fetch` or `xmlhttprequest`.
@@ -20,6 +21,10 @@ pub struct ApiCall<'a> {
     pub timing: Option<Timing>,
     pub trace_id: Option<&'a str>,
     pub slow_threshold: f64,
+    /// evaluateApi's verdict, when it gave one.
+    pub success: Option<f64>,
+    pub snapshots: Option<String>,
+    pub properties: Vec<(String, crate::core::json::Value)>,
 }
 
 /// 2xx and 3xx succeed; anything else, and no response at all, fails.
@@ -32,7 +37,7 @@ impl ApiCall<'_> {
         let mut f = Fields::new();
         f.str("url", self.url).str("name", self.name).str("type", self.kind).str("method", self.method);
         let ok = self.error.is_none() && success(self.status);
-        f.num("success", if ok { 1.0 } else { 0.0 });
+        f.num("success", self.success.unwrap_or(if ok { 1.0 } else { 0.0 }));
         if self.status > 0.0 {
             f.num("status_code", self.status);
         }
@@ -50,6 +55,12 @@ impl ApiCall<'_> {
         }
         if self.duration > self.slow_threshold {
             f.num("slow", 1.0);
+        }
+        if let Some(s) = &self.snapshots {
+            f.str("snapshots", s);
+        }
+        if !self.properties.is_empty() {
+            f.value("properties", &crate::core::json::Value::Obj(self.properties.clone()));
         }
         f.take()
     }
@@ -115,7 +126,7 @@ mod tests {
 
     #[test]
     fn ok_failed_and_network_error_calls() {
-        let base = ApiCall {
+        let base = || ApiCall {
             kind: "fetch",
             method: "GET",
             url: "http://h/api/ok?q=1",
@@ -127,23 +138,35 @@ mod tests {
             timing: None,
             trace_id: None,
             slow_threshold: 1000.0,
+            success: None,
+            snapshots: None,
+            properties: Vec::new(),
         };
         assert_eq!(
-            json(base.fields()),
+            json(base().fields()),
             r#"{"url":"http://h/api/ok?q=1","name":"/api/ok","type":"fetch","method":"GET","success":1,"status_code":200,"message":"OK","duration":6.2}"#
         );
-        let fail = ApiCall { status: 500.0, status_text: "Internal Server Error", method: "POST", ..base };
+        let fail = ApiCall { status: 500.0, status_text: "Internal Server Error", method: "POST", ..base() };
         let f = json(fail.fields());
         assert!(f.contains(r#""success":0,"status_code":500,"message":"Internal Server Error""#), "{f}");
-        let down = ApiCall { status: 0.0, status_text: "", error: Some("TypeError: Failed to fetch"), ..base };
+        let down = ApiCall { status: 0.0, status_text: "", error: Some("TypeError: Failed to fetch"), ..base() };
         let f = json(down.fields());
         assert!(f.contains(r#""success":0,"message":"TypeError: Failed to fetch""#) && !f.contains("status_code"), "{f}");
-        let xhr = ApiCall { kind: "xmlhttprequest", status: 0.0, status_text: "", error: Some("error"), ..base };
+        let xhr = ApiCall { kind: "xmlhttprequest", status: 0.0, status_text: "", error: Some("error"), ..base() };
         assert!(json(xhr.fields()).contains(r#""message":"Error: error""#));
-        let slow = ApiCall { duration: 1500.0, ..base };
+        let slow = ApiCall { duration: 1500.0, ..base() };
         assert!(json(slow.fields()).ends_with(r#""duration":1500,"slow":1}"#));
-        let redirect = ApiCall { status: 304.0, ..base };
+        let redirect = ApiCall { status: 304.0, ..base() };
         assert!(json(redirect.fields()).contains(r#""success":1"#));
+        // evaluateApi said a 200 with an error payload is a failure, and added context.
+        let judged = ApiCall {
+            success: Some(0.0),
+            snapshots: Some(String::from("{\"code\":\"E42\"}")),
+            properties: alloc::vec![(String::from("biz"), crate::core::json::Value::str("cart"))],
+            ..base()
+        };
+        let j = json(judged.fields());
+        assert!(j.contains(r#""success":0"#) && j.ends_with(r#""snapshots":"{\"code\":\"E42\"}","properties":{"biz":"cart"}}"#), "{j}");
     }
 
     #[test]
