@@ -7,6 +7,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png' };
@@ -33,7 +35,9 @@ export async function launch() {
  */
 export async function startServer({ pages = {}, routes = {} } = {}) {
   const received = [];
-  const control = { status: 200, retryAfter: null, hits: 0 };
+  // `attempts`: every request to /collect, whatever it was answered (added for the delivery
+  // tests: what was refused or reset, and when).
+  const control = { status: 200, retryAfter: null, hits: 0, attempts: [] };
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const chunks = [];
@@ -48,6 +52,9 @@ export async function startServer({ pages = {}, routes = {} } = {}) {
     if (req.method === 'OPTIONS') { res.writeHead(204); return res.end(); }
     if (url.pathname === '/collect') {
       control.hits++;
+      let atext = '';
+      try { atext = (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body).toString('utf8'); } catch { /* kept empty */ }
+      control.attempts.push({ at: Date.now(), status: control.status, text: atext, headers: req.headers });
       if (control.status === 'down') { req.socket.destroy(); return; }
       if (control.status !== 200) {
         if (control.retryAfter) res.setHeader('Retry-After', String(control.retryAfter));
@@ -127,4 +134,50 @@ export async function show(page) {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
     document.dispatchEvent(new Event('visibilitychange'));
   });
+}
+
+/** Collects the page's console messages as `type: text` (added for the delivery tests). */
+export function consoleOf(page) {
+  const out = [];
+  page.on('console', (m) => out.push(m.type() + ': ' + m.text()));
+  return out;
+}
+
+/** The `[rum-wasm]` warnings among console messages collected by `consoleOf`. */
+export function rumWarnings(msgs) {
+  return msgs.filter((m) => m.startsWith('warning: ') && m.includes('[rum-wasm]'));
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts the real collector (`target/collector/rum-collector`, or `RUM_COLLECTOR_BIN`) on a free
+ * port with a temporary database and config dir. Resolves to `{ origin, close }`.
+ */
+export async function startCollector() {
+  const bin = process.env.RUM_COLLECTOR_BIN || path.join(ROOT, 'target/collector/rum-collector');
+  if (!fs.existsSync(bin)) throw new Error('no collector binary at ' + bin + ': cargo build -p rum-collector --profile collector');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rum-e2e-collector-'));
+  fs.mkdirSync(path.join(dir, 'config'));
+  const child = spawn(bin, ['--addr', '127.0.0.1:0', '--db', path.join(dir, 'rum.db'), '--www', path.join(ROOT, 'www'),
+    '--dist', path.join(ROOT, 'dist'), '--config-dir', path.join(dir, 'config'), '--geo-db', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.resume(); // its log lines are not the test's output
+  const origin = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error('the collector exited with ' + code)));
+  });
+  return {
+    origin,
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
