@@ -346,18 +346,22 @@ fn error_from_value(v: &JsValue, source: Source) -> JsError {
     }
 }
 
+/// Any value as the developer would read it: strings as they are, Errors as `Name: message`,
+/// other objects as JSON, the rest (`7`, `null`, `undefined`, symbols) as `String(v)` does.
 fn text_of(v: &JsValue) -> String {
     if let Some(s) = v.as_string() {
         return s;
     }
     if v.is_object() {
-        if let Ok(s) = js_sys::JSON::stringify(v) {
-            if let Some(s) = s.as_string() {
-                return s;
-            }
+        if let Some(m) = get_str(v, "message") {
+            let name = get_str(v, "name").unwrap_or_else(|| String::from("Error"));
+            return crate::core::text::cat(&[&name, ": ", &m]);
+        }
+        if let Some(s) = js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()) {
+            return s;
         }
     }
-    String::from(js_sys::JsString::from(v.clone()))
+    js::js_string(v).unwrap_or_default()
 }
 
 fn report_error(rt: &mut Runtime, e: JsError) {

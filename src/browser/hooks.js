@@ -56,17 +56,21 @@ export function hookFetch(hub, trace, evaluate) {
       }
     } catch (_) { d = null; args = arguments; }
     const p = orig.apply(this, args);
-    if (d) {
-      try {
-        p.then(safe((r) => {
-          d.s = r.status; d.t = r.statusText; d.d = now() - d.st;
-          // Cloned before the page reads the body (our handler runs first).
-          if (evaluate) d.res = r.clone();
-          apiDone(hub, d, evaluate);
-        }), safe((e) => { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(hub, d, evaluate); }));
-      } catch (_) { /* a non-promise from another library's fetch: pass it on untouched */ }
+    if (!d) return p;
+    // The page gets the same response, or the same error re-thrown: a fetch nobody catches
+    // still raises its unhandledrejection, as without the SDK. (Observing `p` itself would mark
+    // it handled and swallow that.)
+    try {
+      return p.then((r) => {
+        try { d.s = r.status; d.t = r.statusText; d.d = now() - d.st; if (evaluate) d.res = r.clone(); apiDone(hub, d, evaluate); } catch (_) { /* ours only */ }
+        return r;
+      }, (e) => {
+        try { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(hub, d, evaluate); } catch (_) { /* ours only */ }
+        throw e;
+      });
+    } catch (_) {
+      return p; // a non-promise from another library's fetch: pass it on untouched
     }
-    return p;
   };
   window.fetch = wrapper;
   return [window, 'fetch', orig, wrapper];
@@ -252,9 +256,14 @@ export function observeVitals() {
   }));
   obs.push(observe('first-input', (l) => {
     const e = l[0];
-    if (e && v.fid === undefined) { v.fid = e.processingStart - e.startTime; v.fit = e.startTime; lcpDone = true; }
+    if (e && v.fid === undefined) {
+      v.fid = e.processingStart - e.startTime; v.fit = e.startTime; lcpDone = true;
+      // The first interaction counts for INP too, however fast (event entries under the
+      // threshold are not reported).
+      if (e.duration > v.inp) v.inp = e.duration;
+    }
   }));
-  obs.push(observe('event', (l) => { for (const e of l) if (e.interactionId && e.duration > v.inp) v.inp = e.duration; }, { durationThreshold: 40 }));
+  obs.push(observe('event', (l) => { for (const e of l) if (e.interactionId && e.duration > v.inp) v.inp = e.duration; }, { durationThreshold: 16 }));
   obs.push(observe('paint', (l) => { for (const e of l) if (e.name === 'first-contentful-paint') v.fcp = e.startTime; }));
   const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
   if (nav) v.ttfb = Math.max(0, nav.responseStart - (nav.activationStart || 0));
@@ -263,9 +272,17 @@ export function observeVitals() {
   };
 }
 
-// 8: page load timing, once the load event has run (paint entries are there by then).
+// 8: page load timing, once the load event has run and the first contentful paint is known
+// (it can come after load), or 3 s after load at the latest.
 export function afterLoad(cb) {
-  const go = () => setTimeout(safe(cb), 0);
+  let done = false;
+  const fire = safe(() => { if (!done) { done = true; cb(); } });
+  const hasFcp = () => performance.getEntriesByName('first-contentful-paint').length > 0;
+  const go = () => {
+    if (hasFcp()) { setTimeout(fire, 0); return; }
+    const o = observe('paint', (l) => { for (const e of l) if (e.name === 'first-contentful-paint') { disconnect(o); setTimeout(fire, 0); } });
+    setTimeout(() => { disconnect(o); fire(); }, 3000);
+  };
   if (document.readyState === 'complete') go(); else addEventListener('load', go, { once: true });
 }
 

@@ -82,9 +82,10 @@ impl Host for BrowserHost {
     }
 
     fn persist(&mut self, bundles: &str) {
-        if !self.transport.persist(bundles) {
+        if !self.transport.persist(bundles) && !self.store.warned {
             // Full or disabled storage: the bundles stay in memory for this page's retries.
-            self.warn_once("[rum-wasm] unsent data could not be saved for the next page load (storage full or disabled)");
+            self.store.warned = true;
+            js::console_warn(super::store::STORAGE_WARNING);
         }
     }
 

@@ -99,7 +99,11 @@ pub fn page_exit(rt: &mut Runtime, leaving: bool) {
     use crate::core::agent::Exit;
     let Runtime { agent, host, collectors, .. } = rt;
     if let Some(c) = collectors.as_mut() {
-        c.finish_vitals(&mut |spec| agent.emit(host, spec));
+        let first = agent.first_view.clone();
+        c.finish_vitals(&mut |mut spec| {
+            spec.view = Some(first.clone());
+            agent.emit(host, spec)
+        });
     }
     if leaving {
         agent.leave(host);

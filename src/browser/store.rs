@@ -22,8 +22,12 @@ pub struct BrowserStore {
     domain: Option<String>,
     /// Mirror of everything written, so reads still work after a fall-back to memory.
     mem: Vec<(String, String)>,
-    warned: bool,
+    /// One message per page about storage, whoever hits the problem first.
+    pub warned: bool,
 }
+
+pub const STORAGE_WARNING: &str =
+    "[rum-wasm] storage is not available (disabled, blocked or full): the session and unsent data are kept in memory for this page";
 
 /// A cookie lives a year, as ARMS's do.
 const COOKIE_MAX_AGE: &str = "31536000";
@@ -59,7 +63,7 @@ impl BrowserStore {
         self.backend = Backend::Memory;
         if !self.warned {
             self.warned = true;
-            js::console_warn("[rum-wasm] storage is not available (disabled, blocked or full); the session is kept in memory for this page");
+            js::console_warn(STORAGE_WARNING);
         }
     }
 

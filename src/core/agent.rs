@@ -59,6 +59,9 @@ pub struct View {
 
 pub struct Agent {
     pub cfg: Config,
+    /// The page's first view: web vitals belong to the page load, whatever view is current
+    /// when they are final.
+    pub first_view: ViewRef,
     pub sessions: SessionManager,
     pub queue: Queue,
     pub outbox: Outbox,
@@ -102,6 +105,7 @@ impl Agent {
             started: false,
             opted_out,
             created: None,
+            first_view: ViewRef::default(),
             cfg,
         }
     }
@@ -120,6 +124,7 @@ impl Agent {
         self.started = false;
         self.session(h, false);
         self.new_view(h, href);
+        self.first_view = self.view.r.clone();
         self.started = true;
         self.page_view(h, href, referrer, "initial_load");
     }
@@ -259,7 +264,7 @@ impl Agent {
     /// Sends what is due; at exit, persists what is not acknowledged yet.
     fn pump(&mut self, h: &mut dyn Host, exit: Exit) {
         let now = h.now();
-        for s in self.outbox.due(now, exit != Exit::No) {
+        for s in self.outbox.due(now, exit != Exit::No, exit == Exit::Leaving) {
             let taken = match self.outbox.body(s.id) {
                 Some(body) => h.send(s.id, body, exit),
                 None => continue,

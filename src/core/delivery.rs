@@ -92,14 +92,16 @@ impl Outbox {
 
     /// What to send now. While the page lives: the first due bundle, if nothing is in flight
     /// (order is kept). On exit: every waiting bundle that fits the keepalive budget; the rest
-    /// stays for the next page load.
-    pub fn due(&mut self, now: u64, exit: bool) -> Vec<Send> {
+    /// stays for the next page load. `fresh_only` leaves out bundles that failed before: sent
+    /// by a beacon, which never tells whether it arrived, they could be lost while the
+    /// endpoint is down; they stay persisted instead.
+    pub fn due(&mut self, now: u64, exit: bool, fresh_only: bool) -> Vec<Send> {
         let mut out = Vec::new();
         if exit {
             let mut budget = EXIT_BUDGET.saturating_sub(
                 self.items.iter().filter(|i| i.state == State::InFlight && i.keepalive).map(|i| i.body.len()).sum(),
             );
-            for i in self.items.iter_mut().filter(|i| i.state == State::Waiting) {
+            for i in self.items.iter_mut().filter(|i| i.state == State::Waiting && !(fresh_only && i.attempts > 0)) {
                 if i.body.len() > budget {
                     break;
                 }
@@ -194,11 +196,11 @@ mod tests {
         let mut o = Outbox::new(1 << 20);
         o.push(body(1), 0);
         o.push(body(2), 0);
-        let s = o.due(0, false);
+        let s = o.due(0, false, false);
         assert_eq!(s.len(), 1);
-        assert!(o.due(0, false).is_empty(), "nothing else while one is in flight");
+        assert!(o.due(0, false, false).is_empty(), "nothing else while one is in flight");
         assert_eq!(o.settle(s[0].id, 200, None, 5, 0.5), Settled::Delivered);
-        let s2 = o.due(5, false);
+        let s2 = o.due(5, false, false);
         assert_eq!(o.body(s2[0].id).unwrap().len(), body(2).len());
         assert_eq!(o.settle(s2[0].id, 204, None, 6, 0.5), Settled::Delivered);
         assert!(o.items.is_empty());
@@ -209,7 +211,7 @@ mod tests {
         for (status, retry) in [(0, true), (408, true), (429, true), (500, true), (503, true), (400, false), (401, false), (404, false), (413, false)] {
             let mut o = Outbox::new(1 << 20);
             o.push(body(1), 0);
-            let s = o.due(0, false);
+            let s = o.due(0, false, false);
             let out = o.settle(s[0].id, status, None, 0, 0.0);
             assert_eq!(matches!(out, Settled::Retry(_)), retry, "status {status}");
             assert_eq!(o.items.len(), usize::from(retry));
@@ -219,12 +221,12 @@ mod tests {
         let mut waits = Vec::new();
         let mut now = 0;
         for _ in 0..10 {
-            let s = o.due(now, false);
+            let s = o.due(now, false, false);
             assert_eq!(s.len(), 1, "due again at {now}");
             match o.settle(s[0].id, 503, None, now, 0.999) {
                 Settled::Retry(at) => {
                     waits.push(at - now);
-                    assert!(o.due(at - 1, false).is_empty(), "not before the backoff");
+                    assert!(o.due(at - 1, false, false).is_empty(), "not before the backoff");
                     now = at;
                 }
                 other => panic!("{other:?}"),
@@ -239,9 +241,9 @@ mod tests {
     fn retry_after_is_honoured_and_capped() {
         let mut o = Outbox::new(1 << 20);
         o.push(body(1), 0);
-        let s = o.due(0, false);
+        let s = o.due(0, false, false);
         assert_eq!(o.settle(s[0].id, 429, Some(7000), 100, 0.0), Settled::Retry(7100));
-        let s = o.due(7100, false);
+        let s = o.due(7100, false, false);
         assert_eq!(o.settle(s[0].id, 429, Some(10_000_000), 7100, 0.0), Settled::Retry(7100 + RETRY_AFTER_MAX));
     }
 
@@ -262,12 +264,25 @@ mod tests {
         for _ in 0..5 {
             o.push(body(25_000), 0);
         }
-        let s = o.due(0, true);
+        let s = o.due(0, true, false);
         assert_eq!(s.len(), 2, "two of 25 KB fit in 60 KB");
         assert!(s.iter().all(|x| x.keepalive));
-        assert!(o.due(0, true).is_empty(), "the budget is used while those are in flight");
+        assert!(o.due(0, true, false).is_empty(), "the budget is used while those are in flight");
         o.settle(s[0].id, 200, None, 1, 0.0);
-        assert_eq!(o.due(1, true).len(), 1);
+        assert_eq!(o.due(1, true, false).len(), 1);
+    }
+
+    #[test]
+    fn leaving_beacons_only_fresh_bundles_and_keeps_failed_ones() {
+        let mut o = Outbox::new(1 << 20);
+        o.push(body(10), 0);
+        let s = o.due(0, false, false);
+        o.settle(s[0].id, 0, None, 0, 0.0);
+        o.push(body(20), 0);
+        let sent = o.due(5000, true, true);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(o.body(sent[0].id).unwrap().len(), body(20).len());
+        assert_eq!(o.items.iter().filter(|i| i.state == State::Waiting).count(), 1, "the failed one waits for the next page");
     }
 
     #[test]
