@@ -52,31 +52,22 @@ pub fn start(config: &str, fns: Array) -> bool {
     }
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
-    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab, on_sent, on_adopt);
-    let mut host = BrowserHost::new(store, Fns::new(fns), transport, on_timer);
+    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab);
+    let hub = crate::browser::hub::create();
+    let mut host = BrowserHost::new(store, Fns::new(fns), transport, hub.clone());
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::document_referrer());
-    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, true));
-    let mut rt = Runtime { agent, host, listeners: Vec::new(), collectors, local };
-    crate::browser::lifecycle::install(&mut rt.listeners);
-    rt.host.transport.claim_orphans();
+    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, &hub, true));
+    let lifecycle = crate::browser::lifecycle::install(&hub);
+    let mut rt = Runtime { agent, host, lifecycle, last_activity: 0.0, collectors, local };
+    rt.host.transport.claim_orphans(&hub);
     crate::browser::remote::begin(&mut rt);
     runtime::install(rt);
     true
 }
 
-fn on_sent(id: u32, status: u16, retry_after_ms: f64) {
-    let retry_after = (retry_after_ms > 0.0).then_some(retry_after_ms as u64);
-    with_rt(move |rt| rt.agent.on_sent(&mut rt.host, id, status, retry_after));
-}
 
-fn on_adopt(bundles: String) {
-    with_rt(move |rt| rt.agent.adopt(&mut rt.host, &bundles));
-}
 
-fn on_timer() {
-    with_rt(|rt| rt.agent.on_timer(&mut rt.host));
-}
 
 #[wasm_bindgen(js_name = getConfig)]
 pub fn get_config() -> Option<String> {
@@ -101,7 +92,7 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
     if reinstall && !rt.agent.opted_out() {
         // Page-load-once collectors (perf, vitals) do not run again.
         rt.collectors = None;
-        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
     }
 }
 
@@ -149,7 +140,7 @@ pub fn opt_in() {
     with_rt(|rt| {
         rt.agent.opt_in(&mut rt.host);
         if rt.collectors.is_none() {
-            rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
+            rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
         }
     });
 }

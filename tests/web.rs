@@ -6,7 +6,7 @@
 use js_sys::{Array, Function};
 use rum_wasm::browser::fns::Fns;
 use rum_wasm::browser::js;
-use rum_wasm::browser::listener::Listener;
+use rum_wasm::browser::hooks::Listeners;
 use rum_wasm::browser::store::{Backend, BrowserStore};
 use rum_wasm::core::config::StorageKind;
 use rum_wasm::core::filter::MatchHost;
@@ -29,9 +29,8 @@ extern "C" {
     fn fill_quota();
     #[wasm_bindgen(js_name = restoreQuota)]
     fn restore_quota();
-    #[wasm_bindgen(js_name = newTarget)]
-    fn new_target() -> js::EventTarget;
-    fn dispatch(target: &js::EventTarget, ty: &str);
+    #[wasm_bindgen(js_name = dispatchOnWindow)]
+    fn dispatch_on_window(ty: &str);
     #[wasm_bindgen(js_name = makeFunctions)]
     fn make_functions() -> Array;
     #[wasm_bindgen(js_name = clearCookies)]
@@ -101,17 +100,24 @@ fn full_storage_keeps_working_in_memory() {
 }
 
 #[wasm_bindgen_test]
-fn listener_is_removed_when_dropped() {
-    let target = new_target();
-    let count = Rc::new(Cell::new(0));
-    let c = count.clone();
-    let l = Listener::new(target.clone().unchecked_into(), "ping", false, move |_| c.set(c.get() + 1)).unwrap();
-    dispatch(&target, "ping");
-    dispatch(&target, "ping");
-    assert_eq!(count.get(), 2);
+fn listeners_report_through_the_hub_and_are_removed_when_dropped() {
+    let seen = Rc::new(Cell::new(0));
+    let s = seen.clone();
+    let hub: Function = Closure::<dyn FnMut(u32, JsValue)>::new(move |kind: u32, ev: JsValue| {
+        if kind == 77 && js::get_str(&ev, "type").as_deref() == Some("rum-test") {
+            s.set(s.get() + 1);
+        }
+    })
+    .into_js_value()
+    .unchecked_into();
+    let mut l = Listeners::default();
+    l.add(&hub, false, "rum-test", false, 77);
+    dispatch_on_window("rum-test");
+    dispatch_on_window("rum-test");
+    assert_eq!(seen.get(), 2);
     drop(l);
-    dispatch(&target, "ping");
-    assert_eq!(count.get(), 2);
+    dispatch_on_window("rum-test");
+    assert_eq!(seen.get(), 2, "nothing registered after drop");
 }
 
 #[wasm_bindgen_test]

@@ -20,9 +20,7 @@ export function restoreQuota() {
   Storage.prototype.setItem = saved.setItem;
 }
 
-export function newTarget() { return new EventTarget(); }
-
-export function dispatch(target, type) { target.dispatchEvent(new Event(type)); }
+export function dispatchOnWindow(type) { window.dispatchEvent(new Event(type)); }
 
 export function makeFunctions() {
   return [

@@ -3,8 +3,7 @@
 //! the pure builders in `core::collect`.
 
 use super::js::{self, get, get_f64, get_str};
-use super::listener::Listener;
-use super::runtime::{peek, with_rt, Runtime};
+use super::runtime::{with_rt, Runtime};
 use crate::core::collect::action::Click;
 use crate::core::collect::api::{ApiCall, StaticResource};
 use crate::core::collect::exception::{non_error_name, JsError, Source};
@@ -22,54 +21,15 @@ use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(module = "/src/browser/hooks.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = hookFetch, catch)]
-    fn hook_fetch(hub: &Function, trace: &Function, evaluate: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = hookXhr, catch)]
-    fn hook_xhr(hub: &Function, trace: &Function, evaluate: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = hookHistory, catch)]
-    fn hook_history(hub: &Function) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = hookConsole, catch)]
-    fn hook_console(hub: &Function) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn unhook(list: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = describeClick, catch)]
-    fn describe_click(ev: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = observeResources, catch)]
-    fn observe_resources(hub: &Function) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = observeLongTasks, catch)]
-    fn observe_long_tasks(hub: &Function) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = observeVitals, catch)]
-    fn observe_vitals() -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = afterLoad, catch)]
-    fn after_load(cb: &Function) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = pageTiming, catch)]
-    fn page_timing() -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn disconnect(o: &JsValue) -> Result<(), JsValue>;
-}
-
-// What a hook reports through `hub(kind, data)`.
-const API: u32 = 1;
-const ROUTE: u32 = 2;
-const CONSOLE: u32 = 3;
-const ERROR: u32 = 4;
-const REJECTION: u32 = 5;
-const CLICK: u32 = 6;
-const RESOURCE: u32 = 7;
-const PAGE_LOAD: u32 = 8;
-const LONG_TASK: u32 = 9;
+use super::hooks::*;
+use super::hub::{API, CLICK, CONSOLE, ERROR, LONG_TASK, PAGE_LOAD, REJECTION, RESOURCE, ROUTE};
 
 /// The installed collectors; dropping this uninstalls every hook, listener and observer.
 pub struct Collectors {
-    hub: Closure<dyn FnMut(u32, JsValue)>,
-    trace: Closure<dyn FnMut(String, String) -> JsValue>,
-    load: Closure<dyn FnMut()>,
     patched: Vec<JsValue>,
     observers: Vec<JsValue>,
     vitals: Option<JsValue>,
-    listeners: Vec<Listener>,
+    _listeners: Listeners,
 }
 
 impl Drop for Collectors {
@@ -83,87 +43,54 @@ impl Drop for Collectors {
     }
 }
 
-fn hub(kind: u32, data: JsValue) {
-    with_rt(move |rt| dispatch(rt, kind, data));
-}
-
 impl Collectors {
     /// Installs what `cfg` switches on. `first_load` is false on a re-install (setConfig,
     /// remote config), so page-load-once collectors do not report twice.
-    pub fn install(cfg: &Config, fns: &super::fns::Fns, first_load: bool) -> Collectors {
-        let mut c = Collectors {
-            hub: Closure::new(hub),
-            trace: Closure::new(trace_headers),
-            load: Closure::new(|| hub(PAGE_LOAD, JsValue::NULL)),
-            patched: Vec::new(),
-            observers: Vec::new(),
-            vitals: None,
-            listeners: Vec::new(),
-        };
-        let h: &Function = c.hub.as_ref().unchecked_ref();
-        let t: &Function = c.trace.as_ref().unchecked_ref();
+    pub fn install(cfg: &Config, fns: &super::fns::Fns, h: &Function, first_load: bool) -> Collectors {
+        let mut patched = Vec::new();
+        let mut observers = Vec::new();
+        let mut l = Listeners::default();
         let on = &cfg.collectors;
-        let mut patch = |r: Result<JsValue, JsValue>| {
-            if let Ok(list) = r {
-                if !list.is_null() && !list.is_undefined() {
-                    c.patched.push(list);
+        let keep = |list: &mut Vec<JsValue>, r: Result<JsValue, JsValue>| {
+            if let Ok(v) = r {
+                if v.is_object() {
+                    list.push(v);
                 }
             }
         };
         if on.api {
             let evaluate = cfg.evaluate_api.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-            patch(hook_fetch(h, t, &evaluate));
-            patch(hook_xhr(h, t, &evaluate));
+            keep(&mut patched, hook_fetch(h, &evaluate));
+            keep(&mut patched, hook_xhr(h, &evaluate));
         }
-        if cfg.spa_mode != crate::core::config::SpaMode::Off {
-            patch(hook_history(h));
+        let spa = cfg.spa_mode != crate::core::config::SpaMode::Off;
+        if spa {
+            keep(&mut patched, hook_history(h));
+            l.add(h, false, "popstate", false, ROUTE);
+            l.add(h, false, "hashchange", false, ROUTE);
         }
         if on.console_error {
-            patch(hook_console(h));
+            keep(&mut patched, hook_console(h));
         }
-        let mut observe = |r: Result<JsValue, JsValue>| {
-            if let Ok(o) = r {
-                if !o.is_null() {
-                    c.observers.push(o);
-                }
-            }
-        };
         if on.static_resource {
-            observe(observe_resources(h));
+            keep(&mut observers, observe_resources(h));
         }
         if on.longtask {
-            observe(observe_long_tasks(h));
+            keep(&mut observers, observe_long_tasks(h));
         }
-        if on.web_vitals && first_load {
-            c.vitals = observe_vitals().ok();
-        }
+        let vitals = if on.web_vitals && first_load { observe_vitals().ok() } else { None };
         if on.perf && first_load {
-            let _ = after_load(c.load.as_ref().unchecked_ref());
-        }
-        let win = js::window_target;
-        if cfg.spa_mode != crate::core::config::SpaMode::Off {
-            for ty in ["popstate", "hashchange"] {
-                c.listeners.extend(Listener::new(win(), ty, false, |_| hub(ROUTE, JsValue::NULL)));
-            }
+            let _ = after_load(h);
         }
         if on.js_error {
             // Capture phase: sees errors before page handlers can stop them.
-            c.listeners.extend(Listener::new(win(), "error", true, |ev| hub(ERROR, ev)));
-            c.listeners.extend(Listener::new(win(), "unhandledrejection", false, |ev| hub(REJECTION, ev)));
+            l.add(h, false, "error", true, ERROR);
+            l.add(h, false, "unhandledrejection", false, REJECTION);
         }
         if on.action {
-            if let Some(doc) = js::document_target() {
-                c.listeners.extend(Listener::new(doc, "click", true, |ev| {
-                    // Read the DOM now, in the event; only plain facts travel on.
-                    if let Ok(d) = describe_click(&ev) {
-                        if d.is_object() {
-                            hub(CLICK, d);
-                        }
-                    }
-                }));
-            }
+            l.add(h, true, "click", true, CLICK);
         }
-        c
+        Collectors { patched, observers, vitals, _listeners: l }
     }
 
     /// The page is being hidden or left: web vitals are final now (sent once per load).
@@ -200,7 +127,7 @@ fn emit(rt: &mut Runtime, spec: Spec) {
     rt.agent.emit(&mut rt.host, spec);
 }
 
-fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
+pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
     if !rt.agent.sampled() {
         return;
     }
@@ -213,7 +140,14 @@ fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
         CONSOLE => console_error(rt, &d),
         ERROR => error_event(rt, &d),
         REJECTION => rejection(rt, &d),
-        CLICK => click(rt, &d),
+        CLICK => {
+            // Read the DOM now, in the event; only plain facts travel on, no element handle.
+            if let Ok(c) = describe_click(&d) {
+                if c.is_object() {
+                    click(rt, &c);
+                }
+            }
+        }
         RESOURCE => resource(rt, &d),
         PAGE_LOAD => page_load(rt),
         LONG_TASK => long_task(rt, &d),
@@ -471,20 +405,18 @@ fn long_task(rt: &mut Runtime, d: &JsValue) {
     }
 }
 
-/// Asked by the fetch/XHR hooks as a request starts: `[trace headers or undefined, view id,
-/// view name]`, so the call is reported on the view it started on.
-fn trace_headers(url: String, _method: String) -> JsValue {
-    peek(|rt| {
-        if !rt.agent.sampled() {
-            return JsValue::UNDEFINED;
-        }
-        let out = Array::new();
-        out.push(&headers_for(rt, &url));
-        out.push(&JsValue::from_str(&rt.agent.view.r.id));
-        out.push(&JsValue::from_str(&rt.agent.view.r.name));
-        out.into()
-    })
-    .unwrap_or(JsValue::UNDEFINED)
+/// Asked by the fetch/XHR hooks as a request starts (`data` = `[url, method]`): `[trace
+/// headers or undefined, view id, view name]`, so the call is reported on the view it started on.
+pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
+    if !rt.agent.sampled() {
+        return JsValue::UNDEFINED;
+    }
+    let url = get_str(data, "0").unwrap_or_default();
+    let out = Array::new();
+    out.push(&headers_for(rt, &url));
+    out.push(&JsValue::from_str(&rt.agent.view.r.id));
+    out.push(&JsValue::from_str(&rt.agent.view.r.name));
+    out.into()
 }
 
 fn headers_for(rt: &mut Runtime, url: &str) -> JsValue {

@@ -1,6 +1,7 @@
 // Hook mechanics the Rust side cannot express: wrappers that forward `this` and `arguments`,
 // DOM walks, observers and their timers. No decisions here: every hook hands raw facts to one
-// Rust callback, `hub(kind, data)`, which filters, names and builds the events.
+// Rust callback, `hub(kind, data)` (kinds in src/browser/hub.rs), which filters, names and
+// builds the events.
 //
 // Never break the host page: the page's own call always runs with its own arguments and its
 // own result (the very same promise) is returned; anything of ours that throws is swallowed.
@@ -31,7 +32,7 @@ function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
-export function hookFetch(hub, trace, evaluate) {
+export function hookFetch(hub, evaluate) {
   const orig = window.fetch;
   if (typeof orig !== 'function') return null;
   const wrapper = function (input, init) {
@@ -44,7 +45,7 @@ export function hookFetch(hub, trace, evaluate) {
       d = { k: 'fetch', m, u, st: now() };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
-      const t = d.v = trace(u, m);
+      const t = d.v = hub(60, [u, m]);
       const h = t && t[0];
       if (h) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
@@ -76,7 +77,7 @@ export function hookFetch(hub, trace, evaluate) {
   return [window, 'fetch', orig, wrapper];
 }
 
-export function hookXhr(hub, trace, evaluate) {
+export function hookXhr(hub, evaluate) {
   const X = window.XMLHttpRequest;
   if (!X) return null;
   const P = X.prototype;
@@ -95,7 +96,7 @@ export function hookXhr(hub, trace, evaluate) {
     if (d) {
       try {
         d.st = now();
-        const t = d.v = trace(d.u, d.m);
+        const t = d.v = hub(60, [d.u, d.m]);
         const h = t && t[0];
         if (h) {
           for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
@@ -274,9 +275,9 @@ export function observeVitals() {
 
 // 8: page load timing, once the load event has run and the first contentful paint is known
 // (it can come after load), or 3 s after load at the latest.
-export function afterLoad(cb) {
+export function afterLoad(hub) {
   let done = false;
-  const fire = safe(() => { if (!done) { done = true; cb(); } });
+  const fire = safe(() => { if (!done) { done = true; hub(8, null); } });
   const hasFcp = () => performance.getEntriesByName('first-contentful-paint').length > 0;
   const go = () => {
     if (hasFcp()) { setTimeout(fire, 0); return; }
@@ -303,3 +304,19 @@ export function pageTiming() {
 }
 
 export function disconnect(o) { try { if (o) o.disconnect(); } catch (_) { /* ignore */ } }
+
+// Listeners and timers report through the hub too, so the Rust side has one callback.
+export function listen(hub, onDocument, type, capture, kind) {
+  const target = onDocument ? document : window;
+  const f = (e) => { try { hub(kind, e); } catch (_) { /* ours only */ } };
+  target.addEventListener(type, f, { capture, passive: true });
+  return [target, type, f, capture];
+}
+
+export function unlisten(h) {
+  try { h[0].removeEventListener(h[1], h[2], { capture: h[3] }); } catch (_) { /* gone */ }
+}
+
+export function setTimer(hub, kind, ms) {
+  return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
+}

@@ -11,7 +11,6 @@ use crate::core::ids::Random;
 use crate::core::session::Store;
 use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 pub struct CryptoRandom;
 
@@ -32,19 +31,20 @@ pub struct BrowserHost {
     pub fns: Fns,
     pub transport: Transport,
     timer: Option<JsValue>,
-    timer_cb: Closure<dyn FnMut()>,
+    /// The hub: the flush/retry timer reports through it.
+    pub hub: Function,
     warned: alloc::vec::Vec<String>,
 }
 
 impl BrowserHost {
-    pub fn new(store: BrowserStore, fns: Fns, transport: Transport, on_timer: fn()) -> BrowserHost {
+    pub fn new(store: BrowserStore, fns: Fns, transport: Transport, hub: Function) -> BrowserHost {
         BrowserHost {
             store,
             rng: CryptoRandom,
             fns,
             transport,
             timer: None,
-            timer_cb: Closure::new(on_timer),
+            hub,
             warned: alloc::vec::Vec::new(),
         }
     }
@@ -78,7 +78,7 @@ impl Host for BrowserHost {
             Exit::Hidden => Mode::Hidden,
             Exit::Leaving => Mode::Leaving,
         };
-        self.transport.send(id, body, mode)
+        self.transport.send(id, body, mode, &self.hub)
     }
 
     fn persist(&mut self, bundles: &str) {
@@ -92,8 +92,7 @@ impl Host for BrowserHost {
     fn arm_timer(&mut self, at: u64) {
         self.cancel_timer();
         let delay = at.saturating_sub(self.now()) as f64;
-        let f: &Function = self.timer_cb.as_ref().unchecked_ref();
-        self.timer = js::set_timeout(f, delay).ok();
+        self.timer = super::hooks::set_timer(&self.hub, super::hub::TIMER, delay).ok();
     }
 
     fn warn(&mut self, msg: &str) {

@@ -3,10 +3,11 @@
 
 pub mod collect;
 pub mod fns;
+pub mod hooks;
 pub mod host;
+pub mod hub;
 pub mod js;
 pub mod lifecycle;
-pub mod listener;
 pub mod remote;
 pub mod runtime;
 pub mod store;

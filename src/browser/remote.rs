@@ -2,17 +2,13 @@
 //! remote-first hold and its timeout. The rules themselves are in `core::remote_config`.
 
 use super::js;
-use super::runtime::{with_rt, Runtime};
+use super::runtime::Runtime;
 use super::transport::Transport;
 use crate::core::agent::Host;
 use crate::core::config::{from_value, Config, RemoteMode};
 use crate::core::json::{self, Value};
 use crate::core::remote_config::{apply, cache_entry, cached, url, CACHE_KEY};
-use alloc::string::String;
 use alloc::vec::Vec;
-use js_sys::Function;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// The local config merged with a fresh cached remote config, when remote config is on.
 pub fn with_cache(local: &Value, cfg: &Config, now: u64) -> Option<Value> {
@@ -43,14 +39,13 @@ pub fn begin(rt: &mut Runtime) {
     let Some(u) = url(cfg, rt.host.now()) else { return };
     if cfg.remote.mode == RemoteMode::RemoteFirst {
         rt.agent.hold = true;
-        let release = Closure::once_into_js(|| with_rt(|rt| rt.agent.release(&mut rt.host)));
-        let _ = js::set_timeout(release.unchecked_ref::<Function>(), cfg.remote.timeout as f64);
+        let _ = super::hooks::set_timer(&rt.host.hub, super::hub::RELEASE, cfg.remote.timeout as f64);
     }
-    let done = Closure::once_into_js(|status: u16, text: String| with_rt(move |rt| arrived(rt, status, &text)));
-    Transport::get_text(&u, done.unchecked_ref());
+    Transport::get_text(&u, &rt.host.hub);
 }
 
-fn arrived(rt: &mut Runtime, status: u16, text: &str) {
+/// The fetched config (or its failure), through the hub.
+pub fn arrived(rt: &mut Runtime, status: u16, text: &str) {
     if (200..300).contains(&status) {
         match json::parse(text) {
             Some(remote @ Value::Obj(_)) => {

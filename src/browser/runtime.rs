@@ -5,7 +5,6 @@
 //! panic and abort the module, so re-entrant work is queued and run right after the outer call.
 
 use super::host::BrowserHost;
-use super::listener::Listener;
 use crate::core::agent::Agent;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -14,8 +13,10 @@ use core::cell::RefCell;
 pub struct Runtime {
     pub agent: Agent,
     pub host: BrowserHost,
-    /// Page-lifecycle and collector listeners; dropping them unregisters them.
-    pub listeners: Vec<Listener>,
+    /// Page-lifecycle listeners; dropping them unregisters them.
+    pub lifecycle: super::hooks::Listeners,
+    /// When activity last extended the session (ms): activity is throttled.
+    pub last_activity: f64,
     /// The config as the app gave it (`init`/`setConfig`): remote config merges onto this.
     pub local: crate::core::json::Value,
     /// Automatic collection (hooks, observers); `None` until installed.

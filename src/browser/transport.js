@@ -1,6 +1,6 @@
 // Network mechanics for the transport: the page's own fetch (captured before any hook), gzip
-// through CompressionStream, sendBeacon with its return value checked. Results go to one Rust
-// callback: done(id, status, retryAfterMs) — status 0 for a network error.
+// through CompressionStream, sendBeacon with its return value checked. Results go to the Rust
+// hub: hub(40, [id, status, retryAfterMs]) — status 0 for a network error.
 
 let pageFetch = null;
 
@@ -28,7 +28,8 @@ async function gzip(text) {
  * 2: the page is going away: sendBeacon first. Returns true when a beacon took it (no
  * answer will come), false when `done` will be called.
  */
-export function send(url, body, mode, compress, id, done) {
+export function send(url, body, mode, compress, id, hub) {
+  const done = (i, st, ra) => { try { hub(40, [i, st, ra]); } catch (_) { /* ours only */ } };
   if (mode === 2 && navigator.sendBeacon) {
     try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
   }
@@ -41,8 +42,9 @@ export function send(url, body, mode, compress, id, done) {
   return false;
 }
 
-/** Remote config: a plain GET (no custom header, so no CORS preflight). */
-export function getText(url, done) {
+/** Remote config: a plain GET (no custom header, so no CORS preflight). Answer: hub(50, [status, text]). */
+export function getText(url, hub) {
+  const done = (st, t) => { try { hub(50, [st, t]); } catch (_) { /* ours only */ } };
   if (!pageFetch) { done(0, ''); return; }
   pageFetch(url, { method: 'GET', credentials: 'omit' })
     .then((r) => r.text().then((t) => done(r.status, t)), () => done(0, ''))
@@ -57,7 +59,8 @@ export function holdTab(key) {
   try { if (navigator.locks) navigator.locks.request(key, () => new Promise(() => {})); } catch (_) { /* no locks */ }
 }
 
-export function claimOrphans(prefix, mine, cb) {
+export function claimOrphans(prefix, mine, hub) {
+  const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
   let keys = [];
   try {
     for (let i = 0; i < localStorage.length; i++) {

@@ -1,0 +1,98 @@
+//! One way in from the browser. Every listener, observer, hook, timer and network answer calls
+//! one JS function, `hub(kind, data)`, and this module runs the matching handler on the runtime.
+//!
+//! One closure instead of one per callback: each wasm-bindgen closure type costs its own glue
+//! and shims (kilobytes in every user's page), and a single entry point is also the single
+//! place where re-entrancy and "the SDK is off" are handled.
+
+use super::collect;
+use super::js;
+use super::runtime::{page_exit, peek, with_rt, Runtime};
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+// Kinds. The JS side uses the numbers (src/browser/hooks.js, transport.js).
+pub const API: u32 = 1;
+pub const ROUTE: u32 = 2;
+pub const CONSOLE: u32 = 3;
+pub const ERROR: u32 = 4;
+pub const REJECTION: u32 = 5;
+pub const CLICK: u32 = 6;
+pub const RESOURCE: u32 = 7;
+pub const PAGE_LOAD: u32 = 8;
+pub const LONG_TASK: u32 = 9;
+pub const VISIBILITY: u32 = 20;
+pub const PAGE_HIDE: u32 = 21;
+pub const PAGE_SHOW: u32 = 22;
+pub const ACTIVITY: u32 = 23;
+pub const TIMER: u32 = 30;
+pub const RELEASE: u32 = 31;
+pub const SENT: u32 = 40;
+pub const ADOPT: u32 = 41;
+pub const REMOTE: u32 = 50;
+/// Synchronous: a request is starting; the answer is `[trace headers | undefined, view id, view name]`.
+pub const TRACE: u32 = 60;
+
+/// Activity is acted on at most this often: scroll fires at frame rate.
+const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
+
+/// The hub function. It lives as long as the page (it is handed to listeners and hooks that
+/// may outlive any Rust owner), so it is deliberately leaked once, at start.
+pub fn create() -> Function {
+    Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(entry).into_js_value().unchecked_into()
+}
+
+fn entry(kind: u32, data: JsValue) -> JsValue {
+    if kind == TRACE {
+        return peek(|rt| collect::trace(rt, &data)).unwrap_or(JsValue::UNDEFINED);
+    }
+    with_rt(move |rt| dispatch(rt, kind, data));
+    JsValue::UNDEFINED
+}
+
+fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
+    match kind {
+        VISIBILITY => {
+            if js::is_hidden() {
+                page_exit(rt, false);
+            }
+        }
+        PAGE_HIDE => page_exit(rt, true),
+        PAGE_SHOW => {
+            if js::get(&d, "persisted").is_truthy() {
+                rt.agent.navigate(&mut rt.host, &js::location_href(), true);
+            }
+        }
+        ACTIVITY => {
+            // Only real input: script-dispatched events and visibility never extend a session.
+            let now = js::date_now();
+            if js::get(&d, "isTrusted").is_truthy() && now - rt.last_activity >= ACTIVITY_THROTTLE_MS {
+                rt.last_activity = now;
+                rt.agent.activity(&mut rt.host);
+            }
+        }
+        TIMER => rt.agent.on_timer(&mut rt.host),
+        RELEASE => rt.agent.release(&mut rt.host),
+        SENT => {
+            let n = |i: u32| js::get(&d, index(i)).as_f64().unwrap_or(0.0);
+            let ra = n(2);
+            rt.agent.on_sent(&mut rt.host, n(0) as u32, n(1) as u16, (ra > 0.0).then_some(ra as u64));
+        }
+        ADOPT => {
+            if let Some(text) = d.as_string() {
+                rt.agent.adopt(&mut rt.host, &text);
+            }
+        }
+        REMOTE => {
+            let status = js::get_f64(&d, "0").unwrap_or(0.0) as u16;
+            let text = js::get_str(&d, "1").unwrap_or_default();
+            super::remote::arrived(rt, status, &text);
+        }
+        _ => collect::dispatch(rt, kind, d),
+    }
+}
+
+fn index(i: u32) -> &'static str {
+    ["0", "1", "2"].get(i as usize).copied().unwrap_or("0")
+}
