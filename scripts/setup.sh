@@ -66,4 +66,8 @@ else
 fi
 # 6. The collector's default country database (CC0), from the npm registry.
 bash "$ROOT/collector/geo/setup.sh"
+
+# 7. The benchmark's peers (ARMS, Datadog, Sentry, Faro, Elastic, OpenObserve), for `npm run bench`
+#    and the smoke run in `npm test`.
+bash "$ROOT/bench/setup.sh"
 log "done"

@@ -3,6 +3,7 @@
 #   1. native   — cargo test --workspace (pure SDK core + collector)
 #   2. browser  — wasm-pack test --headless --chrome (browser adapters in real Chromium)
 #   3. e2e      — node --test tests/e2e (SDK, collector and console in Chromium, packaging, size)
+#   4. bench    — the benchmark's smoke run (1 run, bare page + rum-wasm), so it cannot rot
 # Each layer runs even if an earlier one failed; the command fails if any did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,8 +44,14 @@ node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee test-output/e2e.log; rc=$
 p=$(awk '/^# pass /{print $3}' test-output/e2e.log | tail -1); f=$(awk '/^# fail /{print $3}' test-output/e2e.log | tail -1)
 record e2e "${p:-0}" "${f:-0}" "$rc"
 
+echo "== layer 4: benchmark smoke (node bench/run.mjs --smoke)"
+node bench/run.mjs --smoke 2>&1 | tee test-output/bench-smoke.log; rc=${PIPESTATUS[0]}
+p=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' test-output/bench-smoke.log | tail -1)
+f=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' test-output/bench-smoke.log | tail -1)
+record bench "${p:-0}" "${f:-0}" "$rc"
+
 echo
 echo "== summary"
-for l in native browser e2e; do echo "$l: ${PASS[$l]} passed, ${FAIL[$l]} failed"; done
+for l in native browser e2e bench; do echo "$l: ${PASS[$l]} passed, ${FAIL[$l]} failed"; done
 echo "$total_pass passed, $total_fail failed"
 exit $status
