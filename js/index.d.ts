@@ -135,7 +135,7 @@ export interface ArmsRumConfig {
   wasmUrl?: string | URL;
 }
 
-export interface CustomEvent { type: string; name: string; group?: string; value?: number; properties?: Scalars; [k: string]: unknown }
+export interface CustomRumEvent { type: string; name: string; group?: string; value?: number; properties?: Scalars; [k: string]: unknown }
 export interface ExceptionEvent { name: string; message: string; stack?: string; [k: string]: unknown }
 export interface ResourceEvent { name: string; type: string; duration: number; url?: string; status_code?: number; success?: 0 | 1 | -1; [k: string]: unknown }
 export interface ViewEvent { type?: string; t1?: number; t2?: number; t3?: number; [k: string]: unknown }
@@ -149,7 +149,7 @@ export interface ArmsRum {
   setConfig<K extends keyof ArmsRumConfig>(key: K, value: ArmsRumConfig[K]): void;
   setConfig(config: ArmsRumConfig): void;
   sendEvent(event: Partial<RumEvent> & { event_type: string }): void;
-  sendCustom(event: CustomEvent): void;
+  sendCustom(event: CustomRumEvent): void;
   sendException(event: ExceptionEvent | Error): void;
   sendResource(event: ResourceEvent): void;
   sendView(event: ViewEvent): void;
