@@ -225,3 +225,21 @@ test('opt-out stops sending, deletes stored ids, and persists across reloads; op
   }, { context: ctx, pages: { '/o': (req) => scriptPage(cfg('http://' + req.headers.host)) } });
   await ctx.close();
 });
+
+test('a deeply nested config is parsed within the SDK\'s small stack; too deep is refused with a message, never a crash', async () => {
+  const nest = (n) => '['.repeat(n) + ']'.repeat(n);
+  await withPage(async ({ srv, page, errors, consoleMsgs }) => {
+    await page.goto(srv.origin + '/deep');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    await page.evaluate(() => RumSDK.default.sendCustom({ type: 'deep', name: 'ok' }));
+    await hide(page);
+    await until(() => srv.events().some((e) => e.type === 'deep'), 'an event after a 60-deep config');
+    assert.deepEqual(errors, []);
+  }, { pages: { '/deep': (req) => scriptPage(cfg('http://' + req.headers.host, `, extra: ${nest(60)}`)) } });
+  await withPage(async ({ srv, page, errors, consoleMsgs }) => {
+    await page.goto(srv.origin + '/too-deep');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), false);
+    assert.ok(consoleMsgs.some((m) => m.includes('the config could not be read')), consoleMsgs.join('\n'));
+    assert.deepEqual(errors, []);
+  }, { pages: { '/too-deep': (req) => scriptPage(cfg('http://' + req.headers.host, `, extra: ${nest(200)}`)) } });
+});
