@@ -31,6 +31,7 @@ pub struct BrowserHost {
     pub fns: Fns,
     pub transport: Transport,
     timer: Option<JsValue>,
+    timer_at: u64,
     /// The hub: the flush/retry timer reports through it.
     pub hub: Function,
     warned: alloc::vec::Vec<String>,
@@ -44,6 +45,7 @@ impl BrowserHost {
             fns,
             transport,
             timer: None,
+            timer_at: 0,
             hub,
             warned: alloc::vec::Vec::new(),
         }
@@ -54,6 +56,11 @@ impl BrowserHost {
             self.warned.push(String::from(msg));
             js::console_warn(msg);
         }
+    }
+
+    /// The timer fired: none is pending any more.
+    pub fn timer_fired(&mut self) {
+        self.timer = None;
     }
 
     pub fn cancel_timer(&mut self) {
@@ -90,9 +97,16 @@ impl Host for BrowserHost {
     }
 
     fn arm_timer(&mut self, at: u64) {
+        // Every event pushes the flush deadline a little later: keep a timer that fires no
+        // later than asked (the agent re-arms when it fires early) instead of clearing and
+        // setting one per event.
+        if self.timer.is_some() && self.timer_at <= at {
+            return;
+        }
         self.cancel_timer();
         let delay = at.saturating_sub(self.now()) as f64;
         self.timer = super::hooks::set_timer(&self.hub, super::hub::TIMER, delay).ok();
+        self.timer_at = at;
     }
 
     fn warn(&mut self, msg: &str) {

@@ -72,7 +72,10 @@ fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
                 rt.agent.activity(&mut rt.host);
             }
         }
-        TIMER => rt.agent.on_timer(&mut rt.host),
+        TIMER => {
+            rt.host.timer_fired();
+            rt.agent.on_timer(&mut rt.host);
+        }
         RELEASE => rt.agent.release(&mut rt.host),
         SENT => {
             let n = |i: u32| js::get(&d, index(i)).as_f64().unwrap_or(0.0);
