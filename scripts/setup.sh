@@ -20,6 +20,17 @@ else
   echo "export RUSTUP_TOOLCHAIN=debian-web" > "$ROOT/.toolchain-env"
 fi
 
+# 1b. The standard library's source: the release build recompiles core/alloc for size (see
+# scripts/build.sh). Optional: without it the build still works, only bigger.
+SRC="$(rustc --print sysroot 2>/dev/null)/lib/rustlib/src/rust/library/core"
+if [ -d "$SRC" ]; then
+  log "rust-src: present"
+elif have rustup && [ ! -f "$ROOT/.toolchain-env" ] && rustup component add rust-src; then
+  log "rust-src: added with rustup"
+else
+  log "rust-src: not available; the release wasm will use the prebuilt core (larger)"
+fi
+
 # 2. wasm-bindgen-cli at exactly the crate's wasm-bindgen version.
 WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -1)
 if [ -z "$WB_VERSION" ]; then echo "[setup] cannot read the wasm-bindgen version from Cargo.toml" >&2; exit 1; fi
