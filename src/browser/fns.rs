@@ -20,16 +20,10 @@ impl Fns {
         Fns { table, regexes: RefCell::new(Vec::new()) }
     }
 
-    /// Calls function `f` with `args`. A throw is returned as `Err`, never propagated.
-    pub fn call(&self, f: u32, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    /// Calls function `f` with `arg`. A throw is returned as `Err`, never propagated.
+    pub fn call(&self, f: u32, arg: &JsValue) -> Result<JsValue, JsValue> {
         let func: Function = self.table.get(f).dyn_into()?;
-        match args {
-            [] => func.call0(&JsValue::NULL),
-            [a] => func.call1(&JsValue::NULL, a),
-            [a, b] => func.call2(&JsValue::NULL, a, b),
-            [a, b, c] => func.call3(&JsValue::NULL, a, b, c),
-            _ => func.call4(&JsValue::NULL, args[0], args[1], args[2], args[3]),
-        }
+        func.call1(&JsValue::NULL, arg)
     }
 }
 
@@ -38,25 +32,6 @@ impl Fns {
     pub fn get(&self, f: u32) -> JsValue {
         self.table.get(f)
     }
-}
-
-/// A flat JS object of strings and numbers (evaluateApi's `properties`) as a `Value`.
-pub fn to_value(v: &JsValue) -> crate::core::json::Value {
-    use crate::core::json::Value;
-    let mut out = Vec::new();
-    if v.is_object() {
-        for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
-            let pair: js_sys::Array = entry.unchecked_into();
-            let Some(k) = pair.get(0).as_string() else { continue };
-            let val = pair.get(1);
-            if let Some(s) = val.as_string() {
-                out.push((k, Value::Str(s)));
-            } else if let Some(n) = val.as_f64() {
-                out.push((k, Value::Num(n)));
-            }
-        }
-    }
-    Value::Obj(out)
 }
 
 impl MatchHost for Fns {
@@ -79,6 +54,6 @@ impl MatchHost for Fns {
     }
 
     fn func_test(&self, f: u32, value: &str) -> bool {
-        self.call(f, &[&JsValue::from_str(value)]).is_ok_and(|r| r.is_truthy())
+        self.call(f, &JsValue::from_str(value)).is_ok_and(|r| r.is_truthy())
     }
 }

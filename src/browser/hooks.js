@@ -1,15 +1,17 @@
 // Hook mechanics the Rust side cannot express: wrappers that forward `this` and `arguments`,
-// DOM walks, observers and their timers. No decisions here: every hook hands raw facts to one
-// Rust callback, `hub(kind, data)` (kinds in src/browser/hub.rs), which filters, names and
-// builds the events.
+// DOM walks, observers and their timers. No decisions here: every hook turns what it saw into
+// a report (fields.js) and hands it to one Rust callback, `hub(1, report)` (kinds in
+// src/browser/hub.rs), which filters it and makes it an event of the session.
 //
 // Never break the host page: the page's own call always runs with its own arguments and its
 // own result (the very same promise) is returned; anything of ours that throws is swallowed.
 
+import { apiReport, clickReport, consoleReport, errorEventReport, longTaskReport, perfReport, rejectionReport, resourceReport, vitalsReport } from './fields.js';
+
 const safe = (f) => function () { try { return f.apply(this, arguments); } catch (_) { /* ours only */ } };
 const now = () => performance.now();
 
-// 1: an API call finished (fetch or XHR). Timing comes from the matching resource entry,
+// An API call finished (fetch or XHR). Timing comes from the matching resource entry,
 // which the browser adds when the body is done: look it up a little later.
 function apiDone(hub, d, evaluate) {
   d.ts = performance.timeOrigin + d.st;
@@ -18,13 +20,13 @@ function apiDone(hub, d, evaluate) {
     for (let i = list.length - 1; i >= 0; i--) {
       if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
     }
-    if (!evaluate) { hub(1, d); return; }
+    if (!evaluate) { hub(1, apiReport(d)); return; }
     // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
     const x = d.x; const res = d.res; const req = d.req;
     delete d.x; delete d.res; delete d.req;
     Promise.resolve().then(() => evaluate(req, res, d.e ? new Error(d.e) : null, x))
       .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
-      .then(() => hub(1, d));
+      .then(() => hub(1, apiReport(d)));
   }), 200);
 }
 
@@ -32,7 +34,7 @@ function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
-export function hookFetch(hub, evaluate) {
+function hookFetch(hub, evaluate) {
   const orig = window.fetch;
   if (typeof orig !== 'function') return null;
   const wrapper = function (input, init) {
@@ -77,7 +79,7 @@ export function hookFetch(hub, evaluate) {
   return [window, 'fetch', orig, wrapper];
 }
 
-export function hookXhr(hub, evaluate) {
+function hookXhr(hub, evaluate) {
   const X = window.XMLHttpRequest;
   if (!X) return null;
   const P = X.prototype;
@@ -123,7 +125,7 @@ export function hookXhr(hub, evaluate) {
 }
 
 // 2: the URL may have changed (SPA navigation).
-export function hookHistory(hub) {
+function hookHistory(hub) {
   const h = window.history;
   const out = [];
   for (const name of ['pushState', 'replaceState']) {
@@ -140,13 +142,13 @@ export function hookHistory(hub) {
   return out;
 }
 
-// 3: console.error, with whatever it was given.
-export function hookConsole(hub) {
+// console.error, with whatever it was given.
+function hookConsole(hub) {
   const c = window.console;
   const orig = c && c.error;
   if (typeof orig !== 'function') return null;
   const w = function () {
-    try { hub(3, Array.prototype.slice.call(arguments)); } catch (_) { /* ignore */ }
+    try { const r = consoleReport(Array.prototype.slice.call(arguments)); if (r) hub(1, r); } catch (_) { /* ignore */ }
     return orig.apply(this, arguments);
   };
   c.error = w;
@@ -154,7 +156,7 @@ export function hookConsole(hub) {
 }
 
 /** Puts back what `hook*` patched, unless someone patched over us (then theirs stays). */
-export function unhook(list) {
+function unhook(list) {
   if (!list) return;
   for (let i = 0; i + 3 < list.length; i += 4) {
     if (list[i][list[i + 1]] === list[i + 3]) list[i][list[i + 1]] = list[i + 2];
@@ -174,8 +176,8 @@ function xpath(el) {
   return '/' + parts.join('/');
 }
 
-// 6: a click on something clickable. Only plain facts leave here: no element handle is kept.
-export function describeClick(ev) {
+// A click on something clickable. Only plain facts leave here: no element handle is kept.
+function describeClick(ev) {
   const t = ev.target;
   const el = t && t.closest ? t.closest(CLICKABLE) : null;
   if (!el) return null;
@@ -195,7 +197,7 @@ export function describeClick(ev) {
   };
 }
 
-// 7 resources, 9 long tasks, 10 web vitals: PerformanceObserver, where supported.
+// Resources, long tasks, web vitals: PerformanceObserver, where supported.
 function observe(type, cb, opts) {
   try {
     if (!PerformanceObserver.supportedEntryTypes || PerformanceObserver.supportedEntryTypes.indexOf(type) < 0) return null;
@@ -205,21 +207,21 @@ function observe(type, cb, opts) {
   } catch (_) { return null; }
 }
 
-export function observeResources(hub) {
+function observeResources(hub) {
   return observe('resource', (entries) => {
     for (const e of entries) {
       // fetch/XHR are reported by their hooks, with status and method; beacons are ours or analytics.
-      if (e.initiatorType !== 'fetch' && e.initiatorType !== 'xmlhttprequest' && e.initiatorType !== 'beacon') hub(7, e);
+      if (e.initiatorType !== 'fetch' && e.initiatorType !== 'xmlhttprequest' && e.initiatorType !== 'beacon') hub(1, resourceReport(e));
     }
   });
 }
 
 // Long Animation Frames (or long tasks): frames less than a frame apart are one stall; a stall
 // is reported 200 ms after it ends.
-export function observeLongTasks(hub) {
+function observeLongTasks(hub) {
   let seq = null;
   let timer = 0;
-  const emit = () => { if (seq) hub(9, seq); seq = null; };
+  const emit = () => { const r = seq && longTaskReport(seq); seq = null; if (r) hub(1, r); };
   const add = (e, source) => {
     const end = e.startTime + e.duration;
     if (seq && e.startTime - seq.end < 17) {
@@ -239,7 +241,7 @@ export function observeLongTasks(hub) {
 // Web vitals as their definitions say: LCP until the first input or hide, CLS as the largest
 // session window (gaps < 1 s, windows ≤ 5 s) of shifts without recent input, INP as the slowest
 // interaction (the p98 of a page with under 50 interactions), FID from the first input.
-export function observeVitals() {
+function observeVitals() {
   const v = { cls: 0, inp: 0 };
   let win = 0, winStart = 0, winLast = 0, lcpDone = false;
   const obs = [];
@@ -269,15 +271,19 @@ export function observeVitals() {
   const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
   if (nav) v.ttfb = Math.max(0, nav.responseStart - (nav.activationStart || 0));
   return {
-    take() { for (const o of obs) if (o) o.disconnect(); obs.length = 0; return v; },
+    take() { for (const o of obs) if (o) o.disconnect(); obs.length = 0; return vitalsReport(v, location.href, document.referrer); },
   };
 }
 
-// 8: page load timing, once the load event has run and the first contentful paint is known
+// Page load timing, once the load event has run and the first contentful paint is known
 // (it can come after load), or 3 s after load at the latest.
-export function afterLoad(hub) {
+function afterLoad(hub) {
   let done = false;
-  const fire = safe(() => { if (!done) { done = true; hub(8, null); } });
+  const fire = safe(() => {
+    const t = !done && pageTiming();
+    done = true;
+    if (t) hub(1, perfReport(t, location.href, document.referrer));
+  });
   const hasFcp = () => performance.getEntriesByName('first-contentful-paint').length > 0;
   const go = () => {
     if (hasFcp()) { setTimeout(fire, 0); return; }
@@ -287,7 +293,7 @@ export function afterLoad(hub) {
   if (document.readyState === 'complete') go(); else addEventListener('load', go, { once: true });
 }
 
-export function pageTiming() {
+function pageTiming() {
   const n = performance.getEntriesByType('navigation')[0];
   if (!n) return null;
   const out = {
@@ -303,20 +309,74 @@ export function pageTiming() {
   return out;
 }
 
-export function disconnect(o) { try { if (o) o.disconnect(); } catch (_) { /* ignore */ } }
+function disconnect(o) { try { if (o) o.disconnect(); } catch (_) { /* ignore */ } }
 
-// Listeners and timers report through the hub too, so the Rust side has one callback.
-export function listen(hub, onDocument, type, capture, kind) {
+// Listeners report through the hub too, so the Rust side has one callback. Errors and clicks
+// arrive as reports.
+const REPORTS = { 4: errorEventReport, 5: rejectionReport, 6: (e) => { const c = describeClick(e); return c && clickReport(c); } };
+
+function listen(hub, onDocument, type, capture, kind) {
   const target = onDocument ? document : window;
-  const f = (e) => { try { hub(kind, e); } catch (_) { /* ours only */ } };
+  const build = REPORTS[kind];
+  const f = (e) => {
+    try {
+      if (!build) hub(kind, e);
+      else { const r = build(e); if (r) hub(1, r); }
+    } catch (_) { /* ours only */ }
+  };
   target.addEventListener(type, f, { capture, passive: true });
-  return [target, type, f, capture];
+  return () => target.removeEventListener(type, f, { capture });
 }
 
-export function unlisten(h) {
-  try { h[0].removeEventListener(h[1], h[2], { capture: h[3] }); } catch (_) { /* gone */ }
+// What `install` can switch on (the same bits as src/browser/collect.rs).
+const API = 1, SPA = 2, CONSOLE = 4, RESOURCES = 8, LONG_TASKS = 16, VITALS = 32, PERF = 64, ERRORS = 128, CLICKS = 256;
+
+/**
+ * Installs the collectors `on` asks for. The handle's `stop()` puts back everything installed
+ * (a hook someone patched over stays theirs); `vitals()` is the final web vitals report, once.
+ */
+export function install(hub, on, evaluate) {
+  const undo = [];
+  const patched = (list) => { if (list) undo.push(() => unhook(list)); };
+  const observed = (o) => { if (o) undo.push(() => disconnect(o)); };
+  if (on & API) { patched(hookFetch(hub, evaluate)); patched(hookXhr(hub, evaluate)); }
+  if (on & SPA) {
+    patched(hookHistory(hub));
+    undo.push(listen(hub, false, 'popstate', false, 2), listen(hub, false, 'hashchange', false, 2));
+  }
+  if (on & CONSOLE) patched(hookConsole(hub));
+  if (on & RESOURCES) observed(observeResources(hub));
+  if (on & LONG_TASKS) observed(observeLongTasks(hub));
+  let vitals = on & VITALS ? observeVitals() : null;
+  if (on & PERF) afterLoad(hub);
+  // Capture phase: sees errors before page handlers can stop them.
+  if (on & ERRORS) undo.push(listen(hub, false, 'error', true, 4), listen(hub, false, 'unhandledrejection', false, 5));
+  if (on & CLICKS) undo.push(listen(hub, true, 'click', true, 6));
+  return {
+    stop() { for (const u of undo) try { u(); } catch (_) { /* gone */ } undo.length = 0; },
+    vitals() { const v = vitals; vitals = null; return v && v.take(); },
+  };
 }
+
+/**
+ * Page lifecycle: flush when the page is hidden or left, a new view when it comes back from the
+ * back/forward cache, and user activity that keeps the session alive. Only `visibilitychange`,
+ * `pagehide` and `pageshow`: `unload`/`beforeunload` listeners keep pages out of the bfcache.
+ */
+export function watchLifecycle(hub) {
+  const undo = [listen(hub, true, 'visibilitychange', false, 20), listen(hub, false, 'pagehide', false, 21), listen(hub, false, 'pageshow', false, 22)];
+  for (const ty of ['click', 'keydown', 'scroll', 'touchstart']) undo.push(listen(hub, true, ty, true, 23));
+  return { stop() { for (const u of undo) u(); } };
+}
+
+/** Stops what `install` or `watchLifecycle` started. */
+export function stop(handle) { if (handle) handle.stop(); }
 
 export function setTimer(hub, kind, ms) {
   return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
+}
+
+/** An error or rejection the facade saw before the wasm was ready. */
+export function earlyReport(ev) {
+  return ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev);
 }

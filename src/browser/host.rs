@@ -119,7 +119,7 @@ impl Host for BrowserHost {
 
     fn before_report(&mut self, f: u32, bundle: String) -> Option<String> {
         let obj = JSON::parse(&bundle).ok()?;
-        match self.fns.call(f, &[&obj]) {
+        match self.fns.call(f, &obj) {
             Ok(r) if r.is_object() => JSON::stringify(&r).ok().map(String::from),
             Ok(_) => None,
             Err(_) => {
@@ -132,6 +132,6 @@ impl Host for BrowserHost {
     }
 
     fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String> {
-        self.fns.call(f, &[&JsValue::from_str(href)]).ok()?.as_string().filter(|s| !s.is_empty())
+        self.fns.call(f, &JsValue::from_str(href)).ok()?.as_string().filter(|s| !s.is_empty())
     }
 }

@@ -13,15 +13,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 // Kinds. The JS side uses the numbers (src/browser/hooks.js, transport.js).
-pub const API: u32 = 1;
+/// A collector's report, built by `fields.js`.
+pub const REPORT: u32 = 1;
 pub const ROUTE: u32 = 2;
-pub const CONSOLE: u32 = 3;
-pub const ERROR: u32 = 4;
-pub const REJECTION: u32 = 5;
-pub const CLICK: u32 = 6;
-pub const RESOURCE: u32 = 7;
-pub const PAGE_LOAD: u32 = 8;
-pub const LONG_TASK: u32 = 9;
 pub const VISIBILITY: u32 = 20;
 pub const PAGE_HIDE: u32 = 21;
 pub const PAGE_SHOW: u32 = 22;

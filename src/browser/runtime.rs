@@ -14,7 +14,7 @@ pub struct Runtime {
     pub agent: Agent,
     pub host: BrowserHost,
     /// Page-lifecycle listeners; dropping them unregisters them.
-    pub lifecycle: super::hooks::Listeners,
+    pub lifecycle: super::hooks::Installed,
     /// When activity last extended the session (ms): activity is throttled.
     pub last_activity: f64,
     /// The config as the app gave it (`init`/`setConfig`): remote config merges onto this.
@@ -99,12 +99,9 @@ fn drain() {
 pub fn page_exit(rt: &mut Runtime, leaving: bool) {
     use crate::core::agent::Exit;
     let Runtime { agent, host, collectors, .. } = rt;
-    if let Some(c) = collectors.as_mut() {
-        let first = agent.first_view.clone();
-        c.finish_vitals(&mut |mut spec| {
-            spec.view = Some(first.clone());
-            agent.emit(host, spec)
-        });
+    if let Some(mut spec) = collectors.as_mut().and_then(|c| c.finish_vitals()) {
+        spec.view = Some(agent.first_view.clone());
+        agent.emit(host, spec);
     }
     if leaving {
         agent.leave(host);

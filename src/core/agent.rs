@@ -9,7 +9,7 @@ use super::delivery::{Outbox, Settled};
 use super::config::{user_identity, Config};
 use super::event::{write_bundle, BundleHead, Event, Stamp, ViewRef};
 use super::ids::{hex, hex_id, Random};
-use super::collect::Fields;
+use super::fields::Fields;
 use super::manual::Spec;
 use super::session::{Keys, Outcome, Rules, Session, SessionManager, Store};
 use super::url::view_name;

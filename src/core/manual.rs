@@ -1,7 +1,7 @@
 //! The manual reporting API (`sendCustom`, `sendException`, `sendResource`, `sendView`,
 //! `sendEvent`) with ARMS's validation: required fields, or one warning and nothing sent.
 
-use super::collect::Fields;
+use super::fields::Fields;
 use super::config::clean_properties;
 use super::json::Value;
 use super::text::cat;
@@ -11,7 +11,7 @@ use alloc::string::String;
 #[cfg_attr(test, derive(Debug))]
 pub struct Spec {
     pub event_type: String,
-    /// The fields as a JSON body (see `collect::Fields`).
+    /// The fields as a JSON body (see `fields::Fields`).
     pub body: String,
     pub times: bool,
     pub merge_key: Option<String>,
@@ -129,7 +129,7 @@ mod tests {
     use crate::core::json::parse;
 
     fn body(s: &Spec) -> String {
-        crate::core::collect::obj(&s.body)
+        crate::core::fields::obj(&s.body)
     }
 
     #[test]

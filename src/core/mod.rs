@@ -12,7 +12,7 @@ pub mod filter;
 pub mod url;
 pub mod agent;
 pub mod manual;
-pub mod collect;
+pub mod fields;
 pub mod tracing;
 pub mod delivery;
 pub mod remote_config;

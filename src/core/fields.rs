@@ -1,12 +1,4 @@
-//! Automatic collection, the pure half: raw facts (numbers and strings read from the browser)
-//! in, ARMS event fields out. The browser half (`browser::collect`) only reads and hands over.
-
-pub mod action;
-pub mod api;
-pub mod exception;
-pub mod long_task;
-pub mod page;
-pub mod timing;
+//! An event's fields, written as JSON in wire order.
 
 use super::json::{write_num, write_str, write_value, Value};
 use alloc::string::String;
