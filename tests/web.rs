@@ -6,7 +6,6 @@
 use js_sys::{Array, Function};
 use rum_wasm::browser::fns::Fns;
 use rum_wasm::browser::js;
-use rum_wasm::browser::hooks::Listeners;
 use rum_wasm::browser::store::{Backend, BrowserStore};
 use rum_wasm::core::config::StorageKind;
 use rum_wasm::core::filter::MatchHost;
@@ -104,19 +103,18 @@ fn listeners_report_through_the_hub_and_are_removed_when_dropped() {
     let seen = Rc::new(Cell::new(0));
     let s = seen.clone();
     let hub: Function = Closure::<dyn FnMut(u32, JsValue)>::new(move |kind: u32, ev: JsValue| {
-        if kind == 77 && js::get_str(&ev, "type").as_deref() == Some("rum-test") {
+        if kind == 21 && js::get_str(&ev, "type").as_deref() == Some("pagehide") {
             s.set(s.get() + 1);
         }
     })
     .into_js_value()
     .unchecked_into();
-    let mut l = Listeners::default();
-    l.add(&hub, false, "rum-test", false, 77);
-    dispatch_on_window("rum-test");
-    dispatch_on_window("rum-test");
+    let l = rum_wasm::browser::lifecycle::install(&hub);
+    dispatch_on_window("pagehide");
+    dispatch_on_window("pagehide");
     assert_eq!(seen.get(), 2);
     drop(l);
-    dispatch_on_window("rum-test");
+    dispatch_on_window("pagehide");
     assert_eq!(seen.get(), 2, "nothing registered after drop");
 }
 
@@ -132,7 +130,7 @@ fn filters_call_regexes_and_functions_and_survive_broken_ones() {
     assert!(fns.func_test(0, "/img/a.png"));
     assert!(!fns.func_test(0, "/a.js"));
     assert!(!fns.func_test(1, "/a.png"), "a throwing filter matches nothing and does not throw");
-    assert_eq!(fns.call(2, &[&JsValue::from_str("http://h/app/x?y=1")]).unwrap().as_string().unwrap(), "named:/app/x");
+    assert_eq!(fns.call(2, &JsValue::from_str("http://h/app/x?y=1")).unwrap().as_string().unwrap(), "named:/app/x");
 }
 
 #[wasm_bindgen_test]
