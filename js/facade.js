@@ -1,7 +1,10 @@
 // The armsRum object: ARMS's API over the wasm SDK. As thin as it can be: it loads the wasm on
 // init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
-import loadWasm, * as wasm from '../pkg/rum_wasm.js';
+import loadWasm, { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
+
+// By name, so that the bundler drops the glue's unused exports (initSync, ...).
+const wasm = { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start };
 
 const TAG = '[rum-wasm] ';
 const EARLY_MAX = 20;
