@@ -9,11 +9,26 @@ import fs from 'node:fs';
 const [mapFile, glueFile] = process.argv.slice(2);
 const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
 let js = fs.readFileSync(glueFile, 'utf8');
-const modules = new Set(map.imports.map(([m]) => m));
-if (modules.size !== 1 || !modules.has('./rum_wasm_bg.js')) throw new Error('unexpected import modules: ' + [...modules]);
-
+const GLUE = './rum_wasm_bg.js';
 const count = (re) => (js.match(re) || []).length;
-for (const [, from, to] of map.imports) {
+
+// Imports of our own snippets that need no glue (no `catch`, plain arguments) go to the wasm
+// straight from the snippet's namespace object; they join the one minified module as
+// `"<short>": importN.<name>`, and the snippet modules leave the imports object.
+const direct = map.imports.filter(([m]) => m !== GLUE);
+if (direct.length) {
+  const extra = direct.map(([m, from, to]) => {
+    const ns = js.match(new RegExp('import \\* as (import\\d+) from "' + m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '"'));
+    if (!ns) throw new Error('no namespace import for ' + m);
+    return JSON.stringify(to) + ': ' + ns[1] + '.' + from + ',';
+  }).join('\n        ');
+  const before = js;
+  js = js.replace(/\n    \};\n    return \{\n        __proto__: null,\n/, (m) => '\n        ' + extra + m);
+  if (js === before) throw new Error('imports object not found in the glue');
+  js = js.replace(/\n        "\.\/snippets\/[^"]+": import\d+,/g, '');
+}
+
+for (const [, from, to] of map.imports.filter(([m]) => m === GLUE)) {
   // Import names carry a hash: unique, safe to replace as whole words.
   const re = new RegExp('\\b' + from + '\\b', 'g');
   if (!count(re)) throw new Error('import not found in the glue: ' + from);

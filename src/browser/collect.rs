@@ -51,24 +51,24 @@ impl Collectors {
         ];
         let mask = bits.iter().filter(|(on, _)| *on).fold(0, |m, (_, b)| m | b);
         let evaluate = cfg.evaluate_api.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-        Collectors(Installed(install(h, mask, &evaluate).unwrap_or(JsValue::UNDEFINED)))
+        Collectors(Installed(install(h, mask, &evaluate)))
     }
 
     /// The page is being hidden or left: web vitals are final now (sent once per load).
     pub fn finish_vitals(&mut self) -> Option<Spec> {
-        spec_of(&self.0 .0.unchecked_ref::<Handle>().vitals().ok()?)
+        spec_of(&self.0 .0.unchecked_ref::<Handle>().vitals())
     }
 }
 
 /// `parseResourceName` and the slow thresholds, for `fields.js` (again after each setConfig).
 pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
     let name = cfg.parse_resource_name.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-    let _ = configure(&name, cfg.slow_resource, cfg.slow_load);
+    configure(&name, cfg.slow_resource, cfg.slow_load);
 }
 
 /// Errors captured by the facade before the wasm was ready.
 pub fn capture_early(ev: JsValue) {
-    let Ok(r) = early_report(&ev) else { return };
+    let r = early_report(&ev);
     with_rt(move |rt| {
         if rt.agent.cfg.collectors.js_error {
             dispatch(rt, super::hub::REPORT, r);

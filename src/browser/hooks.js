@@ -335,7 +335,7 @@ const API = 1, SPA = 2, CONSOLE = 4, RESOURCES = 8, LONG_TASKS = 16, VITALS = 32
  * Installs the collectors `on` asks for. The handle's `stop()` puts back everything installed
  * (a hook someone patched over stays theirs); `vitals()` is the final web vitals report, once.
  */
-export function install(hub, on, evaluate) {
+export const install = safe((hub, on, evaluate) => {
   const undo = [];
   const patched = (list) => { if (list) undo.push(() => unhook(list)); };
   const observed = (o) => { if (o) undo.push(() => disconnect(o)); };
@@ -354,29 +354,27 @@ export function install(hub, on, evaluate) {
   if (on & CLICKS) undo.push(listen(hub, true, 'click', true, 6));
   return {
     stop() { for (const u of undo) try { u(); } catch (_) { /* gone */ } undo.length = 0; },
-    vitals() { const v = vitals; vitals = null; return v && v.take(); },
+    vitals: safe(() => { const v = vitals; vitals = null; return v && v.take(); }),
   };
-}
+});
 
 /**
  * Page lifecycle: flush when the page is hidden or left, a new view when it comes back from the
  * back/forward cache, and user activity that keeps the session alive. Only `visibilitychange`,
  * `pagehide` and `pageshow`: `unload`/`beforeunload` listeners keep pages out of the bfcache.
  */
-export function watchLifecycle(hub) {
+export const watchLifecycle = safe((hub) => {
   const undo = [listen(hub, true, 'visibilitychange', false, 20), listen(hub, false, 'pagehide', false, 21), listen(hub, false, 'pageshow', false, 22)];
   for (const ty of ['click', 'keydown', 'scroll', 'touchstart']) undo.push(listen(hub, true, ty, true, 23));
   return { stop() { for (const u of undo) u(); } };
-}
+});
 
 /** Stops what `install` or `watchLifecycle` started. */
-export function stop(handle) { if (handle) handle.stop(); }
+export const stop = safe((handle) => { if (handle) handle.stop(); });
 
 export function setTimer(hub, kind, ms) {
   return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
 }
 
 /** An error or rejection the facade saw before the wasm was ready. */
-export function earlyReport(ev) {
-  return ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev);
-}
+export const earlyReport = safe((ev) => (ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev)));

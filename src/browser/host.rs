@@ -105,7 +105,7 @@ impl Host for BrowserHost {
         }
         self.cancel_timer();
         let delay = at.saturating_sub(self.now()) as f64;
-        self.timer = super::hooks::set_timer(&self.hub, super::hub::TIMER, delay).ok();
+        self.timer = Some(super::hooks::set_timer(&self.hub, super::hub::TIMER, delay));
         self.timer_at = at;
     }
 

@@ -4,8 +4,7 @@
 
 use super::hooks::{watch_lifecycle, Installed};
 use js_sys::Function;
-use wasm_bindgen::JsValue;
 
 pub fn install(hub: &Function) -> Installed {
-    Installed(watch_lifecycle(hub).unwrap_or(JsValue::UNDEFINED))
+    Installed(watch_lifecycle(hub))
 }

@@ -39,7 +39,7 @@ pub fn begin(rt: &mut Runtime) {
     let Some(u) = url(cfg, rt.host.now()) else { return };
     if cfg.remote.mode == RemoteMode::RemoteFirst {
         rt.agent.hold = true;
-        let _ = super::hooks::set_timer(&rt.host.hub, super::hub::RELEASE, cfg.remote.timeout as f64);
+        super::hooks::set_timer(&rt.host.hub, super::hub::RELEASE, cfg.remote.timeout as f64);
     }
     Transport::get_text(&u, &rt.host.hub);
 }

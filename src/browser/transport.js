@@ -1,4 +1,5 @@
-// Network mechanics for the transport: the page's own fetch (captured before any hook), gzip
+// Network mechanics for the transport (none of these functions throws: the Rust side calls
+// them without a catch wrapper): the page's own fetch (captured before any hook), gzip
 // through CompressionStream, sendBeacon with its return value checked. Results go to the Rust
 // hub: hub(40, [id, status, retryAfterMs]) — status 0 for a network error.
 
@@ -28,7 +29,9 @@ async function gzip(text) {
  * 2: the page is going away: sendBeacon first. Returns true when a beacon took it (no
  * answer will come), false when `done` will be called.
  */
-export function send(url, body, mode, compress, id, hub) {
+export const send = (url, body, mode, compress, id, hub) => { try { return sendNow(url, body, mode, compress, id, hub); } catch (_) { return false; } };
+
+function sendNow(url, body, mode, compress, id, hub) {
   const done = (i, st, ra) => { try { hub(40, [i, st, ra]); } catch (_) { /* ours only */ } };
   if (mode === 2 && navigator.sendBeacon) {
     try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
@@ -45,10 +48,11 @@ export function send(url, body, mode, compress, id, hub) {
 /** Remote config: a plain GET (no custom header, so no CORS preflight). Answer: hub(50, [status, text]). */
 export function getText(url, hub) {
   const done = (st, t) => { try { hub(50, [st, t]); } catch (_) { /* ours only */ } };
-  if (!pageFetch) { done(0, ''); return; }
-  pageFetch(url, { method: 'GET', credentials: 'omit' })
-    .then((r) => r.text().then((t) => done(r.status, t)), () => done(0, ''))
-    .catch(() => done(0, ''));
+  try {
+    pageFetch(url, { method: 'GET', credentials: 'omit' })
+      .then((r) => r.text().then((t) => done(r.status, t)), () => done(0, ''))
+      .catch(() => done(0, ''));
+  } catch (_) { setTimeout(() => done(0, '')); }
 }
 
 // Unsent bundles live in localStorage under one key per tab ("<prefix><tab id>"), so two tabs
@@ -60,6 +64,10 @@ export function holdTab(key) {
 }
 
 export function claimOrphans(prefix, mine, hub) {
+  try { claim(prefix, mine, hub); } catch (_) { /* no storage, no locks */ }
+}
+
+function claim(prefix, mine, hub) {
   const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
   let keys = [];
   try {

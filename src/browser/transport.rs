@@ -9,18 +9,19 @@ use alloc::string::String;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
+// Not `catch`: every function of transport.js catches what it calls and never throws.
 #[wasm_bindgen(module = "/src/browser/transport.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = captureFetch, catch)]
-    fn capture_fetch() -> Result<bool, JsValue>;
-    #[wasm_bindgen(js_name = send, catch)]
-    fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32, hub: &Function) -> Result<bool, JsValue>;
-    #[wasm_bindgen(js_name = getText, catch)]
-    fn js_get_text(url: &str, hub: &Function) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = holdTab, catch)]
-    fn hold_tab(key: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = claimOrphans, catch)]
-    fn claim_orphans(prefix: &str, mine: &str, hub: &Function) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = captureFetch)]
+    fn capture_fetch() -> bool;
+    #[wasm_bindgen(js_name = send)]
+    fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32, hub: &Function) -> bool;
+    #[wasm_bindgen(js_name = getText)]
+    fn js_get_text(url: &str, hub: &Function);
+    #[wasm_bindgen(js_name = holdTab)]
+    fn hold_tab(key: &str);
+    #[wasm_bindgen(js_name = claimOrphans)]
+    fn claim_orphans(prefix: &str, mine: &str, hub: &Function);
 }
 
 /// Where a tab keeps its unacknowledged bundles (suffixed with the tab's id).
@@ -42,16 +43,16 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(endpoint: String, compress: bool, tab: &str) -> Transport {
-        let _ = capture_fetch();
+        capture_fetch();
         let outbox_key = crate::core::text::cat(&[OUTBOX_PREFIX, tab]);
-        let _ = hold_tab(&outbox_key);
+        hold_tab(&outbox_key);
         Transport { endpoint: super::js::absolute_url(&endpoint), compress, outbox_key }
     }
 
     /// Takes over the bundles of tabs that are gone (each exactly once, see transport.js);
     /// they arrive through the hub.
     pub fn claim_orphans(&self, hub: &Function) {
-        let _ = claim_orphans(OUTBOX_PREFIX, &self.outbox_key, hub);
+        claim_orphans(OUTBOX_PREFIX, &self.outbox_key, hub);
     }
 
     pub fn persist(&self, bundles: &str) -> bool {
@@ -65,10 +66,10 @@ impl Transport {
     /// Returns true when the browser took the bundle for good (a beacon): no answer will come.
     /// A send that throws is never true, and its bundle is retried at the next timer.
     pub fn send(&self, id: u32, body: &str, mode: Mode, hub: &Function) -> bool {
-        js_send(&self.endpoint, body, mode as u32, self.compress, id, hub).unwrap_or(false)
+        js_send(&self.endpoint, body, mode as u32, self.compress, id, hub)
     }
 
     pub fn get_text(url: &str, hub: &Function) {
-        let _ = js_get_text(url, hub);
+        js_get_text(url, hub);
     }
 }
