@@ -65,10 +65,10 @@ else
   echo "[setup] need Chrome/Chromium and a matching chromedriver on PATH" >&2; exit 1
 fi
 
-# 5. npm dev dependencies (binaryen for wasm-opt, esbuild, playwright-core, typescript, vite).
+# 5. npm dev dependencies (binaryen for wasm-opt, esbuild, terser, playwright-core, typescript, vite).
 #    None of them downloads a browser; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is belt and braces.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] && [ -d node_modules/playwright-core ] \
+if [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] && [ -x node_modules/.bin/terser ] && [ -d node_modules/playwright-core ] \
    && [ node_modules/.package-lock.json -nt package.json ]; then
   log "npm dev dependencies: present"
 else
