@@ -8,7 +8,6 @@ use super::store::BrowserStore;
 use super::transport::{Mode, Transport};
 use crate::core::agent::{Exit, Host};
 use crate::core::ids::Random;
-use crate::core::session::Store;
 use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -75,7 +74,9 @@ impl Host for BrowserHost {
         js::date_now() as u64
     }
 
-    fn io(&mut self) -> (&mut dyn Store, &mut dyn Random) {
+    type Store = BrowserStore;
+    type Random = CryptoRandom;
+    fn io(&mut self) -> (&mut BrowserStore, &mut CryptoRandom) {
         (&mut self.store, &mut self.rng)
     }
 

@@ -28,7 +28,9 @@ pub const RACE_WINDOW: u64 = 2000;
 pub trait Host {
     /// Wall-clock ms (`timeOrigin + performance.now()`).
     fn now(&self) -> u64;
-    fn io(&mut self) -> (&mut dyn Store, &mut dyn Random);
+    type Store: Store;
+    type Random: Random;
+    fn io(&mut self) -> (&mut Self::Store, &mut Self::Random);
     /// Hands one bundle to the transport. Returns true when the browser took it for good (a
     /// beacon): no result will come. Otherwise `Agent::on_sent` is called with the result.
     fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool;
@@ -91,7 +93,7 @@ fn queue_for(cfg: &Config) -> Queue {
 }
 
 impl Agent {
-    pub fn new(cfg: Config, h: &mut dyn Host) -> Agent {
+    pub fn new(cfg: Config, h: &mut impl Host) -> Agent {
         let keys = Keys::new(cfg.domain.as_deref());
         let opted_out = h.io().0.get(OPT_OUT_KEY).as_deref() == Some("1");
         Agent {
@@ -120,7 +122,7 @@ impl Agent {
     }
 
     /// First page view of this load.
-    pub fn start(&mut self, h: &mut dyn Host, href: &str, referrer: &str) {
+    pub fn start(&mut self, h: &mut impl Host, href: &str, referrer: &str) {
         self.started = false;
         self.session(h, false);
         self.new_view(h, href);
@@ -129,7 +131,7 @@ impl Agent {
         self.page_view(h, href, referrer, "initial_load");
     }
 
-    fn name_for(&self, h: &mut dyn Host, href: &str) -> String {
+    fn name_for(&self, h: &mut impl Host, href: &str) -> String {
         if let Some(f) = self.cfg.parse_view_name {
             if let Some(name) = h.parse_view_name(f, href) {
                 return name;
@@ -138,21 +140,21 @@ impl Agent {
         view_name(href, self.cfg.spa_mode)
     }
 
-    fn new_view(&mut self, h: &mut dyn Host, href: &str) {
+    fn new_view(&mut self, h: &mut impl Host, href: &str) {
         let name = self.name_for(h, href);
         let now = h.now();
         let id = hex_id(h.io().1);
         self.view = View { r: ViewRef { id, name }, url: String::from(href), start: now };
     }
 
-    fn page_view(&mut self, h: &mut dyn Host, href: &str, referrer: &str, loading_type: &str) {
+    fn page_view(&mut self, h: &mut impl Host, href: &str, referrer: &str, loading_type: &str) {
         let mut f = Fields::new();
         f.str("type", "pv").str("name", &self.view.r.name).str("url", href).str("referrer", referrer).str("loading_type", loading_type);
         self.emit(h, Spec::new("view", f.take()));
     }
 
     /// The session for an event now; `None` when nothing may be sent (opted out, or sampled out).
-    fn session(&mut self, h: &mut dyn Host, activity: bool) -> Option<Session> {
+    fn session(&mut self, h: &mut impl Host, activity: bool) -> Option<Session> {
         if self.opted_out {
             return None;
         }
@@ -191,7 +193,7 @@ impl Agent {
         s.sampled.then_some(s)
     }
 
-    pub fn emit(&mut self, h: &mut dyn Host, spec: Spec) {
+    pub fn emit(&mut self, h: &mut impl Host, spec: Spec) {
         let Some(s) = self.session(h, false) else { return };
         let now = h.now();
         let stamp = Stamp {
@@ -211,13 +213,13 @@ impl Agent {
     }
 
     /// Real user input (trusted click, key, scroll, touch): keeps the session alive.
-    pub fn activity(&mut self, h: &mut dyn Host) {
+    pub fn activity(&mut self, h: &mut impl Host) {
         self.session(h, true);
     }
 
     /// A route change (SPA) or a page restored from the back/forward cache. No new view when
     /// the name is unchanged, unless `force` (bfcache restore).
-    pub fn navigate(&mut self, h: &mut dyn Host, href: &str, force: bool) {
+    pub fn navigate(&mut self, h: &mut impl Host, href: &str, force: bool) {
         let name = self.name_for(h, href);
         if !force && name == self.view.r.name {
             self.view.url = String::from(href);
@@ -230,7 +232,7 @@ impl Agent {
     }
 
     /// The current view ends: how long it was shown.
-    pub fn leave(&mut self, h: &mut dyn Host) {
+    pub fn leave(&mut self, h: &mut impl Host) {
         if self.view.start == 0 {
             return;
         }
@@ -241,7 +243,7 @@ impl Agent {
         self.emit(h, Spec::new("view", f.take()));
     }
 
-    pub fn on_timer(&mut self, h: &mut dyn Host) {
+    pub fn on_timer(&mut self, h: &mut impl Host) {
         if !self.queue.is_empty() && h.now() >= self.queue.deadline() {
             self.flush(h, Exit::No);
         } else {
@@ -250,7 +252,7 @@ impl Agent {
     }
 
     /// One timer serves both the queue's flush deadline and the next retry.
-    fn arm(&mut self, h: &mut dyn Host) {
+    fn arm(&mut self, h: &mut impl Host) {
         let q = (!self.queue.is_empty()).then(|| self.queue.deadline());
         let next = match (q, self.outbox.next_due()) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -262,7 +264,7 @@ impl Agent {
     }
 
     /// Sends what is due; at exit, persists what is not acknowledged yet.
-    fn pump(&mut self, h: &mut dyn Host, exit: Exit) {
+    fn pump(&mut self, h: &mut impl Host, exit: Exit) {
         let now = h.now();
         for s in self.outbox.due(now, exit != Exit::No, exit == Exit::Leaving) {
             let taken = match self.outbox.body(s.id) {
@@ -279,14 +281,14 @@ impl Agent {
         self.arm(h);
     }
 
-    fn persist(&mut self, h: &mut dyn Host) {
+    fn persist(&mut self, h: &mut impl Host) {
         h.persist(&self.outbox.to_persisted());
         self.persisted = !self.outbox.items.is_empty();
         self.outbox.dirty = false;
     }
 
     /// The transport's answer for bundle `id` (`status` 0: network error).
-    pub fn on_sent(&mut self, h: &mut dyn Host, id: u32, status: u16, retry_after: Option<u64>) {
+    pub fn on_sent(&mut self, h: &mut impl Host, id: u32, status: u16, retry_after: Option<u64>) {
         let now = h.now();
         let jitter = h.io().1.unit();
         match self.outbox.settle(id, status, retry_after, now, jitter) {
@@ -305,7 +307,7 @@ impl Agent {
     }
 
     /// remote-first: the remote config is in (or the wait timed out); send what was held.
-    pub fn release(&mut self, h: &mut dyn Host) {
+    pub fn release(&mut self, h: &mut impl Host) {
         if self.hold {
             self.hold = false;
             self.flush(h, Exit::No);
@@ -313,7 +315,7 @@ impl Agent {
     }
 
     /// Bundles persisted by an earlier page load (or a closed tab) of this site.
-    pub fn adopt(&mut self, h: &mut dyn Host, persisted: &str) {
+    pub fn adopt(&mut self, h: &mut impl Host, persisted: &str) {
         if self.opted_out {
             return;
         }
@@ -323,7 +325,7 @@ impl Agent {
     }
 
     /// Sends everything pending: one bundle per session, each under the beacon size limit.
-    pub fn flush(&mut self, h: &mut dyn Host, exit: Exit) {
+    pub fn flush(&mut self, h: &mut impl Host, exit: Exit) {
         if exit != Exit::No {
             // Leaving the page ends any hold: nothing may stay behind.
             self.hold = false;
@@ -379,7 +381,7 @@ impl Agent {
     }
 
     /// Replaces the configuration (`setConfig`), keeping the session unless the app user changed.
-    pub fn set_config(&mut self, h: &mut dyn Host, cfg: Config) {
+    pub fn set_config(&mut self, h: &mut impl Host, cfg: Config) {
         let user = user_identity(&cfg);
         let stored_user = h.io().0.get(&self.sessions.keys.user).unwrap_or_default();
         let user_changed = !user.is_empty() && !stored_user.is_empty() && stored_user != user;
@@ -405,7 +407,7 @@ impl Agent {
 
     /// The user declines tracking: nothing more is collected or sent, stored ids are deleted,
     /// and the choice persists.
-    pub fn opt_out(&mut self, h: &mut dyn Host) {
+    pub fn opt_out(&mut self, h: &mut impl Host) {
         self.opted_out = true;
         self.queue.clear();
         self.outbox.items.clear();
@@ -415,7 +417,7 @@ impl Agent {
         store.set(OPT_OUT_KEY, "1");
     }
 
-    pub fn opt_in(&mut self, h: &mut dyn Host) {
+    pub fn opt_in(&mut self, h: &mut impl Host) {
         if !self.opted_out {
             return;
         }
@@ -509,7 +511,9 @@ pub mod tests {
         fn now(&self) -> u64 {
             self.now
         }
-        fn io(&mut self) -> (&mut dyn Store, &mut dyn Random) {
+        type Store = BTreeMap<String, String>;
+        type Random = SeqRandom;
+        fn io(&mut self) -> (&mut Self::Store, &mut Self::Random) {
             (&mut self.store, &mut self.rng)
         }
         fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool {

@@ -11,7 +11,7 @@ pub trait MatchHost {
     fn func_test(&self, f: u32, value: &str) -> bool;
 }
 
-pub fn matches(m: &Matcher, value: &str, host: &dyn MatchHost) -> bool {
+pub fn matches(m: &Matcher, value: &str, host: &impl MatchHost) -> bool {
     match m {
         Matcher::Prefix(p) => value.starts_with(p.as_str()),
         Matcher::Regex(src, flags) => host.regex_test(src, flags, value),
@@ -19,7 +19,7 @@ pub fn matches(m: &Matcher, value: &str, host: &dyn MatchHost) -> bool {
     }
 }
 
-pub fn any_matches(ms: &[Matcher], value: &str, host: &dyn MatchHost) -> bool {
+pub fn any_matches(ms: &[Matcher], value: &str, host: &impl MatchHost) -> bool {
     ms.iter().any(|m| matches(m, value, host))
 }
 

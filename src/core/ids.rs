@@ -16,7 +16,7 @@ pub trait Random {
     }
 }
 
-pub fn hex(rng: &mut dyn Random, len: usize) -> String {
+pub fn hex(rng: &mut impl Random, len: usize) -> String {
     let mut buf = [0u8; 32];
     let n = len.div_ceil(2).min(32);
     rng.fill(&mut buf[..n]);
@@ -30,7 +30,7 @@ pub fn hex(rng: &mut dyn Random, len: usize) -> String {
 }
 
 /// A UUID v4 without dashes: 32 lowercase hex chars with the version and variant bits set.
-pub fn hex_id(rng: &mut dyn Random) -> String {
+pub fn hex_id(rng: &mut impl Random) -> String {
     let mut b = [0u8; 16];
     rng.fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -43,7 +43,7 @@ pub fn hex_id(rng: &mut dyn Random) -> String {
     s
 }
 
-pub fn uid(rng: &mut dyn Random) -> String {
+pub fn uid(rng: &mut impl Random) -> String {
     const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut b = [0u8; 16];
     rng.fill(&mut b);
@@ -56,7 +56,7 @@ pub fn uid(rng: &mut dyn Random) -> String {
 }
 
 /// W3C trace id: 32 hex, never all zero (ARMS forces the 1st and 17th chars non-zero).
-pub fn trace_id(rng: &mut dyn Random) -> String {
+pub fn trace_id(rng: &mut impl Random) -> String {
     let mut b = [0u8; 16];
     rng.fill(&mut b);
     b[0] |= 0x10;

@@ -122,13 +122,13 @@ impl SessionManager {
         SessionManager { rules, keys, current: None, user }
     }
 
-    fn stored(&self, store: &dyn Store) -> Option<Session> {
+    fn stored(&self, store: &impl Store) -> Option<Session> {
         Session::parse(&store.get(&self.keys.session)?)
     }
 
     /// The session to use now, creating one when none is valid. Reads the store every time,
     /// so a session renewed or created by another tab is adopted.
-    pub fn current(&mut self, store: &mut dyn Store, now: u64, rng: &mut dyn Random) -> (Session, Outcome) {
+    pub fn current(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> (Session, Outcome) {
         let stored = self.stored(store).filter(|s| s.is_valid(now, &self.rules));
         // A session of another app user must not continue (shared browsers).
         let same_user = store.get(&self.keys.user).map_or(true, |u| u.is_empty() || self.user.is_empty() || u == self.user);
@@ -146,7 +146,7 @@ impl SessionManager {
     }
 
     /// Starts a new session unconditionally (expiry, user change, opt-in).
-    pub fn renew(&mut self, store: &mut dyn Store, now: u64, rng: &mut dyn Random) -> Session {
+    pub fn renew(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> Session {
         let sampled = decide_sampling(self.rules.sample_rate, rng);
         let s = Session { id: hex_id(rng), sampled, start: now, last: now };
         store.set(&self.keys.session, &s.to_store_string());
@@ -159,7 +159,7 @@ impl SessionManager {
 
     /// Activity: moves `last` (at most once a second, only when it changes). An expired
     /// session is replaced, since activity is what starts the next one.
-    pub fn touch(&mut self, store: &mut dyn Store, now: u64, rng: &mut dyn Random) -> (Session, Outcome) {
+    pub fn touch(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> (Session, Outcome) {
         let (mut s, outcome) = self.current(store, now, rng);
         if now >= s.last.saturating_add(TOUCH_INTERVAL) {
             s.last = now;
@@ -170,7 +170,7 @@ impl SessionManager {
     }
 
     /// The app user changed (`setConfig('user', ...)`): a different known user gets a new session.
-    pub fn set_user(&mut self, user: String, store: &mut dyn Store, now: u64, rng: &mut dyn Random) -> bool {
+    pub fn set_user(&mut self, user: String, store: &mut impl Store, now: u64, rng: &mut impl Random) -> bool {
         let before = store.get(&self.keys.user).unwrap_or_default();
         let changed = !user.is_empty() && !before.is_empty() && before != user;
         self.user = user;
@@ -184,7 +184,7 @@ impl SessionManager {
 
     /// The visitor id, created on first use; a value of another format (ARMS's old `user_`
     /// ids included) is replaced.
-    pub fn uid(&self, store: &mut dyn Store, rng: &mut dyn Random) -> String {
+    pub fn uid(&self, store: &mut impl Store, rng: &mut impl Random) -> String {
         if let Some(u) = store.get(&self.keys.uid) {
             if is_uid(&u) {
                 return u;
@@ -196,7 +196,7 @@ impl SessionManager {
     }
 
     /// Opt-out: forget every id this SDK stored.
-    pub fn forget(&mut self, store: &mut dyn Store) {
+    pub fn forget(&mut self, store: &mut impl Store) {
         store.remove(&self.keys.session);
         store.remove(&self.keys.uid);
         store.remove(&self.keys.user);
@@ -213,7 +213,7 @@ pub fn is_uid(u: &str) -> bool {
 }
 
 /// Sampled iff a uniform draw in [0, 1) is below the rate; a rate of 0 never samples.
-pub fn decide_sampling(rate: f64, rng: &mut dyn Random) -> bool {
+pub fn decide_sampling(rate: f64, rng: &mut impl Random) -> bool {
     rate > 0.0 && (rate >= 1.0 || rng.unit() < rate)
 }
 

@@ -27,7 +27,7 @@ fn origin_of(url: &str) -> &str {
     url.get(..host_end).unwrap_or(url)
 }
 
-pub fn propagate(t: &Tracing, url: &str, ctx: &TraceContext, rng: &mut dyn Random, host: &dyn MatchHost) -> Option<Trace> {
+pub fn propagate(t: &Tracing, url: &str, ctx: &TraceContext, rng: &mut impl Random, host: &impl MatchHost) -> Option<Trace> {
     if !t.enable || !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
