@@ -16,7 +16,7 @@ FLAGS="-C link-arg=-zstack-size=65536"
 # the ordinary way. Without the source (`rustup component add rust-src`) the build still works.
 OUT=target/slim
 if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} $FLAGS -Zunstable-options -Cpanic=immediate-abort" \
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} $FLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features slim \
     -Zbuild-std=core,alloc --target-dir "$OUT"
 else
@@ -35,7 +35,7 @@ FEATURES="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-i
 wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge $FEATURES --strip-debug --strip-producers \
   pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm
 # A pass of its own: --converge would re-run it and print the name map twice.
-wasm-opt $FEATURES --minify-imports-and-exports-and-modules \
+wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
   pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm > pkg/names.json
 node scripts/minify-wasm-names.mjs pkg/names.json pkg/rum_wasm.js
 
