@@ -1,7 +1,7 @@
 // The armsRum object: ARMS's API over the wasm SDK. As thin as it can be: it loads the wasm on
 // init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
-import loadWasm, { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
+import loadWasm, { captureEarly, flush, getConfig, hub, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
 
 // By name, so that the bundler drops the glue's unused exports (initSync, ...).
 const wasm = { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start };
@@ -78,7 +78,7 @@ export function createArmsRum(locateWasm) {
     }
     let ok = false;
     try {
-      ok = wasm.start(encode(cfg), fns);
+      ok = wasm.start(encode(cfg), fns, hub);
     } catch (e) {
       fail(e);
       return;

@@ -36,9 +36,10 @@ fn parse_config(text: &str) -> Option<(Config, Value)> {
     }
 }
 
-/// `armsRum.init(config)`. `fns` is the facade's table of the config's functions.
+/// `armsRum.init(config)`. `fns` is the facade's table of the config's functions; `hub` is
+/// the `hub` export as a JS function, for the hooks to report through.
 #[wasm_bindgen]
-pub fn start(config: &str, fns: Array) -> bool {
+pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
     if runtime::is_started() {
         js::console_warn("[rum-wasm] init() was called again and ignored; use setConfig() to change the config");
         return false;
@@ -53,7 +54,6 @@ pub fn start(config: &str, fns: Array) -> bool {
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
     let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab);
-    let hub = crate::browser::hub::create();
     let mut host = BrowserHost::new(store, Fns::new(fns), transport, hub.clone());
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::document_referrer());

@@ -8,9 +8,7 @@
 use super::collect;
 use super::js;
 use super::runtime::{page_exit, peek, with_rt, Runtime};
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 // Kinds. The JS side uses the numbers (src/browser/hooks.js, transport.js).
 /// A collector's report, built by `fields.js`.
@@ -31,13 +29,11 @@ pub const TRACE: u32 = 60;
 /// Activity is acted on at most this often: scroll fires at frame rate.
 const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
 
-/// The hub function. It lives as long as the page (it is handed to listeners and hooks that
-/// may outlive any Rust owner), so it is deliberately leaked once, at start.
-pub fn create() -> Function {
-    Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(entry).into_js_value().unchecked_into()
-}
-
-fn entry(kind: u32, data: JsValue) -> JsValue {
+/// The hub: an export, which the facade hands back to `start` as a JS function for the hooks.
+/// (A wasm-bindgen `Closure` would do the same with a closure table, its shims and a
+/// FinalizationRegistry in every page, for a function that lives as long as the page anyway.)
+#[wasm_bindgen]
+pub fn hub(kind: u32, data: JsValue) -> JsValue {
     if kind == TRACE {
         return peek(|rt| collect::trace(rt, &data)).unwrap_or(JsValue::UNDEFINED);
     }
