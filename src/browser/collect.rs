@@ -134,7 +134,7 @@ pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
     if !rt.agent.sampled() {
         return JsValue::UNDEFINED;
     }
-    let url = js::get_str(data, "0").unwrap_or_default();
+    let url = data.unchecked_ref::<Array>().get(0).as_string().unwrap_or_default();
     let out = Array::new();
     out.push(&headers_for(rt, &url));
     out.push(&JsValue::from_str(&rt.agent.view.r.id));

@@ -9,6 +9,7 @@ use super::collect;
 use super::js;
 use super::runtime::{page_exit, peek, with_rt, Runtime};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 // Kinds. The JS side uses the numbers (src/browser/hooks.js, transport.js).
 /// A collector's report, built by `fields.js`.
@@ -68,7 +69,8 @@ fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
         }
         RELEASE => rt.agent.release(&mut rt.host),
         SENT => {
-            let n = |i: u32| js::get(&d, index(i)).as_f64().unwrap_or(0.0);
+            let d: &js_sys::Array = d.unchecked_ref();
+            let n = |i: u32| d.get(i).as_f64().unwrap_or(0.0);
             let ra = n(2);
             rt.agent.on_sent(&mut rt.host, n(0) as u32, n(1) as u16, (ra > 0.0).then_some(ra as u64));
         }
@@ -78,14 +80,11 @@ fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
             }
         }
         REMOTE => {
-            let status = js::get_f64(&d, "0").unwrap_or(0.0) as u16;
-            let text = js::get_str(&d, "1").unwrap_or_default();
+            let d: &js_sys::Array = d.unchecked_ref();
+            let status = d.get(0).as_f64().unwrap_or(0.0) as u16;
+            let text = d.get(1).as_string().unwrap_or_default();
             super::remote::arrived(rt, status, &text);
         }
         _ => collect::dispatch(rt, kind, d),
     }
-}
-
-fn index(i: u32) -> &'static str {
-    ["0", "1", "2"].get(i as usize).copied().unwrap_or("0")
 }
