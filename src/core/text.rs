@@ -12,11 +12,18 @@ pub fn cat(parts: &[&str]) -> String {
 }
 
 /// The first `max` characters of `s` (never splits a UTF-8 sequence).
+/// Counts UTF-8 lead bytes (`b & 0xC0 != 0x80`) instead of decoding chars: no `CharIndices`.
 pub fn truncate_chars(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => s.get(..i).unwrap_or(s),
-        None => s,
+    let mut n = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if n == max {
+                return cut(s, i).0;
+            }
+            n += 1;
+        }
     }
+    s
 }
 
 /// True when `s` is exactly `len` lowercase hex digits.
@@ -59,8 +66,9 @@ pub fn find_byte(s: &str, b: u8) -> Option<usize> {
 }
 
 /// `(s[..i], s[i..])` without a panic path (and the formatting code a panic drags in).
+/// `(s, "")` when `i` is past the end or inside a UTF-8 sequence.
 pub fn cut(s: &str, i: usize) -> (&str, &str) {
-    (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or(""))
+    s.split_at_checked(i).unwrap_or((s, ""))
 }
 
 /// Splits at the first `b`: `(before, from_b_on)`; `(s, "")` when absent.
@@ -80,6 +88,13 @@ mod tests {
         assert_eq!(cat(&["a", "bc", ""]), "abc");
         assert_eq!(truncate_chars("héllo", 2), "hé");
         assert_eq!(truncate_chars("hi", 5), "hi");
+        assert_eq!(truncate_chars("", 0), "");
+        assert_eq!(truncate_chars("abc", 0), "");
+        assert_eq!(truncate_chars("中文字", 2), "中文");
+        assert_eq!(truncate_chars("a😀b", 2), "a😀");
+        assert_eq!(truncate_chars("a😀b", 1), "a");
+        assert_eq!(truncate_chars("a😀", 2), "a😀");
+        assert_eq!(truncate_chars("é", 1), "é");
         assert!(is_hex("0a9f", 4));
         assert!(!is_hex("0A9F", 4));
         assert!(!is_hex("0a9", 4));
@@ -94,5 +109,10 @@ mod tests {
         assert_eq!(cut_at("a?b#c", b'?'), ("a", "?b#c"));
         assert_eq!(cut_at("abc", b'#'), ("abc", ""));
         assert_eq!(cut("héllo", 2), ("héllo", ""));
+        assert_eq!(cut("héllo", 3), ("hé", "llo"));
+        assert_eq!(cut("ab", 2), ("ab", ""));
+        assert_eq!(cut("ab", 0), ("", "ab"));
+        assert_eq!(cut("ab", 9), ("ab", ""));
+        assert_eq!(cut_at("é?x", b'?'), ("é", "?x"));
     }
 }
