@@ -116,39 +116,46 @@ impl Value {
 
 /// Parses a JSON text. `None` for anything that is not exactly one JSON value.
 pub fn parse(text: &str) -> Option<Value> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let mut p = Parser { t: text, i: 0 };
     let v = p.value(0)?;
     p.ws();
-    if p.i == p.s.len() {
-        Some(v)
-    } else {
-        None
-    }
+    (p.i == text.len()).then_some(v)
 }
 
 struct Parser<'a> {
-    s: &'a [u8],
+    t: &'a str,
     i: usize,
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
+    /// The byte at the cursor, 0 past the end: a 0 byte is invalid wherever it is looked at
+    /// (outside strings it starts no value, inside one it is a raw control character).
+    fn peek(&self) -> u8 {
+        self.t.as_bytes().get(self.i).copied().unwrap_or(0)
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+        while let b' ' | b'\n' | b'\r' | b'\t' = self.peek() {
             self.i += 1;
         }
     }
 
     fn eat(&mut self, lit: &[u8]) -> bool {
-        if self.s.get(self.i..self.i + lit.len()) == Some(lit) {
+        let hit = self.t.as_bytes().get(self.i..self.i + lit.len()) == Some(lit);
+        if hit {
             self.i += lit.len();
-            true
-        } else {
-            false
         }
+        hit
+    }
+
+    /// Skips whitespace, then consumes `b` if it is next.
+    fn tok(&mut self, b: u8) -> bool {
+        self.ws();
+        let hit = self.peek() == b;
+        if hit {
+            self.i += 1;
+        }
+        hit
     }
 
     fn value(&mut self, depth: u32) -> Option<Value> {
@@ -156,49 +163,36 @@ impl Parser<'_> {
             return None;
         }
         self.ws();
-        match self.peek()? {
-            b'{' => {
+        let c = self.peek();
+        match c {
+            b'{' | b'[' => {
                 self.i += 1;
-                let mut fields = Vec::new();
-                self.ws();
-                if self.eat(b"}") {
-                    return Some(Value::Obj(fields));
-                }
-                loop {
-                    self.ws();
-                    let k = self.string()?;
-                    self.ws();
-                    if !self.eat(b":") {
-                        return None;
-                    }
-                    let v = self.value(depth + 1)?;
-                    fields.push((k, v));
-                    self.ws();
-                    if self.eat(b"}") {
-                        return Some(Value::Obj(fields));
-                    }
-                    if !self.eat(b",") {
-                        return None;
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
+                let obj = c == b'{';
+                // '}' and ']' are two code points after '{' and '['.
+                let close = c + 2;
                 let mut items = Vec::new();
-                self.ws();
-                if self.eat(b"]") {
-                    return Some(Value::Arr(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    if self.eat(b"]") {
-                        return Some(Value::Arr(items));
+                let mut fields = Vec::new();
+                if !self.tok(close) {
+                    loop {
+                        if obj {
+                            self.ws();
+                            let k = self.string()?;
+                            if !self.tok(b':') {
+                                return None;
+                            }
+                            fields.push((k, self.value(depth + 1)?));
+                        } else {
+                            items.push(self.value(depth + 1)?);
+                        }
+                        if self.tok(close) {
+                            break;
+                        }
+                        if !self.tok(b',') {
+                            return None;
+                        }
                     }
-                    if !self.eat(b",") {
-                        return None;
-                    }
                 }
+                Some(if obj { Value::Obj(fields) } else { Value::Arr(items) })
             }
             b'"' => self.string().map(Value::Str),
             b't' => self.eat(b"true").then_some(Value::Bool(true)),
@@ -211,102 +205,99 @@ impl Parser<'_> {
     fn hex4(&mut self) -> Option<u32> {
         let mut n = 0u32;
         for _ in 0..4 {
-            let d = (self.peek()? as char).to_digit(16)?;
-            n = n * 16 + d;
+            n = n * 16 + char::from(self.peek()).to_digit(16)?;
             self.i += 1;
         }
         Some(n)
     }
 
     fn string(&mut self) -> Option<String> {
-        if !self.eat(b"\"") {
+        if self.peek() != b'"' {
             return None;
         }
+        self.i += 1;
         let mut out = String::new();
+        let mut start = self.i;
         loop {
-            // Copy the longest run without escapes in one go; the input is valid UTF-8 (a &str).
-            let start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
+            let b = self.peek();
+            if b != b'"' && b != b'\\' && b >= 0x20 {
                 self.i += 1;
+                continue;
             }
-            out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
-            match self.peek()? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(out);
-                }
-                b'\\' => {
-                    self.i += 1;
-                    let c = self.peek()?;
-                    self.i += 1;
-                    let ch = match c {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
-                                let lo = self.hex4()?;
-                                0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
-                            } else {
-                                hi
-                            };
-                            char::from_u32(code).unwrap_or('\u{FFFD}')
-                        }
-                        _ => return None,
+            // The run before an ASCII byte is whole UTF-8 (the input is a &str): copy it at once.
+            out.push_str(self.t.get(start..self.i)?);
+            self.i += 1;
+            if b == b'"' {
+                return Some(out);
+            }
+            if b != b'\\' {
+                return None; // raw control character, or the end of the input
+            }
+            let c = self.peek();
+            self.i += 1;
+            let ch = match c {
+                b'"' | b'\\' | b'/' => char::from(c),
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let hi = self.hex4()?;
+                    let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
+                        let lo = self.hex4()?;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                    } else {
+                        hi
                     };
-                    out.push(ch);
+                    char::from_u32(code).unwrap_or('\u{FFFD}')
                 }
-                _ => return None, // raw control character
-            }
+                _ => return None,
+            };
+            out.push(ch);
+            start = self.i;
         }
     }
 
     /// Hand-rolled to keep `core::num::dec2flt` out of the wasm; exact for integers up to 2^53
     /// and within an ulp or two for decimals, which is all config and timing values need.
+    /// As lenient as it always was: "01", ".5" and "1." are read as numbers.
     fn number(&mut self) -> Option<f64> {
         let neg = self.eat(b"-");
         let mut mant = 0f64;
         let mut digits = 0;
         let mut exp: i32 = 0;
-        while let Some(d @ b'0'..=b'9') = self.peek() {
-            mant = mant * 10.0 + f64::from(d - b'0');
-            digits += 1;
-            self.i += 1;
-        }
-        if self.eat(b".") {
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                mant = mant * 10.0 + f64::from(d - b'0');
-                exp -= 1;
-                digits += 1;
-                self.i += 1;
+        let mut dot = false;
+        loop {
+            match self.peek() {
+                d @ b'0'..=b'9' => {
+                    mant = mant * 10.0 + f64::from(d - b'0');
+                    digits += 1;
+                    if dot {
+                        exp -= 1;
+                    }
+                }
+                b'.' if !dot => dot = true,
+                _ => break,
             }
+            self.i += 1;
         }
         if digits == 0 {
             return None;
         }
-        if let Some(b'e' | b'E') = self.peek() {
+        if self.peek() | 0x20 == b'e' {
             self.i += 1;
             let eneg = self.eat(b"-");
             if !eneg {
                 self.eat(b"+");
             }
             let mut e: i32 = 0;
-            let mut ed = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
+            let start = self.i;
+            while let d @ b'0'..=b'9' = self.peek() {
                 e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
-                ed += 1;
                 self.i += 1;
             }
-            if ed == 0 {
+            if self.i == start {
                 return None;
             }
             exp = exp.saturating_add(if eneg { -e } else { e });
@@ -493,6 +484,26 @@ mod tests {
         for bad in ["", "{", "[1,]", "{\"a\"}", "tru", "1 2", "\"\u{1}\"", "{\"a\":1,}", "-", "1e", "\"\\x\""] {
             assert!(parse(bad).is_none(), "accepted {bad:?}");
         }
+    }
+
+    #[test]
+    fn edge_cases_keep_their_old_answers() {
+        // Lenient numbers, as the parser always read them.
+        assert_eq!(parse(".5").unwrap().as_f64(), Some(0.5));
+        assert_eq!(parse("1.").unwrap().as_f64(), Some(1.0));
+        assert_eq!(parse("01").unwrap().as_f64(), Some(1.0));
+        assert_eq!(parse("2E+2").unwrap().as_f64(), Some(200.0));
+        assert_eq!(parse(" [ ] ").unwrap().to_json(), "[]");
+        assert_eq!(parse("{ }").unwrap().to_json(), "{}");
+        assert_eq!(parse(r#"{ "a" : [ 1 , { } ] }"#).unwrap().to_json(), r#"{"a":[1,{}]}"#);
+        for bad in ["1.2.3", ".", "-.", "1e+", "- 1", "\"abc", "\"a\\", "\"\\u12\"", "\"\0\"", "[1 2]", "{\"a\" 1}", "{1:2}", "nul", "[}", "{]", "\"\\ud800\\u12\""] {
+            assert!(parse(bad).is_none(), "accepted {bad:?}");
+        }
+        // Escapes: all the short ones, a lone surrogate, a surrogate followed by a non-surrogate.
+        let v = parse(r#""\"\\\/\b\f\n\r\t|\ud800|\u0041\u00E9""#).unwrap();
+        assert_eq!(v.as_str(), Some("\"\\/\u{8}\u{c}\n\r\t|\u{FFFD}|Aé"));
+        assert_eq!(parse(r#""\ud83d\u0041""#).unwrap().as_str(), Some("\u{1f441}"));
+        assert_eq!(parse("\"é中😀\\n\"").unwrap().as_str(), Some("é中😀\n"));
     }
 
     #[test]
