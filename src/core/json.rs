@@ -195,9 +195,10 @@ impl Parser<'_> {
                 Some(if obj { Value::Obj(fields) } else { Value::Arr(items) })
             }
             b'"' => self.string().map(Value::Str),
-            b't' => self.eat(b"true").then_some(Value::Bool(true)),
-            b'f' => self.eat(b"false").then_some(Value::Bool(false)),
-            b'n' => self.eat(b"null").then_some(Value::Null),
+            // A 't', 'f' or 'n' that starts no literal falls to `number`, which rejects it.
+            b't' if self.eat(b"true") => Some(Value::Bool(true)),
+            b'f' if self.eat(b"false") => Some(Value::Bool(false)),
+            b'n' if self.eat(b"null") => Some(Value::Null),
             _ => self.number().map(Value::Num),
         }
     }
@@ -291,16 +292,17 @@ impl Parser<'_> {
             if !eneg {
                 self.eat(b"+");
             }
+            // Capped rather than saturating: any exponent past 1e8 gives infinity or zero anyway.
             let mut e: i32 = 0;
             let start = self.i;
             while let d @ b'0'..=b'9' = self.peek() {
-                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+                e = (e * 10 + i32::from(d - b'0')).min(100_000_000);
                 self.i += 1;
             }
             if self.i == start {
                 return None;
             }
-            exp = exp.saturating_add(if eneg { -e } else { e });
+            exp += if eneg { -e } else { e };
         }
         let v = scale10(mant, exp);
         Some(if neg { -v } else { v })
@@ -339,24 +341,28 @@ pub fn write_value(v: &Value, out: &mut String) {
         Value::Num(n) => write_num(*n, out),
         Value::Str(s) => write_str(s, out),
         Value::Arr(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
+            let mut sep = '[';
+            for item in items {
+                out.push(sep);
+                sep = ',';
                 write_value(item, out);
+            }
+            if sep == '[' {
+                out.push('[');
             }
             out.push(']');
         }
         Value::Obj(fields) => {
-            out.push('{');
-            for (i, (k, val)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
+            let mut sep = '{';
+            for (k, val) in fields {
+                out.push(sep);
+                sep = ',';
                 write_str(k, out);
                 out.push(':');
                 write_value(val, out);
+            }
+            if sep == '{' {
+                out.push('{');
             }
             out.push('}');
         }
@@ -365,27 +371,31 @@ pub fn write_value(v: &Value, out: &mut String) {
 
 pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        out.push_str(s.get(start..i).unwrap_or(""));
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                out.push_str("\\u00");
-                out.push(hex_digit(b >> 4));
-                out.push(hex_digit(b & 0xf));
+    let h = s.as_bytes();
+    let (mut i, mut start) = (0, 0);
+    while let Some(&b) = h.get(i) {
+        let e = match b {
+            b'"' | b'\\' => b,
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0..=0x1f => b'u',
+            _ => {
+                i += 1;
+                continue;
             }
+        };
+        // `start` and `i` sit on ASCII bytes (or the ends): whole UTF-8 between them.
+        out.push_str(s.get(start..i).unwrap_or(""));
+        out.push('\\');
+        out.push(char::from(e));
+        if e == b'u' {
+            out.push_str("00");
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
@@ -395,21 +405,12 @@ pub fn hex_digit(n: u8) -> char {
     char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
 }
 
-/// Writes an integer without `core::fmt`.
-pub fn write_u64(mut n: u64, out: &mut String) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Writes an integer without `core::fmt` (recursion depth at most 20).
+pub fn write_u64(n: u64, out: &mut String) {
+    if n >= 10 {
+        write_u64(n / 10, out);
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 pub fn u64_to_string(n: u64) -> String {
@@ -427,34 +428,26 @@ pub fn write_num(n: f64, out: &mut String) {
     }
     let neg = n < 0.0;
     let a = if neg { -n } else { n };
-    if a >= 9.0e15 {
-        // Beyond exact integers: still a valid number, without the fraction.
-        if neg {
-            out.push('-');
-        }
-        write_u64(a as u64, out);
-        return;
-    }
+    // `as` saturates: 1e300 is written as u64::MAX, still a valid number.
     let whole = a as u64;
     // Truncate (not round) to 3 decimals; the epsilon absorbs binary noise such as 0.1 + 0.2.
-    let milli = (((a - whole as f64) * 1000.0) + 1e-6) as u64;
-    let milli = milli.min(999);
+    // From 9e15 on there is no fraction to write (and whole may have saturated).
+    let mut milli = 0;
+    if a < 9.0e15 {
+        milli = ((((a - whole as f64) * 1000.0) + 1e-6) as u32).min(999);
+    }
     if neg && (whole > 0 || milli > 0) {
         out.push('-');
     }
     write_u64(whole, out);
     if milli > 0 {
         out.push('.');
-        let digits = [(milli / 100) as u8, (milli / 10 % 10) as u8, (milli % 10) as u8];
-        let keep = if digits[2] != 0 {
-            3
-        } else if digits[1] != 0 {
-            2
-        } else {
-            1
-        };
-        for &d in &digits[..keep] {
-            out.push(char::from(b'0' + d));
+        // Digits until the rest is zero: 500 -> "5", 50 -> "05", 5 -> "005".
+        let mut div = 100;
+        while milli > 0 && div > 0 {
+            out.push(char::from(b'0' + (milli / div) as u8));
+            milli %= div;
+            div /= 10;
         }
     }
 }
@@ -519,6 +512,11 @@ mod tests {
         let v = parse(r#""\u00e9\ud83d\ude00 é 中""#).unwrap();
         assert_eq!(v.as_str(), Some("é😀 é 中"));
         assert_eq!(Value::str("a\u{1}b").to_json(), "\"a\\u0001b\"");
+        assert_eq!(Value::str("\u{0}\u{1f}\u{8}\"\\\n\r\té\u{7f}/").to_json(), r#""\u0000\u001f\u0008\"\\\n\r\té\u{7f}/""#.replace("\\u{7f}", "\u{7f}"));
+        assert_eq!(Value::Arr(Vec::new()).to_json(), "[]");
+        assert_eq!(Value::Obj(Vec::new()).to_json(), "{}");
+        assert_eq!(u64_to_string(0), "0");
+        assert_eq!(u64_to_string(u64::MAX), "18446744073709551615");
     }
 
     #[test]
@@ -533,6 +531,11 @@ mod tests {
             (1795390440504.0, "1795390440504"),
             (-0.0004, "0"),
             (-1.25, "-1.25"),
+            (0.05, "0.05"),
+            (2.005, "2.005"),
+            (7.5, "7.5"),
+            (-9.5e15, "-9500000000000000"),
+            (4.0e15 + 0.5, "4000000000000000.5"),
             (f64::NAN, "null"),
             (f64::INFINITY, "null"),
             (1e300, "18446744073709551615"),
@@ -548,6 +551,11 @@ mod tests {
         assert_eq!(parse("3000").unwrap().as_f64(), Some(3000.0));
         assert_eq!(parse("1795390440504").unwrap().as_f64(), Some(1795390440504.0));
         assert_eq!(parse("-1.5E-2").unwrap().as_f64(), Some(-0.015));
+        assert_eq!(parse("1e400").unwrap().as_f64(), Some(f64::INFINITY));
+        assert_eq!(parse("1e99999999999999").unwrap().as_f64(), Some(f64::INFINITY));
+        assert_eq!(parse("-1e-99999999999999").unwrap().as_f64(), Some(-0.0));
+        assert_eq!(parse("0e99999999999999").unwrap().as_f64(), Some(0.0));
+        assert_eq!(parse("1.5e-1").unwrap().as_f64(), Some(0.15));
     }
 
     #[test]
