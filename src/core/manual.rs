@@ -67,6 +67,7 @@ const APIS: [(&str, &str); 5] = [
 /// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4
 /// and anything above): the event, or the one warning when a required field is missing.
 /// One path for all five keeps the manual API small in the wasm.
+#[inline(never)]
 pub fn build(kind: u8, v: &Value) -> Result<Spec, String> {
     let kind = kind.min(4);
     let mut f = Fields::new();
@@ -105,7 +106,7 @@ pub fn build(kind: u8, v: &Value) -> Result<Spec, String> {
                 // Non-numeric t1..t3 are dropped; a custom view without any is ignored (as ARMS).
                 skip = &["type", "t1", "t2", "t3"];
                 let mut any = false;
-                for k in ["t1", "t2", "t3"] {
+                for &k in &["t1", "t2", "t3"] {
                     if let Some(n) = v.get(k).and_then(Value::as_f64) {
                         f.num(k, n);
                         any = true;
