@@ -106,14 +106,7 @@ pub fn capture_early(ev: JsValue) {
 #[wasm_bindgen]
 pub fn send(kind: u8, payload: &str) {
     let v = json::parse(payload).unwrap_or(Value::Null);
-    let spec = match kind {
-        0 => manual::custom(&v),
-        1 => manual::exception(&v),
-        2 => manual::resource(&v),
-        3 => manual::view(&v),
-        _ => manual::raw(&v),
-    };
-    match spec {
+    match manual::build(kind, &v) {
         Ok(spec) => with_rt(move |rt| rt.agent.emit(&mut rt.host, spec)),
         Err(msg) => js::console_warn(&msg),
     }

@@ -116,39 +116,46 @@ impl Value {
 
 /// Parses a JSON text. `None` for anything that is not exactly one JSON value.
 pub fn parse(text: &str) -> Option<Value> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let mut p = Parser { t: text, i: 0 };
     let v = p.value(0)?;
     p.ws();
-    if p.i == p.s.len() {
-        Some(v)
-    } else {
-        None
-    }
+    (p.i == text.len()).then_some(v)
 }
 
 struct Parser<'a> {
-    s: &'a [u8],
+    t: &'a str,
     i: usize,
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
+    /// The byte at the cursor, 0 past the end: a 0 byte is invalid wherever it is looked at
+    /// (outside strings it starts no value, inside one it is a raw control character).
+    fn peek(&self) -> u8 {
+        self.t.as_bytes().get(self.i).copied().unwrap_or(0)
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+        while let b' ' | b'\n' | b'\r' | b'\t' = self.peek() {
             self.i += 1;
         }
     }
 
     fn eat(&mut self, lit: &[u8]) -> bool {
-        if self.s.get(self.i..self.i + lit.len()) == Some(lit) {
+        let hit = self.t.as_bytes().get(self.i..self.i + lit.len()) == Some(lit);
+        if hit {
             self.i += lit.len();
-            true
-        } else {
-            false
         }
+        hit
+    }
+
+    /// Skips whitespace, then consumes `b` if it is next.
+    fn tok(&mut self, b: u8) -> bool {
+        self.ws();
+        let hit = self.peek() == b;
+        if hit {
+            self.i += 1;
+        }
+        hit
     }
 
     fn value(&mut self, depth: u32) -> Option<Value> {
@@ -156,54 +163,42 @@ impl Parser<'_> {
             return None;
         }
         self.ws();
-        match self.peek()? {
-            b'{' => {
+        let c = self.peek();
+        match c {
+            b'{' | b'[' => {
                 self.i += 1;
-                let mut fields = Vec::new();
-                self.ws();
-                if self.eat(b"}") {
-                    return Some(Value::Obj(fields));
-                }
-                loop {
-                    self.ws();
-                    let k = self.string()?;
-                    self.ws();
-                    if !self.eat(b":") {
-                        return None;
-                    }
-                    let v = self.value(depth + 1)?;
-                    fields.push((k, v));
-                    self.ws();
-                    if self.eat(b"}") {
-                        return Some(Value::Obj(fields));
-                    }
-                    if !self.eat(b",") {
-                        return None;
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
+                let obj = c == b'{';
+                // '}' and ']' are two code points after '{' and '['.
+                let close = c + 2;
                 let mut items = Vec::new();
-                self.ws();
-                if self.eat(b"]") {
-                    return Some(Value::Arr(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    if self.eat(b"]") {
-                        return Some(Value::Arr(items));
+                let mut fields = Vec::new();
+                if !self.tok(close) {
+                    loop {
+                        if obj {
+                            self.ws();
+                            let k = self.string()?;
+                            if !self.tok(b':') {
+                                return None;
+                            }
+                            fields.push((k, self.value(depth + 1)?));
+                        } else {
+                            items.push(self.value(depth + 1)?);
+                        }
+                        if self.tok(close) {
+                            break;
+                        }
+                        if !self.tok(b',') {
+                            return None;
+                        }
                     }
-                    if !self.eat(b",") {
-                        return None;
-                    }
                 }
+                Some(if obj { Value::Obj(fields) } else { Value::Arr(items) })
             }
             b'"' => self.string().map(Value::Str),
-            b't' => self.eat(b"true").then_some(Value::Bool(true)),
-            b'f' => self.eat(b"false").then_some(Value::Bool(false)),
-            b'n' => self.eat(b"null").then_some(Value::Null),
+            // A 't', 'f' or 'n' that starts no literal falls to `number`, which rejects it.
+            b't' if self.eat(b"true") => Some(Value::Bool(true)),
+            b'f' if self.eat(b"false") => Some(Value::Bool(false)),
+            b'n' if self.eat(b"null") => Some(Value::Null),
             _ => self.number().map(Value::Num),
         }
     }
@@ -211,105 +206,103 @@ impl Parser<'_> {
     fn hex4(&mut self) -> Option<u32> {
         let mut n = 0u32;
         for _ in 0..4 {
-            let d = (self.peek()? as char).to_digit(16)?;
-            n = n * 16 + d;
+            n = n * 16 + char::from(self.peek()).to_digit(16)?;
             self.i += 1;
         }
         Some(n)
     }
 
     fn string(&mut self) -> Option<String> {
-        if !self.eat(b"\"") {
+        if self.peek() != b'"' {
             return None;
         }
+        self.i += 1;
         let mut out = String::new();
+        let mut start = self.i;
         loop {
-            // Copy the longest run without escapes in one go; the input is valid UTF-8 (a &str).
-            let start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
+            let b = self.peek();
+            if b != b'"' && b != b'\\' && b >= 0x20 {
                 self.i += 1;
+                continue;
             }
-            out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
-            match self.peek()? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(out);
-                }
-                b'\\' => {
-                    self.i += 1;
-                    let c = self.peek()?;
-                    self.i += 1;
-                    let ch = match c {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
-                                let lo = self.hex4()?;
-                                0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
-                            } else {
-                                hi
-                            };
-                            char::from_u32(code).unwrap_or('\u{FFFD}')
-                        }
-                        _ => return None,
+            // The run before an ASCII byte is whole UTF-8 (the input is a &str): copy it at once.
+            out.push_str(self.t.get(start..self.i)?);
+            self.i += 1;
+            if b == b'"' {
+                return Some(out);
+            }
+            if b != b'\\' {
+                return None; // raw control character, or the end of the input
+            }
+            let c = self.peek();
+            self.i += 1;
+            let ch = match c {
+                b'"' | b'\\' | b'/' => char::from(c),
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let hi = self.hex4()?;
+                    let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
+                        let lo = self.hex4()?;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                    } else {
+                        hi
                     };
-                    out.push(ch);
+                    char::from_u32(code).unwrap_or('\u{FFFD}')
                 }
-                _ => return None, // raw control character
-            }
+                _ => return None,
+            };
+            out.push(ch);
+            start = self.i;
         }
     }
 
     /// Hand-rolled to keep `core::num::dec2flt` out of the wasm; exact for integers up to 2^53
     /// and within an ulp or two for decimals, which is all config and timing values need.
+    /// As lenient as it always was: "01", ".5" and "1." are read as numbers.
     fn number(&mut self) -> Option<f64> {
         let neg = self.eat(b"-");
         let mut mant = 0f64;
         let mut digits = 0;
         let mut exp: i32 = 0;
-        while let Some(d @ b'0'..=b'9') = self.peek() {
-            mant = mant * 10.0 + f64::from(d - b'0');
-            digits += 1;
-            self.i += 1;
-        }
-        if self.eat(b".") {
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                mant = mant * 10.0 + f64::from(d - b'0');
-                exp -= 1;
-                digits += 1;
-                self.i += 1;
+        let mut dot = false;
+        loop {
+            match self.peek() {
+                d @ b'0'..=b'9' => {
+                    mant = mant * 10.0 + f64::from(d - b'0');
+                    digits += 1;
+                    if dot {
+                        exp -= 1;
+                    }
+                }
+                b'.' if !dot => dot = true,
+                _ => break,
             }
+            self.i += 1;
         }
         if digits == 0 {
             return None;
         }
-        if let Some(b'e' | b'E') = self.peek() {
+        if self.peek() | 0x20 == b'e' {
             self.i += 1;
             let eneg = self.eat(b"-");
             if !eneg {
                 self.eat(b"+");
             }
+            // Capped rather than saturating: any exponent past 1e8 gives infinity or zero anyway.
             let mut e: i32 = 0;
-            let mut ed = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
-                ed += 1;
+            let start = self.i;
+            while let d @ b'0'..=b'9' = self.peek() {
+                e = (e * 10 + i32::from(d - b'0')).min(100_000_000);
                 self.i += 1;
             }
-            if ed == 0 {
+            if self.i == start {
                 return None;
             }
-            exp = exp.saturating_add(if eneg { -e } else { e });
+            exp += if eneg { -e } else { e };
         }
         let v = scale10(mant, exp);
         Some(if neg { -v } else { v })
@@ -348,24 +341,28 @@ pub fn write_value(v: &Value, out: &mut String) {
         Value::Num(n) => write_num(*n, out),
         Value::Str(s) => write_str(s, out),
         Value::Arr(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
+            let mut sep = '[';
+            for item in items {
+                out.push(sep);
+                sep = ',';
                 write_value(item, out);
+            }
+            if sep == '[' {
+                out.push('[');
             }
             out.push(']');
         }
         Value::Obj(fields) => {
-            out.push('{');
-            for (i, (k, val)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
+            let mut sep = '{';
+            for (k, val) in fields {
+                out.push(sep);
+                sep = ',';
                 write_str(k, out);
                 out.push(':');
                 write_value(val, out);
+            }
+            if sep == '{' {
+                out.push('{');
             }
             out.push('}');
         }
@@ -374,27 +371,31 @@ pub fn write_value(v: &Value, out: &mut String) {
 
 pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        out.push_str(s.get(start..i).unwrap_or(""));
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                out.push_str("\\u00");
-                out.push(hex_digit(b >> 4));
-                out.push(hex_digit(b & 0xf));
+    let h = s.as_bytes();
+    let (mut i, mut start) = (0, 0);
+    while let Some(&b) = h.get(i) {
+        let e = match b {
+            b'"' | b'\\' => b,
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0..=0x1f => b'u',
+            _ => {
+                i += 1;
+                continue;
             }
+        };
+        // `start` and `i` sit on ASCII bytes (or the ends): whole UTF-8 between them.
+        out.push_str(s.get(start..i).unwrap_or(""));
+        out.push('\\');
+        out.push(char::from(e));
+        if e == b'u' {
+            out.push_str("00");
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
@@ -404,21 +405,12 @@ pub fn hex_digit(n: u8) -> char {
     char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
 }
 
-/// Writes an integer without `core::fmt`.
-pub fn write_u64(mut n: u64, out: &mut String) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Writes an integer without `core::fmt` (recursion depth at most 20).
+pub fn write_u64(n: u64, out: &mut String) {
+    if n >= 10 {
+        write_u64(n / 10, out);
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 pub fn u64_to_string(n: u64) -> String {
@@ -436,34 +428,26 @@ pub fn write_num(n: f64, out: &mut String) {
     }
     let neg = n < 0.0;
     let a = if neg { -n } else { n };
-    if a >= 9.0e15 {
-        // Beyond exact integers: still a valid number, without the fraction.
-        if neg {
-            out.push('-');
-        }
-        write_u64(a as u64, out);
-        return;
-    }
+    // `as` saturates: 1e300 is written as u64::MAX, still a valid number.
     let whole = a as u64;
     // Truncate (not round) to 3 decimals; the epsilon absorbs binary noise such as 0.1 + 0.2.
-    let milli = (((a - whole as f64) * 1000.0) + 1e-6) as u64;
-    let milli = milli.min(999);
+    // From 9e15 on there is no fraction to write (and whole may have saturated).
+    let mut milli = 0;
+    if a < 9.0e15 {
+        milli = ((((a - whole as f64) * 1000.0) + 1e-6) as u32).min(999);
+    }
     if neg && (whole > 0 || milli > 0) {
         out.push('-');
     }
     write_u64(whole, out);
     if milli > 0 {
         out.push('.');
-        let digits = [(milli / 100) as u8, (milli / 10 % 10) as u8, (milli % 10) as u8];
-        let keep = if digits[2] != 0 {
-            3
-        } else if digits[1] != 0 {
-            2
-        } else {
-            1
-        };
-        for &d in &digits[..keep] {
-            out.push(char::from(b'0' + d));
+        // Digits until the rest is zero: 500 -> "5", 50 -> "05", 5 -> "005".
+        let mut div = 100;
+        while milli > 0 && div > 0 {
+            out.push(char::from(b'0' + (milli / div) as u8));
+            milli %= div;
+            div /= 10;
         }
     }
 }
@@ -496,6 +480,26 @@ mod tests {
     }
 
     #[test]
+    fn edge_cases_keep_their_old_answers() {
+        // Lenient numbers, as the parser always read them.
+        assert_eq!(parse(".5").unwrap().as_f64(), Some(0.5));
+        assert_eq!(parse("1.").unwrap().as_f64(), Some(1.0));
+        assert_eq!(parse("01").unwrap().as_f64(), Some(1.0));
+        assert_eq!(parse("2E+2").unwrap().as_f64(), Some(200.0));
+        assert_eq!(parse(" [ ] ").unwrap().to_json(), "[]");
+        assert_eq!(parse("{ }").unwrap().to_json(), "{}");
+        assert_eq!(parse(r#"{ "a" : [ 1 , { } ] }"#).unwrap().to_json(), r#"{"a":[1,{}]}"#);
+        for bad in ["1.2.3", ".", "-.", "1e+", "- 1", "\"abc", "\"a\\", "\"\\u12\"", "\"\0\"", "[1 2]", "{\"a\" 1}", "{1:2}", "nul", "[}", "{]", "\"\\ud800\\u12\""] {
+            assert!(parse(bad).is_none(), "accepted {bad:?}");
+        }
+        // Escapes: all the short ones, a lone surrogate, a surrogate followed by a non-surrogate.
+        let v = parse(r#""\"\\\/\b\f\n\r\t|\ud800|\u0041\u00E9""#).unwrap();
+        assert_eq!(v.as_str(), Some("\"\\/\u{8}\u{c}\n\r\t|\u{FFFD}|Aé"));
+        assert_eq!(parse(r#""\ud83d\u0041""#).unwrap().as_str(), Some("\u{1f441}"));
+        assert_eq!(parse("\"é中😀\\n\"").unwrap().as_str(), Some("é中😀\n"));
+    }
+
+    #[test]
     fn rejects_deep_nesting_without_overflow() {
         let deep = "[".repeat(100_000);
         assert!(parse(&deep).is_none());
@@ -508,6 +512,11 @@ mod tests {
         let v = parse(r#""\u00e9\ud83d\ude00 é 中""#).unwrap();
         assert_eq!(v.as_str(), Some("é😀 é 中"));
         assert_eq!(Value::str("a\u{1}b").to_json(), "\"a\\u0001b\"");
+        assert_eq!(Value::str("\u{0}\u{1f}\u{8}\"\\\n\r\té\u{7f}/").to_json(), r#""\u0000\u001f\u0008\"\\\n\r\té\u{7f}/""#.replace("\\u{7f}", "\u{7f}"));
+        assert_eq!(Value::Arr(Vec::new()).to_json(), "[]");
+        assert_eq!(Value::Obj(Vec::new()).to_json(), "{}");
+        assert_eq!(u64_to_string(0), "0");
+        assert_eq!(u64_to_string(u64::MAX), "18446744073709551615");
     }
 
     #[test]
@@ -522,6 +531,11 @@ mod tests {
             (1795390440504.0, "1795390440504"),
             (-0.0004, "0"),
             (-1.25, "-1.25"),
+            (0.05, "0.05"),
+            (2.005, "2.005"),
+            (7.5, "7.5"),
+            (-9.5e15, "-9500000000000000"),
+            (4.0e15 + 0.5, "4000000000000000.5"),
             (f64::NAN, "null"),
             (f64::INFINITY, "null"),
             (1e300, "18446744073709551615"),
@@ -537,6 +551,11 @@ mod tests {
         assert_eq!(parse("3000").unwrap().as_f64(), Some(3000.0));
         assert_eq!(parse("1795390440504").unwrap().as_f64(), Some(1795390440504.0));
         assert_eq!(parse("-1.5E-2").unwrap().as_f64(), Some(-0.015));
+        assert_eq!(parse("1e400").unwrap().as_f64(), Some(f64::INFINITY));
+        assert_eq!(parse("1e99999999999999").unwrap().as_f64(), Some(f64::INFINITY));
+        assert_eq!(parse("-1e-99999999999999").unwrap().as_f64(), Some(-0.0));
+        assert_eq!(parse("0e99999999999999").unwrap().as_f64(), Some(0.0));
+        assert_eq!(parse("1.5e-1").unwrap().as_f64(), Some(0.15));
     }
 
     #[test]
