@@ -137,11 +137,13 @@ fn filters_call_regexes_and_functions_and_survive_broken_ones() {
 fn api_start_creates_an_arms_session_in_local_storage() {
     js::ls_remove("_arms_session").unwrap();
     let cfg = r#"{"pid":"web-test","endpoint":"http://127.0.0.1:9/collect","reportConfig":{"flushTime":10000}}"#;
-    assert!(rum_wasm::api::start(cfg, Array::new()));
+    // The facade hands the `hub` export back as a function; here a closure over it does.
+    let hub: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(rum_wasm::browser::hub::hub).into_js_value().unchecked_into();
+    assert!(rum_wasm::api::start(cfg, Array::new(), hub.clone()));
     let stored = js::ls_get("_arms_session").unwrap().unwrap();
     let id = rum_wasm::api::session_id();
     assert!(stored.starts_with(&format!("{id}-1-")), "{stored} vs {id}");
-    assert!(!rum_wasm::api::start(cfg, Array::new()), "a second init is ignored");
+    assert!(!rum_wasm::api::start(cfg, Array::new(), hub), "a second init is ignored");
     rum_wasm::api::opt_out();
     assert_eq!(js::ls_get("_arms_session").unwrap(), None);
     assert_eq!(rum_wasm::api::session_id(), "");

@@ -41,7 +41,13 @@ impl MatchHost for Fns {
             Some(i) => i,
             None => {
                 // 'g'/'y' make test() stateful (lastIndex): matching must not depend on history.
-                let clean: String = flags.chars().filter(|c| *c != 'g' && *c != 'y').collect();
+                // Flags are ASCII (checked when the config was read).
+                let mut clean = String::new();
+                for &b in flags.as_bytes() {
+                    if b != b'g' && b != b'y' {
+                        clean.push(b as char);
+                    }
+                }
                 let re = JsRegExp::new_regexp(source, &clean).ok();
                 if re.is_none() {
                     js::console_warn(&crate::core::text::cat(&["[rum-wasm] invalid RegExp in filters: /", source, "/; it matches nothing"]));

@@ -74,8 +74,15 @@ impl BrowserStore {
     fn cookie_get(&self, key: &str) -> Option<String> {
         let all = js::global_path(&["document", "cookie"]).as_string()?;
         let prefix = cat(&[key, "="]);
-        let raw = all.split(';').find_map(|c| c.trim_start().strip_prefix(prefix.as_str()))?;
-        js_sys::decode_uri_component(raw).ok().map(String::from)
+        let mut rest = all.as_str();
+        while !rest.is_empty() {
+            let (c, tail) = crate::core::text::split_byte(rest, b';').unwrap_or((rest, ""));
+            if let Some(raw) = c.trim_start_matches(' ').strip_prefix(prefix.as_str()) {
+                return js_sys::decode_uri_component(raw).ok().map(String::from);
+            }
+            rest = tail;
+        }
+        None
     }
 
     fn cookie_set(&self, key: &str, value: &str, max_age: &str) -> bool {

@@ -177,8 +177,13 @@ impl Outbox {
 
     /// Takes over bundles persisted by an earlier page (or a closed tab).
     pub fn adopt(&mut self, persisted: &str, now: u64) {
-        for line in persisted.split('\n').filter(|l| l.starts_with('{')) {
-            self.push(String::from(line), now);
+        let mut rest = persisted;
+        while !rest.is_empty() {
+            let (line, tail) = crate::core::text::split_byte(rest, b'\n').unwrap_or((rest, ""));
+            if line.starts_with('{') {
+                self.push(String::from(line), now);
+            }
+            rest = tail;
         }
     }
 }

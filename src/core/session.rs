@@ -14,7 +14,7 @@
 //!   valid session another tab wrote.
 
 use super::ids::{hex_id, uid, Random};
-use super::text::{cat, is_hex, parse_u64};
+use super::text::{cat, is_hex, parse_u64, split_byte};
 use alloc::string::String;
 
 pub const SESSION_KEY: &str = "_arms_session";
@@ -44,12 +44,12 @@ pub struct Session {
 
 impl Session {
     pub fn parse(s: &str) -> Option<Session> {
-        let mut parts = s.split('-');
-        let id = parts.next()?;
-        let sampled = parts.next()?;
-        let start = parse_u64(parts.next()?)?;
-        let last = parse_u64(parts.next()?)?;
-        if parts.next().is_some() || !is_hex(id, 32) || start > last {
+        let (id, rest) = split_byte(s, b'-')?;
+        let (sampled, rest) = split_byte(rest, b'-')?;
+        let (start, last) = split_byte(rest, b'-')?;
+        // A fifth part leaves a '-' in `last`, which parse_u64 refuses.
+        let (start, last) = (parse_u64(start)?, parse_u64(last)?);
+        if !is_hex(id, 32) || start > last {
             return None;
         }
         let sampled = match sampled {

@@ -107,9 +107,25 @@ pub fn cut_at(s: &str, b: u8) -> (&str, &str) {
     cut(s, find_byte(s, b).unwrap_or(usize::MAX))
 }
 
+/// Splits around the first `b`: `Some((before, after))`, `None` when absent. One byte loop
+/// where `str::split` would bring core's searcher and memchr into the wasm.
+pub fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s, b)?;
+    Some((cut(s, i).0, cut(s, i + 1).1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_byte_around_the_first_separator() {
+        assert_eq!(split_byte("a-b-c", b'-'), Some(("a", "b-c")));
+        assert_eq!(split_byte("-", b'-'), Some(("", "")));
+        assert_eq!(split_byte("é;x", b';'), Some(("é", "x")));
+        assert_eq!(split_byte("abc", b'-'), None);
+        assert_eq!(split_byte("", b'-'), None);
+    }
 
     #[test]
     fn helpers() {
