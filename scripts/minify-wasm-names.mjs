@@ -44,4 +44,11 @@ if (/\bwasm\.(?!memory\b)[A-Za-z_]\w*/.test(js)) {
   const left = js.match(/\bwasm\.[A-Za-z_]\w*/g).filter((n) => !map.exports.some(([f]) => n === 'wasm.' + f));
   if (left.length) throw new Error('exports left unmapped in the glue: ' + [...new Set(left)].join(', '));
 }
+// The facade loads the wasm itself (js/facade.js `load`: one fetch, instantiateStreaming, the
+// same MIME fallback) with the glue's imports object and its finishing step, so the glue's own
+// loaders (`__wbg_init`, `__wbg_load`, `initSync`) are left unused and the bundler drops them.
+for (const f of ['__wbg_get_imports', '__wbg_finalize_init']) {
+  if (!new RegExp('\\nfunction ' + f + '\\(').test(js)) throw new Error('glue function not found: ' + f);
+}
+js += '\nexport { __wbg_get_imports as getImports, __wbg_finalize_init as finishInit };\n';
 fs.writeFileSync(glueFile, js);
