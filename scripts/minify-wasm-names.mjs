@@ -15,6 +15,51 @@ const count = (re) => (js.match(re) || []).length;
 // Imports of our own snippets that need no glue (no `catch`, plain arguments) go to the wasm
 // straight from the snippet's namespace object; they join the one minified module as
 // `"<short>": importN.<name>`, and the snippet modules leave the imports object.
+// Code paths of the glue this SDK never takes, removed by exact text (the build fails when a
+// wasm-bindgen upgrade changes one: check the new glue, then update the pattern).
+function edit(from, to, times = 1) {
+  const n = typeof from === 'string' ? js.split(from).length - 1 : count(from);
+  if (n !== times) throw new Error(`glue edit: expected ${times} match(es), found ${n}: ${from}`);
+  js = js.replaceAll(from, to);
+}
+// Catching imports: `function() { return handleError(function (...) {...}, arguments); }`
+// 14 times; one wrapper maker instead (handleError is called the same way, without `this`).
+const catching = count(/function\(\) \{ return handleError\(function \(/g);
+edit('function() { return handleError(function (', 'catching(function (', catching);
+edit('}, arguments); },', '}),', catching);
+edit('\nfunction handleError(f, args) {', '\nconst catching = (f) => function () { return handleError(f, arguments); };\nfunction handleError(f, args) {');
+// Every string goes in with `realloc` (wasm-bindgen's encode-only branch is for other callers).
+const passes = count(/passStringToWasm0\(/g) - 1;
+edit(/passStringToWasm0\(\w+, wasm\.__wbindgen_malloc, wasm\.__wbindgen_realloc\)/g, (m) => m, passes);
+edit(`    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+`, '');
+// Polyfills for browsers that cannot run this wasm anyway (it needs reference types: Chrome 96,
+// Firefox 79, Safari 15, all of which have TextEncoder.encodeInto and FinalizationRegistry).
+edit(`
+if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+`, '');
+edit(`const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(`, 'const CLOSURE_DTORS = new FinalizationRegistry(');
+// A grown memory has a new buffer (the old one is detached): comparing buffers says it all.
+edit(`cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)`,
+  'cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer');
+
 const direct = map.imports.filter(([m]) => m !== GLUE);
 if (direct.length) {
   const extra = direct.map(([m, from, to]) => {
