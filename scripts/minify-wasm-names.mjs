@@ -28,17 +28,21 @@ const catching = count(/function\(\) \{ return handleError\(function \(/g);
 edit('function() { return handleError(function (', 'catching(function (', catching);
 edit('}, arguments); },', '}),', catching);
 edit('\nfunction handleError(f, args) {', '\nconst catching = (f) => function () { return handleError(f, arguments); };\nfunction handleError(f, args) {');
-// Every string goes in with `realloc` (wasm-bindgen's encode-only branch is for other callers).
+// Every string goes in with the same malloc and realloc: the function reads them itself
+// (wasm-bindgen's encode-only branch, for callers without realloc, goes).
 const passes = count(/passStringToWasm0\(/g) - 1;
-edit(/passStringToWasm0\(\w+, wasm\.__wbindgen_malloc, wasm\.__wbindgen_realloc\)/g, (m) => m, passes);
-edit(`    if (realloc === undefined) {
+edit(/passStringToWasm0\((\w+), wasm\.__wbindgen_malloc, wasm\.__wbindgen_realloc\)/g, 'passStringToWasm0($1)', passes);
+edit(`function passStringToWasm0(arg, malloc, realloc) {
+    if (realloc === undefined) {
         const buf = cachedTextEncoder.encode(arg);
         const ptr = malloc(buf.length, 1) >>> 0;
         getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
         WASM_VECTOR_LEN = buf.length;
         return ptr;
     }
-`, '');
+`, `function passStringToWasm0(arg) {
+    const malloc = wasm.__wbindgen_malloc, realloc = wasm.__wbindgen_realloc;
+`);
 // Polyfills for browsers that cannot run this wasm anyway (it needs reference types: Chrome 96,
 // Firefox 79, Safari 15, all of which have TextEncoder.encodeInto and FinalizationRegistry).
 edit(`
