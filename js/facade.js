@@ -85,15 +85,9 @@ export function createArmsRum(locateWasm) {
   };
 
   const start = async (cfg) => {
+    let ok;
     try {
-      const url = (cfg && cfg.wasmUrl) || locateWasm();
-      await load(url);
-    } catch (e) {
-      fail(e);
-      return;
-    }
-    let ok = false;
-    try {
+      await load((cfg && cfg.wasmUrl) || locateWasm());
       ok = wasm.start(encode(cfg), fns);
     } catch (e) {
       fail(e);
