@@ -3,7 +3,8 @@
 // wasm-bindgen names every import `__wbg_<name>_<16 hex hash>` in a module "./rum_wasm_bg.js";
 // those names sit in both the .wasm and the glue, and random hex does not compress. wasm-opt
 // renames them (module "a", names "A", "B", …) and prints the mapping; this applies it to the
-// glue. Usage: node scripts/minify-wasm-names.mjs <mapping.json> <glue.js>
+// glue. It also trims glue code this SDK never runs, and exports what js/facade.js needs to
+// load the wasm itself. Usage: node scripts/minify-wasm-names.mjs <mapping.json> <glue.js>
 import fs from 'node:fs';
 
 const [mapFile, glueFile] = process.argv.slice(2);
@@ -12,9 +13,6 @@ let js = fs.readFileSync(glueFile, 'utf8');
 const GLUE = './rum_wasm_bg.js';
 const count = (re) => (js.match(re) || []).length;
 
-// Imports of our own snippets that need no glue (no `catch`, plain arguments) go to the wasm
-// straight from the snippet's namespace object; they join the one minified module as
-// `"<short>": importN.<name>`, and the snippet modules leave the imports object.
 // Code paths of the glue this SDK never takes, removed by exact text (the build fails when a
 // wasm-bindgen upgrade changes one: check the new glue, then update the pattern).
 function edit(from, to, times = 1) {
@@ -64,6 +62,9 @@ edit(`const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
 edit(`cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)`,
   'cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer');
 
+// Imports of our own snippets that need no glue (no `catch`, plain arguments) go to the wasm
+// straight from the snippet's namespace object; they join the one minified module as
+// `"<short>": importN.<name>`, and the snippet modules leave the imports object.
 const direct = map.imports.filter(([m]) => m !== GLUE);
 if (direct.length) {
   const extra = direct.map(([m, from, to]) => {
