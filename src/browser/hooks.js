@@ -214,11 +214,11 @@ function observeLongTasks(hub) {
     const end = e.startTime + e.duration;
     if (seq && e.startTime - seq.end < 17) {
       seq.end = Math.max(seq.end, end); seq.frames++;
-      if (e.scripts) seq.scripts = seq.scripts.concat(Array.from(e.scripts));
     } else {
       emit();
-      seq = { source, start: e.startTime, end, frames: 1, scripts: e.scripts ? Array.from(e.scripts) : [] };
+      seq = { source, start: e.startTime, end, frames: 1, scripts: [] };
     }
+    if (e.scripts) seq.scripts.push(...e.scripts);
     clearTimeout(timer);
     timer = setTimeout(safe(emit), 200);
   };
