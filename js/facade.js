@@ -56,7 +56,7 @@ export function createArmsRum(locateWasm) {
     return v;
   });
   const decode = (text) => JSON.parse(text, (_k, v) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (v && typeof v === 'object') {
       if (typeof v.$fn === 'number') return fns[v.$fn];
       if (typeof v.$re === 'string') { try { return new RegExp(v.$re, v.$flags || ''); } catch (_) { return v.$re; } }
     }
