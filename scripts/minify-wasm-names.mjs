@@ -21,11 +21,25 @@ function edit(from, to, times = 1) {
   js = js.replaceAll(from, to);
 }
 // Catching imports: `function() { return handleError(function (...) {...}, arguments); }`
-// 14 times; one wrapper maker instead (handleError is called the same way, without `this`).
+// 14 times; handleError becomes the wrapper maker (it was always called without `this`).
 const catching = count(/function\(\) \{ return handleError\(function \(/g);
 edit('function() { return handleError(function (', 'catching(function (', catching);
 edit('}, arguments); },', '}),', catching);
-edit('\nfunction handleError(f, args) {', '\nconst catching = (f) => function () { return handleError(f, arguments); };\nfunction handleError(f, args) {');
+edit(`function handleError(f, args) {
+    try {
+        return f.apply(this, args);
+    } catch (e) {
+        const idx = addToExternrefTable0(e);
+        wasm.__wbindgen_exn_store(idx);
+    }
+}`, `const catching = (f) => function () {
+    try {
+        return f.apply(this, arguments);
+    } catch (e) {
+        const idx = addToExternrefTable0(e);
+        wasm.__wbindgen_exn_store(idx);
+    }
+};`);
 // Every string goes in with the same malloc and realloc: the function reads them itself
 // (wasm-bindgen's encode-only branch, for callers without realloc, goes).
 const passes = count(/passStringToWasm0\(/g) - 1;
