@@ -1,12 +1,28 @@
 // The armsRum object: ARMS's API over the wasm SDK. As thin as it can be: it loads the wasm on
 // init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
-import loadWasm, { captureEarly, flush, getConfig, hub, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
+import { captureEarly, finishInit, getImports, flush, getConfig, hub, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
 
 // By name, so that the bundler drops the glue's unused exports (initSync, ...).
 const wasm = { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start };
 
 const TAG = '[rum-wasm] ';
+
+// Fetches and instantiates the .wasm as wasm-bindgen's loader does for a URL, no more: the
+// streaming compile, or a whole-buffer one when the server's MIME type is not application/wasm.
+async function load(url) {
+  const imports = getImports();
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`failed to fetch Wasm: ${r.status} ${r.statusText} fetching '${r.url}'`);
+  let w;
+  try {
+    w = await WebAssembly.instantiateStreaming(r, imports);
+  } catch (e) {
+    if (r.headers.get('Content-Type') === 'application/wasm') throw e;
+    w = await WebAssembly.instantiate(await r.arrayBuffer(), imports);
+  }
+  finishInit(w.instance, w.module);
+}
 const EARLY_MAX = 20;
 
 export function createArmsRum(locateWasm) {
@@ -40,7 +56,7 @@ export function createArmsRum(locateWasm) {
     return v;
   });
   const decode = (text) => JSON.parse(text, (_k, v) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (v && typeof v === 'object') {
       if (typeof v.$fn === 'number') return fns[v.$fn];
       if (typeof v.$re === 'string') { try { return new RegExp(v.$re, v.$flags || ''); } catch (_) { return v.$re; } }
     }
@@ -69,15 +85,9 @@ export function createArmsRum(locateWasm) {
   };
 
   const start = async (cfg) => {
+    let ok;
     try {
-      const url = (cfg && cfg.wasmUrl) || locateWasm();
-      await loadWasm({ module_or_path: url });
-    } catch (e) {
-      fail(e);
-      return;
-    }
-    let ok = false;
-    try {
+      await load((cfg && cfg.wasmUrl) || locateWasm());
       ok = wasm.start(encode(cfg), fns, hub);
     } catch (e) {
       fail(e);

@@ -3,7 +3,8 @@
 // wasm-bindgen names every import `__wbg_<name>_<16 hex hash>` in a module "./rum_wasm_bg.js";
 // those names sit in both the .wasm and the glue, and random hex does not compress. wasm-opt
 // renames them (module "a", names "A", "B", …) and prints the mapping; this applies it to the
-// glue. Usage: node scripts/minify-wasm-names.mjs <mapping.json> <glue.js>
+// glue. It also trims glue code this SDK never runs, and exports what js/facade.js needs to
+// load the wasm itself. Usage: node scripts/minify-wasm-names.mjs <mapping.json> <glue.js>
 import fs from 'node:fs';
 
 const [mapFile, glueFile] = process.argv.slice(2);
@@ -11,6 +12,66 @@ const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
 let js = fs.readFileSync(glueFile, 'utf8');
 const GLUE = './rum_wasm_bg.js';
 const count = (re) => (js.match(re) || []).length;
+
+// Code paths of the glue this SDK never takes, removed by exact text (the build fails when a
+// wasm-bindgen upgrade changes one: check the new glue, then update the pattern).
+function edit(from, to, times = 1) {
+  const n = typeof from === 'string' ? js.split(from).length - 1 : count(from);
+  if (n !== times) throw new Error(`glue edit: expected ${times} match(es), found ${n}: ${from}`);
+  js = js.replaceAll(from, to);
+}
+// Catching imports: `function() { return handleError(function (...) {...}, arguments); }`
+// 14 times; handleError becomes the wrapper maker (it was always called without `this`).
+const catching = count(/function\(\) \{ return handleError\(function \(/g);
+edit('function() { return handleError(function (', 'catching(function (', catching);
+edit('}, arguments); },', '}),', catching);
+edit(`function handleError(f, args) {
+    try {
+        return f.apply(this, args);
+    } catch (e) {
+        const idx = addToExternrefTable0(e);
+        wasm.__wbindgen_exn_store(idx);
+    }
+}`, `const catching = (f) => function () {
+    try {
+        return f.apply(this, arguments);
+    } catch (e) {
+        const idx = addToExternrefTable0(e);
+        wasm.__wbindgen_exn_store(idx);
+    }
+};`);
+// Every string goes in with the same malloc and realloc: the function reads them itself
+// (wasm-bindgen's encode-only branch, for callers without realloc, goes).
+const passes = count(/passStringToWasm0\(/g) - 1;
+edit(/passStringToWasm0\((\w+), wasm\.__wbindgen_malloc, wasm\.__wbindgen_realloc\)/g, 'passStringToWasm0($1)', passes);
+edit(`function passStringToWasm0(arg, malloc, realloc) {
+    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+`, `function passStringToWasm0(arg) {
+    const malloc = wasm.__wbindgen_malloc, realloc = wasm.__wbindgen_realloc;
+`);
+// A polyfill for browsers that cannot run this wasm anyway (it needs reference types: Chrome 96,
+// Firefox 79, Safari 15, all of which have TextEncoder.encodeInto).
+edit(`
+if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+`, '');
+// A grown memory has a new buffer (the old one is detached): comparing buffers says it all.
+edit(`cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)`,
+  'cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer');
 
 // Imports of our own snippets that need no glue (no `catch`, plain arguments) go to the wasm
 // straight from the snippet's namespace object; they join the one minified module as
@@ -44,4 +105,11 @@ if (/\bwasm\.(?!memory\b)[A-Za-z_]\w*/.test(js)) {
   const left = js.match(/\bwasm\.[A-Za-z_]\w*/g).filter((n) => !map.exports.some(([f]) => n === 'wasm.' + f));
   if (left.length) throw new Error('exports left unmapped in the glue: ' + [...new Set(left)].join(', '));
 }
+// The facade loads the wasm itself (js/facade.js `load`: one fetch, instantiateStreaming, the
+// same MIME fallback) with the glue's imports object and its finishing step, so the glue's own
+// loaders (`__wbg_init`, `__wbg_load`, `initSync`) are left unused and the bundler drops them.
+for (const f of ['__wbg_get_imports', '__wbg_finalize_init']) {
+  if (!new RegExp('\\nfunction ' + f + '\\(').test(js)) throw new Error('glue function not found: ' + f);
+}
+js += '\nexport { __wbg_get_imports as getImports, __wbg_finalize_init as finishInit };\n';
 fs.writeFileSync(glueFile, js);

@@ -145,25 +145,25 @@ export function apiReport(d) {
   return ['resource', body(o), , d.ts === undefined ? undefined : Math.floor(d.ts), str(v[1]), str(v[2]), url];
 }
 
-const SOURCES = { onError: 'Error', onUnhandledRejection: 'UnhandledRejection', 'console.error': 'ConsoleError' };
+/** An Error-like value (an object with a string `message`) as [name, message, stack]. */
+function errorLike(v) {
+  const m = isObj(v) ? str(get(v, 'message')) : undefined;
+  return m === undefined ? undefined : [str(get(v, 'name')) || 'Error', m, str(get(v, 'stack')) || ''];
+}
 
 /** Any value as a developer reads it: Errors as `Name: message`, objects as JSON, the rest as `String(v)`. */
 export function textOf(v) {
   if (typeof v === 'string') return v;
+  const e = errorLike(v);
+  if (e) return e[0] + ': ' + e[1];
   if (isObj(v)) {
-    const m = str(get(v, 'message'));
-    if (m !== undefined) return (str(get(v, 'name')) || 'Error') + ': ' + m;
     try { const j = JSON.stringify(v); if (typeof j === 'string') return j; } catch (_) { /* cyclic */ }
   }
   try { return String(v); } catch (_) { return ''; }
 }
 
-/** An Error-like value (an object with a string `message`) as [name, message, stack]. */
-function errorOf(v, source) {
-  const m = isObj(v) ? str(get(v, 'message')) : undefined;
-  if (m !== undefined) return [str(get(v, 'name')) || 'Error', m, str(get(v, 'stack')) || ''];
-  return [SOURCES[source], textOf(v), ''];
-}
+/** [name, message, stack] of any thrown value; `name` for what is not Error-like. */
+const errorOf = (v, name) => errorLike(v) || [name, textOf(v), ''];
 
 export function errorReport(source, [name, message, stack], location) {
   const o = { type: 'error', source, name, message: cut(message, 1000), stack: cut(stack, 4000) };
@@ -177,20 +177,18 @@ export function errorEventReport(ev) {
   const message = str(get(ev, 'message'));
   if (message === undefined) return null;
   const err = get(ev, 'error');
-  const e = isObj(err) ? errorOf(err, 'onError') : ['Error', message, ''];
+  const e = isObj(err) ? errorOf(err, 'Error') : ['Error', message, ''];
   return errorReport('onError', e, [str(get(ev, 'filename')) || '', num(ev, 'lineno'), num(ev, 'colno')]);
 }
 
 export function rejectionReport(ev) {
-  return errorReport('onUnhandledRejection', errorOf(get(ev, 'reason'), 'onUnhandledRejection'));
+  return errorReport('onUnhandledRejection', errorOf(get(ev, 'reason'), 'UnhandledRejection'));
 }
 
 /** `console.error(...args)`: an Error as itself, anything else as the whole line. */
 export function consoleReport(args) {
   if (!args.length) return null;
-  const e = errorOf(args[0], 'console.error');
-  if (!isObj(args[0]) || str(get(args[0], 'message')) === undefined) e[1] = args.map(textOf).join(' ');
-  return errorReport('console.error', e);
+  return errorReport('console.error', errorLike(args[0]) || ['ConsoleError', args.map(textOf).join(' '), '']);
 }
 
 /** A click, from what `describeClick` read off the element. */

@@ -22,9 +22,7 @@ function apiDone(hub, d, evaluate) {
     }
     if (!evaluate) { hub(1, apiReport(d)); return; }
     // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
-    const x = d.x; const res = d.res; const req = d.req;
-    delete d.x; delete d.res; delete d.req;
-    Promise.resolve().then(() => evaluate(req, res, d.e ? new Error(d.e) : null, x))
+    Promise.resolve().then(() => evaluate(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
       .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
       .then(() => hub(1, apiReport(d)));
   }), 200);
@@ -34,10 +32,21 @@ function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
-function hookFetch(hub, evaluate) {
-  const orig = window.fetch;
-  if (typeof orig !== 'function') return null;
-  const wrapper = function (input, init) {
+// Puts `make(original)` in place of o[name], when that is a function, and notes both in `out`
+// (object, name, original, ours: what `unhook` needs).
+function patch(out, o, name, make) {
+  const orig = o && o[name];
+  if (typeof orig === 'function') out.push(o, name, orig, o[name] = make(orig));
+}
+
+// A hook that runs `ours` first (whatever it throws is swallowed), then the page's own function.
+const before = (out, o, name, ours) => patch(out, o, name, (orig) => function () {
+  try { ours.apply(this, arguments); } catch (_) { /* ours only */ }
+  return orig.apply(this, arguments);
+});
+
+function hookFetch(out, hub, evaluate) {
+  patch(out, window, 'fetch', (orig) => function (input, init) {
     let d = null;
     let args = arguments;
     try {
@@ -74,90 +83,69 @@ function hookFetch(hub, evaluate) {
     } catch (_) {
       return p; // a non-promise from another library's fetch: pass it on untouched
     }
-  };
-  window.fetch = wrapper;
-  return [window, 'fetch', orig, wrapper];
+  });
 }
 
-function hookXhr(hub, evaluate) {
+function hookXhr(out, hub, evaluate) {
   const X = window.XMLHttpRequest;
-  if (!X) return null;
+  if (!X) return;
   const P = X.prototype;
   const key = Symbol('rum');
-  const open = P.open, send = P.send, setHeader = P.setRequestHeader;
-  P.open = function (m, u) {
-    try { this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} }; } catch (_) { /* ignore */ }
-    return open.apply(this, arguments);
-  };
-  P.setRequestHeader = function (name) {
-    try { if (this[key]) this[key].set[String(name).toLowerCase()] = 1; } catch (_) { /* ignore */ }
-    return setHeader.apply(this, arguments);
-  };
-  P.send = function (body) {
+  const setHeader = P.setRequestHeader;
+  before(out, P, 'open', function (m, u) {
+    this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} };
+  });
+  before(out, P, 'setRequestHeader', function (name) {
+    if (this[key]) this[key].set[String(name).toLowerCase()] = 1;
+  });
+  before(out, P, 'send', function (body) {
     const d = this[key];
     if (d) {
-      try {
-        d.st = now();
-        const t = d.v = hub(60, [d.u, d.m]);
-        const h = t && t[0];
-        if (h) {
-          for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
-          d.tr = h;
-        }
-        const xhr = this;
-        let failed = '';
-        const onErr = (e) => { failed = e.type; };
-        xhr.addEventListener('error', onErr);
-        xhr.addEventListener('abort', onErr);
-        xhr.addEventListener('timeout', onErr);
-        xhr.addEventListener('loadend', safe(() => {
-          d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
-          if (failed) d.e = failed;
-          delete xhr[key];
-          if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
-          apiDone(hub, d, evaluate);
-        }));
-      } catch (_) { /* ignore */ }
+      d.st = now();
+      const t = d.v = hub(60, [d.u, d.m]);
+      const h = t && t[0];
+      if (h) {
+        for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
+        d.tr = h;
+      }
+      const xhr = this;
+      let failed = '';
+      const onErr = (e) => { failed = e.type; };
+      xhr.addEventListener('error', onErr);
+      xhr.addEventListener('abort', onErr);
+      xhr.addEventListener('timeout', onErr);
+      xhr.addEventListener('loadend', safe(() => {
+        d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
+        if (failed) d.e = failed;
+        delete xhr[key];
+        if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
+        apiDone(hub, d, evaluate);
+      }));
     }
-    return send.apply(this, arguments);
-  };
-  return [P, 'open', open, P.open, P, 'send', send, P.send, P, 'setRequestHeader', setHeader, P.setRequestHeader];
+  });
 }
 
 // 2: the URL may have changed (SPA navigation).
-function hookHistory(hub) {
-  const h = window.history;
-  const out = [];
+function hookHistory(out, hub) {
   for (const name of ['pushState', 'replaceState']) {
-    const orig = h[name];
-    if (typeof orig !== 'function') continue;
-    const w = function () {
+    patch(out, window.history, name, (orig) => function () {
       const r = orig.apply(this, arguments);
-      try { hub(2, null); } catch (_) { /* ignore */ }
+      try { hub(2, null); } catch (_) { /* ours only */ }
       return r;
-    };
-    h[name] = w;
-    out.push(h, name, orig, w);
+    });
   }
-  return out;
 }
 
 // console.error, with whatever it was given.
-function hookConsole(hub) {
-  const c = window.console;
-  const orig = c && c.error;
-  if (typeof orig !== 'function') return null;
-  const w = function () {
-    try { const r = consoleReport(Array.prototype.slice.call(arguments)); if (r) hub(1, r); } catch (_) { /* ignore */ }
-    return orig.apply(this, arguments);
-  };
-  c.error = w;
-  return [c, 'error', orig, w];
+function hookConsole(out, hub) {
+  before(out, window.console, 'error', function () {
+    const r = consoleReport(Array.prototype.slice.call(arguments));
+    if (r) hub(1, r);
+  });
 }
 
 /** Puts back what `hook*` patched, unless someone patched over us (then theirs stays). */
 function unhook(list) {
-  if (!list) return;
   for (let i = 0; i + 3 < list.length; i += 4) {
     if (list[i][list[i + 1]] === list[i + 3]) list[i][list[i + 1]] = list[i + 2];
   }
@@ -226,11 +214,11 @@ function observeLongTasks(hub) {
     const end = e.startTime + e.duration;
     if (seq && e.startTime - seq.end < 17) {
       seq.end = Math.max(seq.end, end); seq.frames++;
-      if (e.scripts) seq.scripts = seq.scripts.concat(Array.from(e.scripts));
     } else {
       emit();
-      seq = { source, start: e.startTime, end, frames: 1, scripts: e.scripts ? Array.from(e.scripts) : [] };
+      seq = { source, start: e.startTime, end, frames: 1, scripts: [] };
     }
+    if (e.scripts) seq.scripts.push(...e.scripts);
     clearTimeout(timer);
     timer = setTimeout(safe(emit), 200);
   };
@@ -244,30 +232,31 @@ function observeLongTasks(hub) {
 function observeVitals() {
   const v = { cls: 0, inp: 0 };
   let win = 0, winStart = 0, winLast = 0, lcpDone = false;
-  const obs = [];
   const stopLcp = () => { lcpDone = true; };
   addEventListener('pointerdown', stopLcp, { capture: true, once: true });
   addEventListener('keydown', stopLcp, { capture: true, once: true });
-  obs.push(observe('largest-contentful-paint', (l) => { if (!lcpDone) for (const e of l) v.lcp = e.startTime; }));
-  obs.push(observe('layout-shift', (l) => {
-    for (const e of l) {
-      if (e.hadRecentInput) continue;
-      if (win && e.startTime - winLast < 1000 && e.startTime - winStart < 5000) { win += e.value; } else { win = e.value; winStart = e.startTime; }
-      winLast = e.startTime;
-      if (win > v.cls) v.cls = win;
-    }
-  }));
-  obs.push(observe('first-input', (l) => {
-    const e = l[0];
-    if (e && v.fid === undefined) {
-      v.fid = e.processingStart - e.startTime; v.fit = e.startTime; lcpDone = true;
-      // The first interaction counts for INP too, however fast (event entries under the
-      // threshold are not reported).
-      if (e.duration > v.inp) v.inp = e.duration;
-    }
-  }));
-  obs.push(observe('event', (l) => { for (const e of l) if (e.interactionId && e.duration > v.inp) v.inp = e.duration; }, { durationThreshold: 16 }));
-  obs.push(observe('paint', (l) => { for (const e of l) if (e.name === 'first-contentful-paint') v.fcp = e.startTime; }));
+  const obs = [
+    observe('largest-contentful-paint', (l) => { if (!lcpDone) for (const e of l) v.lcp = e.startTime; }),
+    observe('layout-shift', (l) => {
+      for (const e of l) {
+        if (e.hadRecentInput) continue;
+        if (win && e.startTime - winLast < 1000 && e.startTime - winStart < 5000) { win += e.value; } else { win = e.value; winStart = e.startTime; }
+        winLast = e.startTime;
+        if (win > v.cls) v.cls = win;
+      }
+    }),
+    observe('first-input', (l) => {
+      const e = l[0];
+      if (e && v.fid === undefined) {
+        v.fid = e.processingStart - e.startTime; v.fit = e.startTime; lcpDone = true;
+        // The first interaction counts for INP too, however fast (event entries under the
+        // threshold are not reported).
+        if (e.duration > v.inp) v.inp = e.duration;
+      }
+    }),
+    observe('event', (l) => { for (const e of l) if (e.interactionId && e.duration > v.inp) v.inp = e.duration; }, { durationThreshold: 16 }),
+    observe('paint', (l) => { for (const e of l) if (e.name === 'first-contentful-paint') v.fcp = e.startTime; }),
+  ];
   const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
   if (nav) v.ttfb = Math.max(0, nav.responseStart - (nav.activationStart || 0));
   return {
@@ -336,15 +325,15 @@ const API = 1, SPA = 2, CONSOLE = 4, RESOURCES = 8, LONG_TASKS = 16, VITALS = 32
  * (a hook someone patched over stays theirs); `vitals()` is the final web vitals report, once.
  */
 export const install = safe((hub, on, evaluate) => {
-  const undo = [];
-  const patched = (list) => { if (list) undo.push(() => unhook(list)); };
+  const hooks = [];
+  const undo = [() => unhook(hooks)];
   const observed = (o) => { if (o) undo.push(() => disconnect(o)); };
-  if (on & API) { patched(hookFetch(hub, evaluate)); patched(hookXhr(hub, evaluate)); }
+  if (on & API) { hookFetch(hooks, hub, evaluate); hookXhr(hooks, hub, evaluate); }
   if (on & SPA) {
-    patched(hookHistory(hub));
+    hookHistory(hooks, hub);
     undo.push(listen(hub, false, 'popstate', false, 2), listen(hub, false, 'hashchange', false, 2));
   }
-  if (on & CONSOLE) patched(hookConsole(hub));
+  if (on & CONSOLE) hookConsole(hooks, hub);
   if (on & RESOURCES) observed(observeResources(hub));
   if (on & LONG_TASKS) observed(observeLongTasks(hub));
   let vitals = on & VITALS ? observeVitals() : null;

@@ -29,19 +29,19 @@ async function gzip(text) {
  * 2: the page is going away: sendBeacon first. Returns true when a beacon took it (no
  * answer will come), false when `done` will be called.
  */
-export const send = (url, body, mode, compress, id, hub) => { try { return sendNow(url, body, mode, compress, id, hub); } catch (_) { return false; } };
-
-function sendNow(url, body, mode, compress, id, hub) {
-  const done = (i, st, ra) => { try { hub(40, [i, st, ra]); } catch (_) { /* ours only */ } };
-  if (mode === 2 && navigator.sendBeacon) {
-    try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
-  }
-  if (!pageFetch) { setTimeout(() => done(id, 0, 0)); return false; }
-  const go = (payload, headers) => pageFetch(url, { method: 'POST', body: payload, keepalive: mode > 0, headers })
-    .then((r) => done(id, r.status, retryAfter(r)), () => done(id, 0, 0));
-  const zip = compress && mode === 0 && typeof CompressionStream === 'function';
-  (zip ? gzip(body).then((b) => go(b, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain;charset=UTF-8' }), () => go(body)) : go(body))
-    .catch(() => done(id, 0, 0));
+export function send(url, body, mode, compress, id, hub) {
+  try {
+    const done = (i, st, ra) => { try { hub(40, [i, st, ra]); } catch (_) { /* ours only */ } };
+    if (mode === 2 && navigator.sendBeacon) {
+      try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
+    }
+    if (!pageFetch) { setTimeout(() => done(id, 0, 0)); return false; }
+    const go = (payload, headers) => pageFetch(url, { method: 'POST', body: payload, keepalive: mode > 0, headers })
+      .then((r) => done(id, r.status, retryAfter(r)), () => done(id, 0, 0));
+    const zip = compress && mode === 0 && typeof CompressionStream === 'function';
+    (zip ? gzip(body).then((b) => go(b, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain;charset=UTF-8' }), () => go(body)) : go(body))
+      .catch(() => done(id, 0, 0));
+  } catch (_) { /* ours only */ }
   return false;
 }
 
@@ -64,30 +64,26 @@ export function holdTab(key) {
 }
 
 export function claimOrphans(prefix, mine, hub) {
-  try { claim(prefix, mine, hub); } catch (_) { /* no storage, no locks */ }
-}
-
-function claim(prefix, mine, hub) {
-  const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
-  let keys = [];
   try {
+    const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
+    const keys = [];
     for (let i = 0; i < localStorage.length; i++) {
       const k = localStorage.key(i);
       if (k && k.startsWith(prefix) && k !== mine) keys.push(k);
     }
-  } catch (_) { return; }
-  for (const k of keys) {
-    const take = () => {
-      try {
-        const v = localStorage.getItem(k);
-        localStorage.removeItem(k);
-        if (v) cb(v);
-      } catch (_) { /* storage gone */ }
-    };
-    if (navigator.locks) {
-      navigator.locks.request(k, { ifAvailable: true }, (lock) => { if (lock) take(); }).catch(() => {});
-    } else {
-      take(); // Without Web Locks: at-least-once; the collector de-duplicates by event id.
+    for (const k of keys) {
+      const take = () => {
+        try {
+          const v = localStorage.getItem(k);
+          localStorage.removeItem(k);
+          if (v) cb(v);
+        } catch (_) { /* storage gone */ }
+      };
+      if (navigator.locks) {
+        navigator.locks.request(k, { ifAvailable: true }, (lock) => { if (lock) take(); }).catch(() => {});
+      } else {
+        take(); // Without Web Locks: at-least-once; the collector de-duplicates by event id.
+      }
     }
-  }
+  } catch (_) { /* no storage, no locks */ }
 }
