@@ -217,10 +217,12 @@ test('a RegExp in remote filters.resource survives the cache and filters at the 
     rc.delay = 5000;
     const n = srv.received.length;
     await p.reload({ waitUntil: 'load' });
+    // The calls must come after init has installed the fetch hook (init loads the wasm first).
+    await p.evaluate(() => RumSDK.default.ready);
     await p.evaluate(async () => { await fetch('/api/skip?a=1'); await fetch('/api/keep?a=1'); });
     await flush(p);
     const urls = () => srv.received.slice(n).flatMap((b) => b.json.events).filter((e) => e.event_type === 'resource').map((e) => e.url || e.name);
-    await until(() => urls().some((u) => u.includes('/api/keep')), 'the api call that is not filtered', 3000);
+    await until(() => urls().some((u) => u.includes('/api/keep')), 'the api call that is not filtered', 5000);
     const first = pvBundle(srv, n);
     assert.equal(first.json.properties?.from_remote, 're', 'the cached config is in use: ' + show(first));
     assert.deepEqual(urls().filter((u) => u.includes('/api/skip')), [], 'filtered by the cached RegExp');
