@@ -206,6 +206,35 @@ mod tests {
     }
 
     #[test]
+    fn app_fields_of_the_config_replace_ours_in_place_or_follow_them() {
+        let app = [f("env", Value::str("staging")), f("name", Value::str("shop")), f("version", Value::Num(9.0)), f("type", Value::str("x"))];
+        let view = ViewRef::default();
+        let head = |version| BundleHead {
+            pid: "p",
+            env: "prod",
+            version,
+            app: &app,
+            uid: "u",
+            user: &[],
+            session_id: "s",
+            net_model: "",
+            view: &view,
+            properties: &[],
+            extra: &[],
+            sdk_tag: "t",
+            dropped: 0,
+            dropped_batches: 0,
+        };
+        let app_of = |h: BundleHead| {
+            let mut out = String::new();
+            write_bundle(&h, &[], &mut out);
+            parse(&out).unwrap().get("app").unwrap().to_json()
+        };
+        assert_eq!(app_of(head(Some("1.0"))), r#"{"id":"p","env":"staging","version":9,"type":"browser","name":"shop"}"#);
+        assert_eq!(app_of(head(None)), r#"{"id":"p","env":"staging","type":"browser","name":"shop","version":9}"#);
+    }
+
+    #[test]
     fn bundle_has_the_arms_shape_and_elides_equal_session_and_view() {
         let pv = Event::new(
             stamp("s1", "v1", 1795390440504),
