@@ -43,8 +43,8 @@ edit(`function passStringToWasm0(arg, malloc, realloc) {
 `, `function passStringToWasm0(arg) {
     const malloc = wasm.__wbindgen_malloc, realloc = wasm.__wbindgen_realloc;
 `);
-// A polyfill for browsers that cannot run this wasm anyway (it needs reference types: Chrome 96,
-// Firefox 79, Safari 15, all of which have TextEncoder.encodeInto).
+// A polyfill for browsers that cannot run this wasm anyway (it needs bulk memory and multi-value:
+// Chrome 85, Firefox 78, Safari 15, all of which have TextEncoder.encodeInto).
 edit(`
 if (!('encodeInto' in cachedTextEncoder)) {
     cachedTextEncoder.encodeInto = function (arg, view) {
