@@ -8,7 +8,7 @@
 //! Every bad value yields one warning that names the field, the value and what is used instead;
 //! only a missing `pid` or `endpoint` is fatal (the SDK then stays off).
 
-use super::json::{num_to_string, Value};
+use super::json::{num_to_string, write_num, Value};
 use super::text::{cat, cut, truncate_chars};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -151,42 +151,84 @@ pub struct Config {
 
 const PREFIX: &str = "[rum-wasm] ";
 
+/// The numeric options: `(section, key, lo, hi, default)`, valid in `lo..=hi`; section `""` is
+/// the top level. `Check::num` reads one by its index here.
+const NUMS: [(&str, &str, f64, f64, f64); 13] = [
+    ("reportConfig", "flushTime", 1.0, 10_000.0, DEFAULT_FLUSH_TIME as f64),
+    ("reportConfig", "maxEventCount", 1.0, 100.0, DEFAULT_MAX_EVENT_COUNT as f64),
+    ("sessionConfig", "sampleRate", 0.0, 1.0, 1.0),
+    ("sessionConfig", "maxDuration", (4 * HOUR) as f64, (24 * HOUR) as f64, DEFAULT_MAX_DURATION as f64),
+    ("sessionConfig", "overtime", (10 * MIN) as f64, HOUR as f64, DEFAULT_OVERTIME as f64),
+    ("delivery", "maxQueueEvents", 1.0, 100_000.0, DEFAULT_MAX_QUEUE_EVENTS as f64),
+    ("delivery", "maxQueueBytes", 1024.0, 64e6, DEFAULT_MAX_QUEUE_BYTES as f64),
+    ("delivery", "maxPersistBytes", 0.0, 4e6, DEFAULT_MAX_PERSIST_BYTES as f64),
+    ("tracing", "sample", 0.0, 100.0, 100.0),
+    ("remoteConfig", "cacheTimeout", 0.0, 1e12, DEFAULT_CACHE_TIMEOUT as f64),
+    ("remoteConfig", "timeout", 0.0, 60_000.0, DEFAULT_REMOTE_TIMEOUT as f64),
+    ("", "slowLoadThreshold", 0.0, 3.6e6, DEFAULT_SLOW_LOAD),
+    ("", "slowResourceThreshold", 0.0, 3.6e6, DEFAULT_SLOW_RESOURCE),
+];
+const FLUSH_TIME: usize = 0;
+const MAX_EVENT_COUNT: usize = 1;
+const SAMPLE_RATE: usize = 2;
+const MAX_DURATION: usize = 3;
+const OVERTIME: usize = 4;
+const MAX_QUEUE_EVENTS: usize = 5;
+const MAX_QUEUE_BYTES: usize = 6;
+const MAX_PERSIST_BYTES: usize = 7;
+const TRACING_SAMPLE: usize = 8;
+const CACHE_TIMEOUT: usize = 9;
+const REMOTE_TIMEOUT: usize = 10;
+const SLOW_LOAD: usize = 11;
+const SLOW_RESOURCE: usize = 12;
+
 struct Check<'a> {
     warnings: &'a mut Vec<String>,
 }
 
 impl Check<'_> {
-    fn warn(&mut self, field: &str, got: &Value, using: &str) {
-        let shown = match got {
-            Value::Str(s) => cat(&["'", truncate_chars(s, 40), "'"]),
-            Value::Num(n) => num_to_string(*n),
-            Value::Bool(true) => String::from("true"),
-            Value::Bool(false) => String::from("false"),
-            Value::Null => String::from("null"),
-            Value::Arr(_) => String::from("an array"),
-            Value::Obj(_) => String::from("an object"),
-        };
-        self.warnings.push(cat(&[PREFIX, field, ": ", &shown, " is not valid; using ", using]));
-    }
-
-    fn string(&mut self, v: &Value, field: &str, default: &str) -> String {
-        match v.get(field) {
-            None | Some(Value::Null) => String::from(default),
-            Some(Value::Str(s)) => s.clone(),
-            Some(other) => {
-                self.warn(field, other, default);
-                String::from(default)
-            }
+    /// One warning for the field `section.key` (just `key` when `section` is empty).
+    fn warn(&mut self, section: &str, key: &str, got: &Value, using: &str) {
+        let mut s = String::from(PREFIX);
+        if !section.is_empty() {
+            s.push_str(section);
+            s.push('.');
         }
+        s.push_str(key);
+        s.push_str(": ");
+        let shown = match got {
+            Value::Str(x) => {
+                s.push('\'');
+                s.push_str(truncate_chars(x, 40));
+                "'"
+            }
+            Value::Num(n) => {
+                write_num(*n, &mut s);
+                ""
+            }
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
+            Value::Null => "null",
+            Value::Arr(_) => "an array",
+            Value::Obj(_) => "an object",
+        };
+        s.push_str(shown);
+        s.push_str(" is not valid; using ");
+        s.push_str(using);
+        self.warnings.push(s);
     }
 
-    /// A number in `lo..=hi`; anything else warns and falls back to `default`.
-    fn ranged(&mut self, obj: Option<&Value>, field: &str, name: &str, lo: f64, hi: f64, default: f64) -> f64 {
-        match obj.and_then(|o| o.get(field)) {
+    /// The numeric option `NUMS[i]` of config `v`; a value out of its range warns and falls
+    /// back to the default.
+    #[inline(never)]
+    fn num(&mut self, v: &Value, i: usize) -> f64 {
+        let Some(&(section, key, lo, hi, default)) = NUMS.get(i) else { return 0.0 };
+        let obj = if section.is_empty() { Some(v) } else { v.get(section) };
+        match obj.and_then(|o| o.get(key)) {
             None | Some(Value::Null) => default,
             Some(Value::Num(n)) if *n >= lo && *n <= hi => *n,
             Some(other) => {
-                self.warn(name, other, &num_to_string(default));
+                self.warn(section, key, other, &num_to_string(default));
                 default
             }
         }
@@ -198,7 +240,7 @@ impl Check<'_> {
             Some(f) => match fn_ref(f) {
                 Some(i) => Some(i),
                 None => {
-                    self.warn(field, f, "none (it must be a function)");
+                    self.warn("", field, f, "none (it must be a function)");
                     None
                 }
             },
@@ -275,21 +317,21 @@ fn string_matcher(s: &str) -> Matcher {
     Matcher::Prefix(String::from(s))
 }
 
-fn matchers(c: &mut Check, v: Option<&Value>, field: &str) -> Vec<Matcher> {
+fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {
     let mut out = Vec::new();
-    match v {
+    match v.get("filters").and_then(|f| f.get(key)) {
         None | Some(Value::Null) => {}
         Some(Value::Arr(items)) => {
             for item in items {
                 match matcher(item) {
                     Some(m) => out.push(m),
-                    None => c.warn(field, item, "nothing for that entry"),
+                    None => c.warn("filters", key, item, "nothing for that entry"),
                 }
             }
         }
         Some(single) => match matcher(single) {
             Some(m) => out.push(m),
-            None => c.warn(field, single, "no filter"),
+            None => c.warn("filters", key, single, "no filter"),
         },
     }
     out
@@ -317,7 +359,7 @@ fn propagators(v: Option<&Value>) -> Vec<Propagator> {
     out
 }
 
-fn tracing(c: &mut Check, v: Option<&Value>) -> Tracing {
+fn tracing(c: &mut Check, root: &Value) -> Tracing {
     let mut t = Tracing {
         enable: false,
         sample: 100.0,
@@ -326,12 +368,12 @@ fn tracing(c: &mut Check, v: Option<&Value>) -> Tracing {
         tracestate: true,
         baggage: false,
     };
-    match v {
+    match root.get("tracing") {
         None | Some(Value::Null) | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => t.enable = true,
         Some(o @ Value::Obj(_)) => {
             t.enable = o.get("enable").map_or(true, Value::truthy);
-            t.sample = c.ranged(Some(o), "sample", "tracing.sample", 0.0, 100.0, 100.0);
+            t.sample = c.num(root, TRACING_SAMPLE);
             t.propagators = propagators(o.get("propagatorTypes"));
             t.tracestate = o.get("tracestate").map_or(true, Value::truthy);
             t.baggage = o.get("baggage").is_some_and(Value::truthy);
@@ -347,16 +389,16 @@ fn tracing(c: &mut Check, v: Option<&Value>) -> Tracing {
                 };
                 match m {
                     Some(m) => t.allowed.push((m, p)),
-                    None => c.warn("tracing.allowedUrls", item, "nothing for that entry"),
+                    None => c.warn("tracing", "allowedUrls", item, "nothing for that entry"),
                 }
             }
         }
-        Some(other) => c.warn("tracing", other, "false"),
+        Some(other) => c.warn("", "tracing", other, "false"),
     }
     t
 }
 
-fn remote(c: &mut Check, v: Option<&Value>) -> Remote {
+fn remote(c: &mut Check, root: &Value) -> Remote {
     let mut r = Remote {
         enable: false,
         mode: RemoteMode::LaunchFirst,
@@ -366,7 +408,7 @@ fn remote(c: &mut Check, v: Option<&Value>) -> Remote {
         timeout: DEFAULT_REMOTE_TIMEOUT,
         re_setup: true,
     };
-    match v {
+    match root.get("remoteConfig") {
         None | Some(Value::Null) | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => r.enable = true,
         Some(o @ Value::Obj(_)) => {
@@ -376,20 +418,19 @@ fn remote(c: &mut Check, v: Option<&Value>) -> Remote {
                 Some(Value::Str(s)) if s == "launch-first" => RemoteMode::LaunchFirst,
                 Some(Value::Str(s)) if s == "remote-first" => RemoteMode::RemoteFirst,
                 Some(other) => {
-                    c.warn("remoteConfig.mode", other, "'launch-first'");
+                    c.warn("remoteConfig", "mode", other, "'launch-first'");
                     RemoteMode::LaunchFirst
                 }
             };
-            r.cache_timeout =
-                c.ranged(Some(o), "cacheTimeout", "remoteConfig.cacheTimeout", 0.0, 1e12, DEFAULT_CACHE_TIMEOUT as f64) as u64;
-            r.timeout = c.ranged(Some(o), "timeout", "remoteConfig.timeout", 0.0, 60_000.0, DEFAULT_REMOTE_TIMEOUT as f64) as u64;
+            r.cache_timeout = c.num(root, CACHE_TIMEOUT) as u64;
+            r.timeout = c.num(root, REMOTE_TIMEOUT) as u64;
             r.url = o.get("url").and_then(Value::as_str).map(String::from);
             if let Some(region) = o.get("region").and_then(Value::as_str) {
                 r.region = String::from(region);
             }
             r.re_setup = o.get("reSetup").map_or(true, Value::truthy);
         }
-        Some(other) => c.warn("remoteConfig", other, "off"),
+        Some(other) => c.warn("", "remoteConfig", other, "off"),
     }
     r
 }
@@ -408,7 +449,14 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         Some(Value::Str(s)) if !s.is_empty() => s.clone(),
         _ => return Err(cat(&[PREFIX, "config.endpoint is missing or not a string; the SDK stays off"])),
     };
-    let env = c.string(v, "env", "prod");
+    let env = match v.get("env") {
+        None | Some(Value::Null) => String::from("prod"),
+        Some(Value::Str(s)) => s.clone(),
+        Some(other) => {
+            c.warn("", "env", other, "prod");
+            String::from("prod")
+        }
+    };
     let version = match v.get("version") {
         Some(Value::Str(s)) => Some(s.clone()),
         Some(Value::Num(n)) => Some(num_to_string(*n)),
@@ -424,30 +472,19 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         Some(_) => SpaMode::Auto,
     };
 
-    let rc = v.get("reportConfig");
-    let flush_time = c.ranged(rc, "flushTime", "reportConfig.flushTime", 1.0, 10_000.0, DEFAULT_FLUSH_TIME as f64) as u32;
-    let max_event_count =
-        c.ranged(rc, "maxEventCount", "reportConfig.maxEventCount", 1.0, 100.0, DEFAULT_MAX_EVENT_COUNT as f64) as u32;
-
+    let flush_time = c.num(v, FLUSH_TIME) as u32;
+    let max_event_count = c.num(v, MAX_EVENT_COUNT) as u32;
+    let sample_rate = c.num(v, SAMPLE_RATE);
+    let max_duration = c.num(v, MAX_DURATION) as u64;
+    let overtime = c.num(v, OVERTIME) as u64;
     let sc = v.get("sessionConfig");
-    let sample_rate = c.ranged(sc, "sampleRate", "sessionConfig.sampleRate", 0.0, 1.0, 1.0);
-    let max_duration = c.ranged(
-        sc,
-        "maxDuration",
-        "sessionConfig.maxDuration",
-        (4 * HOUR) as f64,
-        (24 * HOUR) as f64,
-        DEFAULT_MAX_DURATION as f64,
-    ) as u64;
-    let overtime =
-        c.ranged(sc, "overtime", "sessionConfig.overtime", (10 * MIN) as f64, HOUR as f64, DEFAULT_OVERTIME as f64) as u64;
     let storage = match sc.and_then(|s| s.get("storage")) {
         None | Some(Value::Null) => StorageKind::LocalStorage,
         Some(Value::Str(s)) if s == "localStorage" => StorageKind::LocalStorage,
         Some(Value::Str(s)) if s == "cookie" => StorageKind::Cookie,
         Some(Value::Str(s)) if s == "auto" => StorageKind::Auto,
         Some(other) => {
-            c.warn("sessionConfig.storage", other, "'auto'");
+            c.warn("sessionConfig", "storage", other, "'auto'");
             StorageKind::Auto
         }
     };
@@ -467,18 +504,13 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         longtask: matches!(col.and_then(|o| o.get("longtask")), Some(Value::Bool(true))),
     };
 
-    let filters = v.get("filters");
-    let resource_filters = matchers(&mut c, filters.and_then(|f| f.get("resource")), "filters.resource");
-    let exception_filters = matchers(&mut c, filters.and_then(|f| f.get("exception")), "filters.exception");
+    let resource_filters = matchers(&mut c, v, "resource");
+    let exception_filters = matchers(&mut c, v, "exception");
 
-    let dl = v.get("delivery");
     let delivery = Delivery {
-        max_queue_events: c.ranged(dl, "maxQueueEvents", "delivery.maxQueueEvents", 1.0, 100_000.0, DEFAULT_MAX_QUEUE_EVENTS as f64)
-            as u32,
-        max_queue_bytes: c.ranged(dl, "maxQueueBytes", "delivery.maxQueueBytes", 1024.0, 64e6, DEFAULT_MAX_QUEUE_BYTES as f64)
-            as u32,
-        max_persist_bytes: c.ranged(dl, "maxPersistBytes", "delivery.maxPersistBytes", 0.0, 4e6, DEFAULT_MAX_PERSIST_BYTES as f64)
-            as u32,
+        max_queue_events: c.num(v, MAX_QUEUE_EVENTS) as u32,
+        max_queue_bytes: c.num(v, MAX_QUEUE_BYTES) as u32,
+        max_persist_bytes: c.num(v, MAX_PERSIST_BYTES) as u32,
         compress: v.get("compress").is_some_and(Value::truthy),
     };
 
@@ -503,10 +535,10 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         parse_resource_name: c.func(v, "parseResourceName"),
         before_report: c.func(v, "beforeReport"),
         evaluate_api: c.func(v, "evaluateApi"),
-        tracing: tracing(&mut c, v.get("tracing")),
-        remote: remote(&mut c, v.get("remoteConfig")),
-        slow_load: c.ranged(Some(v), "slowLoadThreshold", "slowLoadThreshold", 0.0, 3.6e6, DEFAULT_SLOW_LOAD),
-        slow_resource: c.ranged(Some(v), "slowResourceThreshold", "slowResourceThreshold", 0.0, 3.6e6, DEFAULT_SLOW_RESOURCE),
+        tracing: tracing(&mut c, v),
+        remote: remote(&mut c, v),
+        slow_load: c.num(v, SLOW_LOAD),
+        slow_resource: c.num(v, SLOW_RESOURCE),
         pid,
         endpoint,
         env,
