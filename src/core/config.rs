@@ -256,6 +256,28 @@ pub fn fn_ref(v: &Value) -> Option<u32> {
     }
 }
 
+/// The position of `v` in `names` when `v` is one of those strings.
+#[inline(never)]
+fn pick(v: Option<&Value>, names: &[&str]) -> Option<usize> {
+    let s = v?.as_str()?;
+    names.iter().position(|n| *n == s)
+}
+
+/// `o[key]` as JavaScript tests it (`if (o.key)`), `default` when the key is absent.
+#[inline(never)]
+fn flag(o: Option<&Value>, key: &str, default: bool) -> bool {
+    match o.and_then(|o| o.get(key)) {
+        None => default,
+        Some(x) => x.truthy(),
+    }
+}
+
+/// `o[key]` when it is a string.
+#[inline(never)]
+fn string_at(o: Option<&Value>, key: &str) -> Option<String> {
+    o?.get(key)?.as_str().map(String::from)
+}
+
 /// String and number fields only, as ARMS copies `app`, `user`, `device`, ... into the bundle.
 fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -337,21 +359,17 @@ fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {
     out
 }
 
-fn propagator(s: &str) -> Option<Propagator> {
-    Some(match s {
-        "tracecontext" => Propagator::TraceContext,
-        "b3" => Propagator::B3,
-        "b3multi" => Propagator::B3Multi,
-        "jaeger" => Propagator::Jaeger,
-        "sw8" => Propagator::Sw8,
-        _ => return None,
-    })
-}
-
 fn propagators(v: Option<&Value>) -> Vec<Propagator> {
     let mut out = Vec::new();
-    if let Some(items) = v.and_then(Value::as_arr) {
-        out.extend(items.iter().filter_map(|i| i.as_str().and_then(propagator)));
+    for item in v.and_then(Value::as_arr).unwrap_or(&[]) {
+        out.push(match pick(Some(item), &["tracecontext", "b3", "b3multi", "jaeger", "sw8"]) {
+            Some(0) => Propagator::TraceContext,
+            Some(1) => Propagator::B3,
+            Some(2) => Propagator::B3Multi,
+            Some(3) => Propagator::Jaeger,
+            Some(4) => Propagator::Sw8,
+            _ => continue,
+        });
     }
     if out.is_empty() {
         out.push(Propagator::TraceContext);
@@ -372,11 +390,11 @@ fn tracing(c: &mut Check, root: &Value) -> Tracing {
         None | Some(Value::Null) | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => t.enable = true,
         Some(o @ Value::Obj(_)) => {
-            t.enable = o.get("enable").map_or(true, Value::truthy);
+            t.enable = flag(Some(o), "enable", true);
             t.sample = c.num(root, TRACING_SAMPLE);
             t.propagators = propagators(o.get("propagatorTypes"));
-            t.tracestate = o.get("tracestate").map_or(true, Value::truthy);
-            t.baggage = o.get("baggage").is_some_and(Value::truthy);
+            t.tracestate = flag(Some(o), "tracestate", true);
+            t.baggage = flag(Some(o), "baggage", false);
             let allowed: &[Value] = match o.get("allowedUrls") {
                 Some(Value::Arr(a)) => a,
                 Some(one) => core::slice::from_ref(one),
@@ -412,23 +430,20 @@ fn remote(c: &mut Check, root: &Value) -> Remote {
         None | Some(Value::Null) | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => r.enable = true,
         Some(o @ Value::Obj(_)) => {
-            r.enable = o.get("enable").map_or(true, Value::truthy);
-            r.mode = match o.get("mode") {
-                None | Some(Value::Null) => RemoteMode::LaunchFirst,
-                Some(Value::Str(s)) if s == "launch-first" => RemoteMode::LaunchFirst,
-                Some(Value::Str(s)) if s == "remote-first" => RemoteMode::RemoteFirst,
-                Some(other) => {
-                    c.warn("remoteConfig", "mode", other, "'launch-first'");
-                    RemoteMode::LaunchFirst
-                }
-            };
+            r.enable = flag(Some(o), "enable", true);
+            let mode = o.get("mode");
+            match (mode, pick(mode, &["launch-first", "remote-first"])) {
+                (_, Some(1)) => r.mode = RemoteMode::RemoteFirst,
+                (None | Some(Value::Null), _) | (_, Some(_)) => {}
+                (Some(other), None) => c.warn("remoteConfig", "mode", other, "'launch-first'"),
+            }
             r.cache_timeout = c.num(root, CACHE_TIMEOUT) as u64;
             r.timeout = c.num(root, REMOTE_TIMEOUT) as u64;
-            r.url = o.get("url").and_then(Value::as_str).map(String::from);
-            if let Some(region) = o.get("region").and_then(Value::as_str) {
-                r.region = String::from(region);
+            r.url = string_at(Some(o), "url");
+            if let Some(region) = string_at(Some(o), "region") {
+                r.region = region;
             }
-            r.re_setup = o.get("reSetup").map_or(true, Value::truthy);
+            r.re_setup = flag(Some(o), "reSetup", true);
         }
         Some(other) => c.warn("", "remoteConfig", other, "off"),
     }
@@ -463,13 +478,13 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         _ => None,
     };
 
-    let spa_mode = match v.get("spaMode") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => SpaMode::Off,
-        Some(Value::Str(s)) if s == "history" => SpaMode::History,
-        Some(Value::Str(s)) if s == "hash" => SpaMode::Hash,
-        Some(Value::Str(s)) if s.is_empty() => SpaMode::Off,
+    let spa = v.get("spaMode");
+    let spa_mode = match (spa, pick(spa, &["", "history", "hash"])) {
+        (None | Some(Value::Null) | Some(Value::Bool(false)), _) | (_, Some(0)) => SpaMode::Off,
+        (_, Some(1)) => SpaMode::History,
+        (_, Some(2)) => SpaMode::Hash,
         // ARMS: any other truthy value means 'auto'.
-        Some(_) => SpaMode::Auto,
+        _ => SpaMode::Auto,
     };
 
     let flush_time = c.num(v, FLUSH_TIME) as u32;
@@ -478,30 +493,39 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
     let max_duration = c.num(v, MAX_DURATION) as u64;
     let overtime = c.num(v, OVERTIME) as u64;
     let sc = v.get("sessionConfig");
-    let storage = match sc.and_then(|s| s.get("storage")) {
-        None | Some(Value::Null) => StorageKind::LocalStorage,
-        Some(Value::Str(s)) if s == "localStorage" => StorageKind::LocalStorage,
-        Some(Value::Str(s)) if s == "cookie" => StorageKind::Cookie,
-        Some(Value::Str(s)) if s == "auto" => StorageKind::Auto,
-        Some(other) => {
+    let st = sc.and_then(|s| s.get("storage"));
+    let storage = match (st, pick(st, &["localStorage", "cookie", "auto"])) {
+        (None | Some(Value::Null), _) | (_, Some(0)) => StorageKind::LocalStorage,
+        (_, Some(1)) => StorageKind::Cookie,
+        (_, Some(_)) => StorageKind::Auto,
+        (Some(other), None) => {
             c.warn("sessionConfig", "storage", other, "'auto'");
             StorageKind::Auto
         }
     };
-    let domain = sc.and_then(|s| s.get("domain")).and_then(Value::as_str).filter(|d| !d.is_empty()).map(String::from);
+    let domain = string_at(sc, "domain").filter(|d| !d.is_empty());
 
     let col = v.get("collectors");
     // Every collector is on unless set to exactly false; longtask is on only when exactly true.
-    let on = |k: &str| !matches!(col.and_then(|o| o.get(k)), Some(Value::Bool(false)));
+    let mut on = [true; 8];
+    for (i, k) in ["perf", "webVitals", "api", "staticResource", "jsError", "consoleError", "action", "longtask"]
+        .iter()
+        .enumerate()
+    {
+        on[i] = match col.and_then(|o| o.get(k)) {
+            Some(Value::Bool(b)) => *b,
+            _ => i < 7,
+        };
+    }
     let collectors = Collectors {
-        perf: on("perf"),
-        web_vitals: on("webVitals"),
-        api: on("api"),
-        static_resource: on("staticResource"),
-        js_error: on("jsError"),
-        console_error: on("consoleError"),
-        action: on("action"),
-        longtask: matches!(col.and_then(|o| o.get("longtask")), Some(Value::Bool(true))),
+        perf: on[0],
+        web_vitals: on[1],
+        api: on[2],
+        static_resource: on[3],
+        js_error: on[4],
+        console_error: on[5],
+        action: on[6],
+        longtask: on[7],
     };
 
     let resource_filters = matchers(&mut c, v, "resource");
@@ -511,7 +535,7 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         max_queue_events: c.num(v, MAX_QUEUE_EVENTS) as u32,
         max_queue_bytes: c.num(v, MAX_QUEUE_BYTES) as u32,
         max_persist_bytes: c.num(v, MAX_PERSIST_BYTES) as u32,
-        compress: v.get("compress").is_some_and(Value::truthy),
+        compress: flag(Some(v), "compress", false),
     };
 
     let mut user = scalar_fields(v.get("user"), "id");
@@ -521,15 +545,19 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         user.push((String::from("user_id"), id.clone()));
     }
 
+    let mut extra = Vec::new();
+    for k in ["device", "os", "geo", "isp", "net"] {
+        let f = scalar_fields(v.get(k), "");
+        if !f.is_empty() {
+            extra.push((k, f));
+        }
+    }
+
     Ok(Config {
         raw: v.clone(),
         app: scalar_fields(v.get("app"), ""),
         user,
-        extra: ["device", "os", "geo", "isp", "net"]
-            .into_iter()
-            .map(|k| (k, scalar_fields(v.get(k), "")))
-            .filter(|(_, f)| !f.is_empty())
-            .collect(),
+        extra,
         properties: clean_properties(v.get("properties")),
         parse_view_name: c.func(v, "parseViewName"),
         parse_resource_name: c.func(v, "parseResourceName"),
