@@ -608,29 +608,32 @@ pub fn user_identity(cfg: &Config) -> String {
 /// `pid` and `endpoint` always stay local.
 pub fn merge(local: &Value, remote: &Value) -> Value {
     let mut out = local.clone();
-    merge_into(&mut out, remote, true);
+    if let Some(fields) = remote.as_obj() {
+        for (k, v) in fields {
+            merge_field(&mut out, k, v, true);
+        }
+    }
     out
 }
 
-fn merge_into(dst: &mut Value, src: &Value, top: bool) {
-    let Some(fields) = src.as_obj() else { return };
+/// Merges the remote field `k: v` into `dst` (made an object first if it is not one); at the
+/// top level `pid` and `endpoint` stay local.
+pub fn merge_field(dst: &mut Value, k: &str, v: &Value, top: bool) {
     if dst.as_obj().is_none() {
         *dst = Value::Obj(Vec::new());
     }
-    for (k, v) in fields {
-        if top && (k == "pid" || k == "endpoint") {
-            continue;
-        }
-        match (dst.get(k), v) {
-            (Some(Value::Obj(_)), Value::Obj(_)) if fn_ref(v).is_none() => {
-                if let Value::Obj(dfields) = dst {
-                    if let Some(slot) = dfields.iter_mut().find(|(dk, _)| dk == k) {
-                        merge_into(&mut slot.1, v, false);
-                    }
-                }
+    if top && (k == "pid" || k == "endpoint") {
+        return;
+    }
+    let Value::Obj(fields) = dst else { return };
+    match fields.iter_mut().find(|(dk, _)| dk == k) {
+        Some((_, slot @ Value::Obj(_))) if matches!(v, Value::Obj(_)) && fn_ref(v).is_none() => {
+            for (k, v) in v.as_obj().unwrap_or(&[]) {
+                merge_field(slot, k, v, false);
             }
-            _ => dst.set(k, v.clone()),
         }
+        Some((_, slot)) => *slot = v.clone(),
+        None => fields.push((String::from(k), v.clone())),
     }
 }
 
