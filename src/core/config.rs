@@ -278,65 +278,61 @@ fn string_at(o: Option<&Value>, key: &str) -> Option<String> {
     o?.get(key)?.as_str().map(String::from)
 }
 
-/// String and number fields only, as ARMS copies `app`, `user`, `device`, ... into the bundle.
-fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
+/// The string and number fields of object `v` except the key `skip`: at most `max` of them,
+/// keys cut to `key_len` characters and strings to `str_len`.
+#[inline(never)]
+fn scalars(v: Option<&Value>, skip: Option<&str>, max: usize, key_len: usize, str_len: usize) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    if let Some(fields) = v.and_then(Value::as_obj) {
-        for (k, val) in fields {
-            if k != skip && matches!(val, Value::Str(_) | Value::Num(_)) {
-                out.push((k.clone(), val.clone()));
-            }
+    for (k, val) in v.and_then(Value::as_obj).unwrap_or(&[]) {
+        if out.len() == max {
+            break;
+        }
+        let val = match val {
+            Value::Str(s) => Value::str(truncate_chars(s, str_len)),
+            Value::Num(n) => Value::Num(*n),
+            _ => continue,
+        };
+        if Some(k.as_str()) != skip {
+            out.push((String::from(truncate_chars(k, key_len)), val));
         }
     }
     out
+}
+
+/// String and number fields only, as ARMS copies `app`, `user`, `device`, ... into the bundle.
+fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
+    scalars(v, Some(skip), usize::MAX, usize::MAX, usize::MAX)
 }
 
 /// ARMS `properties`: string/number values, ≤ 20 keys, keys ≤ 50 chars, strings ≤ 2000 chars.
 pub fn clean_properties(v: Option<&Value>) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    if let Some(fields) = v.and_then(Value::as_obj) {
-        for (k, val) in fields {
-            if out.len() == 20 {
-                break;
-            }
-            let val = match val {
-                Value::Str(s) => Value::str(truncate_chars(s, 2000)),
-                Value::Num(_) => val.clone(),
-                _ => continue,
-            };
-            out.push((String::from(truncate_chars(k, 50)), val));
-        }
-    }
-    out
+    scalars(v, None, 20, 50, 2000)
 }
 
 fn matcher(v: &Value) -> Option<Matcher> {
-    match v {
-        Value::Str(s) => Some(string_matcher(s)),
+    let (source, flags) = match v {
+        Value::Str(s) => match regex_literal(s) {
+            Some(parts) => parts,
+            None => return Some(Matcher::Prefix(s.clone())),
+        },
         Value::Obj(_) => {
             if let Some(i) = fn_ref(v) {
                 return Some(Matcher::Func(i));
             }
-            let src = v.get("$re")?.as_str()?;
-            let flags = v.get("$flags").and_then(Value::as_str).unwrap_or("");
-            Some(Matcher::Regex(String::from(src), String::from(flags)))
+            (v.get("$re")?.as_str()?, v.get("$flags").and_then(Value::as_str).unwrap_or(""))
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(Matcher::Regex(String::from(source), String::from(flags)))
 }
 
 /// A remote config can only carry strings: `/source/flags` is a RegExp there, as in ARMS.
-fn string_matcher(s: &str) -> Matcher {
-    if let Some(rest) = s.strip_prefix('/') {
-        if let Some(end) = rest.bytes().rposition(|b| b == b'/') {
-            let (source, flags) = cut(rest, end);
-            let flags = flags.get(1..).unwrap_or("");
-            if end > 0 && flags.bytes().all(|b| b"gimsuyd".contains(&b)) {
-                return Matcher::Regex(String::from(source), String::from(flags));
-            }
-        }
-    }
-    Matcher::Prefix(String::from(s))
+fn regex_literal(s: &str) -> Option<(&str, &str)> {
+    let rest = s.strip_prefix('/')?;
+    let end = rest.bytes().rposition(|b| b == b'/')?;
+    let (source, flags) = cut(rest, end);
+    let flags = flags.get(1..).unwrap_or("");
+    (end > 0 && flags.bytes().all(|b| matches!(b, b'g' | b'i' | b'm' | b's' | b'u' | b'y' | b'd'))).then_some((source, flags))
 }
 
 fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {
@@ -401,12 +397,13 @@ fn tracing(c: &mut Check, root: &Value) -> Tracing {
                 None => &[],
             };
             for item in allowed {
+                // An entry without its own propagators uses the tracing-wide ones.
                 let (m, p) = match item.get("match") {
-                    Some(m) => (matcher(m), propagators(item.get("propagatorTypes"))),
-                    None => (matcher(item), t.propagators.clone()),
+                    Some(m) => (m, item),
+                    None => (item, o),
                 };
-                match m {
-                    Some(m) => t.allowed.push((m, p)),
+                match matcher(m) {
+                    Some(m) => t.allowed.push((m, propagators(p.get("propagatorTypes")))),
                     None => c.warn("tracing", "allowedUrls", item, "nothing for that entry"),
                 }
             }
@@ -450,20 +447,22 @@ fn remote(c: &mut Check, root: &Value) -> Remote {
     r
 }
 
+/// `v[key]`, a non-empty string, or the message that keeps the SDK off.
+fn required(v: &Value, key: &str) -> Result<String, String> {
+    match v.get(key) {
+        Some(Value::Str(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(cat(&[PREFIX, "config.", key, " is missing or not a string; the SDK stays off"])),
+    }
+}
+
 /// Parses and validates. `Err` carries the one message for a config the SDK cannot run with.
 pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, String> {
     if v.as_obj().is_none() {
         return Err(cat(&[PREFIX, "init() needs a config object; the SDK stays off"]));
     }
     let mut c = Check { warnings };
-    let pid = match v.get("pid") {
-        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(cat(&[PREFIX, "config.pid is missing or not a string; the SDK stays off"])),
-    };
-    let endpoint = match v.get("endpoint") {
-        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(cat(&[PREFIX, "config.endpoint is missing or not a string; the SDK stays off"])),
-    };
+    let pid = required(v, "pid")?;
+    let endpoint = required(v, "endpoint")?;
     let env = match v.get("env") {
         None | Some(Value::Null) => String::from("prod"),
         Some(Value::Str(s)) => s.clone(),
@@ -595,7 +594,7 @@ pub fn user_identity(cfg: &Config) -> String {
             s.push('=');
             match v {
                 Value::Str(x) => s.push_str(x),
-                Value::Num(n) => s.push_str(&num_to_string(*n)),
+                Value::Num(n) => write_num(*n, &mut s),
                 _ => {}
             }
             s.push(';');
