@@ -545,10 +545,10 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
     }
 
     let mut extra = Vec::new();
-    for k in ["device", "os", "geo", "isp", "net"] {
+    for k in &["device", "os", "geo", "isp", "net"] {
         let f = scalar_fields(v.get(k), "");
         if !f.is_empty() {
-            extra.push((k, f));
+            extra.push((*k, f));
         }
     }
 
