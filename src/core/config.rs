@@ -608,6 +608,9 @@ pub fn user_identity(cfg: &Config) -> String {
 pub fn merge(local: &Value, remote: &Value) -> Value {
     let mut out = local.clone();
     if let Some(fields) = remote.as_obj() {
+        if out.as_obj().is_none() {
+            out = Value::Obj(Vec::new());
+        }
         for (k, v) in fields {
             merge_field(&mut out, k, v, true);
         }
@@ -615,12 +618,9 @@ pub fn merge(local: &Value, remote: &Value) -> Value {
     out
 }
 
-/// Merges the remote field `k: v` into `dst` (made an object first if it is not one); at the
-/// top level `pid` and `endpoint` stay local.
+/// Merges the remote field `k: v` into the object `dst` (nothing when `dst` is not an object);
+/// at the top level `pid` and `endpoint` stay local.
 pub fn merge_field(dst: &mut Value, k: &str, v: &Value, top: bool) {
-    if dst.as_obj().is_none() {
-        *dst = Value::Obj(Vec::new());
-    }
     if top && (k == "pid" || k == "endpoint") {
         return;
     }
