@@ -224,7 +224,7 @@ impl Check<'_> {
     fn num(&mut self, v: &Value, i: usize) -> f64 {
         let Some(&(section, key, lo, hi, default)) = NUMS.get(i) else { return 0.0 };
         let obj = if section.is_empty() { Some(v) } else { v.get(section) };
-        match obj.and_then(|o| o.get(key)) {
+        match at(obj, key) {
             None | Some(Value::Null) => default,
             Some(Value::Num(n)) if *n >= lo && *n <= hi => *n,
             Some(other) => {
@@ -263,10 +263,16 @@ fn pick(v: Option<&Value>, names: &[&str]) -> Option<usize> {
     names.iter().position(|n| *n == s)
 }
 
+/// `o[key]`, when `o` is an object that has it.
+#[inline(never)]
+fn at<'a>(o: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    o?.get(key)
+}
+
 /// `o[key]` as JavaScript tests it (`if (o.key)`), `default` when the key is absent.
 #[inline(never)]
 fn flag(o: Option<&Value>, key: &str, default: bool) -> bool {
-    match o.and_then(|o| o.get(key)) {
+    match at(o, key) {
         None => default,
         Some(x) => x.truthy(),
     }
@@ -275,7 +281,7 @@ fn flag(o: Option<&Value>, key: &str, default: bool) -> bool {
 /// `o[key]` when it is a string.
 #[inline(never)]
 fn string_at(o: Option<&Value>, key: &str) -> Option<String> {
-    o?.get(key)?.as_str().map(String::from)
+    at(o, key)?.as_str().map(String::from)
 }
 
 /// The string and number fields of object `v` except the key `skip`: at most `max` of them,
@@ -337,7 +343,7 @@ fn regex_literal(s: &str) -> Option<(&str, &str)> {
 
 fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {
     let mut out = Vec::new();
-    match v.get("filters").and_then(|f| f.get(key)) {
+    match at(v.get("filters"), key) {
         None | Some(Value::Null) => {}
         Some(Value::Arr(items)) => {
             for item in items {
@@ -373,78 +379,71 @@ fn propagators(v: Option<&Value>) -> Vec<Propagator> {
     out
 }
 
-fn tracing(c: &mut Check, root: &Value) -> Tracing {
-    let mut t = Tracing {
-        enable: false,
-        sample: 100.0,
-        propagators: alloc::vec![Propagator::TraceContext],
-        allowed: Vec::new(),
-        tracestate: true,
-        baggage: false,
-    };
-    match root.get("tracing") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-        Some(Value::Bool(true)) => t.enable = true,
-        Some(o @ Value::Obj(_)) => {
-            t.enable = flag(Some(o), "enable", true);
-            t.sample = c.num(root, TRACING_SAMPLE);
-            t.propagators = propagators(o.get("propagatorTypes"));
-            t.tracestate = flag(Some(o), "tracestate", true);
-            t.baggage = flag(Some(o), "baggage", false);
-            let allowed: &[Value] = match o.get("allowedUrls") {
-                Some(Value::Arr(a)) => a,
-                Some(one) => core::slice::from_ref(one),
-                None => &[],
-            };
-            for item in allowed {
-                // An entry without its own propagators uses the tracing-wide ones.
-                let (m, p) = match item.get("match") {
-                    Some(m) => (m, item),
-                    None => (item, o),
-                };
-                match matcher(m) {
-                    Some(m) => t.allowed.push((m, propagators(p.get("propagatorTypes")))),
-                    None => c.warn("tracing", "allowedUrls", item, "nothing for that entry"),
-                }
-            }
+/// `tracing` and `remoteConfig`: off when absent, null or false, on when true; an object is on
+/// unless its `enable` is falsy, and is returned for its other options. Anything else warns.
+fn switch<'a>(c: &mut Check, root: &'a Value, key: &str, off: &str) -> (bool, Option<&'a Value>) {
+    match root.get(key) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => (false, None),
+        Some(Value::Bool(true)) => (true, None),
+        Some(o @ Value::Obj(_)) => (flag(Some(o), "enable", true), Some(o)),
+        Some(other) => {
+            c.warn("", key, other, off);
+            (false, None)
         }
-        Some(other) => c.warn("", "tracing", other, "false"),
+    }
+}
+
+fn tracing(c: &mut Check, root: &Value) -> Tracing {
+    let (enable, o) = switch(c, root, "tracing", "false");
+    let mut t = Tracing {
+        enable,
+        sample: c.num(root, TRACING_SAMPLE),
+        propagators: propagators(at(o, "propagatorTypes")),
+        allowed: Vec::new(),
+        tracestate: flag(o, "tracestate", true),
+        baggage: flag(o, "baggage", false),
+    };
+    let allowed: &[Value] = match at(o, "allowedUrls") {
+        Some(Value::Arr(a)) => a,
+        Some(one) => core::slice::from_ref(one),
+        None => &[],
+    };
+    for item in allowed {
+        // An entry without its own propagators uses the tracing-wide ones.
+        let (m, p) = match item.get("match") {
+            Some(m) => (m, Some(item)),
+            None => (item, o),
+        };
+        match matcher(m) {
+            Some(m) => t.allowed.push((m, propagators(at(p, "propagatorTypes")))),
+            None => c.warn("tracing", "allowedUrls", item, "nothing for that entry"),
+        }
     }
     t
 }
 
 fn remote(c: &mut Check, root: &Value) -> Remote {
-    let mut r = Remote {
-        enable: false,
-        mode: RemoteMode::LaunchFirst,
-        cache_timeout: DEFAULT_CACHE_TIMEOUT,
-        url: None,
-        region: String::from(DEFAULT_REGION),
-        timeout: DEFAULT_REMOTE_TIMEOUT,
-        re_setup: true,
-    };
-    match root.get("remoteConfig") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-        Some(Value::Bool(true)) => r.enable = true,
-        Some(o @ Value::Obj(_)) => {
-            r.enable = flag(Some(o), "enable", true);
-            let mode = o.get("mode");
-            match (mode, pick(mode, &["launch-first", "remote-first"])) {
-                (_, Some(1)) => r.mode = RemoteMode::RemoteFirst,
-                (None | Some(Value::Null), _) | (_, Some(_)) => {}
-                (Some(other), None) => c.warn("remoteConfig", "mode", other, "'launch-first'"),
+    let (enable, o) = switch(c, root, "remoteConfig", "off");
+    let mode = at(o, "mode");
+    Remote {
+        enable,
+        mode: match (mode, pick(mode, &["launch-first", "remote-first"])) {
+            (_, Some(1)) => RemoteMode::RemoteFirst,
+            (None | Some(Value::Null), _) | (_, Some(_)) => RemoteMode::LaunchFirst,
+            (Some(other), None) => {
+                c.warn("remoteConfig", "mode", other, "'launch-first'");
+                RemoteMode::LaunchFirst
             }
-            r.cache_timeout = c.num(root, CACHE_TIMEOUT) as u64;
-            r.timeout = c.num(root, REMOTE_TIMEOUT) as u64;
-            r.url = string_at(Some(o), "url");
-            if let Some(region) = string_at(Some(o), "region") {
-                r.region = region;
-            }
-            r.re_setup = flag(Some(o), "reSetup", true);
-        }
-        Some(other) => c.warn("", "remoteConfig", other, "off"),
+        },
+        cache_timeout: c.num(root, CACHE_TIMEOUT) as u64,
+        url: string_at(o, "url"),
+        region: match string_at(o, "region") {
+            Some(region) => region,
+            None => String::from(DEFAULT_REGION),
+        },
+        timeout: c.num(root, REMOTE_TIMEOUT) as u64,
+        re_setup: flag(o, "reSetup", true),
     }
-    r
 }
 
 /// `v[key]`, a non-empty string, or the message that keeps the SDK off.
@@ -492,7 +491,7 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
     let max_duration = c.num(v, MAX_DURATION) as u64;
     let overtime = c.num(v, OVERTIME) as u64;
     let sc = v.get("sessionConfig");
-    let st = sc.and_then(|s| s.get("storage"));
+    let st = at(sc, "storage");
     let storage = match (st, pick(st, &["localStorage", "cookie", "auto"])) {
         (None | Some(Value::Null), _) | (_, Some(0)) => StorageKind::LocalStorage,
         (_, Some(1)) => StorageKind::Cookie,
@@ -511,7 +510,7 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         .iter()
         .enumerate()
     {
-        on[i] = match col.and_then(|o| o.get(k)) {
+        on[i] = match at(col, k) {
             Some(Value::Bool(b)) => *b,
             _ => i < 7,
         };
