@@ -463,10 +463,11 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
     let pid = required(v, "pid")?;
     let endpoint = required(v, "endpoint")?;
     let env = match v.get("env") {
-        None | Some(Value::Null) => String::from("prod"),
         Some(Value::Str(s)) => s.clone(),
-        Some(other) => {
-            c.warn("", "env", other, "prod");
+        got => {
+            if let Some(other @ (Value::Bool(_) | Value::Num(_) | Value::Arr(_) | Value::Obj(_))) = got {
+                c.warn("", "env", other, "prod");
+            }
             String::from("prod")
         }
     };
@@ -536,10 +537,11 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         compress: flag(Some(v), "compress", false),
     };
 
-    let mut user = scalar_fields(v.get("user"), "id");
+    let u = v.get("user");
+    let mut user = scalar_fields(u, "id");
     // Keep the app's own user id (ARMS ignores it as `user.id`, which stays the stored uid);
     // the console searches it, and a change of it starts a new session.
-    if let Some(id) = v.get_path(&["user", "id"]).filter(|i| matches!(i, Value::Str(_) | Value::Num(_))) {
+    if let Some(id @ (Value::Str(_) | Value::Num(_))) = at(u, "id") {
         user.push((String::from("user_id"), id.clone()));
     }
 
