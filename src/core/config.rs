@@ -9,7 +9,7 @@
 //! only a missing `pid` or `endpoint` is fatal (the SDK then stays off).
 
 use super::json::{num_to_string, write_num, Value};
-use super::text::{cat, cut, truncate_chars};
+use super::text::{cat, truncate_chars};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -334,11 +334,11 @@ fn matcher(v: &Value) -> Option<Matcher> {
 
 /// A remote config can only carry strings: `/source/flags` is a RegExp there, as in ARMS.
 fn regex_literal(s: &str) -> Option<(&str, &str)> {
-    let rest = s.strip_prefix('/')?;
-    let end = rest.bytes().rposition(|b| b == b'/')?;
-    let (source, flags) = cut(rest, end);
-    let flags = flags.get(1..).unwrap_or("");
-    (end > 0 && flags.bytes().all(|b| matches!(b, b'g' | b'i' | b'm' | b's' | b'u' | b'y' | b'd'))).then_some((source, flags))
+    // The last '/', not the leading one: the source between them is not empty.
+    let end = s.bytes().rposition(|b| b == b'/')?;
+    let source = s.get(1..end).filter(|src| !src.is_empty() && s.starts_with('/'))?;
+    let flags = s.get(end + 1..)?;
+    flags.bytes().all(|b| matches!(b, b'g' | b'i' | b'm' | b's' | b'u' | b'y' | b'd')).then_some((source, flags))
 }
 
 fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {
