@@ -278,6 +278,15 @@ fn flag(o: Option<&Value>, key: &str, default: bool) -> bool {
     }
 }
 
+/// `o[key]` when it is a boolean, else `default`.
+#[inline(never)]
+fn switched(o: Option<&Value>, key: &str, default: bool) -> bool {
+    match at(o, key) {
+        Some(Value::Bool(b)) => *b,
+        _ => default,
+    }
+}
+
 /// `o[key]` when it is a string.
 #[inline(never)]
 fn string_at(o: Option<&Value>, key: &str) -> Option<String> {
@@ -506,25 +515,15 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
 
     let col = v.get("collectors");
     // Every collector is on unless set to exactly false; longtask is on only when exactly true.
-    let mut on = [true; 8];
-    for (i, k) in ["perf", "webVitals", "api", "staticResource", "jsError", "consoleError", "action", "longtask"]
-        .iter()
-        .enumerate()
-    {
-        on[i] = match at(col, k) {
-            Some(Value::Bool(b)) => *b,
-            _ => i < 7,
-        };
-    }
     let collectors = Collectors {
-        perf: on[0],
-        web_vitals: on[1],
-        api: on[2],
-        static_resource: on[3],
-        js_error: on[4],
-        console_error: on[5],
-        action: on[6],
-        longtask: on[7],
+        perf: switched(col, "perf", true),
+        web_vitals: switched(col, "webVitals", true),
+        api: switched(col, "api", true),
+        static_resource: switched(col, "staticResource", true),
+        js_error: switched(col, "jsError", true),
+        console_error: switched(col, "consoleError", true),
+        action: switched(col, "action", true),
+        longtask: switched(col, "longtask", false),
     };
 
     let resource_filters = matchers(&mut c, v, "resource");
