@@ -466,7 +466,7 @@ fn required(v: &Value, key: &str) -> Result<String, String> {
 /// Parses and validates. `Err` carries the one message for a config the SDK cannot run with.
 pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, String> {
     if v.as_obj().is_none() {
-        return Err(cat(&[PREFIX, "init() needs a config object; the SDK stays off"]));
+        return Err(String::from("[rum-wasm] init() needs a config object; the SDK stays off"));
     }
     let mut c = Check { warnings };
     let pid = required(v, "pid")?;
