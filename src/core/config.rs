@@ -624,16 +624,17 @@ pub fn merge_field(dst: &mut Value, k: &str, v: &Value, top: bool) {
     if top && (k == "pid" || k == "endpoint") {
         return;
     }
-    let Value::Obj(fields) = dst else { return };
-    match fields.iter_mut().find(|(dk, _)| dk == k) {
-        Some((_, slot @ Value::Obj(_))) if matches!(v, Value::Obj(_)) && fn_ref(v).is_none() => {
-            for (k, v) in v.as_obj().unwrap_or(&[]) {
-                merge_field(slot, k, v, false);
+    if let (Value::Obj(fields), Value::Obj(src)) = (&mut *dst, v) {
+        if let Some((_, slot @ Value::Obj(_))) = fields.iter_mut().find(|(dk, _)| dk == k) {
+            if fn_ref(v).is_none() {
+                for (k, v) in src {
+                    merge_field(slot, k, v, false);
+                }
+                return;
             }
         }
-        Some((_, slot)) => *slot = v.clone(),
-        None => fields.push((String::from(k), v.clone())),
     }
+    dst.set(k, v.clone());
 }
 
 #[cfg(test)]
