@@ -334,7 +334,11 @@ fn matcher(v: &Value) -> Option<Matcher> {
             if let Some(i) = fn_ref(v) {
                 return Some(Matcher::Func(i));
             }
-            (v.get("$re")?.as_str()?, v.get("$flags").and_then(Value::as_str).unwrap_or(""))
+            let Some(Value::Str(source)) = v.get("$re") else { return None };
+            match v.get("$flags") {
+                Some(Value::Str(flags)) => (source.as_str(), flags.as_str()),
+                _ => (source.as_str(), ""),
+            }
         }
         _ => return None,
     };
