@@ -8,8 +8,8 @@
 //! Every bad value yields one warning that names the field, the value and what is used instead;
 //! only a missing `pid` or `endpoint` is fatal (the SDK then stays off).
 
-use super::json::{num_to_string, Value};
-use super::text::{cat, cut, truncate_chars};
+use super::json::{num_to_string, write_num, Value};
+use super::text::{cat, truncate_chars};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -151,42 +151,84 @@ pub struct Config {
 
 const PREFIX: &str = "[rum-wasm] ";
 
+/// The numeric options: `(section, key, lo, hi, default)`, valid in `lo..=hi`; section `""` is
+/// the top level. `Check::num` reads one by its index here.
+const NUMS: [(&str, &str, f64, f64, f64); 13] = [
+    ("reportConfig", "flushTime", 1.0, 10_000.0, DEFAULT_FLUSH_TIME as f64),
+    ("reportConfig", "maxEventCount", 1.0, 100.0, DEFAULT_MAX_EVENT_COUNT as f64),
+    ("sessionConfig", "sampleRate", 0.0, 1.0, 1.0),
+    ("sessionConfig", "maxDuration", (4 * HOUR) as f64, (24 * HOUR) as f64, DEFAULT_MAX_DURATION as f64),
+    ("sessionConfig", "overtime", (10 * MIN) as f64, HOUR as f64, DEFAULT_OVERTIME as f64),
+    ("delivery", "maxQueueEvents", 1.0, 100_000.0, DEFAULT_MAX_QUEUE_EVENTS as f64),
+    ("delivery", "maxQueueBytes", 1024.0, 64e6, DEFAULT_MAX_QUEUE_BYTES as f64),
+    ("delivery", "maxPersistBytes", 0.0, 4e6, DEFAULT_MAX_PERSIST_BYTES as f64),
+    ("tracing", "sample", 0.0, 100.0, 100.0),
+    ("remoteConfig", "cacheTimeout", 0.0, 1e12, DEFAULT_CACHE_TIMEOUT as f64),
+    ("remoteConfig", "timeout", 0.0, 60_000.0, DEFAULT_REMOTE_TIMEOUT as f64),
+    ("", "slowLoadThreshold", 0.0, 3.6e6, DEFAULT_SLOW_LOAD),
+    ("", "slowResourceThreshold", 0.0, 3.6e6, DEFAULT_SLOW_RESOURCE),
+];
+const FLUSH_TIME: usize = 0;
+const MAX_EVENT_COUNT: usize = 1;
+const SAMPLE_RATE: usize = 2;
+const MAX_DURATION: usize = 3;
+const OVERTIME: usize = 4;
+const MAX_QUEUE_EVENTS: usize = 5;
+const MAX_QUEUE_BYTES: usize = 6;
+const MAX_PERSIST_BYTES: usize = 7;
+const TRACING_SAMPLE: usize = 8;
+const CACHE_TIMEOUT: usize = 9;
+const REMOTE_TIMEOUT: usize = 10;
+const SLOW_LOAD: usize = 11;
+const SLOW_RESOURCE: usize = 12;
+
 struct Check<'a> {
     warnings: &'a mut Vec<String>,
 }
 
 impl Check<'_> {
-    fn warn(&mut self, field: &str, got: &Value, using: &str) {
-        let shown = match got {
-            Value::Str(s) => cat(&["'", truncate_chars(s, 40), "'"]),
-            Value::Num(n) => num_to_string(*n),
-            Value::Bool(true) => String::from("true"),
-            Value::Bool(false) => String::from("false"),
-            Value::Null => String::from("null"),
-            Value::Arr(_) => String::from("an array"),
-            Value::Obj(_) => String::from("an object"),
-        };
-        self.warnings.push(cat(&[PREFIX, field, ": ", &shown, " is not valid; using ", using]));
-    }
-
-    fn string(&mut self, v: &Value, field: &str, default: &str) -> String {
-        match v.get(field) {
-            None | Some(Value::Null) => String::from(default),
-            Some(Value::Str(s)) => s.clone(),
-            Some(other) => {
-                self.warn(field, other, default);
-                String::from(default)
-            }
+    /// One warning for the field `section.key` (just `key` when `section` is empty).
+    fn warn(&mut self, section: &str, key: &str, got: &Value, using: &str) {
+        let mut s = String::from(PREFIX);
+        if !section.is_empty() {
+            s.push_str(section);
+            s.push('.');
         }
+        s.push_str(key);
+        s.push_str(": ");
+        let shown = match got {
+            Value::Str(x) => {
+                s.push('\'');
+                s.push_str(truncate_chars(x, 40));
+                "'"
+            }
+            Value::Num(n) => {
+                write_num(*n, &mut s);
+                ""
+            }
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
+            Value::Null => "null",
+            Value::Arr(_) => "an array",
+            Value::Obj(_) => "an object",
+        };
+        s.push_str(shown);
+        s.push_str(" is not valid; using ");
+        s.push_str(using);
+        self.warnings.push(s);
     }
 
-    /// A number in `lo..=hi`; anything else warns and falls back to `default`.
-    fn ranged(&mut self, obj: Option<&Value>, field: &str, name: &str, lo: f64, hi: f64, default: f64) -> f64 {
-        match obj.and_then(|o| o.get(field)) {
+    /// The numeric option `NUMS[i]` of config `v`; a value out of its range warns and falls
+    /// back to the default.
+    #[inline(never)]
+    fn num(&mut self, v: &Value, i: usize) -> f64 {
+        let Some(&(section, key, lo, hi, default)) = NUMS.get(i) else { return 0.0 };
+        let obj = if section.is_empty() { Some(v) } else { v.get(section) };
+        match at(obj, key) {
             None | Some(Value::Null) => default,
             Some(Value::Num(n)) if *n >= lo && *n <= hi => *n,
             Some(other) => {
-                self.warn(name, other, &num_to_string(default));
+                self.warn(section, key, other, &num_to_string(default));
                 default
             }
         }
@@ -198,7 +240,7 @@ impl Check<'_> {
             Some(f) => match fn_ref(f) {
                 Some(i) => Some(i),
                 None => {
-                    self.warn(field, f, "none (it must be a function)");
+                    self.warn("", field, f, "none (it must be a function)");
                     None
                 }
             },
@@ -214,102 +256,135 @@ pub fn fn_ref(v: &Value) -> Option<u32> {
     }
 }
 
-/// String and number fields only, as ARMS copies `app`, `user`, `device`, ... into the bundle.
-fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
+/// The position of `v` in `names` when `v` is one of those strings.
+#[inline(never)]
+fn pick(v: Option<&Value>, names: &[&str]) -> Option<usize> {
+    let s = v?.as_str()?;
+    names.iter().position(|n| *n == s)
+}
+
+/// `o[key]`, when `o` is an object that has it.
+#[inline(never)]
+fn at<'a>(o: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    o?.get(key)
+}
+
+/// `o[key]` as JavaScript tests it (`if (o.key)`), `default` when the key is absent.
+#[inline(never)]
+fn flag(o: Option<&Value>, key: &str, default: bool) -> bool {
+    match at(o, key) {
+        None => default,
+        Some(x) => x.truthy(),
+    }
+}
+
+/// `o[key]` when it is a boolean, else `default`.
+#[inline(never)]
+fn switched(o: Option<&Value>, key: &str, default: bool) -> bool {
+    match at(o, key) {
+        Some(Value::Bool(b)) => *b,
+        _ => default,
+    }
+}
+
+/// `o[key]` when it is a string.
+#[inline(never)]
+fn string_at(o: Option<&Value>, key: &str) -> Option<String> {
+    at(o, key)?.as_str().map(String::from)
+}
+
+/// The string and number fields of object `v` except the key `skip`: at most `max` of them,
+/// keys cut to `key_len` characters and strings to `str_len`.
+#[inline(never)]
+fn scalars(v: Option<&Value>, skip: Option<&str>, max: usize, key_len: usize, str_len: usize) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    if let Some(fields) = v.and_then(Value::as_obj) {
-        for (k, val) in fields {
-            if k != skip && matches!(val, Value::Str(_) | Value::Num(_)) {
-                out.push((k.clone(), val.clone()));
-            }
+    for (k, val) in v.and_then(Value::as_obj).unwrap_or(&[]) {
+        if out.len() == max {
+            break;
+        }
+        let val = match val {
+            Value::Str(s) => Value::str(truncate_chars(s, str_len)),
+            Value::Num(n) => Value::Num(*n),
+            _ => continue,
+        };
+        if Some(k.as_str()) != skip {
+            out.push((String::from(truncate_chars(k, key_len)), val));
         }
     }
     out
+}
+
+/// String and number fields only, as ARMS copies `app`, `user`, `device`, ... into the bundle.
+fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
+    scalars(v, Some(skip), usize::MAX, usize::MAX, usize::MAX)
 }
 
 /// ARMS `properties`: string/number values, ≤ 20 keys, keys ≤ 50 chars, strings ≤ 2000 chars.
 pub fn clean_properties(v: Option<&Value>) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    if let Some(fields) = v.and_then(Value::as_obj) {
-        for (k, val) in fields {
-            if out.len() == 20 {
-                break;
-            }
-            let val = match val {
-                Value::Str(s) => Value::str(truncate_chars(s, 2000)),
-                Value::Num(_) => val.clone(),
-                _ => continue,
-            };
-            out.push((String::from(truncate_chars(k, 50)), val));
-        }
-    }
-    out
+    scalars(v, None, 20, 50, 2000)
 }
 
 fn matcher(v: &Value) -> Option<Matcher> {
-    match v {
-        Value::Str(s) => Some(string_matcher(s)),
+    let (source, flags) = match v {
+        Value::Str(s) => match regex_literal(s) {
+            Some(parts) => parts,
+            None => return Some(Matcher::Prefix(s.clone())),
+        },
         Value::Obj(_) => {
             if let Some(i) = fn_ref(v) {
                 return Some(Matcher::Func(i));
             }
-            let src = v.get("$re")?.as_str()?;
-            let flags = v.get("$flags").and_then(Value::as_str).unwrap_or("");
-            Some(Matcher::Regex(String::from(src), String::from(flags)))
+            let Some(Value::Str(source)) = v.get("$re") else { return None };
+            match v.get("$flags") {
+                Some(Value::Str(flags)) => (source.as_str(), flags.as_str()),
+                _ => (source.as_str(), ""),
+            }
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(Matcher::Regex(String::from(source), String::from(flags)))
 }
 
 /// A remote config can only carry strings: `/source/flags` is a RegExp there, as in ARMS.
-fn string_matcher(s: &str) -> Matcher {
-    if let Some(rest) = s.strip_prefix('/') {
-        if let Some(end) = rest.bytes().rposition(|b| b == b'/') {
-            let (source, flags) = cut(rest, end);
-            let flags = flags.get(1..).unwrap_or("");
-            if end > 0 && flags.bytes().all(|b| b"gimsuyd".contains(&b)) {
-                return Matcher::Regex(String::from(source), String::from(flags));
-            }
-        }
-    }
-    Matcher::Prefix(String::from(s))
+fn regex_literal(s: &str) -> Option<(&str, &str)> {
+    // The last '/', not the leading one: the source between them is not empty.
+    let end = s.bytes().rposition(|b| b == b'/')?;
+    let source = s.get(1..end).filter(|src| !src.is_empty() && s.starts_with('/'))?;
+    let flags = s.get(end + 1..)?;
+    flags.bytes().all(|b| matches!(b, b'g' | b'i' | b'm' | b's' | b'u' | b'y' | b'd')).then_some((source, flags))
 }
 
-fn matchers(c: &mut Check, v: Option<&Value>, field: &str) -> Vec<Matcher> {
+fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {
     let mut out = Vec::new();
-    match v {
+    match at(v.get("filters"), key) {
         None | Some(Value::Null) => {}
         Some(Value::Arr(items)) => {
             for item in items {
                 match matcher(item) {
                     Some(m) => out.push(m),
-                    None => c.warn(field, item, "nothing for that entry"),
+                    None => c.warn("filters", key, item, "nothing for that entry"),
                 }
             }
         }
         Some(single) => match matcher(single) {
             Some(m) => out.push(m),
-            None => c.warn(field, single, "no filter"),
+            None => c.warn("filters", key, single, "no filter"),
         },
     }
     out
 }
 
-fn propagator(s: &str) -> Option<Propagator> {
-    Some(match s {
-        "tracecontext" => Propagator::TraceContext,
-        "b3" => Propagator::B3,
-        "b3multi" => Propagator::B3Multi,
-        "jaeger" => Propagator::Jaeger,
-        "sw8" => Propagator::Sw8,
-        _ => return None,
-    })
-}
-
 fn propagators(v: Option<&Value>) -> Vec<Propagator> {
     let mut out = Vec::new();
-    if let Some(items) = v.and_then(Value::as_arr) {
-        out.extend(items.iter().filter_map(|i| i.as_str().and_then(propagator)));
+    for item in v.and_then(Value::as_arr).unwrap_or(&[]) {
+        out.push(match pick(Some(item), &["tracecontext", "b3", "b3multi", "jaeger", "sw8"]) {
+            Some(0) => Propagator::TraceContext,
+            Some(1) => Propagator::B3,
+            Some(2) => Propagator::B3Multi,
+            Some(3) => Propagator::Jaeger,
+            Some(4) => Propagator::Sw8,
+            _ => continue,
+        });
     }
     if out.is_empty() {
         out.push(Propagator::TraceContext);
@@ -317,196 +392,184 @@ fn propagators(v: Option<&Value>) -> Vec<Propagator> {
     out
 }
 
-fn tracing(c: &mut Check, v: Option<&Value>) -> Tracing {
-    let mut t = Tracing {
-        enable: false,
-        sample: 100.0,
-        propagators: alloc::vec![Propagator::TraceContext],
-        allowed: Vec::new(),
-        tracestate: true,
-        baggage: false,
-    };
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-        Some(Value::Bool(true)) => t.enable = true,
-        Some(o @ Value::Obj(_)) => {
-            t.enable = o.get("enable").map_or(true, Value::truthy);
-            t.sample = c.ranged(Some(o), "sample", "tracing.sample", 0.0, 100.0, 100.0);
-            t.propagators = propagators(o.get("propagatorTypes"));
-            t.tracestate = o.get("tracestate").map_or(true, Value::truthy);
-            t.baggage = o.get("baggage").is_some_and(Value::truthy);
-            let allowed: &[Value] = match o.get("allowedUrls") {
-                Some(Value::Arr(a)) => a,
-                Some(one) => core::slice::from_ref(one),
-                None => &[],
-            };
-            for item in allowed {
-                let (m, p) = match item.get("match") {
-                    Some(m) => (matcher(m), propagators(item.get("propagatorTypes"))),
-                    None => (matcher(item), t.propagators.clone()),
-                };
-                match m {
-                    Some(m) => t.allowed.push((m, p)),
-                    None => c.warn("tracing.allowedUrls", item, "nothing for that entry"),
-                }
-            }
+/// `tracing` and `remoteConfig`: off when absent, null or false, on when true; an object is on
+/// unless its `enable` is falsy, and is returned for its other options. Anything else warns.
+fn switch<'a>(c: &mut Check, root: &'a Value, key: &str, off: &str) -> (bool, Option<&'a Value>) {
+    match root.get(key) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => (false, None),
+        Some(Value::Bool(true)) => (true, None),
+        Some(o @ Value::Obj(_)) => (flag(Some(o), "enable", true), Some(o)),
+        Some(other) => {
+            c.warn("", key, other, off);
+            (false, None)
         }
-        Some(other) => c.warn("tracing", other, "false"),
+    }
+}
+
+fn tracing(c: &mut Check, root: &Value) -> Tracing {
+    let (enable, o) = switch(c, root, "tracing", "false");
+    let mut t = Tracing {
+        enable,
+        sample: c.num(root, TRACING_SAMPLE),
+        propagators: propagators(at(o, "propagatorTypes")),
+        allowed: Vec::new(),
+        tracestate: flag(o, "tracestate", true),
+        baggage: flag(o, "baggage", false),
+    };
+    let allowed: &[Value] = match at(o, "allowedUrls") {
+        Some(Value::Arr(a)) => a,
+        Some(one) => core::slice::from_ref(one),
+        None => &[],
+    };
+    for item in allowed {
+        // An entry without its own propagators uses the tracing-wide ones.
+        let (m, p) = match item.get("match") {
+            Some(m) => (m, Some(item)),
+            None => (item, o),
+        };
+        match matcher(m) {
+            Some(m) => t.allowed.push((m, propagators(at(p, "propagatorTypes")))),
+            None => c.warn("tracing", "allowedUrls", item, "nothing for that entry"),
+        }
     }
     t
 }
 
-fn remote(c: &mut Check, v: Option<&Value>) -> Remote {
-    let mut r = Remote {
-        enable: false,
-        mode: RemoteMode::LaunchFirst,
-        cache_timeout: DEFAULT_CACHE_TIMEOUT,
-        url: None,
-        region: String::from(DEFAULT_REGION),
-        timeout: DEFAULT_REMOTE_TIMEOUT,
-        re_setup: true,
-    };
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-        Some(Value::Bool(true)) => r.enable = true,
-        Some(o @ Value::Obj(_)) => {
-            r.enable = o.get("enable").map_or(true, Value::truthy);
-            r.mode = match o.get("mode") {
-                None | Some(Value::Null) => RemoteMode::LaunchFirst,
-                Some(Value::Str(s)) if s == "launch-first" => RemoteMode::LaunchFirst,
-                Some(Value::Str(s)) if s == "remote-first" => RemoteMode::RemoteFirst,
-                Some(other) => {
-                    c.warn("remoteConfig.mode", other, "'launch-first'");
-                    RemoteMode::LaunchFirst
-                }
-            };
-            r.cache_timeout =
-                c.ranged(Some(o), "cacheTimeout", "remoteConfig.cacheTimeout", 0.0, 1e12, DEFAULT_CACHE_TIMEOUT as f64) as u64;
-            r.timeout = c.ranged(Some(o), "timeout", "remoteConfig.timeout", 0.0, 60_000.0, DEFAULT_REMOTE_TIMEOUT as f64) as u64;
-            r.url = o.get("url").and_then(Value::as_str).map(String::from);
-            if let Some(region) = o.get("region").and_then(Value::as_str) {
-                r.region = String::from(region);
+fn remote(c: &mut Check, root: &Value) -> Remote {
+    let (enable, o) = switch(c, root, "remoteConfig", "off");
+    let mode = at(o, "mode");
+    Remote {
+        enable,
+        mode: match (mode, pick(mode, &["launch-first", "remote-first"])) {
+            (_, Some(1)) => RemoteMode::RemoteFirst,
+            (None | Some(Value::Null), _) | (_, Some(_)) => RemoteMode::LaunchFirst,
+            (Some(other), None) => {
+                c.warn("remoteConfig", "mode", other, "'launch-first'");
+                RemoteMode::LaunchFirst
             }
-            r.re_setup = o.get("reSetup").map_or(true, Value::truthy);
-        }
-        Some(other) => c.warn("remoteConfig", other, "off"),
+        },
+        cache_timeout: c.num(root, CACHE_TIMEOUT) as u64,
+        url: string_at(o, "url"),
+        region: match string_at(o, "region") {
+            Some(region) => region,
+            None => String::from(DEFAULT_REGION),
+        },
+        timeout: c.num(root, REMOTE_TIMEOUT) as u64,
+        re_setup: flag(o, "reSetup", true),
     }
-    r
+}
+
+/// `v[key]`, a non-empty string, or the message that keeps the SDK off.
+fn required(v: &Value, key: &str) -> Result<String, String> {
+    match v.get(key) {
+        Some(Value::Str(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(cat(&[PREFIX, "config.", key, " is missing or not a string; the SDK stays off"])),
+    }
 }
 
 /// Parses and validates. `Err` carries the one message for a config the SDK cannot run with.
 pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, String> {
     if v.as_obj().is_none() {
-        return Err(cat(&[PREFIX, "init() needs a config object; the SDK stays off"]));
+        return Err(String::from("[rum-wasm] init() needs a config object; the SDK stays off"));
     }
     let mut c = Check { warnings };
-    let pid = match v.get("pid") {
-        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(cat(&[PREFIX, "config.pid is missing or not a string; the SDK stays off"])),
+    let pid = required(v, "pid")?;
+    let endpoint = required(v, "endpoint")?;
+    let env = match v.get("env") {
+        Some(Value::Str(s)) => s.clone(),
+        got => {
+            if let Some(other @ (Value::Bool(_) | Value::Num(_) | Value::Arr(_) | Value::Obj(_))) = got {
+                c.warn("", "env", other, "prod");
+            }
+            String::from("prod")
+        }
     };
-    let endpoint = match v.get("endpoint") {
-        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(cat(&[PREFIX, "config.endpoint is missing or not a string; the SDK stays off"])),
-    };
-    let env = c.string(v, "env", "prod");
     let version = match v.get("version") {
         Some(Value::Str(s)) => Some(s.clone()),
         Some(Value::Num(n)) => Some(num_to_string(*n)),
         _ => None,
     };
 
-    let spa_mode = match v.get("spaMode") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => SpaMode::Off,
-        Some(Value::Str(s)) if s == "history" => SpaMode::History,
-        Some(Value::Str(s)) if s == "hash" => SpaMode::Hash,
-        Some(Value::Str(s)) if s.is_empty() => SpaMode::Off,
+    let spa = v.get("spaMode");
+    let spa_mode = match (spa, pick(spa, &["", "history", "hash"])) {
+        (None | Some(Value::Null) | Some(Value::Bool(false)), _) | (_, Some(0)) => SpaMode::Off,
+        (_, Some(1)) => SpaMode::History,
+        (_, Some(2)) => SpaMode::Hash,
         // ARMS: any other truthy value means 'auto'.
-        Some(_) => SpaMode::Auto,
+        _ => SpaMode::Auto,
     };
 
-    let rc = v.get("reportConfig");
-    let flush_time = c.ranged(rc, "flushTime", "reportConfig.flushTime", 1.0, 10_000.0, DEFAULT_FLUSH_TIME as f64) as u32;
-    let max_event_count =
-        c.ranged(rc, "maxEventCount", "reportConfig.maxEventCount", 1.0, 100.0, DEFAULT_MAX_EVENT_COUNT as f64) as u32;
-
+    let flush_time = c.num(v, FLUSH_TIME) as u32;
+    let max_event_count = c.num(v, MAX_EVENT_COUNT) as u32;
+    let sample_rate = c.num(v, SAMPLE_RATE);
+    let max_duration = c.num(v, MAX_DURATION) as u64;
+    let overtime = c.num(v, OVERTIME) as u64;
     let sc = v.get("sessionConfig");
-    let sample_rate = c.ranged(sc, "sampleRate", "sessionConfig.sampleRate", 0.0, 1.0, 1.0);
-    let max_duration = c.ranged(
-        sc,
-        "maxDuration",
-        "sessionConfig.maxDuration",
-        (4 * HOUR) as f64,
-        (24 * HOUR) as f64,
-        DEFAULT_MAX_DURATION as f64,
-    ) as u64;
-    let overtime =
-        c.ranged(sc, "overtime", "sessionConfig.overtime", (10 * MIN) as f64, HOUR as f64, DEFAULT_OVERTIME as f64) as u64;
-    let storage = match sc.and_then(|s| s.get("storage")) {
-        None | Some(Value::Null) => StorageKind::LocalStorage,
-        Some(Value::Str(s)) if s == "localStorage" => StorageKind::LocalStorage,
-        Some(Value::Str(s)) if s == "cookie" => StorageKind::Cookie,
-        Some(Value::Str(s)) if s == "auto" => StorageKind::Auto,
-        Some(other) => {
-            c.warn("sessionConfig.storage", other, "'auto'");
+    let st = at(sc, "storage");
+    let storage = match (st, pick(st, &["localStorage", "cookie", "auto"])) {
+        (None | Some(Value::Null), _) | (_, Some(0)) => StorageKind::LocalStorage,
+        (_, Some(1)) => StorageKind::Cookie,
+        (_, Some(_)) => StorageKind::Auto,
+        (Some(other), None) => {
+            c.warn("sessionConfig", "storage", other, "'auto'");
             StorageKind::Auto
         }
     };
-    let domain = sc.and_then(|s| s.get("domain")).and_then(Value::as_str).filter(|d| !d.is_empty()).map(String::from);
+    let domain = string_at(sc, "domain").filter(|d| !d.is_empty());
 
     let col = v.get("collectors");
     // Every collector is on unless set to exactly false; longtask is on only when exactly true.
-    let on = |k: &str| !matches!(col.and_then(|o| o.get(k)), Some(Value::Bool(false)));
     let collectors = Collectors {
-        perf: on("perf"),
-        web_vitals: on("webVitals"),
-        api: on("api"),
-        static_resource: on("staticResource"),
-        js_error: on("jsError"),
-        console_error: on("consoleError"),
-        action: on("action"),
-        longtask: matches!(col.and_then(|o| o.get("longtask")), Some(Value::Bool(true))),
+        perf: switched(col, "perf", true),
+        web_vitals: switched(col, "webVitals", true),
+        api: switched(col, "api", true),
+        static_resource: switched(col, "staticResource", true),
+        js_error: switched(col, "jsError", true),
+        console_error: switched(col, "consoleError", true),
+        action: switched(col, "action", true),
+        longtask: switched(col, "longtask", false),
     };
 
-    let filters = v.get("filters");
-    let resource_filters = matchers(&mut c, filters.and_then(|f| f.get("resource")), "filters.resource");
-    let exception_filters = matchers(&mut c, filters.and_then(|f| f.get("exception")), "filters.exception");
+    let resource_filters = matchers(&mut c, v, "resource");
+    let exception_filters = matchers(&mut c, v, "exception");
 
-    let dl = v.get("delivery");
     let delivery = Delivery {
-        max_queue_events: c.ranged(dl, "maxQueueEvents", "delivery.maxQueueEvents", 1.0, 100_000.0, DEFAULT_MAX_QUEUE_EVENTS as f64)
-            as u32,
-        max_queue_bytes: c.ranged(dl, "maxQueueBytes", "delivery.maxQueueBytes", 1024.0, 64e6, DEFAULT_MAX_QUEUE_BYTES as f64)
-            as u32,
-        max_persist_bytes: c.ranged(dl, "maxPersistBytes", "delivery.maxPersistBytes", 0.0, 4e6, DEFAULT_MAX_PERSIST_BYTES as f64)
-            as u32,
-        compress: v.get("compress").is_some_and(Value::truthy),
+        max_queue_events: c.num(v, MAX_QUEUE_EVENTS) as u32,
+        max_queue_bytes: c.num(v, MAX_QUEUE_BYTES) as u32,
+        max_persist_bytes: c.num(v, MAX_PERSIST_BYTES) as u32,
+        compress: flag(Some(v), "compress", false),
     };
 
-    let mut user = scalar_fields(v.get("user"), "id");
+    let u = v.get("user");
+    let mut user = scalar_fields(u, "id");
     // Keep the app's own user id (ARMS ignores it as `user.id`, which stays the stored uid);
     // the console searches it, and a change of it starts a new session.
-    if let Some(id) = v.get_path(&["user", "id"]).filter(|i| matches!(i, Value::Str(_) | Value::Num(_))) {
+    if let Some(id @ (Value::Str(_) | Value::Num(_))) = at(u, "id") {
         user.push((String::from("user_id"), id.clone()));
+    }
+
+    let mut extra = Vec::new();
+    for k in &["device", "os", "geo", "isp", "net"] {
+        let f = scalar_fields(v.get(k), "");
+        if !f.is_empty() {
+            extra.push((*k, f));
+        }
     }
 
     Ok(Config {
         raw: v.clone(),
         app: scalar_fields(v.get("app"), ""),
         user,
-        extra: ["device", "os", "geo", "isp", "net"]
-            .into_iter()
-            .map(|k| (k, scalar_fields(v.get(k), "")))
-            .filter(|(_, f)| !f.is_empty())
-            .collect(),
+        extra,
         properties: clean_properties(v.get("properties")),
         parse_view_name: c.func(v, "parseViewName"),
         parse_resource_name: c.func(v, "parseResourceName"),
         before_report: c.func(v, "beforeReport"),
         evaluate_api: c.func(v, "evaluateApi"),
-        tracing: tracing(&mut c, v.get("tracing")),
-        remote: remote(&mut c, v.get("remoteConfig")),
-        slow_load: c.ranged(Some(v), "slowLoadThreshold", "slowLoadThreshold", 0.0, 3.6e6, DEFAULT_SLOW_LOAD),
-        slow_resource: c.ranged(Some(v), "slowResourceThreshold", "slowResourceThreshold", 0.0, 3.6e6, DEFAULT_SLOW_RESOURCE),
+        tracing: tracing(&mut c, v),
+        remote: remote(&mut c, v),
+        slow_load: c.num(v, SLOW_LOAD),
+        slow_resource: c.num(v, SLOW_RESOURCE),
         pid,
         endpoint,
         env,
@@ -535,7 +598,7 @@ pub fn user_identity(cfg: &Config) -> String {
             s.push('=');
             match v {
                 Value::Str(x) => s.push_str(x),
-                Value::Num(n) => s.push_str(&num_to_string(*n)),
+                Value::Num(n) => write_num(*n, &mut s),
                 _ => {}
             }
             s.push(';');
@@ -548,30 +611,34 @@ pub fn user_identity(cfg: &Config) -> String {
 /// `pid` and `endpoint` always stay local.
 pub fn merge(local: &Value, remote: &Value) -> Value {
     let mut out = local.clone();
-    merge_into(&mut out, remote, true);
+    if let Some(fields) = remote.as_obj() {
+        if out.as_obj().is_none() {
+            out = Value::Obj(Vec::new());
+        }
+        for (k, v) in fields {
+            merge_field(&mut out, k, v, true);
+        }
+    }
     out
 }
 
-fn merge_into(dst: &mut Value, src: &Value, top: bool) {
-    let Some(fields) = src.as_obj() else { return };
-    if dst.as_obj().is_none() {
-        *dst = Value::Obj(Vec::new());
+/// Merges the remote field `k: v` into the object `dst` (nothing when `dst` is not an object);
+/// at the top level `pid` and `endpoint` stay local.
+pub fn merge_field(dst: &mut Value, k: &str, v: &Value, top: bool) {
+    if top && (k == "pid" || k == "endpoint") {
+        return;
     }
-    for (k, v) in fields {
-        if top && (k == "pid" || k == "endpoint") {
-            continue;
-        }
-        match (dst.get(k), v) {
-            (Some(Value::Obj(_)), Value::Obj(_)) if fn_ref(v).is_none() => {
-                if let Value::Obj(dfields) = dst {
-                    if let Some(slot) = dfields.iter_mut().find(|(dk, _)| dk == k) {
-                        merge_into(&mut slot.1, v, false);
-                    }
+    if let (Value::Obj(fields), Value::Obj(src)) = (&mut *dst, v) {
+        if let Some((_, slot @ Value::Obj(_))) = fields.iter_mut().find(|(dk, _)| dk == k) {
+            if fn_ref(v).is_none() {
+                for (k, v) in src {
+                    merge_field(slot, k, v, false);
                 }
+                return;
             }
-            _ => dst.set(k, v.clone()),
         }
     }
+    dst.set(k, v.clone());
 }
 
 #[cfg(test)]

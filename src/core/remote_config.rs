@@ -7,7 +7,7 @@
 //! fetched config arrives or `timeout` passes, then starts with what is there (fetched, else
 //! cached, else local).
 
-use super::config::{from_value, merge, Config};
+use super::config::{from_value, merge_field, Config};
 use super::json::{write_u64, Value};
 use super::text::{cat, find};
 use alloc::string::String;
@@ -70,7 +70,8 @@ pub fn apply(local: &Value, remote: &Value, warnings: &mut Vec<String>) -> Value
     let _ = from_value(&current, &mut scratch);
     let baseline = scratch.len();
     for (k, v) in fields {
-        let candidate = merge(&current, &Value::Obj(alloc::vec![(k.clone(), v.clone())]));
+        let mut candidate = current.clone();
+        merge_field(&mut candidate, k, v, true);
         scratch.clear();
         match from_value(&candidate, &mut scratch) {
             Ok(_) if scratch.len() <= baseline => current = candidate,
