@@ -1,10 +1,10 @@
 // The armsRum object: ARMS's API over the wasm SDK. As thin as it can be: it loads the wasm on
 // init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
-import { captureEarly, finishInit, getImports, flush, getConfig, hub, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
+import { captureEarly, finishInit, getImports, flush, getConfig, hub, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
 
 // By name, so that the bundler drops the glue's unused exports (initSync, ...).
-const wasm = { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start };
+const wasm = { captureEarly, flush, getConfig, optIn, optOut, send, sessionId, setConfig, start };
 
 const TAG = '[rum-wasm] ';
 
@@ -22,6 +22,8 @@ async function load(url) {
     w = await WebAssembly.instantiate(await r.arrayBuffer(), imports);
   }
   finishInit(w.instance, w.module);
+  // The linear memory, for wasmMemoryBytes() (its export name is minified).
+  return Object.values(w.instance.exports).find((x) => x instanceof WebAssembly.Memory);
 }
 const EARLY_MAX = 20;
 
@@ -31,6 +33,7 @@ export function createArmsRum(locateWasm) {
   const early = [];         // errors and rejections seen before the wasm is ready
   let state = 0;            // 0 idle, 1 loading, 2 running, 3 off
   let config;
+  let memory;
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
 
@@ -87,7 +90,7 @@ export function createArmsRum(locateWasm) {
   const start = async (cfg) => {
     let ok;
     try {
-      await load((cfg && cfg.wasmUrl) || locateWasm());
+      memory = await load((cfg && cfg.wasmUrl) || locateWasm());
       ok = wasm.start(encode(cfg), fns, hub);
     } catch (e) {
       fail(e);
@@ -145,7 +148,7 @@ export function createArmsRum(locateWasm) {
     optOut() { call('optOut', []); },
     optIn() { call('optIn', []); },
     getSessionId() { return state === 2 ? wasm.sessionId() : ''; },
-    wasmMemoryBytes() { return state === 2 ? wasm.memoryBytes() : 0; },
+    wasmMemoryBytes() { return state === 2 ? memory.buffer.byteLength : 0; },
   };
   return armsRum;
 }

@@ -1,7 +1,6 @@
 //! The `#[wasm_bindgen]` surface the JS facade calls. Thin: parse, call the core, return.
 //! Nothing here throws into the page: bad input gets one console message.
 
-use alloc::string::String;
 use crate::browser::collect::Collectors;
 use crate::browser::fns::Fns;
 use crate::browser::host::BrowserHost;
@@ -69,9 +68,11 @@ pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
 
 
 
+/// The config as JSON text, or undefined. (A JS string, not a `String`: returning one of those
+/// costs a multi-value shim in the wasm and a copy-and-free in the glue.)
 #[wasm_bindgen(js_name = getConfig)]
-pub fn get_config() -> Option<String> {
-    runtime::peek(|rt| rt.agent.cfg.raw.to_json())
+pub fn get_config() -> JsValue {
+    runtime::peek(|rt| JsValue::from_str(&rt.agent.cfg.raw.to_json())).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
@@ -140,15 +141,7 @@ pub fn opt_in() {
 
 /// The current session id (empty when off, opted out or not sampled), for support links.
 #[wasm_bindgen(js_name = sessionId)]
-pub fn session_id() -> String {
-    runtime::peek(|rt| if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| s.id.clone()) } else { None })
-        .flatten()
-        .unwrap_or_default()
-}
-
-/// Bytes of wasm linear memory, for the benchmark's memory figure.
-#[wasm_bindgen(js_name = memoryBytes)]
-pub fn memory_bytes() -> f64 {
-    let mem = wasm_bindgen::memory();
-    js::get_f64(&js::get(&mem, "buffer"), "byteLength").unwrap_or(0.0)
+pub fn session_id() -> JsValue {
+    let id = runtime::peek(|rt| if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| JsValue::from_str(&s.id)) } else { None });
+    id.flatten().unwrap_or_else(|| JsValue::from_str(""))
 }
