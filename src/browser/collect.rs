@@ -7,6 +7,7 @@ use super::js;
 use super::runtime::{with_rt, Runtime};
 use crate::core::config::Config;
 use crate::core::filter::{any_matches, builtin_ignored_error, builtin_ignored_url};
+use crate::core::json::write_str;
 use crate::core::manual::Spec;
 use crate::core::tracing::{propagate, TraceContext};
 use alloc::string::String;
@@ -128,36 +129,48 @@ fn ignored_url(rt: &Runtime, url: &str) -> bool {
         || any_matches(&rt.agent.cfg.resource_filters, url, &rt.host.fns)
 }
 
-/// Asked by the fetch/XHR hooks as a request starts (`data` = `[url, method]`): `[trace
-/// headers or undefined, view id, view name]`, so the call is reported on the view it started on.
+/// Asked by the fetch/XHR hooks as a request starts (`data` = its URL): the JSON text of
+/// `[trace headers or null, view id, view name]`, so the call is reported on the view it
+/// started on. (Text that the hook parses: one string across instead of an array and an
+/// object built property by property.)
 pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
     if !rt.agent.sampled() {
         return JsValue::UNDEFINED;
     }
-    let url = data.unchecked_ref::<Array>().get(0).as_string().unwrap_or_default();
-    let out = Array::new();
-    out.push(&headers_for(rt, &url));
-    out.push(&JsValue::from_str(&rt.agent.view.r.id));
-    out.push(&JsValue::from_str(&rt.agent.view.r.name));
-    out.into()
+    let url = data.as_string().unwrap_or_default();
+    let mut out = String::from("[");
+    match headers_for(rt, &url) {
+        Some(t) => {
+            let mut sep = '{';
+            for (k, v) in &t.headers {
+                out.push(sep);
+                write_str(k, &mut out);
+                out.push(':');
+                write_str(v, &mut out);
+                sep = ',';
+            }
+            if sep == '{' {
+                out.push('{');
+            }
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    for s in [&rt.agent.view.r.id, &rt.agent.view.r.name] {
+        out.push(',');
+        write_str(s, &mut out);
+    }
+    out.push(']');
+    JsValue::from_str(&out)
 }
 
-fn headers_for(rt: &mut Runtime, url: &str) -> JsValue {
+fn headers_for(rt: &mut Runtime, url: &str) -> Option<crate::core::tracing::Trace> {
     if !rt.agent.cfg.tracing.enable || ignored_url(rt, url) {
-        return JsValue::UNDEFINED;
+        return None;
     }
     let session = rt.agent.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
     let uid = rt.agent.sessions.uid(&mut rt.host.store, &mut rt.host.rng);
     let origin = js::global_path(&["location", "origin"]).as_string().unwrap_or_default();
     let ctx = TraceContext { page_origin: &origin, pid: &rt.agent.cfg.pid, session_id: &session, uid: &uid };
-    match propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns) {
-        Some(t) => {
-            let o: JsValue = js_sys::Object::new().into();
-            for (k, v) in &t.headers {
-                js::set(&o, k, &JsValue::from_str(v));
-            }
-            o
-        }
-        None => JsValue::UNDEFINED,
-    }
+    propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns)
 }

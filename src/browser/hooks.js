@@ -28,6 +28,9 @@ function apiDone(hub, d, evaluate) {
   }), 200);
 }
 
+// 60: a request starts. Rust answers `[trace headers | null, view id, view name]` as JSON text.
+const ask = (hub, u) => { const t = hub(60, u); return t && JSON.parse(t); };
+
 function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
@@ -56,7 +59,7 @@ function hookFetch(out, hub, evaluate) {
       d = { k: 'fetch', m, u, st: now() };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
-      const t = d.v = hub(60, [u, m]);
+      const t = d.v = ask(hub, u);
       const h = t && t[0];
       if (h) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
@@ -102,7 +105,7 @@ function hookXhr(out, hub, evaluate) {
     const d = this[key];
     if (d) {
       d.st = now();
-      const t = d.v = hub(60, [d.u, d.m]);
+      const t = d.v = ask(hub, d.u);
       const h = t && t[0];
       if (h) {
         for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);

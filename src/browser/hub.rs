@@ -24,7 +24,8 @@ pub const RELEASE: u32 = 31;
 pub const SENT: u32 = 40;
 pub const ADOPT: u32 = 41;
 pub const REMOTE: u32 = 50;
-/// Synchronous: a request is starting; the answer is `[trace headers | undefined, view id, view name]`.
+/// Synchronous: a request is starting (data: its URL); the answer is the JSON text of
+/// `[trace headers | null, view id, view name]`, or undefined.
 pub const TRACE: u32 = 60;
 
 /// Activity is acted on at most this often: scroll fires at frame rate.
