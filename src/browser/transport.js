@@ -87,3 +87,24 @@ export function claimOrphans(prefix, mine, hub) {
     }
   } catch (_) { /* no storage, no locks */ }
 }
+
+// The session cookie (when the config stores the session in a cookie). Rust decides the
+// backend, keeps the memory mirror and warns; these only read and write document.cookie.
+
+/** The value of cookie `key`, decoded; undefined when there is none or it cannot be read. */
+export function cookieGet(key) {
+  try {
+    for (const c of document.cookie.split(';')) {
+      const s = c.replace(/^ +/, '');
+      if (s.startsWith(key + '=')) return decodeURIComponent(s.slice(key.length + 1));
+    }
+  } catch (_) { /* no document, or a malformed value */ }
+}
+
+/** Writes cookie `key` for the whole site; false when the browser refused (threw). */
+export function cookieSet(key, value, maxAge, domain) {
+  try {
+    Reflect.set(document, 'cookie', key + '=' + encodeURIComponent(value) + '; max-age=' + maxAge + '; path=/; SameSite=Lax' + (domain == null ? '' : '; domain=' + domain));
+    return true;
+  } catch (_) { return false; }
+}

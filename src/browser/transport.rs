@@ -22,6 +22,12 @@ extern "C" {
     fn hold_tab(key: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str, hub: &Function);
+    /// The session cookie's value (a string), or undefined.
+    #[wasm_bindgen(js_name = cookieGet)]
+    pub fn cookie_get(key: &str) -> JsValue;
+    /// Writes the session cookie; false when the browser refused.
+    #[wasm_bindgen(js_name = cookieSet)]
+    pub fn cookie_set(key: &str, value: &str, max_age: &str, domain: Option<&str>) -> bool;
 }
 
 /// Where a tab keeps its unacknowledged bundles (suffixed with the tab's id).
