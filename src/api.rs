@@ -1,5 +1,7 @@
-//! The `#[wasm_bindgen]` surface the JS facade calls. Thin: parse, call the core, return.
-//! Nothing here throws into the page: bad input gets one console message.
+//! The API the JS facade calls: `start` is an export, the rest arrive through the `hub` export
+//! (one kind each, see `browser::hub`): an export costs a glue function and a wasm stub each.
+//! Thin: parse, call the core, return. Nothing here throws into the page: bad input gets one
+//! console message.
 
 use crate::browser::collect::Collectors;
 use crate::browser::fns::Fns;
@@ -69,14 +71,12 @@ pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
 
 
 /// The config as JSON text, or undefined. (A JS string, not a `String`: returning one of those
-/// costs a multi-value shim in the wasm and a copy-and-free in the glue.)
-#[wasm_bindgen(js_name = getConfig)]
+/// through an export costs a multi-value shim in the wasm and a copy-and-free in the glue.)
 pub fn get_config() -> JsValue {
     runtime::peek(|rt| JsValue::from_str(&rt.agent.cfg.raw.to_json())).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
-#[wasm_bindgen(js_name = setConfig)]
 pub fn set_config(config: &str) {
     let Some((cfg, local)) = parse_config(config) else { return };
     with_rt(move |rt| {
@@ -98,13 +98,11 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
 }
 
 /// Errors the facade buffered before the wasm was ready.
-#[wasm_bindgen(js_name = captureEarly)]
 pub fn capture_early(ev: JsValue) {
     crate::browser::collect::capture_early(ev);
 }
 
 /// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4).
-#[wasm_bindgen]
 pub fn send(kind: u8, payload: &str) {
     let v = json::parse(payload).unwrap_or(Value::Null);
     match manual::build(kind, &v) {
@@ -113,13 +111,11 @@ pub fn send(kind: u8, payload: &str) {
     }
 }
 
-#[wasm_bindgen]
 pub fn flush() {
     with_rt(|rt| rt.agent.flush(&mut rt.host, crate::core::agent::Exit::No));
 }
 
 /// The user declines tracking: stop collecting and sending, delete stored ids, remember it.
-#[wasm_bindgen(js_name = optOut)]
 pub fn opt_out() {
     with_rt(|rt| {
         rt.agent.opt_out(&mut rt.host);
@@ -129,7 +125,6 @@ pub fn opt_out() {
     });
 }
 
-#[wasm_bindgen(js_name = optIn)]
 pub fn opt_in() {
     with_rt(|rt| {
         rt.agent.opt_in(&mut rt.host);
@@ -140,7 +135,6 @@ pub fn opt_in() {
 }
 
 /// The current session id (empty when off, opted out or not sampled), for support links.
-#[wasm_bindgen(js_name = sessionId)]
 pub fn session_id() -> JsValue {
     let id = runtime::peek(|rt| if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| JsValue::from_str(&s.id)) } else { None });
     id.flatten().unwrap_or_else(|| JsValue::from_str(""))

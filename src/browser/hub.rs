@@ -24,6 +24,18 @@ pub const RELEASE: u32 = 31;
 pub const SENT: u32 = 40;
 pub const ADOPT: u32 = 41;
 pub const REMOTE: u32 = 50;
+// The facade's API calls (js/facade.js).
+pub const EARLY: u32 = 3;
+pub const FLUSH: u32 = 70;
+pub const OPT_OUT: u32 = 71;
+pub const OPT_IN: u32 = 72;
+pub const SET_CONFIG: u32 = 73;
+/// `send(kind, payload)`: SEND + the manual kind (0..=4), the payload's JSON text as data.
+pub const SEND: u32 = 80;
+/// Synchronous: the config's JSON text (or undefined).
+pub const GET_CONFIG: u32 = 61;
+/// Synchronous: the session id (empty when off, opted out or not sampled).
+pub const SESSION_ID: u32 = 62;
 /// Synchronous: a request is starting (data: its URL); the answer is the JSON text of
 /// `[trace headers | null, view id, view name]`, or undefined.
 pub const TRACE: u32 = 60;
@@ -36,10 +48,19 @@ const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
 /// FinalizationRegistry in every page, for a function that lives as long as the page anyway.)
 #[wasm_bindgen]
 pub fn hub(kind: u32, data: JsValue) -> JsValue {
-    if kind == TRACE {
-        return peek(|rt| collect::trace(rt, &data)).unwrap_or(JsValue::UNDEFINED);
+    use crate::api;
+    match kind {
+        TRACE => return peek(|rt| collect::trace(rt, &data)).unwrap_or(JsValue::UNDEFINED),
+        GET_CONFIG => return api::get_config(),
+        SESSION_ID => return api::session_id(),
+        EARLY => collect::capture_early(data),
+        FLUSH => api::flush(),
+        OPT_OUT => api::opt_out(),
+        OPT_IN => api::opt_in(),
+        SET_CONFIG => api::set_config(&data.as_string().unwrap_or_default()),
+        SEND..=84 => api::send((kind - SEND) as u8, &data.as_string().unwrap_or_default()),
+        _ => with_rt(move |rt| dispatch(rt, kind, data)),
     }
-    with_rt(move |rt| dispatch(rt, kind, data));
     JsValue::UNDEFINED
 }
 
