@@ -147,7 +147,7 @@ export function createArmsRum(locateWasm) {
     flush() { call('flush', 70); },
     optOut() { call('optOut', 71); },
     optIn() { call('optIn', 72); },
-    getSessionId() { return state === 2 ? hub(62) : ''; },
+    getSessionId() { return state === 2 && hub(62) || ''; },
     wasmMemoryBytes() { return state === 2 ? memory.buffer.byteLength : 0; },
   };
   return armsRum;

@@ -7,7 +7,7 @@ use crate::browser::collect::Collectors;
 use crate::browser::fns::Fns;
 use crate::browser::host::BrowserHost;
 use crate::browser::js;
-use crate::browser::runtime::{self, with_rt, Runtime};
+use crate::browser::runtime::{self, Runtime};
 use crate::browser::store::BrowserStore;
 use crate::browser::transport::Transport;
 use crate::core::agent::Agent;
@@ -68,21 +68,19 @@ pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
 }
 
 
+// The calls below arrive through the hub (`browser::hub::dispatch`), on the runtime.
 
-
-/// The config as JSON text, or undefined. (A JS string, not a `String`: returning one of those
-/// through an export costs a multi-value shim in the wasm and a copy-and-free in the glue.)
-pub fn get_config() -> JsValue {
-    runtime::peek(|rt| JsValue::from_str(&rt.agent.cfg.raw.to_json())).unwrap_or(JsValue::UNDEFINED)
+/// The config as JSON text. (A JS string, not a `String`: returning one of those through an
+/// export costs a multi-value shim in the wasm and a copy-and-free in the glue.)
+pub fn get_config(rt: &mut Runtime) -> JsValue {
+    JsValue::from_str(&rt.agent.cfg.raw.to_json())
 }
 
 /// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
-pub fn set_config(config: &str) {
+pub fn set_config(rt: &mut Runtime, config: &str) {
     let Some((cfg, local)) = parse_config(config) else { return };
-    with_rt(move |rt| {
-        rt.local = local;
-        apply_config(rt, cfg);
-    });
+    rt.local = local;
+    apply_config(rt, cfg);
 }
 
 /// A new effective config (setConfig, or a fetched remote config): restarts only the
@@ -97,45 +95,36 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
     }
 }
 
-/// Errors the facade buffered before the wasm was ready.
-pub fn capture_early(ev: JsValue) {
-    crate::browser::collect::capture_early(ev);
-}
-
 /// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4).
-pub fn send(kind: u8, payload: &str) {
+pub fn send(rt: &mut Runtime, kind: u8, payload: &str) {
     let v = json::parse(payload).unwrap_or(Value::Null);
     match manual::build(kind, &v) {
-        Ok(spec) => with_rt(move |rt| rt.agent.emit(&mut rt.host, spec)),
+        Ok(spec) => rt.agent.emit(&mut rt.host, spec),
         Err(msg) => js::console_warn(&msg),
     }
 }
 
-pub fn flush() {
-    with_rt(|rt| rt.agent.flush(&mut rt.host, crate::core::agent::Exit::No));
+pub fn flush(rt: &mut Runtime) {
+    rt.agent.flush(&mut rt.host, crate::core::agent::Exit::No);
 }
 
 /// The user declines tracking: stop collecting and sending, delete stored ids, remember it.
-pub fn opt_out() {
-    with_rt(|rt| {
-        rt.agent.opt_out(&mut rt.host);
-        rt.host.cancel_timer();
-        // Nothing stays registered: hooks restored, observers disconnected.
-        rt.collectors = None;
-    });
+pub fn opt_out(rt: &mut Runtime) {
+    rt.agent.opt_out(&mut rt.host);
+    rt.host.cancel_timer();
+    // Nothing stays registered: hooks restored, observers disconnected.
+    rt.collectors = None;
 }
 
-pub fn opt_in() {
-    with_rt(|rt| {
-        rt.agent.opt_in(&mut rt.host);
-        if rt.collectors.is_none() {
-            rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
-        }
-    });
+pub fn opt_in(rt: &mut Runtime) {
+    rt.agent.opt_in(&mut rt.host);
+    if rt.collectors.is_none() {
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
+    }
 }
 
 /// The current session id (empty when off, opted out or not sampled), for support links.
-pub fn session_id() -> JsValue {
-    let id = runtime::peek(|rt| if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| JsValue::from_str(&s.id)) } else { None });
-    id.flatten().unwrap_or_else(|| JsValue::from_str(""))
+pub fn session_id(rt: &mut Runtime) -> JsValue {
+    let id = if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| s.id.as_str()) } else { None };
+    JsValue::from_str(id.unwrap_or_default())
 }

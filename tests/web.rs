@@ -141,12 +141,14 @@ fn api_start_creates_an_arms_session_in_local_storage() {
     let hub: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(rum_wasm::browser::hub::hub).into_js_value().unchecked_into();
     assert!(rum_wasm::api::start(cfg, Array::new(), hub.clone()));
     let stored = js::ls_get("_arms_session").unwrap().unwrap();
-    let id = rum_wasm::api::session_id().as_string().unwrap();
+    // The API beyond `start` goes through the hub, as the facade calls it.
+    use rum_wasm::browser::hub::{hub as call, OPT_IN, OPT_OUT, SESSION_ID};
+    let id = call(SESSION_ID, JsValue::UNDEFINED).as_string().unwrap();
     assert!(stored.starts_with(&format!("{id}-1-")), "{stored} vs {id}");
     assert!(!rum_wasm::api::start(cfg, Array::new(), hub), "a second init is ignored");
-    rum_wasm::api::opt_out();
+    call(OPT_OUT, JsValue::UNDEFINED);
     assert_eq!(js::ls_get("_arms_session").unwrap(), None);
-    assert_eq!(rum_wasm::api::session_id().as_string().unwrap(), "");
-    rum_wasm::api::opt_in();
+    assert_eq!(call(SESSION_ID, JsValue::UNDEFINED).as_string().unwrap(), "");
+    call(OPT_IN, JsValue::UNDEFINED);
     assert!(js::ls_get("_arms_session").unwrap().is_some());
 }

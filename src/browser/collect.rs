@@ -4,7 +4,7 @@
 //! only becomes an event here, after the config's filters and the session's sampling.
 
 use super::js;
-use super::runtime::{with_rt, Runtime};
+use super::runtime::Runtime;
 use crate::core::config::Config;
 use crate::core::filter::{any_matches, builtin_ignored_error, builtin_ignored_url};
 use crate::core::json::write_str;
@@ -68,13 +68,10 @@ pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
 }
 
 /// Errors captured by the facade before the wasm was ready.
-pub fn capture_early(ev: JsValue) {
-    let r = early_report(&ev);
-    with_rt(move |rt| {
-        if rt.agent.cfg.collectors.js_error {
-            dispatch(rt, super::hub::REPORT, r);
-        }
-    });
+pub fn capture_early(rt: &mut Runtime, ev: JsValue) {
+    if rt.agent.cfg.collectors.js_error {
+        dispatch(rt, super::hub::REPORT, early_report(&ev));
+    }
 }
 
 pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {

@@ -7,7 +7,8 @@
 
 use super::collect;
 use super::js;
-use super::runtime::{page_exit, peek, with_rt, Runtime};
+use super::runtime::{page_exit, run, Runtime};
+use crate::api;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -48,23 +49,32 @@ const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
 /// FinalizationRegistry in every page, for a function that lives as long as the page anyway.)
 #[wasm_bindgen]
 pub fn hub(kind: u32, data: JsValue) -> JsValue {
-    use crate::api;
+    run(kind, data)
+}
+
+/// Kinds that answer at once (and are dropped, not deferred, when the runtime is busy).
+pub fn is_sync(kind: u32) -> bool {
+    (TRACE..=SESSION_ID).contains(&kind)
+}
+
+/// Runs one hub call on the runtime (see `runtime::run`); the answer of a synchronous kind.
+pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
     match kind {
-        TRACE => return peek(|rt| collect::trace(rt, &data)).unwrap_or(JsValue::UNDEFINED),
-        GET_CONFIG => return api::get_config(),
-        SESSION_ID => return api::session_id(),
-        EARLY => collect::capture_early(data),
-        FLUSH => api::flush(),
-        OPT_OUT => api::opt_out(),
-        OPT_IN => api::opt_in(),
-        SET_CONFIG => api::set_config(&data.as_string().unwrap_or_default()),
-        SEND..=84 => api::send((kind - SEND) as u8, &data.as_string().unwrap_or_default()),
-        _ => with_rt(move |rt| dispatch(rt, kind, data)),
+        TRACE => return collect::trace(rt, &d),
+        GET_CONFIG => return api::get_config(rt),
+        SESSION_ID => return api::session_id(rt),
+        EARLY => collect::capture_early(rt, d),
+        FLUSH => api::flush(rt),
+        OPT_OUT => api::opt_out(rt),
+        OPT_IN => api::opt_in(rt),
+        SET_CONFIG => api::set_config(rt, &d.as_string().unwrap_or_default()),
+        SEND..=84 => api::send(rt, (kind - SEND) as u8, &d.as_string().unwrap_or_default()),
+        _ => events(rt, kind, d),
     }
     JsValue::UNDEFINED
 }
 
-fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
+fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
     match kind {
         VISIBILITY => {
             if js::is_hidden() {
