@@ -57,7 +57,7 @@ pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
     let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab);
     let mut host = BrowserHost::new(store, Fns::new(fns), transport, hub.clone());
     let mut agent = Agent::new(cfg, &mut host);
-    agent.start(&mut host, &js::location_href(), &js::document_referrer());
+    agent.start(&mut host, &js::location_href(), &js::fact_str(js::Fact::Referrer));
     let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, &hub, true));
     let lifecycle = crate::browser::lifecycle::install(&hub);
     let mut rt = Runtime { agent, host, lifecycle, last_activity: 0.0, collectors, local };

@@ -167,7 +167,7 @@ fn headers_for(rt: &mut Runtime, url: &str) -> Option<crate::core::tracing::Trac
     }
     let session = rt.agent.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
     let uid = rt.agent.sessions.uid(&mut rt.host.store, &mut rt.host.rng);
-    let origin = js::global_path(&["location", "origin"]).as_string().unwrap_or_default();
+    let origin = js::fact_str(js::Fact::Origin);
     let ctx = TraceContext { page_origin: &origin, pid: &rt.agent.cfg.pid, session_id: &session, uid: &uid };
     propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns)
 }

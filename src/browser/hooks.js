@@ -368,5 +368,19 @@ export function setTimer(hub, kind, ms) {
   return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
 }
 
+// Browser facts the Rust side asks for by number (src/browser/js.rs): one import instead of a
+// property read per step. Undefined when a step is missing or throws.
+const FACTS = [
+  () => location.href,
+  () => location.origin,
+  () => document.referrer,
+  () => document.visibilityState,
+  () => navigator.connection.effectiveType,
+  () => globalThis.document !== undefined && (globalThis.navigator || 0).cookieEnabled !== false,
+  (e) => e.persisted,
+  (e) => e.isTrusted,
+];
+export const fact = safe((n, e) => FACTS[n](e));
+
 /** An error or rejection the facade saw before the wasm was ready. */
 export const earlyReport = safe((ev) => (ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev)));

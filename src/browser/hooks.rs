@@ -25,6 +25,8 @@ extern "C" {
     /// An error or rejection the facade buffered, as a report (see `fields.js`).
     #[wasm_bindgen(js_name = earlyReport)]
     pub fn early_report(ev: &JsValue) -> JsValue;
+    /// A browser fact by number (see `js::Fact`), of event `e` for the event ones.
+    pub fn fact(n: u32, e: &JsValue) -> JsValue;
     /// `setTimeout(() => hub(kind), ms)`; returns the timer id.
     #[wasm_bindgen(js_name = setTimer)]
     pub fn set_timer(hub: &Function, kind: u32, ms: f64) -> JsValue;

@@ -115,7 +115,7 @@ impl Host for BrowserHost {
     }
 
     fn net_model(&self) -> String {
-        js::global_path(&["navigator", "connection", "effectiveType"]).as_string().unwrap_or_default()
+        js::fact_str(js::Fact::EffectiveType)
     }
 
     fn before_report(&mut self, f: u32, bundle: String) -> Option<String> {

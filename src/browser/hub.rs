@@ -77,20 +77,20 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
 fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
     match kind {
         VISIBILITY => {
-            if js::is_hidden() {
+            if js::fact_str(js::Fact::Visibility) == "hidden" {
                 page_exit(rt, false);
             }
         }
         PAGE_HIDE => page_exit(rt, true),
         PAGE_SHOW => {
-            if js::get(&d, "persisted").is_truthy() {
+            if js::fact_of(js::Fact::Persisted, &d) {
                 rt.agent.navigate(&mut rt.host, &js::location_href(), true);
             }
         }
         ACTIVITY => {
             // Only real input: script-dispatched events and visibility never extend a session.
             let now = js::date_now();
-            if js::get(&d, "isTrusted").is_truthy() && now - rt.last_activity >= ACTIVITY_THROTTLE_MS {
+            if js::fact_of(js::Fact::Trusted, &d) && now - rt.last_activity >= ACTIVITY_THROTTLE_MS {
                 rt.last_activity = now;
                 rt.agent.activity(&mut rt.host);
             }

@@ -5,7 +5,6 @@
 use alloc::string::String;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -103,28 +102,38 @@ pub fn global_path(path: &[&str]) -> JsValue {
     v
 }
 
-pub fn window_target() -> EventTarget {
-    global().unchecked_into()
+/// The facts `hooks.js` `fact` reads (its `FACTS`, in this order).
+#[derive(Clone, Copy)]
+pub enum Fact {
+    Href,
+    Origin,
+    Referrer,
+    Visibility,
+    EffectiveType,
+    /// A document with cookies not disabled.
+    Cookies,
+    /// `persisted` of a pageshow event.
+    Persisted,
+    /// `isTrusted` of an event.
+    Trusted,
 }
 
-pub fn document_target() -> Option<EventTarget> {
-    let d = get(&global(), "document");
-    (!d.is_undefined()).then(|| d.unchecked_into())
+/// A fact about the page as text ("" when missing or not a string).
+#[inline(never)]
+pub fn fact_str(f: Fact) -> String {
+    super::hooks::fact(f as u32, &JsValue::UNDEFINED).as_string().unwrap_or_default()
+}
+
+/// Whether an event's or the page's fact is truthy.
+pub fn fact_of(f: Fact, e: &JsValue) -> bool {
+    super::hooks::fact(f as u32, e).is_truthy()
 }
 
 pub fn location_href() -> String {
-    global_path(&["location", "href"]).as_string().unwrap_or_default()
+    fact_str(Fact::Href)
 }
 
 /// `url` made absolute against the page (as the hooks see request URLs).
 pub fn absolute_url(url: &str) -> String {
     JsUrl::new_url(url, &location_href()).map(|u| u.href()).unwrap_or_else(|_| String::from(url))
-}
-
-pub fn document_referrer() -> String {
-    global_path(&["document", "referrer"]).as_string().unwrap_or_default()
-}
-
-pub fn is_hidden() -> bool {
-    global_path(&["document", "visibilityState"]).as_string().as_deref() == Some("hidden")
 }

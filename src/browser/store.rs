@@ -36,8 +36,7 @@ fn local_usable() -> bool {
 }
 
 fn cookie_usable() -> bool {
-    !js::get(&js::global(), "document").is_undefined()
-        && js::global_path(&["navigator", "cookieEnabled"]).as_bool() != Some(false)
+    js::fact_of(js::Fact::Cookies, &wasm_bindgen::JsValue::UNDEFINED)
 }
 
 impl BrowserStore {
