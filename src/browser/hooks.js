@@ -31,7 +31,8 @@ function apiDone(hub, d, evaluate) {
 // 60: a request starts. Rust answers `[trace headers | null, view id, view name]` as JSON text.
 const ask = (hub, u) => { const t = hub(60, u); return t && JSON.parse(t); };
 
-function absolute(u) {
+// A request URL (or the endpoint, src/browser/transport.rs) made absolute against the page.
+export function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 

@@ -25,6 +25,9 @@ extern "C" {
     /// An error or rejection the facade buffered, as a report (see `fields.js`).
     #[wasm_bindgen(js_name = earlyReport)]
     pub fn early_report(ev: &JsValue) -> JsValue;
+    /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
+    /// when that fails).
+    pub fn absolute(url: &str) -> JsValue;
     /// A browser fact by number (see `js::Fact`), of event `e` for the event ones.
     pub fn fact(n: u32, e: &JsValue) -> JsValue;
     /// `setTimeout(() => hub(kind), ms)`; returns the timer id.

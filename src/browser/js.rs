@@ -49,13 +49,6 @@ extern "C" {
     #[wasm_bindgen(method, js_name = removeEventListener, catch)]
     pub fn remove_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
 
-    #[wasm_bindgen(js_name = URL)]
-    pub type JsUrl;
-    #[wasm_bindgen(constructor, js_class = "URL", catch)]
-    pub fn new_url(url: &str, base: &str) -> Result<JsUrl, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    pub fn href(this: &JsUrl) -> String;
-
     #[wasm_bindgen(js_name = RegExp)]
     pub type JsRegExp;
     #[wasm_bindgen(constructor, js_class = "RegExp", catch)]
@@ -135,5 +128,5 @@ pub fn location_href() -> String {
 
 /// `url` made absolute against the page (as the hooks see request URLs).
 pub fn absolute_url(url: &str) -> String {
-    JsUrl::new_url(url, &location_href()).map(|u| u.href()).unwrap_or_else(|_| String::from(url))
+    super::hooks::absolute(url).as_string().unwrap_or_default()
 }
