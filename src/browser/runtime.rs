@@ -44,9 +44,12 @@ pub fn is_started() -> bool {
 }
 
 pub fn install(rt: Runtime) {
+    // Never dropped: the runtime lives as long as the page, and `start` found the slot empty
+    // (so no drop code for a whole Runtime in the page).
+    let rt = core::mem::ManuallyDrop::new(rt);
     RT.with(|c| {
         if let Ok(mut slot) = c.try_borrow_mut() {
-            *slot = Some(rt);
+            core::mem::forget(slot.replace(core::mem::ManuallyDrop::into_inner(rt)));
         }
     });
 }
