@@ -40,12 +40,14 @@ fn parse_config(text: &str) -> Option<(Config, Value)> {
 /// `armsRum.init(config)`. `fns` is the facade's table of the config's functions; `hub` is
 /// the `hub` export as a JS function, for the hooks to report through.
 #[wasm_bindgen]
-pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
+pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     if runtime::is_started() {
         js::console_warn("[rum-wasm] init() was called again and ignored; use setConfig() to change the config");
         return false;
     }
-    let Some((mut cfg, local)) = parse_config(config) else { return false };
+    // The config's JSON text as a JS string, read like the hub's data (no string-argument
+    // conversion of its own in the wasm).
+    let Some((mut cfg, local)) = parse_config(&config.as_string().unwrap_or_default()) else { return false };
     // launch-first and remote-first both start from the cached remote config when it is fresh.
     if let Some(merged) = crate::browser::remote::with_cache(&local, &cfg, js::date_now() as u64) {
         if let Ok(c) = config::from_value(&merged, &mut Vec::new()) {

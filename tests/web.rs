@@ -139,13 +139,13 @@ fn api_start_creates_an_arms_session_in_local_storage() {
     let cfg = r#"{"pid":"web-test","endpoint":"http://127.0.0.1:9/collect","reportConfig":{"flushTime":10000}}"#;
     // The facade hands the `hub` export back as a function; here a closure over it does.
     let hub: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(rum_wasm::browser::hub::hub).into_js_value().unchecked_into();
-    assert!(rum_wasm::api::start(cfg, Array::new(), hub.clone()));
+    assert!(rum_wasm::api::start(JsValue::from_str(cfg), Array::new(), hub.clone()));
     let stored = js::ls_get("_arms_session").unwrap().unwrap();
     // The API beyond `start` goes through the hub, as the facade calls it.
     use rum_wasm::browser::hub::{hub as call, OPT_IN, OPT_OUT, SESSION_ID};
     let id = call(SESSION_ID, JsValue::UNDEFINED).as_string().unwrap();
     assert!(stored.starts_with(&format!("{id}-1-")), "{stored} vs {id}");
-    assert!(!rum_wasm::api::start(cfg, Array::new(), hub), "a second init is ignored");
+    assert!(!rum_wasm::api::start(JsValue::from_str(cfg), Array::new(), hub), "a second init is ignored");
     call(OPT_OUT, JsValue::UNDEFINED);
     assert_eq!(js::ls_get("_arms_session").unwrap(), None);
     assert_eq!(call(SESSION_ID, JsValue::UNDEFINED).as_string().unwrap(), "");
