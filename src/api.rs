@@ -41,8 +41,8 @@ fn parse_config(text: &str) -> Option<(Config, Value)> {
 /// the `hub` export as a JS function, for the hooks to report through.
 #[wasm_bindgen]
 pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
+    // A second call is ignored. (The facade calls this once; its `init` says so to the app.)
     if runtime::is_started() {
-        js::console_warn("[rum-wasm] init() was called again and ignored; use setConfig() to change the config");
         return false;
     }
     // The config's JSON text as a JS string, read like the hub's data (no string-argument
