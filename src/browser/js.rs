@@ -19,12 +19,6 @@ extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn console_warn(msg: &str);
 
-    #[wasm_bindgen(js_namespace = localStorage, js_name = getItem, catch)]
-    pub fn ls_get(key: &str) -> Result<Option<String>, JsValue>;
-    #[wasm_bindgen(js_namespace = localStorage, js_name = setItem, catch)]
-    pub fn ls_set(key: &str, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_namespace = localStorage, js_name = removeItem, catch)]
-    pub fn ls_remove(key: &str) -> Result<(), JsValue>;
 
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
     pub fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
@@ -55,6 +49,26 @@ extern "C" {
     pub fn new_regexp(source: &str, flags: &str) -> Result<JsRegExp, JsValue>;
     #[wasm_bindgen(method, catch)]
     pub fn test(this: &JsRegExp, s: &str) -> Result<bool, JsValue>;
+}
+
+/// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
+pub fn ls_get(key: &str) -> Result<Option<String>, ()> {
+    let v = super::transport::ls(0, key, "");
+    if v.is_undefined() {
+        Err(())
+    } else {
+        Ok(v.as_string())
+    }
+}
+
+/// `localStorage.setItem`: `Err` when it threw (disabled, blocked or full).
+pub fn ls_set(key: &str, value: &str) -> Result<(), ()> {
+    super::transport::ls(1, key, value).is_truthy().then_some(()).ok_or(())
+}
+
+/// `localStorage.removeItem`: `Err` when it threw.
+pub fn ls_remove(key: &str) -> Result<(), ()> {
+    super::transport::ls(2, key, "").is_truthy().then_some(()).ok_or(())
 }
 
 pub fn global() -> Object {

@@ -88,6 +88,19 @@ export function claimOrphans(prefix, mine, hub) {
   } catch (_) { /* no storage, no locks */ }
 }
 
+/**
+ * localStorage, which can throw at any access (disabled, sandboxed, full). op 0: getItem (a
+ * string or null; undefined when it threw); 1: setItem, 2: removeItem (false when it threw).
+ */
+export function ls(op, key, value) {
+  try {
+    const s = localStorage;
+    if (!op) return s.getItem(key);
+    if (op < 2) s.setItem(key, value); else s.removeItem(key);
+    return true;
+  } catch (_) { return op ? false : undefined; }
+}
+
 // The session cookie (when the config stores the session in a cookie). Rust decides the
 // backend, keeps the memory mirror and warns; these only read and write document.cookie.
 

@@ -22,6 +22,8 @@ extern "C" {
     fn hold_tab(key: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str, hub: &Function);
+    /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove).
+    pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
     /// The session cookie's value (a string), or undefined.
     #[wasm_bindgen(js_name = cookieGet)]
     pub fn cookie_get(key: &str) -> JsValue;
