@@ -383,5 +383,10 @@ const FACTS = [
 ];
 export const fact = safe((n, e) => FACTS[n](e));
 
+/** Random bytes for ids; without Web Crypto (very old or locked-down pages) ids only need to be unique. */
+export function fillRandom(buf) {
+  try { crypto.getRandomValues(buf); } catch (_) { for (let i = 0; i < buf.length; i++) buf[i] = Math.random() * 256; }
+}
+
 /** An error or rejection the facade saw before the wasm was ready. */
 export const earlyReport = safe((ev) => (ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev)));

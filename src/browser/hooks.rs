@@ -28,6 +28,9 @@ extern "C" {
     /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
     /// when that fails).
     pub fn absolute(url: &str) -> JsValue;
+    /// Fills `buf` with random bytes (Web Crypto, else Math.random).
+    #[wasm_bindgen(js_name = fillRandom)]
+    pub fn fill_random(buf: &mut [u8]);
     /// A browser fact by number (see `js::Fact`), of event `e` for the event ones.
     pub fn fact(n: u32, e: &JsValue) -> JsValue;
     /// `setTimeout(() => hub(kind), ms)`; returns the timer id.

@@ -15,12 +15,8 @@ pub struct CryptoRandom;
 
 impl Random for CryptoRandom {
     fn fill(&mut self, buf: &mut [u8]) {
-        if js::get_random_values(buf).is_err() {
-            // No Web Crypto (very old or locked-down pages): ids only need to be unique.
-            for b in buf.iter_mut() {
-                *b = (js::math_random() * 256.0) as u8;
-            }
-        }
+        // Web Crypto, or Math.random where there is none (hooks.js).
+        super::hooks::fill_random(buf);
     }
 }
 

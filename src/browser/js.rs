@@ -20,14 +20,9 @@ extern "C" {
     pub fn console_warn(msg: &str);
 
 
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
-    pub fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
     /// `String(v)`: any value as text (a throwing `toString` is caught).
     #[wasm_bindgen(js_name = String, catch)]
     pub fn js_string(v: &JsValue) -> Result<String, JsValue>;
-
-    #[wasm_bindgen(js_namespace = Math, js_name = random)]
-    pub fn math_random() -> f64;
 
     #[wasm_bindgen(js_name = setTimeout, catch)]
     pub fn set_timeout(f: &Function, ms: f64) -> Result<JsValue, JsValue>;
