@@ -383,6 +383,18 @@ const FACTS = [
 ];
 export const fact = safe((n, e) => FACTS[n](e));
 
+/**
+ * The app's beforeReport(bundle) on a bundle's JSON text: the bundle it returns as JSON text;
+ * 0 to drop the batch (not an object, or text that will not parse or serialise); 1 when the
+ * callback threw (or is not a function).
+ */
+export function beforeReport(f, text) {
+  let o, r;
+  try { o = JSON.parse(text); } catch (_) { return 0; }
+  try { r = f.call(null, o); } catch (_) { return 1; }
+  try { return r !== null && typeof r === 'object' ? JSON.stringify(r) : 0; } catch (_) { return 0; }
+}
+
 /** Random bytes for ids; without Web Crypto (very old or locked-down pages) ids only need to be unique. */
 export function fillRandom(buf) {
   try { crypto.getRandomValues(buf); } catch (_) { for (let i = 0; i < buf.length; i++) buf[i] = Math.random() * 256; }

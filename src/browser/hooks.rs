@@ -28,6 +28,9 @@ extern "C" {
     /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
     /// when that fails).
     pub fn absolute(url: &str) -> JsValue;
+    /// The app's `beforeReport` `f` on a bundle: the new bundle's text, 0 (drop it) or 1 (it threw).
+    #[wasm_bindgen(js_name = beforeReport)]
+    pub fn before_report(f: &JsValue, bundle: &str) -> JsValue;
     /// Fills `buf` with random bytes (Web Crypto, else Math.random).
     #[wasm_bindgen(js_name = fillRandom)]
     pub fn fill_random(buf: &mut [u8]);

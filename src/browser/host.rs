@@ -8,7 +8,7 @@ use super::store::BrowserStore;
 use super::transport::{Mode, Transport};
 use crate::core::agent::{Exit, Host};
 use crate::core::ids::Random;
-use js_sys::{Function, JSON};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 pub struct CryptoRandom;
@@ -115,17 +115,13 @@ impl Host for BrowserHost {
     }
 
     fn before_report(&mut self, f: u32, bundle: String) -> Option<String> {
-        let obj = JSON::parse(&bundle).ok()?;
-        match self.fns.call(f, &obj) {
-            Ok(r) if r.is_object() => JSON::stringify(&r).ok().map(String::from),
-            Ok(_) => None,
-            Err(_) => {
-                // It may have been scrubbing personal data: sending the unscrubbed batch would
-                // be worse than losing it.
-                self.warn_once("[rum-wasm] beforeReport threw; that batch was dropped");
-                None
-            }
+        let r = super::hooks::before_report(&self.fns.get(f), &bundle);
+        if r.as_f64() == Some(1.0) {
+            // It may have been scrubbing personal data: sending the unscrubbed batch would
+            // be worse than losing it.
+            self.warn_once("[rum-wasm] beforeReport threw; that batch was dropped");
         }
+        r.as_string()
     }
 
     fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String> {
