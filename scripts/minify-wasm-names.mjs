@@ -26,8 +26,9 @@ const catching = count(/function\(\) \{ return handleError\(function \(/g);
 edit('function() { return handleError(function (', 'catching(function (', catching);
 edit('}, arguments); },', '}),', catching);
 // The catch body differs with reference types (externref table) and without (JS heap array).
+// Without catching imports (none today: our own JS catches), wasm-bindgen emits no handleError.
 edit(/function handleError\(f, args\) \{\n    try \{\n        return f\.apply\(this, args\);\n    \} catch \(e\) \{\n([^]*?)\n    \}\n\}/g,
-  'const catching = (f) => function () {\n    try {\n        return f.apply(this, arguments);\n    } catch (e) {\n$1\n    }\n};');
+  'const catching = (f) => function () {\n    try {\n        return f.apply(this, arguments);\n    } catch (e) {\n$1\n    }\n};', catching ? 1 : 0);
 // Every string goes in with the same malloc and realloc: the function reads them itself
 // (wasm-bindgen's encode-only branch, for callers without realloc, goes).
 const passes = count(/passStringToWasm0\(/g) - 1;

@@ -383,6 +383,12 @@ const FACTS = [
 ];
 export const fact = safe((n, e) => FACTS[n](e));
 
+// The app's functions and RegExps (src/browser/fns.rs), and timers: undefined when they throw.
+export const userCall = safe((f, arg) => f.call(null, arg));
+export const regex = safe((source, flags) => new RegExp(source, flags));
+export const regexTest = safe((re, s) => re.test(s));
+export const clearTimer = safe((id) => clearTimeout(id));
+
 /**
  * The app's beforeReport(bundle) on a bundle's JSON text: the bundle it returns as JSON text;
  * 0 to drop the batch (not an object, or text that will not parse or serialise); 1 when the

@@ -28,6 +28,16 @@ extern "C" {
     /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
     /// when that fails).
     pub fn absolute(url: &str) -> JsValue;
+    /// `f.call(null, arg)`; undefined when it throws (or `f` is not a function).
+    #[wasm_bindgen(js_name = userCall)]
+    pub fn user_call(f: &JsValue, arg: &JsValue) -> JsValue;
+    /// `new RegExp(source, flags)`; undefined when invalid.
+    pub fn regex(source: &str, flags: &str) -> JsValue;
+    /// `re.test(s)`; undefined when it throws.
+    #[wasm_bindgen(js_name = regexTest)]
+    pub fn regex_test(re: &JsValue, s: &str) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimer)]
+    pub fn clear_timer(id: &JsValue);
     /// The app's `beforeReport` `f` on a bundle: the new bundle's text, 0 (drop it) or 1 (it threw).
     #[wasm_bindgen(js_name = beforeReport)]
     pub fn before_report(f: &JsValue, bundle: &str) -> JsValue;

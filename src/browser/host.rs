@@ -60,7 +60,7 @@ impl BrowserHost {
 
     pub fn cancel_timer(&mut self) {
         if let Some(id) = self.timer.take() {
-            let _ = js::clear_timeout(&id);
+            super::hooks::clear_timer(&id);
         }
     }
 }
@@ -125,6 +125,6 @@ impl Host for BrowserHost {
     }
 
     fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String> {
-        self.fns.call(f, &JsValue::from_str(href)).ok()?.as_string().filter(|s| !s.is_empty())
+        self.fns.call(f, &JsValue::from_str(href)).as_string().filter(|s| !s.is_empty())
     }
 }

@@ -1,9 +1,11 @@
-//! Raw bindings to the few browser globals the SDK uses. Every import that can throw is
-//! `catch`: an exception unwinding through wasm would skip destructors and leave the SDK's
-//! state borrowed for ever (and could surface in the host page).
+//! The few browser globals the SDK reads directly, and wrappers over the JS helpers. No import
+//! may throw into the wasm (an exception unwinding through it would skip destructors and leave
+//! the SDK's state borrowed for ever): what can throw is called from our own JS helpers
+//! (hooks.js, transport.js), which catch it and answer undefined or false. (A `catch` import
+//! would cost a wrapper in the glue and an exception check in the wasm at every call.)
 
 use alloc::string::String;
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -18,32 +20,6 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn console_warn(msg: &str);
-
-
-    /// `String(v)`: any value as text (a throwing `toString` is caught).
-    #[wasm_bindgen(js_name = String, catch)]
-    pub fn js_string(v: &JsValue) -> Result<String, JsValue>;
-
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    pub fn set_timeout(f: &Function, ms: f64) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = clearTimeout, catch)]
-    pub fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(js_namespace = navigator, js_name = sendBeacon, catch)]
-    pub fn send_beacon(url: &str, body: &str) -> Result<bool, JsValue>;
-
-    pub type EventTarget;
-    #[wasm_bindgen(method, js_name = addEventListener, catch)]
-    pub fn add_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, js_name = removeEventListener, catch)]
-    pub fn remove_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(js_name = RegExp)]
-    pub type JsRegExp;
-    #[wasm_bindgen(constructor, js_class = "RegExp", catch)]
-    pub fn new_regexp(source: &str, flags: &str) -> Result<JsRegExp, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn test(this: &JsRegExp, s: &str) -> Result<bool, JsValue>;
 }
 
 /// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
@@ -70,6 +46,8 @@ pub fn global() -> Object {
     GLOBAL.with(Object::clone)
 }
 
+// Reading the page property by property: the SDK asks `fact` instead; the browser tests use these.
+
 /// `obj[key]`, or `undefined` when reading it throws (getters can).
 #[inline(never)]
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -82,16 +60,6 @@ pub fn get(obj: &JsValue, key: &str) -> JsValue {
 #[inline(never)]
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     get(obj, key).as_string()
-}
-
-#[inline(never)]
-pub fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
-    get(obj, key).as_f64()
-}
-
-#[inline(never)]
-pub fn set(obj: &JsValue, key: &str, v: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
 }
 
 /// `globalThis.a.b.c`, undefined if any step is missing.
