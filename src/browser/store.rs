@@ -42,12 +42,13 @@ fn cookie_usable() -> bool {
 impl BrowserStore {
     pub fn new(kind: crate::core::config::StorageKind, domain: Option<String>) -> BrowserStore {
         use crate::core::config::StorageKind;
-        let backend = match kind {
-            StorageKind::LocalStorage if local_usable() => Backend::Local,
-            StorageKind::Cookie if cookie_usable() => Backend::Cookie,
-            StorageKind::Auto if local_usable() => Backend::Local,
-            StorageKind::Auto if cookie_usable() => Backend::Cookie,
-            _ => Backend::Memory,
+        // localStorage when asked for (or Auto) and usable; else a cookie likewise; else memory.
+        let backend = if kind != StorageKind::Cookie && local_usable() {
+            Backend::Local
+        } else if kind != StorageKind::LocalStorage && cookie_usable() {
+            Backend::Cookie
+        } else {
+            Backend::Memory
         };
         let mut s = BrowserStore { backend, domain, mem: Vec::new(), warned: false };
         if backend == Backend::Memory {
