@@ -39,18 +39,16 @@ impl Collectors {
     pub fn install(cfg: &Config, fns: &super::fns::Fns, h: &Function, first_load: bool) -> Collectors {
         let on = &cfg.collectors;
         configure_fields(cfg, fns);
-        let bits = [
-            (on.api, API),
-            (cfg.spa_mode != crate::core::config::SpaMode::Off, SPA),
-            (on.console_error, CONSOLE),
-            (on.static_resource, RESOURCES),
-            (on.longtask, LONG_TASKS),
-            (on.web_vitals && first_load, VITALS),
-            (on.perf && first_load, PERF),
-            (on.js_error, ERRORS),
-            (on.action, CLICKS),
-        ];
-        let mask = bits.iter().filter(|(on, _)| *on).fold(0, |m, (_, b)| m | b);
+        let bit = |on: bool, b: u32| if on { b } else { 0 };
+        let mask = bit(on.api, API)
+            | bit(cfg.spa_mode != crate::core::config::SpaMode::Off, SPA)
+            | bit(on.console_error, CONSOLE)
+            | bit(on.static_resource, RESOURCES)
+            | bit(on.longtask, LONG_TASKS)
+            | bit(on.web_vitals && first_load, VITALS)
+            | bit(on.perf && first_load, PERF)
+            | bit(on.js_error, ERRORS)
+            | bit(on.action, CLICKS);
         let evaluate = cfg.evaluate_api.map_or(JsValue::UNDEFINED, |f| fns.get(f));
         Collectors(Installed(install(h, mask, &evaluate)))
     }
