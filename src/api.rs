@@ -38,7 +38,7 @@ fn parse_config(text: &str) -> Option<(Config, Value)> {
 }
 
 /// `armsRum.init(config)`. `fns` is the facade's table of the config's functions; `hub` is
-/// the `hub` export as a JS function, for the hooks to report through.
+/// the `hub` export as a JS function, for the JS side (transport.js keeps it) to report through.
 #[wasm_bindgen]
 pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     // A second call is ignored. (The facade calls this once; its `init` says so to the app.)
@@ -56,14 +56,14 @@ pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     }
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
-    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab);
-    let mut host = BrowserHost::new(store, Fns::new(fns), transport, hub.clone());
+    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab, &hub);
+    let mut host = BrowserHost::new(store, Fns::new(fns), transport);
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::fact_str(js::Fact::Referrer));
-    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, &hub, true));
-    let lifecycle = crate::browser::lifecycle::install(&hub);
+    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, true));
+    let lifecycle = crate::browser::lifecycle::install();
     let mut rt = Runtime { agent, host, lifecycle, last_activity: 0.0, collectors, local };
-    rt.host.transport.claim_orphans(&hub);
+    rt.host.transport.claim_orphans();
     crate::browser::remote::begin(&mut rt);
     runtime::install(rt);
     true
@@ -93,7 +93,7 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
     if reinstall && !rt.agent.opted_out() {
         // Page-load-once collectors (perf, vitals) do not run again.
         rt.collectors = None;
-        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
     }
 }
 
@@ -121,7 +121,7 @@ pub fn opt_out(rt: &mut Runtime) {
 pub fn opt_in(rt: &mut Runtime) {
     rt.agent.opt_in(&mut rt.host);
     if rt.collectors.is_none() {
-        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
     }
 }
 

@@ -109,7 +109,9 @@ fn listeners_report_through_the_hub_and_are_removed_when_dropped() {
     })
     .into_js_value()
     .unchecked_into();
-    let l = rum_wasm::browser::lifecycle::install(&hub);
+    // JS reports to the hub that start hands to the transport (transport.js keeps it).
+    let _t = rum_wasm::browser::transport::Transport::new("http://127.0.0.1:9/collect".into(), false, "lifecycle-test", &hub);
+    let l = rum_wasm::browser::lifecycle::install();
     dispatch_on_window("pagehide");
     dispatch_on_window("pagehide");
     assert_eq!(seen.get(), 2);

@@ -12,7 +12,7 @@ use crate::core::manual::Spec;
 use crate::core::tracing::{propagate, TraceContext};
 use alloc::string::String;
 use alloc::vec::Vec;
-use js_sys::{Array, Function};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -36,7 +36,7 @@ const CLICKS: u32 = 256;
 impl Collectors {
     /// Installs what `cfg` switches on. `first_load` is false on a re-install (setConfig,
     /// remote config), so page-load-once collectors do not report twice.
-    pub fn install(cfg: &Config, fns: &super::fns::Fns, h: &Function, first_load: bool) -> Collectors {
+    pub fn install(cfg: &Config, fns: &super::fns::Fns, first_load: bool) -> Collectors {
         let on = &cfg.collectors;
         configure_fields(cfg, fns);
         let bit = |on: bool, b: u32| if on { b } else { 0 };
@@ -50,7 +50,7 @@ impl Collectors {
             | bit(on.js_error, ERRORS)
             | bit(on.action, CLICKS);
         let evaluate = cfg.evaluate_api.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-        Collectors(Installed(install(h, mask, &evaluate)))
+        Collectors(Installed(install(mask, &evaluate)))
     }
 
     /// The page is being hidden or left: web vitals are final now (sent once per load).

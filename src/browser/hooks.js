@@ -6,6 +6,7 @@
 // Never break the host page: the page's own call always runs with its own arguments and its
 // own result (the very same promise) is returned; anything of ours that throws is swallowed.
 
+import { hub } from './transport.js';
 import { apiReport, clickReport, consoleReport, errorEventReport, longTaskReport, perfReport, rejectionReport, resourceReport, vitalsReport } from './fields.js';
 
 const safe = (f) => function () { try { return f.apply(this, arguments); } catch (_) { /* ours only */ } };
@@ -328,7 +329,7 @@ const API = 1, SPA = 2, CONSOLE = 4, RESOURCES = 8, LONG_TASKS = 16, VITALS = 32
  * Installs the collectors `on` asks for. The handle's `stop()` puts back everything installed
  * (a hook someone patched over stays theirs); `vitals()` is the final web vitals report, once.
  */
-export const install = safe((hub, on, evaluate) => {
+export const install = safe((on, evaluate) => {
   const hooks = [];
   const undo = [() => unhook(hooks)];
   const observed = (o) => { if (o) undo.push(() => disconnect(o)); };
@@ -356,7 +357,7 @@ export const install = safe((hub, on, evaluate) => {
  * back/forward cache, and user activity that keeps the session alive. Only `visibilitychange`,
  * `pagehide` and `pageshow`: `unload`/`beforeunload` listeners keep pages out of the bfcache.
  */
-export const watchLifecycle = safe((hub) => {
+export const watchLifecycle = safe(() => {
   const undo = [listen(hub, true, 'visibilitychange', false, 20), listen(hub, false, 'pagehide', false, 21), listen(hub, false, 'pageshow', false, 22)];
   for (const ty of ['click', 'keydown', 'scroll', 'touchstart']) undo.push(listen(hub, true, ty, true, 23));
   return { stop() { for (const u of undo) u(); } };
@@ -365,7 +366,7 @@ export const watchLifecycle = safe((hub) => {
 /** Stops what `install` or `watchLifecycle` started. */
 export const stop = safe((handle) => { if (handle) handle.stop(); });
 
-export function setTimer(hub, kind, ms) {
+export function setTimer(kind, ms) {
   return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
 }
 

@@ -2,7 +2,6 @@
 //! `catch`: each of these JS functions catches everything itself and never throws (a `catch`
 //! import costs a wrapper in the glue and a check in the wasm at every call).
 
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/browser/fields.js")]
@@ -14,9 +13,9 @@ extern "C" {
 extern "C" {
     /// Installs the collectors whose bits are set in `on` (see `collect::Collectors`); returns
     /// the handle for `stop` and `final_vitals`.
-        pub fn install(hub: &Function, on: u32, evaluate: &JsValue) -> JsValue;
+        pub fn install(on: u32, evaluate: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = watchLifecycle)]
-    pub fn watch_lifecycle(hub: &Function) -> JsValue;
+    pub fn watch_lifecycle() -> JsValue;
         pub fn stop(handle: &JsValue);
     /// The web vitals report (once), from an `install` handle.
     #[wasm_bindgen(method)]
@@ -48,7 +47,7 @@ extern "C" {
     pub fn fact(n: u32, e: &JsValue) -> JsValue;
     /// `setTimeout(() => hub(kind), ms)`; returns the timer id.
     #[wasm_bindgen(js_name = setTimer)]
-    pub fn set_timer(hub: &Function, kind: u32, ms: f64) -> JsValue;
+    pub fn set_timer(kind: u32, ms: f64) -> JsValue;
 }
 
 /// What `install` or `watch_lifecycle` started; dropping it stops it all.

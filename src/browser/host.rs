@@ -8,7 +8,6 @@ use super::store::BrowserStore;
 use super::transport::{Mode, Transport};
 use crate::core::agent::{Exit, Host};
 use crate::core::ids::Random;
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 pub struct CryptoRandom;
@@ -27,13 +26,11 @@ pub struct BrowserHost {
     pub transport: Transport,
     timer: Option<JsValue>,
     timer_at: u64,
-    /// The hub: the flush/retry timer reports through it.
-    pub hub: Function,
     warned: alloc::vec::Vec<String>,
 }
 
 impl BrowserHost {
-    pub fn new(store: BrowserStore, fns: Fns, transport: Transport, hub: Function) -> BrowserHost {
+    pub fn new(store: BrowserStore, fns: Fns, transport: Transport) -> BrowserHost {
         BrowserHost {
             store,
             rng: CryptoRandom,
@@ -41,7 +38,6 @@ impl BrowserHost {
             transport,
             timer: None,
             timer_at: 0,
-            hub,
             warned: alloc::vec::Vec::new(),
         }
     }
@@ -82,7 +78,7 @@ impl Host for BrowserHost {
             Exit::Hidden => Mode::Hidden,
             Exit::Leaving => Mode::Leaving,
         };
-        self.transport.send(id, body, mode, &self.hub)
+        self.transport.send(id, body, mode)
     }
 
     fn persist(&mut self, bundles: &str) {
@@ -102,7 +98,7 @@ impl Host for BrowserHost {
         }
         self.cancel_timer();
         let delay = at.saturating_sub(self.now()) as f64;
-        self.timer = Some(super::hooks::set_timer(&self.hub, super::hub::TIMER, delay));
+        self.timer = Some(super::hooks::set_timer(super::hub::TIMER, delay));
         self.timer_at = at;
     }
 
