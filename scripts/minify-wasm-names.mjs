@@ -84,6 +84,10 @@ for (const [, from, to] of map.imports.filter(([m]) => m === GLUE)) {
   if (!count(re)) throw new Error('import not found in the glue: ' + from);
   js = js.replace(re, JSON.stringify(to));
 }
+// Imports the wasm no longer has (wasm-opt removed their last caller) are not in the map and
+// keep their long names: their glue goes. Only whole entries of the imports object match.
+const unused = /\n        (__wbg\w+|__wbindgen\w+): function\([^)]*\) \{\n[^]*?\n        \},/g;
+js = js.replace(unused, '');
 // `"name": function` after the replacement above; quoted keys are fine in an object literal.
 js = js.replace(/"\.\/rum_wasm_bg\.js"/g, '"a"');
 for (const [from, to] of map.exports) {
