@@ -1,5 +1,6 @@
 //! One way in from the browser. Every listener, observer, hook, timer and network answer calls
-//! one JS function, `hub(kind, data)`, and this module runs the matching handler on the runtime.
+//! one JS function, `hub(kind, data)`, and this module runs the matching handler on the runtime;
+//! so does the facade for every API call but `init` (flush, sendCustom, setConfig, ...).
 //!
 //! One closure instead of one per callback: each wasm-bindgen closure type costs its own glue
 //! and shims (kilobytes in every user's page), and a single entry point is also the single
