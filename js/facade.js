@@ -1,10 +1,9 @@
 // The armsRum object: ARMS's API over the wasm SDK. As thin as it can be: it loads the wasm on
 // init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
-import { captureEarly, finishInit, getImports, flush, getConfig, hub, memoryBytes, optIn, optOut, send, sessionId, setConfig, start } from '../pkg/rum_wasm.js';
-
-// By name, so that the bundler drops the glue's unused exports (initSync, ...).
-const wasm = { captureEarly, flush, getConfig, memoryBytes, optIn, optOut, send, sessionId, setConfig, start };
+// By name, so that the bundler drops the glue's unused exports (initSync, ...). Besides `start`,
+// the API goes through `hub(kind, data)` (kinds in src/browser/hub.rs).
+import { finishInit, getImports, hub, start as wasmStart } from '../pkg/rum_wasm.js';
 
 const TAG = '[rum-wasm] ';
 
@@ -22,6 +21,8 @@ async function load(url) {
     w = await WebAssembly.instantiate(await r.arrayBuffer(), imports);
   }
   finishInit(w.instance, w.module);
+  // The linear memory, for wasmMemoryBytes() (its export name is minified).
+  return Object.values(w.instance.exports).find((x) => x instanceof WebAssembly.Memory);
 }
 const EARLY_MAX = 20;
 
@@ -31,6 +32,7 @@ export function createArmsRum(locateWasm) {
   const early = [];         // errors and rejections seen before the wasm is ready
   let state = 0;            // 0 idle, 1 loading, 2 running, 3 off
   let config;
+  let memory;
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
 
@@ -63,12 +65,13 @@ export function createArmsRum(locateWasm) {
     return v;
   });
 
-  // Runs now when ready, queues while loading, does nothing when off. Never throws.
-  const call = (name, args) => {
+  // hub(kind, data) now when ready, queued while loading, nothing when off (`name` is for the
+  // message). Never throws.
+  const call = (name, kind, data) => {
     if (state === 2) {
-      try { return wasm[name](...args); } catch (e) { console.warn(TAG + name + ' failed: ' + e); }
+      try { return hub(kind, data); } catch (e) { console.warn(TAG + name + ' failed: ' + e); }
     } else if (state < 2 && calls.length < 1000) {
-      calls.push([name, args]);
+      calls.push([name, kind, data]);
     }
   };
 
@@ -87,8 +90,8 @@ export function createArmsRum(locateWasm) {
   const start = async (cfg) => {
     let ok;
     try {
-      await load((cfg && cfg.wasmUrl) || locateWasm());
-      ok = wasm.start(encode(cfg), fns, hub);
+      memory = await load((cfg && cfg.wasmUrl) || locateWasm());
+      ok = wasmStart(encode(cfg), fns, hub);
     } catch (e) {
       fail(e);
       return;
@@ -96,8 +99,8 @@ export function createArmsRum(locateWasm) {
     state = ok ? 2 : 3;
     stopEarly();
     if (ok) {
-      for (const e of early.splice(0)) call('captureEarly', [e]);
-      for (const [name, args] of calls.splice(0)) call(name, args);
+      for (const e of early.splice(0)) call('captureEarly', 3, e);
+      for (const c of calls.splice(0)) call(...c);
     } else {
       calls.length = 0;
     }
@@ -108,7 +111,7 @@ export function createArmsRum(locateWasm) {
   const send = (kind) => (payload) => {
     let text;
     try { text = encode(errorLike(payload)); } catch (e) { console.warn(TAG + 'payload could not be serialised: ' + e); return; }
-    call('send', [kind, text === undefined ? 'null' : text]);
+    call('send', 80 + kind, text === undefined ? 'null' : text);
   };
 
   const armsRum = {
@@ -124,7 +127,7 @@ export function createArmsRum(locateWasm) {
     },
     getConfig() {
       if (state === 2) {
-        try { const t = wasm.getConfig(); if (t) return decode(t); } catch (_) { /* fall through */ }
+        try { const t = hub(61); if (t) return decode(t); } catch (_) { /* fall through */ }
       }
       return config;
     },
@@ -134,18 +137,18 @@ export function createArmsRum(locateWasm) {
       let text;
       try { text = encode(next); } catch (e) { console.warn(TAG + 'config could not be serialised: ' + e); return; }
       config = next;
-      call('setConfig', [text]);
+      call('setConfig', 73, text);
     },
     sendCustom: send(0),
     sendException: send(1),
     sendResource: send(2),
     sendView: send(3),
     sendEvent: send(4),
-    flush() { call('flush', []); },
-    optOut() { call('optOut', []); },
-    optIn() { call('optIn', []); },
-    getSessionId() { return state === 2 ? wasm.sessionId() : ''; },
-    wasmMemoryBytes() { return state === 2 ? wasm.memoryBytes() : 0; },
+    flush() { call('flush', 70); },
+    optOut() { call('optOut', 71); },
+    optIn() { call('optIn', 72); },
+    getSessionId() { return state === 2 && hub(62) || ''; },
+    wasmMemoryBytes() { return state === 2 ? memory.buffer.byteLength : 0; },
   };
   return armsRum;
 }

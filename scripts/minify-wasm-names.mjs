@@ -26,8 +26,9 @@ const catching = count(/function\(\) \{ return handleError\(function \(/g);
 edit('function() { return handleError(function (', 'catching(function (', catching);
 edit('}, arguments); },', '}),', catching);
 // The catch body differs with reference types (externref table) and without (JS heap array).
+// Without catching imports (none today: our own JS catches), wasm-bindgen emits no handleError.
 edit(/function handleError\(f, args\) \{\n    try \{\n        return f\.apply\(this, args\);\n    \} catch \(e\) \{\n([^]*?)\n    \}\n\}/g,
-  'const catching = (f) => function () {\n    try {\n        return f.apply(this, arguments);\n    } catch (e) {\n$1\n    }\n};');
+  'const catching = (f) => function () {\n    try {\n        return f.apply(this, arguments);\n    } catch (e) {\n$1\n    }\n};', catching ? 1 : 0);
 // Every string goes in with the same malloc and realloc: the function reads them itself
 // (wasm-bindgen's encode-only branch, for callers without realloc, goes).
 const passes = count(/passStringToWasm0\(/g) - 1;
@@ -83,6 +84,10 @@ for (const [, from, to] of map.imports.filter(([m]) => m === GLUE)) {
   if (!count(re)) throw new Error('import not found in the glue: ' + from);
   js = js.replace(re, JSON.stringify(to));
 }
+// Imports the wasm no longer has (wasm-opt removed their last caller) are not in the map and
+// keep their long names: their glue goes. Only whole entries of the imports object match.
+const unused = /\n        (__wbg\w+|__wbindgen\w+): function\([^)]*\) \{\n[^]*?\n        \},/g;
+js = js.replace(unused, '');
 // `"name": function` after the replacement above; quoted keys are fine in an object literal.
 js = js.replace(/"\.\/rum_wasm_bg\.js"/g, '"a"');
 for (const [from, to] of map.exports) {

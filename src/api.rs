@@ -1,12 +1,13 @@
-//! The `#[wasm_bindgen]` surface the JS facade calls. Thin: parse, call the core, return.
-//! Nothing here throws into the page: bad input gets one console message.
+//! The API the JS facade calls: `start` is an export, the rest arrive through the `hub` export
+//! (one kind each, see `browser::hub`): an export costs a glue function and a wasm stub each.
+//! Thin: parse, call the core, return. Nothing here throws into the page: bad input gets one
+//! console message.
 
-use alloc::string::String;
 use crate::browser::collect::Collectors;
 use crate::browser::fns::Fns;
 use crate::browser::host::BrowserHost;
 use crate::browser::js;
-use crate::browser::runtime::{self, with_rt, Runtime};
+use crate::browser::runtime::{self, Runtime};
 use crate::browser::store::BrowserStore;
 use crate::browser::transport::Transport;
 use crate::core::agent::Agent;
@@ -37,14 +38,16 @@ fn parse_config(text: &str) -> Option<(Config, Value)> {
 }
 
 /// `armsRum.init(config)`. `fns` is the facade's table of the config's functions; `hub` is
-/// the `hub` export as a JS function, for the hooks to report through.
+/// the `hub` export as a JS function, for the JS side (transport.js keeps it) to report through.
 #[wasm_bindgen]
-pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
+pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
+    // A second call is ignored. (The facade calls this once; its `init` says so to the app.)
     if runtime::is_started() {
-        js::console_warn("[rum-wasm] init() was called again and ignored; use setConfig() to change the config");
         return false;
     }
-    let Some((mut cfg, local)) = parse_config(config) else { return false };
+    // The config's JSON text as a JS string, read like the hub's data (no string-argument
+    // conversion of its own in the wasm).
+    let Some((mut cfg, local)) = parse_config(&config.as_string().unwrap_or_default()) else { return false };
     // launch-first and remote-first both start from the cached remote config when it is fresh.
     if let Some(merged) = crate::browser::remote::with_cache(&local, &cfg, js::date_now() as u64) {
         if let Ok(c) = config::from_value(&merged, &mut Vec::new()) {
@@ -53,35 +56,33 @@ pub fn start(config: &str, fns: Array, hub: js_sys::Function) -> bool {
     }
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
-    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab);
-    let mut host = BrowserHost::new(store, Fns::new(fns), transport, hub.clone());
+    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab, &hub);
+    let mut host = BrowserHost::new(store, Fns::new(fns), transport);
     let mut agent = Agent::new(cfg, &mut host);
-    agent.start(&mut host, &js::location_href(), &js::document_referrer());
-    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, &hub, true));
-    let lifecycle = crate::browser::lifecycle::install(&hub);
+    agent.start(&mut host, &js::location_href(), &js::fact_str(js::Fact::Referrer));
+    let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, true));
+    let lifecycle = crate::browser::lifecycle::install();
     let mut rt = Runtime { agent, host, lifecycle, last_activity: 0.0, collectors, local };
-    rt.host.transport.claim_orphans(&hub);
+    rt.host.transport.claim_orphans();
     crate::browser::remote::begin(&mut rt);
     runtime::install(rt);
     true
 }
 
 
+// The calls below arrive through the hub (`browser::hub::dispatch`), on the runtime.
 
-
-#[wasm_bindgen(js_name = getConfig)]
-pub fn get_config() -> Option<String> {
-    runtime::peek(|rt| rt.agent.cfg.raw.to_json())
+/// The config as JSON text. (A JS string, not a `String`: returning one of those through an
+/// export costs a multi-value shim in the wasm and a copy-and-free in the glue.)
+pub fn get_config(rt: &mut Runtime) -> JsValue {
+    JsValue::from_str(&rt.agent.cfg.raw.to_json())
 }
 
 /// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
-#[wasm_bindgen(js_name = setConfig)]
-pub fn set_config(config: &str) {
+pub fn set_config(rt: &mut Runtime, config: &str) {
     let Some((cfg, local)) = parse_config(config) else { return };
-    with_rt(move |rt| {
-        rt.local = local;
-        apply_config(rt, cfg);
-    });
+    rt.local = local;
+    apply_config(rt, cfg);
 }
 
 /// A new effective config (setConfig, or a fetched remote config): restarts only the
@@ -92,63 +93,40 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
     if reinstall && !rt.agent.opted_out() {
         // Page-load-once collectors (perf, vitals) do not run again.
         rt.collectors = None;
-        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
     }
 }
 
-/// Errors the facade buffered before the wasm was ready.
-#[wasm_bindgen(js_name = captureEarly)]
-pub fn capture_early(ev: JsValue) {
-    crate::browser::collect::capture_early(ev);
-}
-
 /// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4).
-#[wasm_bindgen]
-pub fn send(kind: u8, payload: &str) {
+pub fn send(rt: &mut Runtime, kind: u8, payload: &str) {
     let v = json::parse(payload).unwrap_or(Value::Null);
     match manual::build(kind, &v) {
-        Ok(spec) => with_rt(move |rt| rt.agent.emit(&mut rt.host, spec)),
+        Ok(spec) => rt.agent.emit(&mut rt.host, spec),
         Err(msg) => js::console_warn(&msg),
     }
 }
 
-#[wasm_bindgen]
-pub fn flush() {
-    with_rt(|rt| rt.agent.flush(&mut rt.host, crate::core::agent::Exit::No));
+pub fn flush(rt: &mut Runtime) {
+    rt.agent.flush(&mut rt.host, crate::core::agent::Exit::No);
 }
 
 /// The user declines tracking: stop collecting and sending, delete stored ids, remember it.
-#[wasm_bindgen(js_name = optOut)]
-pub fn opt_out() {
-    with_rt(|rt| {
-        rt.agent.opt_out(&mut rt.host);
-        rt.host.cancel_timer();
-        // Nothing stays registered: hooks restored, observers disconnected.
-        rt.collectors = None;
-    });
+pub fn opt_out(rt: &mut Runtime) {
+    rt.agent.opt_out(&mut rt.host);
+    rt.host.cancel_timer();
+    // Nothing stays registered: hooks restored, observers disconnected.
+    rt.collectors = None;
 }
 
-#[wasm_bindgen(js_name = optIn)]
-pub fn opt_in() {
-    with_rt(|rt| {
-        rt.agent.opt_in(&mut rt.host);
-        if rt.collectors.is_none() {
-            rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, &rt.host.hub, false));
-        }
-    });
+pub fn opt_in(rt: &mut Runtime) {
+    rt.agent.opt_in(&mut rt.host);
+    if rt.collectors.is_none() {
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
+    }
 }
 
 /// The current session id (empty when off, opted out or not sampled), for support links.
-#[wasm_bindgen(js_name = sessionId)]
-pub fn session_id() -> String {
-    runtime::peek(|rt| if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| s.id.clone()) } else { None })
-        .flatten()
-        .unwrap_or_default()
-}
-
-/// Bytes of wasm linear memory, for the benchmark's memory figure.
-#[wasm_bindgen(js_name = memoryBytes)]
-pub fn memory_bytes() -> f64 {
-    let mem = wasm_bindgen::memory();
-    js::get_f64(&js::get(&mem, "buffer"), "byteLength").unwrap_or(0.0)
+pub fn session_id(rt: &mut Runtime) -> JsValue {
+    let id = if rt.agent.sampled() { rt.agent.sessions.current.as_ref().map(|s| s.id.as_str()) } else { None };
+    JsValue::from_str(id.unwrap_or_default())
 }

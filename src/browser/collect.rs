@@ -4,14 +4,15 @@
 //! only becomes an event here, after the config's filters and the session's sampling.
 
 use super::js;
-use super::runtime::{with_rt, Runtime};
+use super::runtime::Runtime;
 use crate::core::config::Config;
 use crate::core::filter::{any_matches, builtin_ignored_error, builtin_ignored_url};
+use crate::core::json::write_str;
 use crate::core::manual::Spec;
 use crate::core::tracing::{propagate, TraceContext};
 use alloc::string::String;
 use alloc::vec::Vec;
-use js_sys::{Array, Function};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -35,23 +36,21 @@ const CLICKS: u32 = 256;
 impl Collectors {
     /// Installs what `cfg` switches on. `first_load` is false on a re-install (setConfig,
     /// remote config), so page-load-once collectors do not report twice.
-    pub fn install(cfg: &Config, fns: &super::fns::Fns, h: &Function, first_load: bool) -> Collectors {
+    pub fn install(cfg: &Config, fns: &super::fns::Fns, first_load: bool) -> Collectors {
         let on = &cfg.collectors;
         configure_fields(cfg, fns);
-        let bits = [
-            (on.api, API),
-            (cfg.spa_mode != crate::core::config::SpaMode::Off, SPA),
-            (on.console_error, CONSOLE),
-            (on.static_resource, RESOURCES),
-            (on.longtask, LONG_TASKS),
-            (on.web_vitals && first_load, VITALS),
-            (on.perf && first_load, PERF),
-            (on.js_error, ERRORS),
-            (on.action, CLICKS),
-        ];
-        let mask = bits.iter().filter(|(on, _)| *on).fold(0, |m, (_, b)| m | b);
+        let bit = |on: bool, b: u32| if on { b } else { 0 };
+        let mask = bit(on.api, API)
+            | bit(cfg.spa_mode != crate::core::config::SpaMode::Off, SPA)
+            | bit(on.console_error, CONSOLE)
+            | bit(on.static_resource, RESOURCES)
+            | bit(on.longtask, LONG_TASKS)
+            | bit(on.web_vitals && first_load, VITALS)
+            | bit(on.perf && first_load, PERF)
+            | bit(on.js_error, ERRORS)
+            | bit(on.action, CLICKS);
         let evaluate = cfg.evaluate_api.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-        Collectors(Installed(install(h, mask, &evaluate)))
+        Collectors(Installed(install(mask, &evaluate)))
     }
 
     /// The page is being hidden or left: web vitals are final now (sent once per load).
@@ -67,13 +66,10 @@ pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
 }
 
 /// Errors captured by the facade before the wasm was ready.
-pub fn capture_early(ev: JsValue) {
-    let r = early_report(&ev);
-    with_rt(move |rt| {
-        if rt.agent.cfg.collectors.js_error {
-            dispatch(rt, super::hub::REPORT, r);
-        }
-    });
+pub fn capture_early(rt: &mut Runtime, ev: JsValue) {
+    if rt.agent.cfg.collectors.js_error {
+        dispatch(rt, super::hub::REPORT, early_report(&ev));
+    }
 }
 
 pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
@@ -128,36 +124,48 @@ fn ignored_url(rt: &Runtime, url: &str) -> bool {
         || any_matches(&rt.agent.cfg.resource_filters, url, &rt.host.fns)
 }
 
-/// Asked by the fetch/XHR hooks as a request starts (`data` = `[url, method]`): `[trace
-/// headers or undefined, view id, view name]`, so the call is reported on the view it started on.
+/// Asked by the fetch/XHR hooks as a request starts (`data` = its URL): the JSON text of
+/// `[trace headers or null, view id, view name]`, so the call is reported on the view it
+/// started on. (Text that the hook parses: one string across instead of an array and an
+/// object built property by property.)
 pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
     if !rt.agent.sampled() {
         return JsValue::UNDEFINED;
     }
-    let url = data.unchecked_ref::<Array>().get(0).as_string().unwrap_or_default();
-    let out = Array::new();
-    out.push(&headers_for(rt, &url));
-    out.push(&JsValue::from_str(&rt.agent.view.r.id));
-    out.push(&JsValue::from_str(&rt.agent.view.r.name));
-    out.into()
+    let url = data.as_string().unwrap_or_default();
+    let mut out = String::from("[");
+    match headers_for(rt, &url) {
+        Some(t) => {
+            let mut sep = '{';
+            for (k, v) in &t.headers {
+                out.push(sep);
+                write_str(k, &mut out);
+                out.push(':');
+                write_str(v, &mut out);
+                sep = ',';
+            }
+            if sep == '{' {
+                out.push('{');
+            }
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    for s in [&rt.agent.view.r.id, &rt.agent.view.r.name] {
+        out.push(',');
+        write_str(s, &mut out);
+    }
+    out.push(']');
+    JsValue::from_str(&out)
 }
 
-fn headers_for(rt: &mut Runtime, url: &str) -> JsValue {
+fn headers_for(rt: &mut Runtime, url: &str) -> Option<crate::core::tracing::Trace> {
     if !rt.agent.cfg.tracing.enable || ignored_url(rt, url) {
-        return JsValue::UNDEFINED;
+        return None;
     }
     let session = rt.agent.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
     let uid = rt.agent.sessions.uid(&mut rt.host.store, &mut rt.host.rng);
-    let origin = js::global_path(&["location", "origin"]).as_string().unwrap_or_default();
+    let origin = js::fact_str(js::Fact::Origin);
     let ctx = TraceContext { page_origin: &origin, pid: &rt.agent.cfg.pid, session_id: &session, uid: &uid };
-    match propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns) {
-        Some(t) => {
-            let o: JsValue = js_sys::Object::new().into();
-            for (k, v) in &t.headers {
-                js::set(&o, k, &JsValue::from_str(v));
-            }
-            o
-        }
-        None => JsValue::UNDEFINED,
-    }
+    propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns)
 }

@@ -3,16 +3,17 @@
 //! source + flags and are compiled here once.
 
 use alloc::string::String;
-use super::js::{self, JsRegExp};
+use super::hooks::{regex, regex_test, user_call};
+use super::js;
 use crate::core::filter::MatchHost;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use js_sys::{Array, Function};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Array;
+use wasm_bindgen::JsValue;
 
 pub struct Fns {
     table: Array,
-    regexes: RefCell<Vec<(String, String, Option<JsRegExp>)>>,
+    regexes: RefCell<Vec<(String, String, Option<JsValue>)>>,
 }
 
 impl Fns {
@@ -20,10 +21,10 @@ impl Fns {
         Fns { table, regexes: RefCell::new(Vec::new()) }
     }
 
-    /// Calls function `f` with `arg`. A throw is returned as `Err`, never propagated.
-    pub fn call(&self, f: u32, arg: &JsValue) -> Result<JsValue, JsValue> {
-        let func: Function = self.table.get(f).dyn_into()?;
-        func.call1(&JsValue::NULL, arg)
+    /// Calls function `f` with `arg` (`this` null). A throw (or no function) gives undefined,
+    /// never propagated.
+    pub fn call(&self, f: u32, arg: &JsValue) -> JsValue {
+        user_call(&self.table.get(f), arg)
     }
 }
 
@@ -48,7 +49,7 @@ impl MatchHost for Fns {
                         clean.push(b as char);
                     }
                 }
-                let re = JsRegExp::new_regexp(source, &clean).ok();
+                let re = Some(regex(source, &clean)).filter(|r| !r.is_undefined());
                 if re.is_none() {
                     js::console_warn(&crate::core::text::cat(&["[rum-wasm] invalid RegExp in filters: /", source, "/; it matches nothing"]));
                 }
@@ -56,10 +57,10 @@ impl MatchHost for Fns {
                 cache.len() - 1
             }
         };
-        cache.get(i).and_then(|(_, _, re)| re.as_ref()).is_some_and(|re| re.test(value).unwrap_or(false))
+        cache.get(i).and_then(|(_, _, re)| re.as_ref()).is_some_and(|re| regex_test(re, value).is_truthy())
     }
 
     fn func_test(&self, f: u32, value: &str) -> bool {
-        self.call(f, &JsValue::from_str(value)).is_ok_and(|r| r.is_truthy())
+        self.call(f, &JsValue::from_str(value)).is_truthy()
     }
 }

@@ -6,6 +6,7 @@
 // Never break the host page: the page's own call always runs with its own arguments and its
 // own result (the very same promise) is returned; anything of ours that throws is swallowed.
 
+import { hub } from './transport.js';
 import { apiReport, clickReport, consoleReport, errorEventReport, longTaskReport, perfReport, rejectionReport, resourceReport, vitalsReport } from './fields.js';
 
 const safe = (f) => function () { try { return f.apply(this, arguments); } catch (_) { /* ours only */ } };
@@ -28,7 +29,11 @@ function apiDone(hub, d, evaluate) {
   }), 200);
 }
 
-function absolute(u) {
+// 60: a request starts. Rust answers `[trace headers | null, view id, view name]` as JSON text.
+const ask = (hub, u) => { const t = hub(60, u); return t && JSON.parse(t); };
+
+// A request URL (or the endpoint, src/browser/transport.rs) made absolute against the page.
+export function absolute(u) {
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
@@ -56,7 +61,7 @@ function hookFetch(out, hub, evaluate) {
       d = { k: 'fetch', m, u, st: now() };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
-      const t = d.v = hub(60, [u, m]);
+      const t = d.v = ask(hub, u);
       const h = t && t[0];
       if (h) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
@@ -102,7 +107,7 @@ function hookXhr(out, hub, evaluate) {
     const d = this[key];
     if (d) {
       d.st = now();
-      const t = d.v = hub(60, [d.u, d.m]);
+      const t = d.v = ask(hub, d.u);
       const h = t && t[0];
       if (h) {
         for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
@@ -324,7 +329,7 @@ const API = 1, SPA = 2, CONSOLE = 4, RESOURCES = 8, LONG_TASKS = 16, VITALS = 32
  * Installs the collectors `on` asks for. The handle's `stop()` puts back everything installed
  * (a hook someone patched over stays theirs); `vitals()` is the final web vitals report, once.
  */
-export const install = safe((hub, on, evaluate) => {
+export const install = safe((on, evaluate) => {
   const hooks = [];
   const undo = [() => unhook(hooks)];
   const observed = (o) => { if (o) undo.push(() => disconnect(o)); };
@@ -352,7 +357,7 @@ export const install = safe((hub, on, evaluate) => {
  * back/forward cache, and user activity that keeps the session alive. Only `visibilitychange`,
  * `pagehide` and `pageshow`: `unload`/`beforeunload` listeners keep pages out of the bfcache.
  */
-export const watchLifecycle = safe((hub) => {
+export const watchLifecycle = safe(() => {
   const undo = [listen(hub, true, 'visibilitychange', false, 20), listen(hub, false, 'pagehide', false, 21), listen(hub, false, 'pageshow', false, 22)];
   for (const ty of ['click', 'keydown', 'scroll', 'touchstart']) undo.push(listen(hub, true, ty, true, 23));
   return { stop() { for (const u of undo) u(); } };
@@ -361,8 +366,45 @@ export const watchLifecycle = safe((hub) => {
 /** Stops what `install` or `watchLifecycle` started. */
 export const stop = safe((handle) => { if (handle) handle.stop(); });
 
-export function setTimer(hub, kind, ms) {
+export function setTimer(kind, ms) {
   return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
+}
+
+// Browser facts the Rust side asks for by number (src/browser/js.rs): one import instead of a
+// property read per step. Undefined when a step is missing or throws.
+const FACTS = [
+  () => location.href,
+  () => location.origin,
+  () => document.referrer,
+  () => document.visibilityState,
+  () => navigator.connection.effectiveType,
+  () => globalThis.document !== undefined && (globalThis.navigator || 0).cookieEnabled !== false,
+  (e) => e.persisted,
+  (e) => e.isTrusted,
+];
+export const fact = safe((n, e) => FACTS[n](e));
+
+// The app's functions and RegExps (src/browser/fns.rs), and timers: undefined when they throw.
+export const userCall = safe((f, arg) => f.call(null, arg));
+export const regex = safe((source, flags) => new RegExp(source, flags));
+export const regexTest = safe((re, s) => re.test(s));
+export const clearTimer = safe((id) => clearTimeout(id));
+
+/**
+ * The app's beforeReport(bundle) on a bundle's JSON text: the bundle it returns as JSON text;
+ * 0 to drop the batch (not an object, or text that will not parse or serialise); 1 when the
+ * callback threw (or is not a function).
+ */
+export function beforeReport(f, text) {
+  let o, r;
+  try { o = JSON.parse(text); } catch (_) { return 0; }
+  try { r = f.call(null, o); } catch (_) { return 1; }
+  try { return r !== null && typeof r === 'object' ? JSON.stringify(r) : 0; } catch (_) { return 0; }
+}
+
+/** Random bytes for ids; without Web Crypto (very old or locked-down pages) ids only need to be unique. */
+export function fillRandom(buf) {
+  try { crypto.getRandomValues(buf); } catch (_) { for (let i = 0; i < buf.length; i++) buf[i] = Math.random() * 256; }
 }
 
 /** An error or rejection the facade saw before the wasm was ready. */

@@ -2,7 +2,6 @@
 //! `catch`: each of these JS functions catches everything itself and never throws (a `catch`
 //! import costs a wrapper in the glue and a check in the wasm at every call).
 
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/browser/fields.js")]
@@ -14,9 +13,9 @@ extern "C" {
 extern "C" {
     /// Installs the collectors whose bits are set in `on` (see `collect::Collectors`); returns
     /// the handle for `stop` and `final_vitals`.
-        pub fn install(hub: &Function, on: u32, evaluate: &JsValue) -> JsValue;
+        pub fn install(on: u32, evaluate: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = watchLifecycle)]
-    pub fn watch_lifecycle(hub: &Function) -> JsValue;
+    pub fn watch_lifecycle() -> JsValue;
         pub fn stop(handle: &JsValue);
     /// The web vitals report (once), from an `install` handle.
     #[wasm_bindgen(method)]
@@ -25,9 +24,30 @@ extern "C" {
     /// An error or rejection the facade buffered, as a report (see `fields.js`).
     #[wasm_bindgen(js_name = earlyReport)]
     pub fn early_report(ev: &JsValue) -> JsValue;
+    /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
+    /// when that fails).
+    pub fn absolute(url: &str) -> JsValue;
+    /// `f.call(null, arg)`; undefined when it throws (or `f` is not a function).
+    #[wasm_bindgen(js_name = userCall)]
+    pub fn user_call(f: &JsValue, arg: &JsValue) -> JsValue;
+    /// `new RegExp(source, flags)`; undefined when invalid.
+    pub fn regex(source: &str, flags: &str) -> JsValue;
+    /// `re.test(s)`; undefined when it throws.
+    #[wasm_bindgen(js_name = regexTest)]
+    pub fn regex_test(re: &JsValue, s: &str) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimer)]
+    pub fn clear_timer(id: &JsValue);
+    /// The app's `beforeReport` `f` on a bundle: the new bundle's text, 0 (drop it) or 1 (it threw).
+    #[wasm_bindgen(js_name = beforeReport)]
+    pub fn before_report(f: &JsValue, bundle: &str) -> JsValue;
+    /// Fills `buf` with random bytes (Web Crypto, else Math.random).
+    #[wasm_bindgen(js_name = fillRandom)]
+    pub fn fill_random(buf: &mut [u8]);
+    /// A browser fact by number (see `js::Fact`), of event `e` for the event ones.
+    pub fn fact(n: u32, e: &JsValue) -> JsValue;
     /// `setTimeout(() => hub(kind), ms)`; returns the timer id.
     #[wasm_bindgen(js_name = setTimer)]
-    pub fn set_timer(hub: &Function, kind: u32, ms: f64) -> JsValue;
+    pub fn set_timer(kind: u32, ms: f64) -> JsValue;
 }
 
 /// What `install` or `watch_lifecycle` started; dropping it stops it all.

@@ -8,19 +8,14 @@ use super::store::BrowserStore;
 use super::transport::{Mode, Transport};
 use crate::core::agent::{Exit, Host};
 use crate::core::ids::Random;
-use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
 
 pub struct CryptoRandom;
 
 impl Random for CryptoRandom {
     fn fill(&mut self, buf: &mut [u8]) {
-        if js::get_random_values(buf).is_err() {
-            // No Web Crypto (very old or locked-down pages): ids only need to be unique.
-            for b in buf.iter_mut() {
-                *b = (js::math_random() * 256.0) as u8;
-            }
-        }
+        // Web Crypto, or Math.random where there is none (hooks.js).
+        super::hooks::fill_random(buf);
     }
 }
 
@@ -31,13 +26,11 @@ pub struct BrowserHost {
     pub transport: Transport,
     timer: Option<JsValue>,
     timer_at: u64,
-    /// The hub: the flush/retry timer reports through it.
-    pub hub: Function,
     warned: alloc::vec::Vec<String>,
 }
 
 impl BrowserHost {
-    pub fn new(store: BrowserStore, fns: Fns, transport: Transport, hub: Function) -> BrowserHost {
+    pub fn new(store: BrowserStore, fns: Fns, transport: Transport) -> BrowserHost {
         BrowserHost {
             store,
             rng: CryptoRandom,
@@ -45,7 +38,6 @@ impl BrowserHost {
             transport,
             timer: None,
             timer_at: 0,
-            hub,
             warned: alloc::vec::Vec::new(),
         }
     }
@@ -64,7 +56,7 @@ impl BrowserHost {
 
     pub fn cancel_timer(&mut self) {
         if let Some(id) = self.timer.take() {
-            let _ = js::clear_timeout(&id);
+            super::hooks::clear_timer(&id);
         }
     }
 }
@@ -86,7 +78,7 @@ impl Host for BrowserHost {
             Exit::Hidden => Mode::Hidden,
             Exit::Leaving => Mode::Leaving,
         };
-        self.transport.send(id, body, mode, &self.hub)
+        self.transport.send(id, body, mode)
     }
 
     fn persist(&mut self, bundles: &str) {
@@ -106,7 +98,7 @@ impl Host for BrowserHost {
         }
         self.cancel_timer();
         let delay = at.saturating_sub(self.now()) as f64;
-        self.timer = Some(super::hooks::set_timer(&self.hub, super::hub::TIMER, delay));
+        self.timer = Some(super::hooks::set_timer(super::hub::TIMER, delay));
         self.timer_at = at;
     }
 
@@ -115,24 +107,20 @@ impl Host for BrowserHost {
     }
 
     fn net_model(&self) -> String {
-        js::global_path(&["navigator", "connection", "effectiveType"]).as_string().unwrap_or_default()
+        js::fact_str(js::Fact::EffectiveType)
     }
 
     fn before_report(&mut self, f: u32, bundle: String) -> Option<String> {
-        let obj = JSON::parse(&bundle).ok()?;
-        match self.fns.call(f, &obj) {
-            Ok(r) if r.is_object() => JSON::stringify(&r).ok().map(String::from),
-            Ok(_) => None,
-            Err(_) => {
-                // It may have been scrubbing personal data: sending the unscrubbed batch would
-                // be worse than losing it.
-                self.warn_once("[rum-wasm] beforeReport threw; that batch was dropped");
-                None
-            }
+        let r = super::hooks::before_report(&self.fns.get(f), &bundle);
+        if r.as_f64() == Some(1.0) {
+            // It may have been scrubbing personal data: sending the unscrubbed batch would
+            // be worse than losing it.
+            self.warn_once("[rum-wasm] beforeReport threw; that batch was dropped");
         }
+        r.as_string()
     }
 
     fn parse_view_name(&mut self, f: u32, href: &str) -> Option<String> {
-        self.fns.call(f, &JsValue::from_str(href)).ok()?.as_string().filter(|s| !s.is_empty())
+        self.fns.call(f, &JsValue::from_str(href)).as_string().filter(|s| !s.is_empty())
     }
 }

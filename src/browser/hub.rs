@@ -1,5 +1,6 @@
 //! One way in from the browser. Every listener, observer, hook, timer and network answer calls
-//! one JS function, `hub(kind, data)`, and this module runs the matching handler on the runtime.
+//! one JS function, `hub(kind, data)`, and this module runs the matching handler on the runtime;
+//! so does the facade for every API call but `init` (flush, sendCustom, setConfig, ...).
 //!
 //! One closure instead of one per callback: each wasm-bindgen closure type costs its own glue
 //! and shims (kilobytes in every user's page), and a single entry point is also the single
@@ -7,7 +8,8 @@
 
 use super::collect;
 use super::js;
-use super::runtime::{page_exit, peek, with_rt, Runtime};
+use super::runtime::{page_exit, run, Runtime};
+use crate::api;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -24,7 +26,20 @@ pub const RELEASE: u32 = 31;
 pub const SENT: u32 = 40;
 pub const ADOPT: u32 = 41;
 pub const REMOTE: u32 = 50;
-/// Synchronous: a request is starting; the answer is `[trace headers | undefined, view id, view name]`.
+// The facade's API calls (js/facade.js).
+pub const EARLY: u32 = 3;
+pub const FLUSH: u32 = 70;
+pub const OPT_OUT: u32 = 71;
+pub const OPT_IN: u32 = 72;
+pub const SET_CONFIG: u32 = 73;
+/// `send(kind, payload)`: SEND + the manual kind (0..=4), the payload's JSON text as data.
+pub const SEND: u32 = 80;
+/// Synchronous: the config's JSON text (or undefined).
+pub const GET_CONFIG: u32 = 61;
+/// Synchronous: the session id (empty when off, opted out or not sampled).
+pub const SESSION_ID: u32 = 62;
+/// Synchronous: a request is starting (data: its URL); the answer is the JSON text of
+/// `[trace headers | null, view id, view name]`, or undefined.
 pub const TRACE: u32 = 60;
 
 /// Activity is acted on at most this often: scroll fires at frame rate.
@@ -35,30 +50,48 @@ const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
 /// FinalizationRegistry in every page, for a function that lives as long as the page anyway.)
 #[wasm_bindgen]
 pub fn hub(kind: u32, data: JsValue) -> JsValue {
-    if kind == TRACE {
-        return peek(|rt| collect::trace(rt, &data)).unwrap_or(JsValue::UNDEFINED);
+    run(kind, data)
+}
+
+/// Kinds that answer at once (and are dropped, not deferred, when the runtime is busy).
+pub fn is_sync(kind: u32) -> bool {
+    (TRACE..=SESSION_ID).contains(&kind)
+}
+
+/// Runs one hub call on the runtime (see `runtime::run`); the answer of a synchronous kind.
+pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
+    match kind {
+        TRACE => return collect::trace(rt, &d),
+        GET_CONFIG => return api::get_config(rt),
+        SESSION_ID => return api::session_id(rt),
+        EARLY => collect::capture_early(rt, d),
+        FLUSH => api::flush(rt),
+        OPT_OUT => api::opt_out(rt),
+        OPT_IN => api::opt_in(rt),
+        SET_CONFIG => api::set_config(rt, &d.as_string().unwrap_or_default()),
+        SEND..=84 => api::send(rt, (kind - SEND) as u8, &d.as_string().unwrap_or_default()),
+        _ => events(rt, kind, d),
     }
-    with_rt(move |rt| dispatch(rt, kind, data));
     JsValue::UNDEFINED
 }
 
-fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
+fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
     match kind {
         VISIBILITY => {
-            if js::is_hidden() {
+            if js::fact_str(js::Fact::Visibility) == "hidden" {
                 page_exit(rt, false);
             }
         }
         PAGE_HIDE => page_exit(rt, true),
         PAGE_SHOW => {
-            if js::get(&d, "persisted").is_truthy() {
+            if js::fact_of(js::Fact::Persisted, &d) {
                 rt.agent.navigate(&mut rt.host, &js::location_href(), true);
             }
         }
         ACTIVITY => {
             // Only real input: script-dispatched events and visibility never extend a session.
             let now = js::date_now();
-            if js::get(&d, "isTrusted").is_truthy() && now - rt.last_activity >= ACTIVITY_THROTTLE_MS {
+            if js::fact_of(js::Fact::Trusted, &d) && now - rt.last_activity >= ACTIVITY_THROTTLE_MS {
                 rt.last_activity = now;
                 rt.agent.activity(&mut rt.host);
             }

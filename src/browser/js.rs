@@ -1,11 +1,12 @@
-//! Raw bindings to the few browser globals the SDK uses. Every import that can throw is
-//! `catch`: an exception unwinding through wasm would skip destructors and leave the SDK's
-//! state borrowed for ever (and could surface in the host page).
+//! The few browser globals the SDK reads directly, and wrappers over the JS helpers. No import
+//! may throw into the wasm (an exception unwinding through it would skip destructors and leave
+//! the SDK's state borrowed for ever): what can throw is called from our own JS helpers
+//! (hooks.js, transport.js), which catch it and answer undefined or false. (A `catch` import
+//! would cost a wrapper in the glue and an exception check in the wasm at every call.)
 
 use alloc::string::String;
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,55 +20,33 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn console_warn(msg: &str);
+}
 
-    #[wasm_bindgen(js_namespace = localStorage, js_name = getItem, catch)]
-    pub fn ls_get(key: &str) -> Result<Option<String>, JsValue>;
-    #[wasm_bindgen(js_namespace = localStorage, js_name = setItem, catch)]
-    pub fn ls_set(key: &str, value: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_namespace = localStorage, js_name = removeItem, catch)]
-    pub fn ls_remove(key: &str) -> Result<(), JsValue>;
+/// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
+pub fn ls_get(key: &str) -> Result<Option<String>, ()> {
+    let v = super::transport::ls(0, key, "");
+    if v.is_undefined() {
+        Err(())
+    } else {
+        Ok(v.as_string())
+    }
+}
 
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
-    pub fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
-    /// `String(v)`: any value as text (a throwing `toString` is caught).
-    #[wasm_bindgen(js_name = String, catch)]
-    pub fn js_string(v: &JsValue) -> Result<String, JsValue>;
+/// `localStorage.setItem`: `Err` when it threw (disabled, blocked or full).
+pub fn ls_set(key: &str, value: &str) -> Result<(), ()> {
+    super::transport::ls(1, key, value).is_truthy().then_some(()).ok_or(())
+}
 
-    #[wasm_bindgen(js_namespace = Math, js_name = random)]
-    pub fn math_random() -> f64;
-
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    pub fn set_timeout(f: &Function, ms: f64) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = clearTimeout, catch)]
-    pub fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(js_namespace = navigator, js_name = sendBeacon, catch)]
-    pub fn send_beacon(url: &str, body: &str) -> Result<bool, JsValue>;
-
-    pub type EventTarget;
-    #[wasm_bindgen(method, js_name = addEventListener, catch)]
-    pub fn add_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, js_name = removeEventListener, catch)]
-    pub fn remove_listener(this: &EventTarget, ty: &str, f: &Function, opts: &JsValue) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(js_name = URL)]
-    pub type JsUrl;
-    #[wasm_bindgen(constructor, js_class = "URL", catch)]
-    pub fn new_url(url: &str, base: &str) -> Result<JsUrl, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    pub fn href(this: &JsUrl) -> String;
-
-    #[wasm_bindgen(js_name = RegExp)]
-    pub type JsRegExp;
-    #[wasm_bindgen(constructor, js_class = "RegExp", catch)]
-    pub fn new_regexp(source: &str, flags: &str) -> Result<JsRegExp, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn test(this: &JsRegExp, s: &str) -> Result<bool, JsValue>;
+/// `localStorage.removeItem`: `Err` when it threw.
+pub fn ls_remove(key: &str) -> Result<(), ()> {
+    super::transport::ls(2, key, "").is_truthy().then_some(()).ok_or(())
 }
 
 pub fn global() -> Object {
     GLOBAL.with(Object::clone)
 }
+
+// Reading the page property by property: the SDK asks `fact` instead; the browser tests use these.
 
 /// `obj[key]`, or `undefined` when reading it throws (getters can).
 #[inline(never)]
@@ -83,16 +62,6 @@ pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     get(obj, key).as_string()
 }
 
-#[inline(never)]
-pub fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
-    get(obj, key).as_f64()
-}
-
-#[inline(never)]
-pub fn set(obj: &JsValue, key: &str, v: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
-}
-
 /// `globalThis.a.b.c`, undefined if any step is missing.
 #[inline(never)]
 pub fn global_path(path: &[&str]) -> JsValue {
@@ -103,28 +72,38 @@ pub fn global_path(path: &[&str]) -> JsValue {
     v
 }
 
-pub fn window_target() -> EventTarget {
-    global().unchecked_into()
+/// The facts `hooks.js` `fact` reads (its `FACTS`, in this order).
+#[derive(Clone, Copy)]
+pub enum Fact {
+    Href,
+    Origin,
+    Referrer,
+    Visibility,
+    EffectiveType,
+    /// A document with cookies not disabled.
+    Cookies,
+    /// `persisted` of a pageshow event.
+    Persisted,
+    /// `isTrusted` of an event.
+    Trusted,
 }
 
-pub fn document_target() -> Option<EventTarget> {
-    let d = get(&global(), "document");
-    (!d.is_undefined()).then(|| d.unchecked_into())
+/// A fact about the page as text ("" when missing or not a string).
+#[inline(never)]
+pub fn fact_str(f: Fact) -> String {
+    super::hooks::fact(f as u32, &JsValue::UNDEFINED).as_string().unwrap_or_default()
+}
+
+/// Whether an event's or the page's fact is truthy.
+pub fn fact_of(f: Fact, e: &JsValue) -> bool {
+    super::hooks::fact(f as u32, e).is_truthy()
 }
 
 pub fn location_href() -> String {
-    global_path(&["location", "href"]).as_string().unwrap_or_default()
+    fact_str(Fact::Href)
 }
 
 /// `url` made absolute against the page (as the hooks see request URLs).
 pub fn absolute_url(url: &str) -> String {
-    JsUrl::new_url(url, &location_href()).map(|u| u.href()).unwrap_or_else(|_| String::from(url))
-}
-
-pub fn document_referrer() -> String {
-    global_path(&["document", "referrer"]).as_string().unwrap_or_default()
-}
-
-pub fn is_hidden() -> bool {
-    global_path(&["document", "visibilityState"]).as_string().as_deref() == Some("hidden")
+    super::hooks::absolute(url).as_string().unwrap_or_default()
 }

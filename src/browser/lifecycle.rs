@@ -3,8 +3,7 @@
 //! the listeners are in `hooks.js`, `watchLifecycle`).
 
 use super::hooks::{watch_lifecycle, Installed};
-use js_sys::Function;
 
-pub fn install(hub: &Function) -> Installed {
-    Installed(watch_lifecycle(hub))
+pub fn install() -> Installed {
+    Installed(watch_lifecycle())
 }

@@ -39,9 +39,9 @@ pub fn begin(rt: &mut Runtime) {
     let Some(u) = url(cfg, rt.host.now()) else { return };
     if cfg.remote.mode == RemoteMode::RemoteFirst {
         rt.agent.hold = true;
-        super::hooks::set_timer(&rt.host.hub, super::hub::RELEASE, cfg.remote.timeout as f64);
+        super::hooks::set_timer(super::hub::RELEASE, cfg.remote.timeout as f64);
     }
-    Transport::get_text(&u, &rt.host.hub);
+    Transport::get_text(&u);
 }
 
 /// The fetched config (or its failure), through the hub.

@@ -6,9 +6,9 @@
 
 use super::host::BrowserHost;
 use crate::core::agent::Agent;
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use wasm_bindgen::JsValue;
 
 pub struct Runtime {
     pub agent: Agent,
@@ -23,8 +23,6 @@ pub struct Runtime {
     pub collectors: Option<super::collect::Collectors>,
 }
 
-type Deferred = Box<dyn FnOnce(&mut Runtime)>;
-
 /// wasm32 without threads: one instance per module, so a plain static is sound (and works
 /// without std, unlike `thread_local!`).
 struct Global<T>(T);
@@ -38,57 +36,65 @@ impl<T> Global<T> {
 }
 
 static RT: Global<RefCell<Option<Runtime>>> = Global(RefCell::new(None));
-static DEFERRED: Global<RefCell<Vec<Deferred>>> = Global(RefCell::new(Vec::new()));
+/// Calls that arrived while the runtime was busy: `(kind, data)` for `hub::dispatch`.
+static DEFERRED: Global<RefCell<Vec<(u32, JsValue)>>> = Global(RefCell::new(Vec::new()));
 
 pub fn is_started() -> bool {
     RT.with(|c| c.try_borrow().map(|r| r.is_some()).unwrap_or(true))
 }
 
 pub fn install(rt: Runtime) {
+    // Never dropped: the runtime lives as long as the page, and `start` found the slot empty
+    // (so no drop code for a whole Runtime in the page).
+    let rt = core::mem::ManuallyDrop::new(rt);
     RT.with(|c| {
         if let Ok(mut slot) = c.try_borrow_mut() {
-            *slot = Some(rt);
+            core::mem::forget(slot.replace(core::mem::ManuallyDrop::into_inner(rt)));
         }
     });
 }
 
-/// Runs `f` on the runtime now, or right after the call in progress when re-entered.
-pub fn with_rt(f: impl FnOnce(&mut Runtime) + 'static) {
-    // One non-generic body for every call site: monomorphizing it per closure cost kilobytes.
-    run(Box::new(f));
-}
-
-fn run(f: Deferred) {
-    let mut f = Some(f);
-    RT.with(|c| {
-        if let Ok(mut slot) = c.try_borrow_mut() {
-            if let (Some(rt), Some(f)) = (slot.as_mut(), f.take()) {
-                f(rt);
+/// Runs hub call `kind` on the runtime now, or right after the call in progress when
+/// re-entered; returns the answer of a synchronous kind (undefined when busy or not started).
+/// The deferred work is data, not closures: no boxed closure and vtable per call site.
+pub fn run(kind: u32, data: JsValue) -> JsValue {
+    let mut data = Some(data);
+    let mut out = JsValue::UNDEFINED;
+    let ran = RT.with(|c| match c.try_borrow_mut() {
+        Ok(mut slot) => {
+            if let (Some(rt), Some(d)) = (slot.as_mut(), data.take()) {
+                out = super::hub::dispatch(rt, kind, d);
             }
+            true
         }
+        Err(_) => false,
     });
-    if let Some(f) = f {
-        DEFERRED.with(|d| {
-            if let Ok(mut q) = d.try_borrow_mut() {
-                // Bounded: a callback storm while busy must not grow memory without limit.
-                if q.len() < 256 {
-                    q.push(f);
+    if !ran {
+        // Synchronous kinds need their answer now: busy, they get none (and are not queued).
+        if let (Some(d), false) = (data, super::hub::is_sync(kind)) {
+            DEFERRED.with(|q| {
+                if let Ok(mut q) = q.try_borrow_mut() {
+                    // Bounded: a callback storm while busy must not grow memory without limit.
+                    if q.len() < 256 {
+                        q.push((kind, d));
+                    }
                 }
-            }
-        });
-        return;
+            });
+        }
+        return out;
     }
     drain();
+    out
 }
 
 fn drain() {
     loop {
         let next = DEFERRED.with(|d| d.try_borrow_mut().ok().and_then(|mut q| (!q.is_empty()).then(|| q.remove(0))));
-        let Some(f) = next else { return };
+        let Some((kind, d)) = next else { return };
         RT.with(|c| {
             if let Ok(mut slot) = c.try_borrow_mut() {
                 if let Some(rt) = slot.as_mut() {
-                    f(rt);
+                    super::hub::dispatch(rt, kind, d);
                 }
             }
         });
@@ -107,11 +113,4 @@ pub fn page_exit(rt: &mut Runtime, leaving: bool) {
         agent.leave(host);
     }
     agent.flush(host, if leaving { Exit::Leaving } else { Exit::Hidden });
-}
-
-/// Reads from the runtime without deferral (for calls that return a value).
-pub fn peek<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
-    let r = RT.with(|c| c.try_borrow_mut().ok().and_then(|mut slot| slot.as_mut().map(f)));
-    drain();
-    r
 }

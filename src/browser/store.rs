@@ -6,9 +6,7 @@
 use alloc::string::String;
 use super::js;
 use crate::core::session::Store;
-use crate::core::text::cat;
 use alloc::vec::Vec;
-use wasm_bindgen::JsValue;
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Backend {
@@ -38,19 +36,19 @@ fn local_usable() -> bool {
 }
 
 fn cookie_usable() -> bool {
-    !js::get(&js::global(), "document").is_undefined()
-        && js::global_path(&["navigator", "cookieEnabled"]).as_bool() != Some(false)
+    js::fact_of(js::Fact::Cookies, &wasm_bindgen::JsValue::UNDEFINED)
 }
 
 impl BrowserStore {
     pub fn new(kind: crate::core::config::StorageKind, domain: Option<String>) -> BrowserStore {
         use crate::core::config::StorageKind;
-        let backend = match kind {
-            StorageKind::LocalStorage if local_usable() => Backend::Local,
-            StorageKind::Cookie if cookie_usable() => Backend::Cookie,
-            StorageKind::Auto if local_usable() => Backend::Local,
-            StorageKind::Auto if cookie_usable() => Backend::Cookie,
-            _ => Backend::Memory,
+        // localStorage when asked for (or Auto) and usable; else a cookie likewise; else memory.
+        let backend = if kind != StorageKind::Cookie && local_usable() {
+            Backend::Local
+        } else if kind != StorageKind::LocalStorage && cookie_usable() {
+            Backend::Cookie
+        } else {
+            Backend::Memory
         };
         let mut s = BrowserStore { backend, domain, mem: Vec::new(), warned: false };
         if backend == Backend::Memory {
@@ -71,29 +69,8 @@ impl BrowserStore {
         self.mem.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 
-    fn cookie_get(&self, key: &str) -> Option<String> {
-        let all = js::global_path(&["document", "cookie"]).as_string()?;
-        let prefix = cat(&[key, "="]);
-        let mut rest = all.as_str();
-        while !rest.is_empty() {
-            let (c, tail) = crate::core::text::split_byte(rest, b';').unwrap_or((rest, ""));
-            if let Some(raw) = c.trim_start_matches(' ').strip_prefix(prefix.as_str()) {
-                return js_sys::decode_uri_component(raw).ok().map(String::from);
-            }
-            rest = tail;
-        }
-        None
-    }
-
     fn cookie_set(&self, key: &str, value: &str, max_age: &str) -> bool {
-        let encoded: String = js_sys::encode_uri_component(value).into();
-        let mut c = cat(&[key, "=", &encoded, "; max-age=", max_age, "; path=/; SameSite=Lax"]);
-        if let Some(d) = &self.domain {
-            c.push_str("; domain=");
-            c.push_str(d);
-        }
-        let doc = js::get(&js::global(), "document");
-        js_sys::Reflect::set(&doc, &JsValue::from_str("cookie"), &JsValue::from_str(&c)).is_ok()
+        super::transport::cookie_set(key, value, max_age, self.domain.as_deref())
     }
 }
 
@@ -105,7 +82,7 @@ impl Store for BrowserStore {
                 Ok(v) => v,
                 Err(_) => self.mem_get(key),
             },
-            Backend::Cookie => self.cookie_get(key),
+            Backend::Cookie => super::transport::cookie_get(key).as_string(),
             Backend::Memory => self.mem_get(key),
         }
     }

@@ -4,8 +4,11 @@
 // hub: hub(40, [id, status, retryAfterMs]) — status 0 for a network error.
 
 let pageFetch = null;
+/** The Rust hub (set once, first thing at start): results, hooks and timers report through it. */
+export let hub = null;
 
-export function captureFetch() {
+export function captureFetch(h) {
+  hub = h;
   pageFetch = typeof fetch === 'function' ? fetch.bind(globalThis) : null;
   return !!pageFetch;
 }
@@ -29,7 +32,7 @@ async function gzip(text) {
  * 2: the page is going away: sendBeacon first. Returns true when a beacon took it (no
  * answer will come), false when `done` will be called.
  */
-export function send(url, body, mode, compress, id, hub) {
+export function send(url, body, mode, compress, id) {
   try {
     const done = (i, st, ra) => { try { hub(40, [i, st, ra]); } catch (_) { /* ours only */ } };
     if (mode === 2 && navigator.sendBeacon) {
@@ -46,7 +49,7 @@ export function send(url, body, mode, compress, id, hub) {
 }
 
 /** Remote config: a plain GET (no custom header, so no CORS preflight). Answer: hub(50, [status, text]). */
-export function getText(url, hub) {
+export function getText(url) {
   const done = (st, t) => { try { hub(50, [st, t]); } catch (_) { /* ours only */ } };
   try {
     pageFetch(url, { method: 'GET', credentials: 'omit' })
@@ -63,7 +66,7 @@ export function holdTab(key) {
   try { if (navigator.locks) navigator.locks.request(key, () => new Promise(() => {})); } catch (_) { /* no locks */ }
 }
 
-export function claimOrphans(prefix, mine, hub) {
+export function claimOrphans(prefix, mine) {
   try {
     const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
     const keys = [];
@@ -86,4 +89,38 @@ export function claimOrphans(prefix, mine, hub) {
       }
     }
   } catch (_) { /* no storage, no locks */ }
+}
+
+/**
+ * localStorage, which can throw at any access (disabled, sandboxed, full). op 0: getItem (a
+ * string or null; undefined when it threw); 1: setItem, 2: removeItem (false when it threw).
+ */
+export function ls(op, key, value) {
+  try {
+    const s = localStorage;
+    if (!op) return s.getItem(key);
+    if (op < 2) s.setItem(key, value); else s.removeItem(key);
+    return true;
+  } catch (_) { return op ? false : undefined; }
+}
+
+// The session cookie (when the config stores the session in a cookie). Rust decides the
+// backend, keeps the memory mirror and warns; these only read and write document.cookie.
+
+/** The value of cookie `key`, decoded; undefined when there is none or it cannot be read. */
+export function cookieGet(key) {
+  try {
+    for (const c of document.cookie.split(';')) {
+      const s = c.replace(/^ +/, '');
+      if (s.startsWith(key + '=')) return decodeURIComponent(s.slice(key.length + 1));
+    }
+  } catch (_) { /* no document, or a malformed value */ }
+}
+
+/** Writes cookie `key` for the whole site; false when the browser refused (threw). */
+export function cookieSet(key, value, maxAge, domain) {
+  try {
+    Reflect.set(document, 'cookie', key + '=' + encodeURIComponent(value) + '; max-age=' + maxAge + '; path=/; SameSite=Lax' + (domain == null ? '' : '; domain=' + domain));
+    return true;
+  } catch (_) { return false; }
 }

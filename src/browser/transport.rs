@@ -13,15 +13,23 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/src/browser/transport.js")]
 extern "C" {
     #[wasm_bindgen(js_name = captureFetch)]
-    fn capture_fetch() -> bool;
+    fn capture_fetch(hub: &Function) -> bool;
     #[wasm_bindgen(js_name = send)]
-    fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32, hub: &Function) -> bool;
+    fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
     #[wasm_bindgen(js_name = getText)]
-    fn js_get_text(url: &str, hub: &Function);
+    fn js_get_text(url: &str);
     #[wasm_bindgen(js_name = holdTab)]
     fn hold_tab(key: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
-    fn claim_orphans(prefix: &str, mine: &str, hub: &Function);
+    fn claim_orphans(prefix: &str, mine: &str);
+    /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove).
+    pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
+    /// The session cookie's value (a string), or undefined.
+    #[wasm_bindgen(js_name = cookieGet)]
+    pub fn cookie_get(key: &str) -> JsValue;
+    /// Writes the session cookie; false when the browser refused.
+    #[wasm_bindgen(js_name = cookieSet)]
+    pub fn cookie_set(key: &str, value: &str, max_age: &str, domain: Option<&str>) -> bool;
 }
 
 /// Where a tab keeps its unacknowledged bundles (suffixed with the tab's id).
@@ -42,8 +50,9 @@ pub struct Transport {
 }
 
 impl Transport {
-    pub fn new(endpoint: String, compress: bool, tab: &str) -> Transport {
-        capture_fetch();
+    /// `hub` is kept by transport.js for every JS report to come (answers, hooks, timers).
+    pub fn new(endpoint: String, compress: bool, tab: &str, hub: &Function) -> Transport {
+        capture_fetch(hub);
         let outbox_key = crate::core::text::cat(&[OUTBOX_PREFIX, tab]);
         hold_tab(&outbox_key);
         Transport { endpoint: super::js::absolute_url(&endpoint), compress, outbox_key }
@@ -51,8 +60,8 @@ impl Transport {
 
     /// Takes over the bundles of tabs that are gone (each exactly once, see transport.js);
     /// they arrive through the hub.
-    pub fn claim_orphans(&self, hub: &Function) {
-        claim_orphans(OUTBOX_PREFIX, &self.outbox_key, hub);
+    pub fn claim_orphans(&self) {
+        claim_orphans(OUTBOX_PREFIX, &self.outbox_key);
     }
 
     pub fn persist(&self, bundles: &str) -> bool {
@@ -65,11 +74,11 @@ impl Transport {
 
     /// Returns true when the browser took the bundle for good (a beacon): no answer will come.
     /// A send that throws is never true, and its bundle is retried at the next timer.
-    pub fn send(&self, id: u32, body: &str, mode: Mode, hub: &Function) -> bool {
-        js_send(&self.endpoint, body, mode as u32, self.compress, id, hub)
+    pub fn send(&self, id: u32, body: &str, mode: Mode) -> bool {
+        js_send(&self.endpoint, body, mode as u32, self.compress, id)
     }
 
-    pub fn get_text(url: &str, hub: &Function) {
-        js_get_text(url, hub);
+    pub fn get_text(url: &str) {
+        js_get_text(url);
     }
 }
