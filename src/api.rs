@@ -94,6 +94,9 @@ pub fn apply_config(rt: &mut Runtime, cfg: Config) {
         // Page-load-once collectors (perf, vitals) do not run again.
         rt.collectors = None;
         rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
+    } else {
+        // parseResourceName and the slow thresholds may have changed all the same.
+        crate::browser::collect::configure_fields(&rt.agent.cfg, &rt.host.fns);
     }
 }
 

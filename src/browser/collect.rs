@@ -55,7 +55,7 @@ impl Collectors {
 
     /// The page is being hidden or left: web vitals are final now (sent once per load).
     pub fn finish_vitals(&mut self) -> Option<Spec> {
-        spec_of(&self.0 .0.unchecked_ref::<Handle>().vitals())
+        spec_of(&final_vitals(&self.0 .0))
     }
 }
 

@@ -329,6 +329,9 @@ const API = 1, SPA = 2, CONSOLE = 4, RESOURCES = 8, LONG_TASKS = 16, VITALS = 32
  * Installs the collectors `on` asks for. The handle's `stop()` puts back everything installed
  * (a hook someone patched over stays theirs); `vitals()` is the final web vitals report, once.
  */
+/** The final web vitals report of an `install` handle, once; never throws. */
+export const finalVitals = safe((h) => h.vitals());
+
 export const install = safe((on, evaluate) => {
   const hooks = [];
   const undo = [() => unhook(hooks)];
@@ -348,7 +351,7 @@ export const install = safe((on, evaluate) => {
   if (on & CLICKS) undo.push(listen(hub, true, 'click', true, 6));
   return {
     stop() { for (const u of undo) try { u(); } catch (_) { /* gone */ } undo.length = 0; },
-    vitals: safe(() => { const v = vitals; vitals = null; return v && v.take(); }),
+    vitals() { const v = vitals; vitals = null; return v && v.take(); },
   };
 });
 

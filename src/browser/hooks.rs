@@ -13,14 +13,13 @@ extern "C" {
 extern "C" {
     /// Installs the collectors whose bits are set in `on` (see `collect::Collectors`); returns
     /// the handle for `stop` and `final_vitals`.
-        pub fn install(on: u32, evaluate: &JsValue) -> JsValue;
+    pub fn install(on: u32, evaluate: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = watchLifecycle)]
     pub fn watch_lifecycle() -> JsValue;
-        pub fn stop(handle: &JsValue);
-    /// The web vitals report (once), from an `install` handle.
-    #[wasm_bindgen(method)]
-    pub fn vitals(handle: &Handle) -> JsValue;
-    pub type Handle;
+    pub fn stop(handle: &JsValue);
+    /// The web vitals report (once), from an `install` handle (undefined when install failed).
+    #[wasm_bindgen(js_name = finalVitals)]
+    pub fn final_vitals(handle: &JsValue) -> JsValue;
     /// An error or rejection the facade buffered, as a report (see `fields.js`).
     #[wasm_bindgen(js_name = earlyReport)]
     pub fn early_report(ev: &JsValue) -> JsValue;

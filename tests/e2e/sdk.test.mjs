@@ -246,3 +246,21 @@ test('a deeply nested config is parsed within the SDK\'s small stack; too deep i
     assert.deepEqual(errors, []);
   }, { pages: { '/too-deep': (req) => scriptPage(cfg('http://' + req.headers.host, `, extra: ${nest(200)}`)) } });
 });
+
+test('setConfig of parseResourceName and slowResourceThreshold alone applies to the next API call', async () => {
+  await withPage(async ({ srv, page }) => {
+    await page.goto(srv.origin + '/p');
+    await page.evaluate(() => RumSDK.default.ready);
+    await page.evaluate(() => {
+      RumSDK.default.setConfig('parseResourceName', (u) => 'renamed:' + new URL(u).pathname);
+      RumSDK.default.setConfig('slowResourceThreshold', 0);
+    });
+    await page.evaluate(() => fetch('/api/after-set-config').catch(() => {}));
+    await new Promise((r) => setTimeout(r, 400)); // the hook reports a call 200 ms after it ends
+    await hide(page);
+    const call = () => srv.received.flatMap((b) => b.json.events).find((e) => e.event_type === 'resource' && String(e.url).includes('/api/after-set-config'));
+    await until(call, 'the API call');
+    assert.equal(call().name, 'renamed:/api/after-set-config');
+    assert.equal(call().slow, 1);
+  }, { pages: { '/p': (req) => scriptPage(cfg('http://' + req.headers.host, ", collectors: {api: true}")) } });
+});
