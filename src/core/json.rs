@@ -311,13 +311,14 @@ impl Parser<'_> {
 
 fn scale10(mut v: f64, exp: i32) -> f64 {
     // Dividing by an exact power of ten is more precise than multiplying by its inverse.
+    // Stops once the value is 0 or infinite: a hostile "1e99999999" costs a few steps, not millions.
     let mut e = exp;
-    while e > 0 {
+    while e > 0 && v.is_finite() && v != 0.0 {
         let step = e.min(22);
         v *= pow10(step);
         e -= step;
     }
-    while e < 0 {
+    while e < 0 && v != 0.0 {
         let step = (-e).min(22);
         v /= pow10(step);
         e += step;
@@ -517,6 +518,14 @@ mod tests {
         assert_eq!(Value::Obj(Vec::new()).to_json(), "{}");
         assert_eq!(u64_to_string(0), "0");
         assert_eq!(u64_to_string(u64::MAX), "18446744073709551615");
+    }
+
+    #[test]
+    fn huge_exponents_end_at_once() {
+        assert_eq!(parse("1e99999999").and_then(|v| v.as_f64()), Some(f64::INFINITY));
+        assert_eq!(parse("-1e99999999").and_then(|v| v.as_f64()), Some(f64::NEG_INFINITY));
+        assert_eq!(parse("1e-99999999").and_then(|v| v.as_f64()), Some(0.0));
+        assert_eq!(parse("0e99999999").and_then(|v| v.as_f64()), Some(0.0));
     }
 
     #[test]
