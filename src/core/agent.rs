@@ -4,10 +4,10 @@
 //! The browser implements `Host` with web-sys; the native tests implement it with fakes, so the
 //! whole pipeline (event → session/view stamp → queue → bundle) is tested without a browser.
 
-use super::batch::{After, Queue};
+use super::batch::{next_session, take_bundle, After, Queue};
 use super::delivery::{Outbox, Settled};
 use super::config::{user_identity, Config};
-use super::event::{write_bundle, BundleHead, Event, Stamp, ViewRef};
+use super::event::{bundle_close, bundle_open, BundleHead, Event, Stamp, ViewRef};
 use super::ids::{hex, hex_id, Random};
 use super::fields::Fields;
 use super::manual::Spec;
@@ -337,7 +337,7 @@ impl Agent {
             self.pump(h, exit);
             return;
         }
-        let groups = self.queue.take();
+        let mut pending = self.queue.take();
         let dropped = core::mem::take(&mut self.queue.dropped);
         let net = h.net_model();
         let uid = {
@@ -345,37 +345,43 @@ impl Agent {
             self.sessions.uid(store, rng)
         };
         let mut first = true;
-        for (session_id, events) in groups {
-            for chunk in super::batch::split_by_size(events, MAX_BODY) {
-                let head = BundleHead {
-                    pid: &self.cfg.pid,
-                    env: &self.cfg.env,
-                    version: self.cfg.version.as_deref(),
-                    app: &self.cfg.app,
-                    uid: &uid,
-                    user: &self.cfg.user,
-                    session_id: &session_id,
-                    net_model: &net,
-                    view: &self.view.r,
-                    properties: &self.cfg.properties,
-                    extra: &self.cfg.extra,
-                    sdk_tag: SDK_TAG,
-                    dropped: if first { dropped } else { 0 },
-                    dropped_batches: if first { core::mem::take(&mut self.outbox.dropped_bundles) } else { 0 },
-                };
-                first = false;
-                let mut body = String::with_capacity(chunk.iter().map(Event::approx_len).sum::<usize>() + 512);
-                write_bundle(&head, &chunk, &mut body);
-                let body = match self.cfg.before_report {
-                    Some(f) => match h.before_report(f, body) {
-                        Some(b) => b,
-                        None => continue,
-                    },
-                    None => body,
-                };
-                let now = h.now();
-                self.outbox.push(body, now);
-            }
+        let mut sid = String::new();
+        while next_session(&pending, &mut sid) {
+            let head = BundleHead {
+                pid: &self.cfg.pid,
+                env: &self.cfg.env,
+                version: self.cfg.version.as_deref(),
+                app: &self.cfg.app,
+                uid: &uid,
+                user: &self.cfg.user,
+                session_id: &sid,
+                net_model: &net,
+                view: &self.view.r,
+                properties: &self.cfg.properties,
+                extra: &self.cfg.extra,
+                sdk_tag: SDK_TAG,
+                dropped: if first { dropped } else { 0 },
+                dropped_batches: if first { core::mem::take(&mut self.outbox.dropped_bundles) } else { 0 },
+            };
+            first = false;
+            let mut body = String::new();
+            bundle_open(&head, &mut body);
+            take_bundle(&mut pending, &sid, MAX_BODY, |e| {
+                if !body.ends_with('[') {
+                    body.push(',');
+                }
+                e.write(&sid, head.view, &mut body);
+            });
+            bundle_close(&head, &mut body);
+            let body = match self.cfg.before_report {
+                Some(f) => match h.before_report(f, body) {
+                    Some(b) => b,
+                    None => continue,
+                },
+                None => body,
+            };
+            let now = h.now();
+            self.outbox.push(body, now);
         }
         self.pump(h, exit);
     }

@@ -123,6 +123,18 @@ pub struct BundleHead<'a> {
 
 /// Writes one bundle, keys in ARMS's order: `app, user, session, net, view, events, properties, _v`.
 pub fn write_bundle(head: &BundleHead, events: &[Event], out: &mut String) {
+    bundle_open(head, out);
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        e.write(head.session_id, head.view, out);
+    }
+    bundle_close(head, out);
+}
+
+/// A bundle up to its events: `{"app":…,"view":{…},"events":[`.
+pub fn bundle_open(head: &BundleHead, out: &mut String) {
     // app: id, env, version, type first; config.app fields after, replacing in place; type stays.
     let mut app: Vec<(String, Value)> = Vec::with_capacity(4 + head.app.len());
     app.push((String::from("id"), Value::str(head.pid)));
@@ -155,12 +167,10 @@ pub fn write_bundle(head: &BundleHead, events: &[Event], out: &mut String) {
     out.push_str(",\"name\":");
     write_str(&head.view.name, out);
     out.push_str("},\"events\":[");
-    for (i, e) in events.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        e.write(head.session_id, head.view, out);
-    }
+}
+
+/// The rest of a bundle after its events.
+pub fn bundle_close(head: &BundleHead, out: &mut String) {
     out.push(']');
     if !head.properties.is_empty() {
         out.push_str(",\"properties\":{");
