@@ -11,7 +11,7 @@ use super::event::{bundle_close, bundle_open, BundleHead, Event, Stamp, ViewRef}
 use super::ids::{hex, hex_id, Random};
 use super::fields::Fields;
 use super::manual::Spec;
-use super::session::{Keys, Outcome, Rules, Session, SessionManager, Store};
+use super::session::{Keys, Outcome, Rules, SessionManager, Store};
 use super::url::view_name;
 use alloc::string::String;
 
@@ -153,51 +153,54 @@ impl Agent {
         self.emit(h, Spec::new("view", f.take()));
     }
 
-    /// The session for an event now; `None` when nothing may be sent (opted out, or sampled out).
-    fn session(&mut self, h: &mut impl Host, activity: bool) -> Option<Session> {
+    /// Brings the session up to date (left in `self.sessions.current`); false when nothing may
+    /// be sent (opted out, or sampled out).
+    fn session(&mut self, h: &mut impl Host, activity: bool) -> bool {
         if self.opted_out {
-            return None;
+            return false;
         }
         let now = h.now();
-        let before = self.sessions.current.as_ref().map(|s| s.id.clone());
+        // Whether the session this tab used so far is the one it created itself.
+        let was_mine = matches!((&self.sessions.current, &self.created), (Some(c), Some((mine, _))) if c.id == *mine);
         let (store, rng) = h.io();
-        let (s, outcome) = if activity {
-            self.sessions.touch(store, now, rng)
-        } else {
-            self.sessions.current(store, now, rng)
-        };
+        let outcome = if activity { self.sessions.touch(store, now, rng) } else { self.sessions.current(store, now, rng) };
+        let Some(s) = &self.sessions.current else { return false };
+        let sampled = s.sampled;
         match outcome {
             Outcome::Renewed => self.created = Some((s.id.clone(), now)),
             Outcome::Adopted => {
-                if let (Some(old), Some((mine, at))) = (&before, &self.created) {
-                    if old == mine && now.saturating_sub(*at) < RACE_WINDOW {
+                if let Some((mine, at)) = &self.created {
+                    if was_mine && now.saturating_sub(*at) < RACE_WINDOW {
                         // Two tabs created a session at once and the other one's won the store:
                         // move our events over, so the race ends with one session.
-                        self.queue.relabel(old, &s.id);
+                        self.queue.relabel(mine, &s.id);
                         self.created = None;
-                        return s.sampled.then_some(s);
+                        return sampled;
                     }
                 }
             }
             Outcome::Continued => {}
         }
-        if self.started && outcome != Outcome::Continued && before.as_deref() != Some(s.id.as_str()) {
+        // Renewed or adopted, the session is not the one this tab used so far (a new id).
+        if self.started && outcome != Outcome::Continued {
             // A new session (expired, or renewed by another tab): it begins with this tab's
             // current page, so the session path is complete.
             let href = self.view.url.clone();
             self.new_view(h, &href);
-            if s.sampled {
+            if sampled {
                 self.page_view(h, &href, "", "session_start");
             }
         }
-        s.sampled.then_some(s)
+        sampled
     }
 
     pub fn emit(&mut self, h: &mut impl Host, spec: Spec) {
-        let Some(s) = self.session(h, false) else { return };
+        if !self.session(h, false) {
+            return;
+        }
         let now = h.now();
         let stamp = Stamp {
-            session_id: s.id,
+            session_id: self.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
             view: spec.view.unwrap_or_else(|| self.view.r.clone()),
             timestamp: spec.timestamp.unwrap_or(now),
             suffix: hex(h.io().1, 16),
