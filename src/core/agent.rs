@@ -205,8 +205,7 @@ impl Agent {
             timestamp: spec.timestamp.unwrap_or(now),
             suffix: hex(h.io().1, 16),
         };
-        let mut event = Event::new(stamp, &spec.event_type, spec.body, spec.times);
-        event.merge_key = spec.merge_key;
+        let event = Event { stamp, event_type: spec.event_type, times: spec.times.then_some(1), merge_key: spec.merge_key, body: spec.body };
         match self.queue.push(event, now) {
             _ if self.hold => {}
             After::FlushNow => self.flush(h, Exit::No),
