@@ -268,13 +268,11 @@ impl Agent {
     /// Sends what is due; at exit, persists what is not acknowledged yet.
     fn pump(&mut self, h: &mut impl Host, exit: Exit) {
         let now = h.now();
-        for s in self.outbox.due(now, exit != Exit::No, exit == Exit::Leaving) {
-            let taken = match self.outbox.body(s.id) {
-                Some(body) => h.send(s.id, body, exit),
-                None => continue,
-            };
-            if taken {
-                self.outbox.settle(s.id, 200, None, now, 0.0);
+        let mut budget = self.outbox.exit_budget();
+        while let Some(i) = self.outbox.next_send(now, exit != Exit::No, exit == Exit::Leaving, &mut budget) {
+            let id = i.id;
+            if h.send(id, &i.body, exit) {
+                self.outbox.settle(id, 200, None, now, 0.0);
             }
         }
         if exit != Exit::No || (self.persisted && self.outbox.dirty) {
