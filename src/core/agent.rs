@@ -183,15 +183,18 @@ impl Agent {
         }
         // Renewed or adopted, the session is not the one this tab used so far (a new id).
         if self.started && outcome != Outcome::Continued {
-            // A new session (expired, or renewed by another tab): it begins with this tab's
-            // current page, so the session path is complete.
-            let href = self.view.url.clone();
-            self.new_view(h, &href);
-            if sampled {
-                self.page_view(h, &href, "", "session_start");
-            }
+            self.session_start(h);
         }
         sampled
+    }
+
+    /// A new session (expired, renewed by another tab, or another user): it begins with this
+    /// tab's current page, so the session path is complete. (The page view is dropped by
+    /// `emit` when the session is sampled out.)
+    fn session_start(&mut self, h: &mut impl Host) {
+        let href = core::mem::take(&mut self.view.url);
+        self.new_view(h, &href);
+        self.page_view(h, &href, "", "session_start");
     }
 
     pub fn emit(&mut self, h: &mut impl Host, spec: Spec) {
@@ -405,9 +408,7 @@ impl Agent {
         let (store, rng) = h.io();
         if self.sessions.set_user(user, store, now, rng) && !self.opted_out {
             self.created = None;
-            let href = self.view.url.clone();
-            self.new_view(h, &href);
-            self.page_view(h, &href, "", "session_start");
+            self.session_start(h);
         }
     }
 
