@@ -347,28 +347,26 @@ impl Agent {
             let (store, rng) = h.io();
             self.sessions.uid(store, rng)
         };
-        let mut first = true;
+        let mut head = BundleHead {
+            pid: &self.cfg.pid,
+            env: &self.cfg.env,
+            version: self.cfg.version.as_deref(),
+            app: &self.cfg.app,
+            uid: &uid,
+            user: &self.cfg.user,
+            net_model: &net,
+            view: &self.view.r,
+            properties: &self.cfg.properties,
+            extra: &self.cfg.extra,
+            sdk_tag: SDK_TAG,
+            // Reported once, in the first bundle.
+            dropped,
+            dropped_batches: core::mem::take(&mut self.outbox.dropped_bundles),
+        };
         let mut sid = String::new();
         while next_session(&pending, &mut sid) {
-            let head = BundleHead {
-                pid: &self.cfg.pid,
-                env: &self.cfg.env,
-                version: self.cfg.version.as_deref(),
-                app: &self.cfg.app,
-                uid: &uid,
-                user: &self.cfg.user,
-                session_id: &sid,
-                net_model: &net,
-                view: &self.view.r,
-                properties: &self.cfg.properties,
-                extra: &self.cfg.extra,
-                sdk_tag: SDK_TAG,
-                dropped: if first { dropped } else { 0 },
-                dropped_batches: if first { core::mem::take(&mut self.outbox.dropped_bundles) } else { 0 },
-            };
-            first = false;
             let mut body = String::new();
-            bundle_open(&head, &mut body);
+            bundle_open(&head, &sid, &mut body);
             take_bundle(&mut pending, &sid, MAX_BODY, |e| {
                 if !body.ends_with('[') {
                     body.push(',');
@@ -376,6 +374,8 @@ impl Agent {
                 e.write(&sid, head.view, &mut body);
             });
             bundle_close(&head, &mut body);
+            head.dropped = 0;
+            head.dropped_batches = 0;
             let body = match self.cfg.before_report {
                 Some(f) => match h.before_report(f, body) {
                     Some(b) => b,
