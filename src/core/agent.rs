@@ -258,12 +258,12 @@ impl Agent {
 
     /// One timer serves both the queue's flush deadline and the next retry.
     fn arm(&mut self, h: &mut impl Host) {
-        let q = (!self.queue.is_empty()).then(|| self.queue.deadline());
-        let next = match (q, self.outbox.next_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(at) = next {
+        // u64::MAX: nothing to wait for (no real deadline is that far).
+        let mut at = self.outbox.next_due().unwrap_or(u64::MAX);
+        if !self.queue.is_empty() {
+            at = at.min(self.queue.deadline());
+        }
+        if at != u64::MAX {
             h.arm_timer(at);
         }
     }
