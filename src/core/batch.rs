@@ -121,10 +121,11 @@ impl Queue {
 
 /// The session of the next bundle: `sid` while `pending` has events of it, else the oldest
 /// pending event's. `false` when nothing is pending. So bundles come grouped by session, in
-/// order of first appearance, and a session's bundles in order.
+/// order of first appearance, and a session's bundles in order. (Events already taken have an
+/// empty session id, which no session has.)
 pub fn next_session(pending: &[Event], sid: &mut String) -> bool {
     if !pending.iter().any(|e| e.stamp.session_id == *sid) {
-        match pending.first() {
+        match pending.iter().find(|e| !e.stamp.session_id.is_empty()) {
             Some(e) => *sid = e.stamp.session_id.clone(),
             None => return false,
         }
@@ -132,25 +133,22 @@ pub fn next_session(pending: &[Event], sid: &mut String) -> bool {
     true
 }
 
-/// Takes the events of one bundle out of `pending`, in order, handing each to `put`: those of
-/// session `sid` whose estimated size stays under `limit` bytes (the 64 KB in-flight quota of
-/// `sendBeacon`/`keepalive`); an event larger than that goes alone. Never splits an event.
-pub fn take_bundle(pending: &mut Vec<Event>, sid: &str, limit: usize, mut put: impl FnMut(&Event)) {
+/// Takes the events of one bundle, in order, handing each to `put` and marking it taken (its
+/// session id emptied): those of session `sid` whose estimated size stays under `limit` bytes
+/// (the 64 KB in-flight quota of `sendBeacon`/`keepalive`); an event larger than that goes
+/// alone. Never splits an event.
+pub fn take_bundle(pending: &mut [Event], sid: &str, limit: usize, mut put: impl FnMut(&Event)) {
     let mut size = 0;
-    pending.retain(|e| {
-        if e.stamp.session_id != sid {
-            return true;
-        }
+    for e in pending.iter_mut().filter(|e| e.stamp.session_id == sid) {
         let n = e.approx_len();
         if size > 0 && size + n > limit {
             // Full: the rest of this session waits for the next bundle (order is kept).
-            size = limit;
-            return true;
+            break;
         }
         size += n;
         put(e);
-        false
-    });
+        e.stamp.session_id.clear();
+    }
 }
 
 #[cfg(test)]
