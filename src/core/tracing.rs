@@ -21,17 +21,11 @@ pub struct Trace {
     pub headers: Vec<(&'static str, String)>,
 }
 
-fn origin_of(url: &str) -> &str {
-    let rest_at = super::text::find(url, "//").map_or(0, |i| i + 2);
-    let host_end = url.bytes().skip(rest_at).position(|b| b == b'/' || b == b'?' || b == b'#').map_or(url.len(), |p| p + rest_at);
-    url.get(..host_end).unwrap_or(url)
-}
-
 pub fn propagate(t: &Tracing, url: &str, ctx: &TraceContext, rng: &mut impl Random, host: &impl MatchHost) -> Option<Trace> {
     if !t.enable || !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
-    let props: &[Propagator] = if origin_of(url) == ctx.page_origin {
+    let props: &[Propagator] = if super::filter::origin_host(url).0 == ctx.page_origin {
         &t.propagators
     } else {
         &t.allowed.iter().find(|(m, _)| matches(m, url, host))?.1
