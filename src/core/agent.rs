@@ -392,9 +392,7 @@ impl Agent {
     /// Replaces the configuration (`setConfig`), keeping the session unless the app user changed.
     pub fn set_config(&mut self, h: &mut impl Host, cfg: Config) {
         let user = user_identity(&cfg);
-        let stored_user = h.io().0.get(&self.sessions.keys.user).unwrap_or_default();
-        let user_changed = !user.is_empty() && !stored_user.is_empty() && stored_user != user;
-        if user_changed {
+        if self.sessions.other_user(h.io().0, &user) {
             // The previous user's events go out under their session and their name.
             self.flush(h, Exit::No);
         }

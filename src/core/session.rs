@@ -174,8 +174,7 @@ impl SessionManager {
 
     /// The app user changed (`setConfig('user', ...)`): a different known user gets a new session.
     pub fn set_user(&mut self, user: String, store: &mut impl Store, now: u64, rng: &mut impl Random) -> bool {
-        let before = store.get(&self.keys.user).unwrap_or_default();
-        let changed = !user.is_empty() && !before.is_empty() && before != user;
+        let changed = self.other_user(store, &user);
         self.user = user;
         if changed {
             self.renew(store, now, rng);
@@ -183,6 +182,12 @@ impl SessionManager {
             store.set(&self.keys.user, &self.user);
         }
         changed
+    }
+
+    /// Whether `user` is a known user other than the one the stored session belongs to.
+    pub fn other_user(&self, store: &impl Store, user: &str) -> bool {
+        let before = store.get(&self.keys.user).unwrap_or_default();
+        !user.is_empty() && !before.is_empty() && before != user
     }
 
     /// The visitor id, created on first use; a value of another format (ARMS's old `user_`
