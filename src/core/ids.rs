@@ -16,11 +16,11 @@ pub trait Random {
     }
 }
 
+/// `len` (at most 32) random hex digits.
 pub fn hex(rng: &mut impl Random, len: usize) -> String {
-    let mut buf = [0u8; 32];
-    let n = len.div_ceil(2).min(32);
-    rng.fill(&mut buf[..n]);
-    let mut s = to_hex(&buf[..n]);
+    let mut b = [0u8; 16];
+    rng.fill(&mut b);
+    let mut s = to_hex(&b);
     s.truncate(len);
     s
 }
