@@ -128,7 +128,7 @@ impl Agent {
         self.new_view(h, href);
         self.first_view = self.view.r.clone();
         self.started = true;
-        self.page_view(h, href, referrer, "initial_load");
+        self.view_event(h, Some((referrer, "initial_load")), 0);
     }
 
     fn name_for(&self, h: &mut impl Host, href: &str) -> String {
@@ -147,9 +147,15 @@ impl Agent {
         self.view = View { r: ViewRef { id, name }, url: String::from(href), start: now };
     }
 
-    fn page_view(&mut self, h: &mut impl Host, href: &str, referrer: &str, loading_type: &str) {
+    /// A view event on the current view: its page view (`Some((referrer, loading_type))`) or
+    /// its end (`None`, shown for `ms`).
+    fn view_event(&mut self, h: &mut impl Host, pv: Option<(&str, &str)>, ms: u64) {
         let mut f = Fields::new();
-        f.str("type", "pv").str("name", &self.view.r.name).str("url", href).str("referrer", referrer).str("loading_type", loading_type);
+        f.str("type", if pv.is_some() { "pv" } else { "leave" }).str("name", &self.view.r.name).str("url", &self.view.url);
+        match pv {
+            Some((referrer, loading_type)) => f.str("referrer", referrer).str("loading_type", loading_type),
+            None => f.num("time_on_page", ms as f64),
+        };
         self.emit(h, Spec::new("view", f.take()));
     }
 
@@ -194,7 +200,7 @@ impl Agent {
     fn session_start(&mut self, h: &mut impl Host) {
         let href = core::mem::take(&mut self.view.url);
         self.new_view(h, &href);
-        self.page_view(h, &href, "", "session_start");
+        self.view_event(h, Some(("", "session_start")), 0);
     }
 
     pub fn emit(&mut self, h: &mut impl Host, spec: Spec) {
@@ -233,7 +239,7 @@ impl Agent {
         self.leave(h);
         let referrer = core::mem::take(&mut self.view.url);
         self.new_view(h, href);
-        self.page_view(h, href, &referrer, if force { "bfcache_restore" } else { "route_change" });
+        self.view_event(h, Some((&referrer, if force { "bfcache_restore" } else { "route_change" })), 0);
     }
 
     /// The current view ends: how long it was shown.
@@ -243,9 +249,7 @@ impl Agent {
         }
         let ms = h.now().saturating_sub(self.view.start);
         self.view.start = 0;
-        let mut f = Fields::new();
-        f.str("type", "leave").str("name", &self.view.r.name).str("url", &self.view.url).num("time_on_page", ms as f64);
-        self.emit(h, Spec::new("view", f.take()));
+        self.view_event(h, None, ms);
     }
 
     pub fn on_timer(&mut self, h: &mut impl Host) {
