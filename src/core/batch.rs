@@ -124,13 +124,22 @@ impl Queue {
 /// order of first appearance, and a session's bundles in order. (Events already taken have an
 /// empty session id, which no session has.)
 pub fn next_session(pending: &[Event], sid: &mut String) -> bool {
-    if !pending.iter().any(|e| e.stamp.session_id == *sid) {
-        match pending.iter().find(|e| !e.stamp.session_id.is_empty()) {
-            Some(e) => *sid = e.stamp.session_id.clone(),
-            None => return false,
+    let mut oldest = None;
+    for e in pending {
+        if e.stamp.session_id == *sid {
+            return true;
+        }
+        if oldest.is_none() && !e.stamp.session_id.is_empty() {
+            oldest = Some(&e.stamp.session_id);
         }
     }
-    true
+    match oldest {
+        Some(s) => {
+            sid.clone_from(s);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Takes the events of one bundle, in order, handing each to `put` and marking it taken (its
