@@ -100,10 +100,11 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(domain: Option<&str>) -> Keys {
-        let k = |base: &str| match domain {
-            Some(d) => cat(&[base, ":", d]),
-            None => String::from(base),
+        let (sep, d) = match domain {
+            Some(d) => (":", d),
+            None => ("", ""),
         };
+        let k = |base: &str| cat(&[base, sep, d]);
         Keys { session: k(SESSION_KEY), uid: k(UID_KEY), user: k(USER_KEY) }
     }
 }
