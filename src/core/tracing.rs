@@ -30,9 +30,9 @@ pub fn propagate(t: &Tracing, url: &str, ctx: &TraceContext, rng: &mut impl Rand
     } else {
         &t.allowed.iter().find(|(m, _)| matches(m, url, host))?.1
     };
-    let sampled = t.sample >= 100.0 || rng.unit() * 100.0 < t.sample;
     let tid = trace_id(rng);
     let span = hex(rng, 16);
+    let sampled = t.sample >= 100.0 || rng.unit() * 100.0 < t.sample;
     let flag = if sampled { "1" } else { "0" };
     let mut headers = Vec::new();
     let mut add = |name: &'static str, parts: &[&str]| headers.push((name, cat(parts)));
