@@ -135,15 +135,11 @@ impl Outbox {
     /// `jitter` in [0, 1) spreads retries of many clients.
     pub fn settle(&mut self, id: u32, status: u16, retry_after: Option<u64>, now: u64, jitter: f64) -> Settled {
         let Some(p) = self.items.iter().position(|i| i.id == id) else { return Settled::Unknown };
-        if (200..300).contains(&status) {
-            self.items.remove(p);
-            self.dirty = true;
-            return Settled::Delivered;
-        }
+        // (A 2xx is not retryable.)
         if !retryable(status) {
             self.items.remove(p);
             self.dirty = true;
-            return Settled::Rejected;
+            return if (200..300).contains(&status) { Settled::Delivered } else { Settled::Rejected };
         }
         let Some(item) = self.items.get_mut(p) else { return Settled::Unknown };
         item.attempts = item.attempts.saturating_add(1);
