@@ -28,7 +28,14 @@ pub fn any_matches(ms: &[Matcher], value: &str, host: &impl MatchHost) -> bool {
 pub fn origin_host(url: &str) -> (&str, &str) {
     let from = find(url, "//").map_or(0, |i| i + 2);
     let rest = cut(url, from).1;
-    let host = cut(rest, rest.bytes().position(|b| b == b'/' || b == b'?' || b == b'#').unwrap_or(rest.len())).0;
+    let mut end = 0;
+    while let Some(&b) = rest.as_bytes().get(end) {
+        if b == b'/' || b == b'?' || b == b'#' {
+            break;
+        }
+        end += 1;
+    }
+    let host = cut(rest, end).0;
     (cut(url, from + host.len()).0, if from == 0 { "" } else { host })
 }
 
