@@ -216,9 +216,17 @@ impl SessionManager {
 /// ARMS writes `uid_` + 16 base-36 chars, but reuses any stored `uid_…` value (seen with
 /// `uid_knownuser12345`), so only the prefix and a sane charset are required.
 pub fn is_uid(u: &str) -> bool {
-    (5..=64).contains(&u.len())
-        && u.starts_with("uid_")
-        && u.bytes().skip(4).all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    if !(5..=64).contains(&u.len()) || !u.starts_with("uid_") {
+        return false;
+    }
+    let mut i = 4;
+    while let Some(&b) = u.as_bytes().get(i) {
+        if !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Sampled iff a uniform draw in [0, 1) is below the rate; a rate of 0 never samples.
