@@ -60,10 +60,17 @@ pub fn builtin_ignored_error(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     let Some(i) = find(&lower, "failed") else { return false };
     let rest = cut(&lower, i + 6).1;
-    match find(rest, "fetch") {
-        Some(j) => j > 0 && cut(rest, j).0.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()),
-        None => false,
+    let Some(j) = find(rest, "fetch") else { return false };
+    // `[\w\s]+` between the two words.
+    let between = cut(rest, j).0.as_bytes();
+    let mut k = 0;
+    while let Some(&b) = between.get(k) {
+        if !(b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()) {
+            return false;
+        }
+        k += 1;
     }
+    j > 0
 }
 
 #[cfg(test)]
