@@ -156,7 +156,7 @@ impl Agent {
             Some((referrer, loading_type)) => f.str("referrer", referrer).str("loading_type", loading_type),
             None => f.num("time_on_page", ms as f64),
         };
-        self.emit(h, Spec::new("view", f.take()));
+        self.emit(h, Spec::new("view", f.0));
     }
 
     /// Brings the session up to date (left in `self.sessions.current`); false when nothing may
