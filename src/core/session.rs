@@ -132,7 +132,7 @@ impl SessionManager {
     pub fn current(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> Outcome {
         let stored = self.stored(store).filter(|s| s.is_valid(now, &self.rules));
         // A session of another app user must not continue (shared browsers).
-        let same_user = store.get(&self.keys.user).map_or(true, |u| u.is_empty() || self.user.is_empty() || u == self.user);
+        let same_user = !self.other_user(store, &self.user);
         match stored {
             Some(s) if same_user => {
                 let outcome = match &self.current {
