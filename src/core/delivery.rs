@@ -117,7 +117,7 @@ impl Outbox {
             *budget = budget.checked_sub(i.body.len())?;
             i
         } else {
-            if self.items.iter().any(|i| i.state == State::InFlight) {
+            if !self.idle() {
                 return None;
             }
             self.items.first_mut().filter(|i| i.next_at <= now)?
@@ -155,10 +155,16 @@ impl Outbox {
 
     /// When the next waiting bundle is due (for the timer).
     pub fn next_due(&self) -> Option<u64> {
-        if self.items.iter().any(|i| i.state == State::InFlight) {
+        if !self.idle() {
             return None;
         }
         self.items.first().map(|i| i.next_at)
+    }
+
+    /// Whether no bundle is in flight.
+    #[inline(never)]
+    fn idle(&self) -> bool {
+        !self.items.iter().any(|i| i.state == State::InFlight)
     }
 
     /// The unacknowledged bundles, one per line (bundles are JSON: no raw newlines).
