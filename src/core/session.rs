@@ -154,10 +154,15 @@ impl SessionManager {
         let sampled = decide_sampling(self.rules.sample_rate, rng);
         let s = Session { id: hex_id(rng), sampled, start: now, last: now };
         store.set(&self.keys.session, &s.to_store_string());
+        self.current = Some(s);
+        self.save_user(store);
+    }
+
+    /// Records which app user the stored session belongs to (when one is known).
+    fn save_user(&self, store: &mut impl Store) {
         if !self.user.is_empty() {
             store.set(&self.keys.user, &self.user);
         }
-        self.current = Some(s);
     }
 
     /// Activity: moves `last` (at most once a second, only when it changes). An expired
@@ -179,8 +184,8 @@ impl SessionManager {
         self.user = user;
         if changed {
             self.renew(store, now, rng);
-        } else if !self.user.is_empty() {
-            store.set(&self.keys.user, &self.user);
+        } else {
+            self.save_user(store);
         }
         changed
     }
