@@ -107,8 +107,11 @@ impl Queue {
 
     /// Moves pending events of session `from` to session `to` (a lost creation race).
     pub fn relabel(&mut self, from: &str, to: &str) {
-        for e in self.events.iter_mut().filter(|e| e.stamp.session_id == from) {
-            e.stamp.session_id = String::from(to);
+        for e in &mut self.events {
+            if e.stamp.session_id == from {
+                e.stamp.session_id.clear();
+                e.stamp.session_id.push_str(to);
+            }
         }
     }
 
