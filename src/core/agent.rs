@@ -144,7 +144,10 @@ impl Agent {
         let name = self.name_for(h, href);
         let now = h.now();
         let id = hex_id(h.io().1);
-        self.view = View { r: ViewRef { id, name }, url: String::from(href), start: now };
+        self.view.r = ViewRef { id, name };
+        self.view.url.clear();
+        self.view.url.push_str(href);
+        self.view.start = now;
     }
 
     /// A view event on the current view: its page view (`Some((referrer, loading_type))`) or
