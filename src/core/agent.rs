@@ -236,7 +236,8 @@ impl Agent {
     pub fn navigate(&mut self, h: &mut impl Host, href: &str, force: bool) {
         let name = self.name_for(h, href);
         if !force && name == self.view.r.name {
-            self.view.url = String::from(href);
+            self.view.url.clear();
+            self.view.url.push_str(href);
             return;
         }
         self.leave(h);
