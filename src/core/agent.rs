@@ -4,14 +4,14 @@
 //! The browser implements `Host` with web-sys; the native tests implement it with fakes, so the
 //! whole pipeline (event → session/view stamp → queue → bundle) is tested without a browser.
 
-use super::batch::{After, Queue};
+use super::batch::{next_session, take_bundle, After, Queue};
 use super::delivery::{Outbox, Settled};
 use super::config::{user_identity, Config};
-use super::event::{write_bundle, BundleHead, Event, Stamp, ViewRef};
+use super::event::{bundle_close, bundle_open, BundleHead, Event, Stamp, ViewRef};
 use super::ids::{hex, hex_id, Random};
 use super::fields::Fields;
 use super::manual::Spec;
-use super::session::{Keys, Outcome, Rules, Session, SessionManager, Store};
+use super::session::{Keys, Outcome, Rules, SessionManager, Store};
 use super::url::view_name;
 use alloc::string::String;
 
@@ -128,7 +128,7 @@ impl Agent {
         self.new_view(h, href);
         self.first_view = self.view.r.clone();
         self.started = true;
-        self.page_view(h, href, referrer, "initial_load");
+        self.view_event(h, Some((referrer, "initial_load")), 0);
     }
 
     fn name_for(&self, h: &mut impl Host, href: &str) -> String {
@@ -144,66 +144,80 @@ impl Agent {
         let name = self.name_for(h, href);
         let now = h.now();
         let id = hex_id(h.io().1);
-        self.view = View { r: ViewRef { id, name }, url: String::from(href), start: now };
+        self.view.r = ViewRef { id, name };
+        self.view.url.clear();
+        self.view.url.push_str(href);
+        self.view.start = now;
     }
 
-    fn page_view(&mut self, h: &mut impl Host, href: &str, referrer: &str, loading_type: &str) {
+    /// A view event on the current view: its page view (`Some((referrer, loading_type))`) or
+    /// its end (`None`, shown for `ms`).
+    fn view_event(&mut self, h: &mut impl Host, pv: Option<(&str, &str)>, ms: u64) {
         let mut f = Fields::new();
-        f.str("type", "pv").str("name", &self.view.r.name).str("url", href).str("referrer", referrer).str("loading_type", loading_type);
-        self.emit(h, Spec::new("view", f.take()));
+        f.str("type", if pv.is_some() { "pv" } else { "leave" }).str("name", &self.view.r.name).str("url", &self.view.url);
+        match pv {
+            Some((referrer, loading_type)) => f.str("referrer", referrer).str("loading_type", loading_type),
+            None => f.num("time_on_page", ms as f64),
+        };
+        self.emit(h, Spec::new("view", f.0));
     }
 
-    /// The session for an event now; `None` when nothing may be sent (opted out, or sampled out).
-    fn session(&mut self, h: &mut impl Host, activity: bool) -> Option<Session> {
+    /// Brings the session up to date (left in `self.sessions.current`); false when nothing may
+    /// be sent (opted out, or sampled out).
+    fn session(&mut self, h: &mut impl Host, activity: bool) -> bool {
         if self.opted_out {
-            return None;
+            return false;
         }
         let now = h.now();
-        let before = self.sessions.current.as_ref().map(|s| s.id.clone());
+        // Whether the session this tab used so far is the one it created itself.
+        let was_mine = matches!((&self.sessions.current, &self.created), (Some(c), Some((mine, _))) if c.id == *mine);
         let (store, rng) = h.io();
-        let (s, outcome) = if activity {
-            self.sessions.touch(store, now, rng)
-        } else {
-            self.sessions.current(store, now, rng)
-        };
+        let outcome = if activity { self.sessions.touch(store, now, rng) } else { self.sessions.current(store, now, rng) };
+        let Some(s) = &self.sessions.current else { return false };
+        let sampled = s.sampled;
         match outcome {
             Outcome::Renewed => self.created = Some((s.id.clone(), now)),
             Outcome::Adopted => {
-                if let (Some(old), Some((mine, at))) = (&before, &self.created) {
-                    if old == mine && now.saturating_sub(*at) < RACE_WINDOW {
+                if let Some((mine, at)) = &self.created {
+                    if was_mine && now.saturating_sub(*at) < RACE_WINDOW {
                         // Two tabs created a session at once and the other one's won the store:
                         // move our events over, so the race ends with one session.
-                        self.queue.relabel(old, &s.id);
+                        self.queue.relabel(mine, &s.id);
                         self.created = None;
-                        return s.sampled.then_some(s);
+                        return sampled;
                     }
                 }
             }
             Outcome::Continued => {}
         }
-        if self.started && outcome != Outcome::Continued && before.as_deref() != Some(s.id.as_str()) {
-            // A new session (expired, or renewed by another tab): it begins with this tab's
-            // current page, so the session path is complete.
-            let href = self.view.url.clone();
-            self.new_view(h, &href);
-            if s.sampled {
-                self.page_view(h, &href, "", "session_start");
-            }
+        // Renewed or adopted, the session is not the one this tab used so far (a new id).
+        if self.started && outcome != Outcome::Continued {
+            self.session_start(h);
         }
-        s.sampled.then_some(s)
+        sampled
+    }
+
+    /// A new session (expired, renewed by another tab, or another user): it begins with this
+    /// tab's current page, so the session path is complete. (The page view is dropped by
+    /// `emit` when the session is sampled out.)
+    fn session_start(&mut self, h: &mut impl Host) {
+        let href = core::mem::take(&mut self.view.url);
+        self.new_view(h, &href);
+        self.view_event(h, Some(("", "session_start")), 0);
     }
 
     pub fn emit(&mut self, h: &mut impl Host, spec: Spec) {
-        let Some(s) = self.session(h, false) else { return };
+        if !self.session(h, false) {
+            return;
+        }
         let now = h.now();
         let stamp = Stamp {
-            session_id: s.id,
+            session_id: self.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
             view: spec.view.unwrap_or_else(|| self.view.r.clone()),
             timestamp: spec.timestamp.unwrap_or(now),
             suffix: hex(h.io().1, 16),
         };
-        let mut event = Event::new(stamp, &spec.event_type, spec.body, spec.times);
-        event.merge_key = spec.merge_key;
+        let event = Event { stamp, event_type: spec.event_type, times: spec.times.then_some(1), merge_key: spec.merge_key, body: spec.body };
         match self.queue.push(event, now) {
             _ if self.hold => {}
             After::FlushNow => self.flush(h, Exit::No),
@@ -222,13 +236,14 @@ impl Agent {
     pub fn navigate(&mut self, h: &mut impl Host, href: &str, force: bool) {
         let name = self.name_for(h, href);
         if !force && name == self.view.r.name {
-            self.view.url = String::from(href);
+            self.view.url.clear();
+            self.view.url.push_str(href);
             return;
         }
         self.leave(h);
         let referrer = core::mem::take(&mut self.view.url);
         self.new_view(h, href);
-        self.page_view(h, href, &referrer, if force { "bfcache_restore" } else { "route_change" });
+        self.view_event(h, Some((&referrer, if force { "bfcache_restore" } else { "route_change" })), 0);
     }
 
     /// The current view ends: how long it was shown.
@@ -238,9 +253,7 @@ impl Agent {
         }
         let ms = h.now().saturating_sub(self.view.start);
         self.view.start = 0;
-        let mut f = Fields::new();
-        f.str("type", "leave").str("name", &self.view.r.name).str("url", &self.view.url).num("time_on_page", ms as f64);
-        self.emit(h, Spec::new("view", f.take()));
+        self.view_event(h, None, ms);
     }
 
     pub fn on_timer(&mut self, h: &mut impl Host) {
@@ -253,12 +266,12 @@ impl Agent {
 
     /// One timer serves both the queue's flush deadline and the next retry.
     fn arm(&mut self, h: &mut impl Host) {
-        let q = (!self.queue.is_empty()).then(|| self.queue.deadline());
-        let next = match (q, self.outbox.next_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(at) = next {
+        // u64::MAX: nothing to wait for (no real deadline is that far).
+        let mut at = self.outbox.next_due().unwrap_or(u64::MAX);
+        if !self.queue.is_empty() {
+            at = at.min(self.queue.deadline());
+        }
+        if at != u64::MAX {
             h.arm_timer(at);
         }
     }
@@ -266,13 +279,11 @@ impl Agent {
     /// Sends what is due; at exit, persists what is not acknowledged yet.
     fn pump(&mut self, h: &mut impl Host, exit: Exit) {
         let now = h.now();
-        for s in self.outbox.due(now, exit != Exit::No, exit == Exit::Leaving) {
-            let taken = match self.outbox.body(s.id) {
-                Some(body) => h.send(s.id, body, exit),
-                None => continue,
-            };
-            if taken {
-                self.outbox.settle(s.id, 200, None, now, 0.0);
+        let mut budget = self.outbox.exit_budget();
+        while let Some(i) = self.outbox.next_send(now, exit != Exit::No, exit == Exit::Leaving, &mut budget) {
+            let id = i.id;
+            if h.send(id, &i.body, exit) {
+                self.outbox.settle(id, 200, None, now, 0.0);
             }
         }
         if exit != Exit::No || (self.persisted && self.outbox.dirty) {
@@ -337,45 +348,51 @@ impl Agent {
             self.pump(h, exit);
             return;
         }
-        let groups = self.queue.take();
+        let mut pending = self.queue.take();
         let dropped = core::mem::take(&mut self.queue.dropped);
         let net = h.net_model();
         let uid = {
             let (store, rng) = h.io();
             self.sessions.uid(store, rng)
         };
-        let mut first = true;
-        for (session_id, events) in groups {
-            for chunk in super::batch::split_by_size(events, MAX_BODY) {
-                let head = BundleHead {
-                    pid: &self.cfg.pid,
-                    env: &self.cfg.env,
-                    version: self.cfg.version.as_deref(),
-                    app: &self.cfg.app,
-                    uid: &uid,
-                    user: &self.cfg.user,
-                    session_id: &session_id,
-                    net_model: &net,
-                    view: &self.view.r,
-                    properties: &self.cfg.properties,
-                    extra: &self.cfg.extra,
-                    sdk_tag: SDK_TAG,
-                    dropped: if first { dropped } else { 0 },
-                    dropped_batches: if first { core::mem::take(&mut self.outbox.dropped_bundles) } else { 0 },
-                };
-                first = false;
-                let mut body = String::with_capacity(chunk.iter().map(Event::approx_len).sum::<usize>() + 512);
-                write_bundle(&head, &chunk, &mut body);
-                let body = match self.cfg.before_report {
-                    Some(f) => match h.before_report(f, body) {
-                        Some(b) => b,
-                        None => continue,
-                    },
-                    None => body,
-                };
-                let now = h.now();
-                self.outbox.push(body, now);
-            }
+        let mut head = BundleHead {
+            pid: &self.cfg.pid,
+            env: &self.cfg.env,
+            version: self.cfg.version.as_deref(),
+            app: &self.cfg.app,
+            uid: &uid,
+            user: &self.cfg.user,
+            net_model: &net,
+            view: &self.view.r,
+            properties: &self.cfg.properties,
+            extra: &self.cfg.extra,
+            sdk_tag: SDK_TAG,
+            // Reported once, in the first bundle.
+            dropped,
+            dropped_batches: core::mem::take(&mut self.outbox.dropped_bundles),
+        };
+        let mut sid = String::new();
+        while next_session(&pending, &mut sid) {
+            let mut body = String::new();
+            bundle_open(&head, &sid, &mut body);
+            take_bundle(&mut pending, &sid, MAX_BODY, |e| {
+                if !body.ends_with('[') {
+                    body.push(',');
+                }
+                e.write(&sid, head.view, &mut body);
+            });
+            bundle_close(&head, &mut body);
+            head.dropped = 0;
+            head.dropped_batches = 0;
+            let body = match self.cfg.before_report {
+                Some(f) => match h.before_report(f, body) {
+                    Some(b) => b,
+                    None => continue,
+                },
+                None => body,
+            };
+            let now = h.now();
+            self.outbox.push(body, now);
         }
         self.pump(h, exit);
     }
@@ -383,9 +400,7 @@ impl Agent {
     /// Replaces the configuration (`setConfig`), keeping the session unless the app user changed.
     pub fn set_config(&mut self, h: &mut impl Host, cfg: Config) {
         let user = user_identity(&cfg);
-        let stored_user = h.io().0.get(&self.sessions.keys.user).unwrap_or_default();
-        let user_changed = !user.is_empty() && !stored_user.is_empty() && stored_user != user;
-        if user_changed {
+        if self.sessions.other_user(h.io().0, &user) {
             // The previous user's events go out under their session and their name.
             self.flush(h, Exit::No);
         }
@@ -399,9 +414,7 @@ impl Agent {
         let (store, rng) = h.io();
         if self.sessions.set_user(user, store, now, rng) && !self.opted_out {
             self.created = None;
-            let href = self.view.url.clone();
-            self.new_view(h, &href);
-            self.page_view(h, &href, "", "session_start");
+            self.session_start(h);
         }
     }
 

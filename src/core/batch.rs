@@ -99,23 +99,19 @@ impl Queue {
         (self.last_at + self.flush_time).min(self.first_at + MAX_WAIT_FACTOR * self.flush_time)
     }
 
-    /// Takes every pending event, grouped by session in order of first appearance.
-    pub fn take(&mut self) -> Vec<(String, Vec<Event>)> {
-        let mut groups: Vec<(String, Vec<Event>)> = Vec::new();
-        for e in self.events.drain(..) {
-            match groups.iter_mut().find(|(s, _)| *s == e.stamp.session_id) {
-                Some((_, g)) => g.push(e),
-                None => groups.push((e.stamp.session_id.clone(), alloc::vec![e])),
-            }
-        }
+    /// Takes every pending event, oldest first (see [`next_session`] and [`take_bundle`]).
+    pub fn take(&mut self) -> Vec<Event> {
         self.bytes = 0;
-        groups
+        core::mem::take(&mut self.events)
     }
 
     /// Moves pending events of session `from` to session `to` (a lost creation race).
     pub fn relabel(&mut self, from: &str, to: &str) {
-        for e in self.events.iter_mut().filter(|e| e.stamp.session_id == from) {
-            e.stamp.session_id = String::from(to);
+        for e in &mut self.events {
+            if e.stamp.session_id == from {
+                e.stamp.session_id.clear();
+                e.stamp.session_id.push_str(to);
+            }
         }
     }
 
@@ -126,25 +122,45 @@ impl Queue {
     }
 }
 
-/// Splits events into chunks whose estimated size stays under `limit` bytes (the 64 KB
-/// in-flight quota of `sendBeacon`/`keepalive`), never splitting an event.
-pub fn split_by_size(events: Vec<Event>, limit: usize) -> Vec<Vec<Event>> {
-    let mut out: Vec<Vec<Event>> = Vec::new();
-    let mut cur: Vec<Event> = Vec::new();
+/// The session of the next bundle: `sid` while `pending` has events of it, else the oldest
+/// pending event's. `false` when nothing is pending. So bundles come grouped by session, in
+/// order of first appearance, and a session's bundles in order. (Events already taken have an
+/// empty session id, which no session has.)
+pub fn next_session(pending: &[Event], sid: &mut String) -> bool {
+    let mut oldest = None;
+    for e in pending {
+        if e.stamp.session_id == *sid {
+            return true;
+        }
+        if oldest.is_none() && !e.stamp.session_id.is_empty() {
+            oldest = Some(&e.stamp.session_id);
+        }
+    }
+    match oldest {
+        Some(s) => {
+            sid.clone_from(s);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Takes the events of one bundle, in order, handing each to `put` and marking it taken (its
+/// session id emptied): those of session `sid` whose estimated size stays under `limit` bytes
+/// (the 64 KB in-flight quota of `sendBeacon`/`keepalive`); an event larger than that goes
+/// alone. Never splits an event.
+pub fn take_bundle(pending: &mut [Event], sid: &str, limit: usize, mut put: impl FnMut(&Event)) {
     let mut size = 0;
-    for e in events {
+    for e in pending.iter_mut().filter(|e| e.stamp.session_id == sid) {
         let n = e.approx_len();
-        if !cur.is_empty() && size + n > limit {
-            out.push(core::mem::take(&mut cur));
-            size = 0;
+        if size > 0 && size + n > limit {
+            // Full: the rest of this session waits for the next bundle (order is kept).
+            break;
         }
         size += n;
-        cur.push(e);
+        put(e);
+        e.stamp.session_id.clear();
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -191,8 +207,7 @@ mod tests {
         assert_eq!(q.push(click(), 1), After::Merged);
         assert_eq!(q.push(click(), 2), After::Merged);
         assert_eq!(q.len(), 1);
-        let groups = q.take();
-        assert_eq!(groups[0].1[0].times, Some(3));
+        assert_eq!(q.take()[0].times, Some(3));
         // Different session: no merge.
         q.push(click(), 3);
         assert!(!matches!(q.push(ev("t", 1).with_merge_key(String::from("//*[@id=\"buy\"]")), 4), After::Merged));
@@ -214,13 +229,25 @@ mod tests {
         assert!(q.dropped >= 7);
     }
 
+    /// The bundles of a flush: (session, events) in the order they are sent.
+    fn bundles(mut pending: Vec<Event>, limit: usize) -> Vec<(String, Vec<Event>)> {
+        let mut out = Vec::new();
+        let mut sid = String::new();
+        while next_session(&pending, &mut sid) {
+            let mut chunk = Vec::new();
+            take_bundle(&mut pending, &sid, limit, |e| chunk.push(e.clone()));
+            out.push((sid.clone(), chunk));
+        }
+        out
+    }
+
     #[test]
     fn take_groups_by_session_in_order() {
         let mut q = Queue::new(3000, 100, 1000, 1 << 20);
         for s in ["a", "b", "a", "c", "b"] {
             q.push(ev(s, 1), 0);
         }
-        let g = q.take();
+        let g = bundles(q.take(), 60_000);
         let shape: Vec<(&str, usize)> = g.iter().map(|(s, e)| (s.as_str(), e.len())).collect();
         assert_eq!(shape, [("a", 2), ("b", 2), ("c", 1)]);
         assert!(q.is_empty() && q.bytes() == 0);
@@ -230,12 +257,25 @@ mod tests {
     fn split_by_size_keeps_every_event_and_respects_the_limit() {
         let events: Vec<Event> = (0..50).map(|_| ev("s", 3000)).collect();
         let n = events[0].approx_len();
-        let chunks = split_by_size(events, 60_000);
+        let chunks: Vec<Vec<Event>> = bundles(events, 60_000).into_iter().map(|(_, c)| c).collect();
         assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 50);
         assert!(chunks.iter().all(|c| c.len() * n <= 60_000));
         assert!(chunks.len() >= 3);
         // One event larger than the limit still goes, alone.
-        let big = split_by_size(alloc::vec![ev("s", 70_000), ev("s", 1)], 60_000);
+        let big = bundles(alloc::vec![ev("s", 70_000), ev("s", 1)], 60_000);
         assert_eq!(big.len(), 2);
+    }
+
+    #[test]
+    fn a_session_split_in_several_bundles_keeps_its_order_before_the_next_session() {
+        // a1 b1 a2 a3 with room for two a's: a1 a2 | a3 | b1 (as grouping then splitting did).
+        let mut pending = alloc::vec![ev("a", 1), ev("b", 1), ev("a", 2), ev("a", 3)];
+        for (i, e) in pending.iter_mut().enumerate() {
+            e.stamp.timestamp = i as u64;
+        }
+        let limit = 2 * pending[0].approx_len() + 1;
+        let shape: Vec<(String, Vec<u64>)> =
+            bundles(pending, limit).into_iter().map(|(s, c)| (s, c.iter().map(|e| e.stamp.timestamp).collect())).collect();
+        assert_eq!(shape, [(String::from("a"), alloc::vec![0, 2]), (String::from("a"), alloc::vec![3]), (String::from("b"), alloc::vec![1])]);
     }
 }

@@ -90,39 +90,41 @@ impl Outbox {
         }
     }
 
-    /// What to send now. While the page lives: the first due bundle, if nothing is in flight
-    /// (order is kept). On exit: every waiting bundle that fits the keepalive budget; the rest
-    /// stays for the next page load. `fresh_only` leaves out bundles that failed before: sent
-    /// by a beacon, which never tells whether it arrived, they could be lost while the
-    /// endpoint is down; they stay persisted instead.
+    /// What to send now (see [`Outbox::next_send`]), all at once.
     pub fn due(&mut self, now: u64, exit: bool, fresh_only: bool) -> Vec<Send> {
         let mut out = Vec::new();
-        if exit {
-            let mut budget = EXIT_BUDGET.saturating_sub(
-                self.items.iter().filter(|i| i.state == State::InFlight && i.keepalive).map(|i| i.body.len()).sum(),
-            );
-            for i in self.items.iter_mut().filter(|i| i.state == State::Waiting && !(fresh_only && i.attempts > 0)) {
-                if i.body.len() > budget {
-                    break;
-                }
-                budget -= i.body.len();
-                i.state = State::InFlight;
-                i.keepalive = true;
-                out.push(Send { id: i.id, keepalive: true });
-            }
-            return out;
-        }
-        if self.items.iter().any(|i| i.state == State::InFlight) {
-            return out;
-        }
-        if let Some(i) = self.items.first_mut() {
-            if i.next_at <= now {
-                i.state = State::InFlight;
-                i.keepalive = false;
-                out.push(Send { id: i.id, keepalive: false });
-            }
+        let mut budget = self.exit_budget();
+        while let Some(i) = self.next_send(now, exit, fresh_only, &mut budget) {
+            out.push(Send { id: i.id, keepalive: i.keepalive });
         }
         out
+    }
+
+    /// Keepalive bytes that may still go out at exit: the shared quota less what is in flight.
+    pub fn exit_budget(&self) -> usize {
+        EXIT_BUDGET.saturating_sub(self.items.iter().filter(|i| i.state == State::InFlight && i.keepalive).map(|i| i.body.len()).sum())
+    }
+
+    /// The next bundle to send now, marked in flight. While the page lives: the first bundle,
+    /// when due and nothing is in flight (order is kept). On exit: the next waiting bundle, if
+    /// it fits the keepalive `budget` (which it then uses); the rest stays for the next page
+    /// load. `fresh_only` leaves out bundles that failed before: sent by a beacon, which never
+    /// tells whether it arrived, they could be lost while the endpoint is down; they stay
+    /// persisted instead.
+    pub fn next_send(&mut self, now: u64, exit: bool, fresh_only: bool, budget: &mut usize) -> Option<&Item> {
+        let i = if exit {
+            let i = self.items.iter_mut().find(|i| i.state == State::Waiting && !(fresh_only && i.attempts > 0))?;
+            *budget = budget.checked_sub(i.body.len())?;
+            i
+        } else {
+            if !self.idle() {
+                return None;
+            }
+            self.items.first_mut().filter(|i| i.next_at <= now)?
+        };
+        i.state = State::InFlight;
+        i.keepalive = exit;
+        Some(i)
     }
 
     pub fn body(&self, id: u32) -> Option<&str> {
@@ -133,15 +135,11 @@ impl Outbox {
     /// `jitter` in [0, 1) spreads retries of many clients.
     pub fn settle(&mut self, id: u32, status: u16, retry_after: Option<u64>, now: u64, jitter: f64) -> Settled {
         let Some(p) = self.items.iter().position(|i| i.id == id) else { return Settled::Unknown };
-        if (200..300).contains(&status) {
-            self.items.remove(p);
-            self.dirty = true;
-            return Settled::Delivered;
-        }
+        // (A 2xx is not retryable.)
         if !retryable(status) {
             self.items.remove(p);
             self.dirty = true;
-            return Settled::Rejected;
+            return if (200..300).contains(&status) { Settled::Delivered } else { Settled::Rejected };
         }
         let Some(item) = self.items.get_mut(p) else { return Settled::Unknown };
         item.attempts = item.attempts.saturating_add(1);
@@ -157,10 +155,16 @@ impl Outbox {
 
     /// When the next waiting bundle is due (for the timer).
     pub fn next_due(&self) -> Option<u64> {
-        if self.items.iter().any(|i| i.state == State::InFlight) {
+        if !self.idle() {
             return None;
         }
         self.items.first().map(|i| i.next_at)
+    }
+
+    /// Whether no bundle is in flight.
+    #[inline(never)]
+    fn idle(&self) -> bool {
+        !self.items.iter().any(|i| i.state == State::InFlight)
     }
 
     /// The unacknowledged bundles, one per line (bundles are JSON: no raw newlines).

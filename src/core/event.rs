@@ -109,7 +109,6 @@ pub struct BundleHead<'a> {
     pub app: &'a [(String, Value)],
     pub uid: &'a str,
     pub user: &'a [(String, Value)],
-    pub session_id: &'a str,
     pub net_model: &'a str,
     pub view: &'a ViewRef,
     pub properties: &'a [(String, Value)],
@@ -122,7 +121,19 @@ pub struct BundleHead<'a> {
 }
 
 /// Writes one bundle, keys in ARMS's order: `app, user, session, net, view, events, properties, _v`.
-pub fn write_bundle(head: &BundleHead, events: &[Event], out: &mut String) {
+pub fn write_bundle(head: &BundleHead, session_id: &str, events: &[Event], out: &mut String) {
+    bundle_open(head, session_id, out);
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        e.write(session_id, head.view, out);
+    }
+    bundle_close(head, out);
+}
+
+/// A bundle up to its events: `{"app":…,"view":{…},"events":[`.
+pub fn bundle_open(head: &BundleHead, session_id: &str, out: &mut String) {
     // app: id, env, version, type first; config.app fields after, replacing in place; type stays.
     let mut app: Vec<(String, Value)> = Vec::with_capacity(4 + head.app.len());
     app.push((String::from("id"), Value::str(head.pid)));
@@ -147,7 +158,7 @@ pub fn write_bundle(head: &BundleHead, events: &[Event], out: &mut String) {
         write_fields(head.user, out);
     }
     out.push_str("},\"session\":{\"id\":");
-    write_str(head.session_id, out);
+    write_str(session_id, out);
     out.push_str("},\"net\":{\"model\":");
     write_str(head.net_model, out);
     out.push_str("},\"view\":{\"id\":");
@@ -155,12 +166,10 @@ pub fn write_bundle(head: &BundleHead, events: &[Event], out: &mut String) {
     out.push_str(",\"name\":");
     write_str(&head.view.name, out);
     out.push_str("},\"events\":[");
-    for (i, e) in events.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        e.write(head.session_id, head.view, out);
-    }
+}
+
+/// The rest of a bundle after its events.
+pub fn bundle_close(head: &BundleHead, out: &mut String) {
     out.push(']');
     if !head.properties.is_empty() {
         out.push_str(",\"properties\":{");
@@ -216,7 +225,6 @@ mod tests {
             app: &app,
             uid: "u",
             user: &[],
-            session_id: "s",
             net_model: "",
             view: &view,
             properties: &[],
@@ -227,7 +235,7 @@ mod tests {
         };
         let app_of = |h: BundleHead| {
             let mut out = String::new();
-            write_bundle(&h, &[], &mut out);
+            write_bundle(&h, "s", &[], &mut out);
             parse(&out).unwrap().get("app").unwrap().to_json()
         };
         assert_eq!(app_of(head(Some("1.0"))), r#"{"id":"p","env":"staging","version":9,"type":"browser","name":"shop"}"#);
@@ -255,7 +263,6 @@ mod tests {
             app: &app,
             uid: "uid_djql8tefthpqbd2g",
             user: &user,
-            session_id: "s1",
             net_model: "4g",
             view: &view,
             properties: &props,
@@ -265,7 +272,7 @@ mod tests {
             dropped_batches: 0,
         };
         let mut out = String::new();
-        write_bundle(&head, &[pv, old_view, custom], &mut out);
+        write_bundle(&head, "s1", &[pv, old_view, custom], &mut out);
         let b = parse(&out).expect("valid JSON");
         let keys: Vec<&str> = b.as_obj().unwrap().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["app", "user", "session", "net", "view", "events", "properties", "_v"]);

@@ -23,19 +23,28 @@ pub fn any_matches(ms: &[Matcher], value: &str, host: &impl MatchHost) -> bool {
     ms.iter().any(|m| matches(m, value, host))
 }
 
+/// `url` up to its path (`https://h:1/p?q` → `https://h:1`), and its host (with port) after
+/// `//` ("" without `//`).
+pub fn origin_host(url: &str) -> (&str, &str) {
+    let from = find(url, "//").map_or(0, |i| i + 2);
+    let rest = cut(url, from).1;
+    let mut end = 0;
+    while let Some(&b) = rest.as_bytes().get(end) {
+        if b == b'/' || b == b'?' || b == b'#' {
+            break;
+        }
+        end += 1;
+    }
+    let host = cut(rest, end).0;
+    (cut(url, from + host.len()).0, if from == 0 { "" } else { host })
+}
+
 /// ARMS's built-in URL ignore list for API calls and static resources: hosts containing "rum"
 /// (its own intake and config hosts), other analytics beacons, and `data:` URLs. ARMS tests
 /// "rum" on the URL as the app passed it, so a relative `/api/instrument` passes; the hooks
 /// here see absolute URLs, so the test is on the host, which keeps that behaviour.
 pub fn builtin_ignored_url(url: &str) -> bool {
-    let host = match find(url, "//") {
-        Some(i) => {
-            let rest = cut(url, i + 2).1;
-            cut(rest, rest.bytes().position(|b| b == b'/' || b == b'?' || b == b'#').unwrap_or(rest.len())).0
-        }
-        None => "",
-    };
-    contains(host, "rum")
+    contains(origin_host(url).1, "rum")
         || ["retcode", "log-global", "log.aliyuncs.com", ".mmstat.com", "hm.baidu.com", "google-analytics.com"]
             .iter()
             .any(|n| contains(url, n))
@@ -51,10 +60,17 @@ pub fn builtin_ignored_error(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     let Some(i) = find(&lower, "failed") else { return false };
     let rest = cut(&lower, i + 6).1;
-    match find(rest, "fetch") {
-        Some(j) => j > 0 && cut(rest, j).0.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()),
-        None => false,
+    let Some(j) = find(rest, "fetch") else { return false };
+    // `[\w\s]+` between the two words.
+    let between = cut(rest, j).0.as_bytes();
+    let mut k = 0;
+    while let Some(&b) = between.get(k) {
+        if !(b.is_ascii_alphanumeric() || b == b'_' || b.is_ascii_whitespace()) {
+            return false;
+        }
+        k += 1;
     }
+    j > 0
 }
 
 #[cfg(test)]

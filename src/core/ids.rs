@@ -16,16 +16,22 @@ pub trait Random {
     }
 }
 
+/// `len` (at most 32) random hex digits.
 pub fn hex(rng: &mut impl Random, len: usize) -> String {
-    let mut buf = [0u8; 32];
-    let n = len.div_ceil(2).min(32);
-    rng.fill(&mut buf[..n]);
-    let mut s = String::with_capacity(len);
-    for b in &buf[..n] {
+    let mut b = [0u8; 16];
+    rng.fill(&mut b);
+    let mut s = to_hex(&b);
+    s.truncate(len);
+    s
+}
+
+/// Bytes as lowercase hex, two digits each.
+fn to_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
         s.push(hex_digit(b >> 4));
         s.push(hex_digit(b & 0xf));
     }
-    s.truncate(len);
     s
 }
 
@@ -35,12 +41,7 @@ pub fn hex_id(rng: &mut impl Random) -> String {
     rng.fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let mut s = String::with_capacity(32);
-    for x in b {
-        s.push(hex_digit(x >> 4));
-        s.push(hex_digit(x & 0xf));
-    }
-    s
+    to_hex(&b)
 }
 
 pub fn uid(rng: &mut impl Random) -> String {
@@ -61,12 +62,7 @@ pub fn trace_id(rng: &mut impl Random) -> String {
     rng.fill(&mut b);
     b[0] |= 0x10;
     b[8] |= 0x10;
-    let mut s = String::with_capacity(32);
-    for x in b {
-        s.push(hex_digit(x >> 4));
-        s.push(hex_digit(x & 0xf));
-    }
-    s
+    to_hex(&b)
 }
 
 #[cfg(test)]

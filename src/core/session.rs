@@ -100,10 +100,11 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(domain: Option<&str>) -> Keys {
-        let k = |base: &str| match domain {
-            Some(d) => cat(&[base, ":", d]),
-            None => String::from(base),
+        let (sep, d) = match domain {
+            Some(d) => (":", d),
+            None => ("", ""),
         };
+        let k = |base: &str| cat(&[base, sep, d]);
         Keys { session: k(SESSION_KEY), uid: k(UID_KEY), user: k(USER_KEY) }
     }
 }
@@ -126,60 +127,73 @@ impl SessionManager {
         Session::parse(&store.get(&self.keys.session)?)
     }
 
-    /// The session to use now, creating one when none is valid. Reads the store every time,
-    /// so a session renewed or created by another tab is adopted.
-    pub fn current(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> (Session, Outcome) {
+    /// The session to use now (left in `self.current`), creating one when none is valid. Reads
+    /// the store every time, so a session renewed or created by another tab is adopted.
+    pub fn current(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> Outcome {
         let stored = self.stored(store).filter(|s| s.is_valid(now, &self.rules));
         // A session of another app user must not continue (shared browsers).
-        let same_user = store.get(&self.keys.user).map_or(true, |u| u.is_empty() || self.user.is_empty() || u == self.user);
+        let same_user = !self.other_user(store, &self.user);
         match stored {
             Some(s) if same_user => {
                 let outcome = match &self.current {
                     Some(c) if c.id == s.id => Outcome::Continued,
                     _ => Outcome::Adopted,
                 };
-                self.current = Some(s.clone());
-                (s, outcome)
+                self.current = Some(s);
+                outcome
             }
-            _ => (self.renew(store, now, rng), Outcome::Renewed),
+            _ => {
+                self.renew(store, now, rng);
+                Outcome::Renewed
+            }
         }
     }
 
     /// Starts a new session unconditionally (expiry, user change, opt-in).
-    pub fn renew(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> Session {
+    pub fn renew(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) {
         let sampled = decide_sampling(self.rules.sample_rate, rng);
         let s = Session { id: hex_id(rng), sampled, start: now, last: now };
         store.set(&self.keys.session, &s.to_store_string());
+        self.current = Some(s);
+        self.save_user(store);
+    }
+
+    /// Records which app user the stored session belongs to (when one is known).
+    fn save_user(&self, store: &mut impl Store) {
         if !self.user.is_empty() {
             store.set(&self.keys.user, &self.user);
         }
-        self.current = Some(s.clone());
-        s
     }
 
     /// Activity: moves `last` (at most once a second, only when it changes). An expired
     /// session is replaced, since activity is what starts the next one.
-    pub fn touch(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> (Session, Outcome) {
-        let (mut s, outcome) = self.current(store, now, rng);
-        if now >= s.last.saturating_add(TOUCH_INTERVAL) {
-            s.last = now;
-            store.set(&self.keys.session, &s.to_store_string());
-            self.current = Some(s.clone());
+    pub fn touch(&mut self, store: &mut impl Store, now: u64, rng: &mut impl Random) -> Outcome {
+        let outcome = self.current(store, now, rng);
+        if let Some(s) = &mut self.current {
+            if now >= s.last.saturating_add(TOUCH_INTERVAL) {
+                s.last = now;
+                store.set(&self.keys.session, &s.to_store_string());
+            }
         }
-        (s, outcome)
+        outcome
     }
 
     /// The app user changed (`setConfig('user', ...)`): a different known user gets a new session.
     pub fn set_user(&mut self, user: String, store: &mut impl Store, now: u64, rng: &mut impl Random) -> bool {
-        let before = store.get(&self.keys.user).unwrap_or_default();
-        let changed = !user.is_empty() && !before.is_empty() && before != user;
+        let changed = self.other_user(store, &user);
         self.user = user;
         if changed {
             self.renew(store, now, rng);
-        } else if !self.user.is_empty() {
-            store.set(&self.keys.user, &self.user);
+        } else {
+            self.save_user(store);
         }
         changed
+    }
+
+    /// Whether `user` is a known user other than the one the stored session belongs to.
+    pub fn other_user(&self, store: &impl Store, user: &str) -> bool {
+        let before = store.get(&self.keys.user).unwrap_or_default();
+        !user.is_empty() && !before.is_empty() && before != user
     }
 
     /// The visitor id, created on first use; a value of another format (ARMS's old `user_`
@@ -207,9 +221,17 @@ impl SessionManager {
 /// ARMS writes `uid_` + 16 base-36 chars, but reuses any stored `uid_…` value (seen with
 /// `uid_knownuser12345`), so only the prefix and a sane charset are required.
 pub fn is_uid(u: &str) -> bool {
-    (5..=64).contains(&u.len())
-        && u.starts_with("uid_")
-        && u.bytes().skip(4).all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    if !(5..=64).contains(&u.len()) || !u.starts_with("uid_") {
+        return false;
+    }
+    let mut i = 4;
+    while let Some(&b) = u.as_bytes().get(i) {
+        if !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Sampled iff a uniform draw in [0, 1) is below the rate; a rate of 0 never samples.
@@ -245,6 +267,17 @@ mod tests {
 
     fn mgr() -> SessionManager {
         SessionManager::new(RULES, Keys::new(None), String::new())
+    }
+
+    /// `current`, and the session it left in `m.current`.
+    fn cur(m: &mut SessionManager, store: &mut MemStore, now: u64, rng: &mut SeqRandom) -> (Session, Outcome) {
+        let o = m.current(store, now, rng);
+        (m.current.clone().unwrap(), o)
+    }
+
+    fn touch(m: &mut SessionManager, store: &mut MemStore, now: u64, rng: &mut SeqRandom) -> (Session, Outcome) {
+        let o = m.touch(store, now, rng);
+        (m.current.clone().unwrap(), o)
     }
 
     fn stored(store: &MemStore) -> Session {
@@ -305,7 +338,7 @@ mod tests {
                 store.0.insert(String::from(SESSION_KEY), v.clone());
             }
             let mut m = mgr();
-            let (s, outcome) = m.current(&mut store, now, &mut SeqRandom::new(7));
+            let (s, outcome) = cur(&mut m, &mut store, now, &mut SeqRandom::new(7));
             assert_eq!(outcome, *want, "{name}");
             match want {
                 Outcome::Renewed => {
@@ -327,16 +360,16 @@ mod tests {
         let mut m = SessionManager::new(Rules { sample_rate: 0.5, ..RULES }, Keys::new(None), String::new());
         // SeqRandom yields 0.75 first: not sampled at rate 0.5.
         let mut rng = SeqRandom::with_units(&[0.75, 0.1, 0.1]);
-        let (s, _) = m.current(&mut store, T0, &mut rng);
+        let (s, _) = cur(&mut m, &mut store, T0, &mut rng);
         assert!(!s.sampled);
         assert!(store.0[SESSION_KEY].contains("-0-"));
         // Later reads keep the decision even though the next draws would sample.
         for i in 1..5 {
-            let (again, o) = m.touch(&mut store, T0 + i * 2000, &mut rng);
+            let (again, o) = touch(&mut m, &mut store, T0 + i * 2000, &mut rng);
             assert_eq!((again.id.as_str(), again.sampled, o), (s.id.as_str(), false, Outcome::Continued));
         }
         // A new session redraws.
-        let (next, o) = m.current(&mut store, T0 + 3 * HOUR, &mut rng);
+        let (next, o) = cur(&mut m, &mut store, T0 + 3 * HOUR, &mut rng);
         assert_eq!(o, Outcome::Renewed);
         assert!(next.sampled);
     }
@@ -355,12 +388,12 @@ mod tests {
         let mut store = MemStore::default();
         let mut m = mgr();
         let mut rng = SeqRandom::new(1);
-        let (s, _) = m.current(&mut store, T0, &mut rng);
-        m.touch(&mut store, T0 + 999, &mut rng);
+        let (s, _) = cur(&mut m, &mut store, T0, &mut rng);
+        touch(&mut m, &mut store, T0 + 999, &mut rng);
         assert_eq!(stored(&store).last, T0, "not within the same second");
-        m.touch(&mut store, T0 + 1000, &mut rng);
+        touch(&mut m, &mut store, T0 + 1000, &mut rng);
         assert_eq!(stored(&store).last, T0 + 1000);
-        let (t, o) = m.touch(&mut store, T0 + 1500, &mut rng);
+        let (t, o) = touch(&mut m, &mut store, T0 + 1500, &mut rng);
         assert_eq!((t.id, o), (s.id, Outcome::Continued));
         assert_eq!(stored(&store).start, T0, "start never moves");
     }
@@ -370,14 +403,14 @@ mod tests {
         let mut store = MemStore::default();
         let mut m = mgr();
         let mut rng = SeqRandom::new(2);
-        let (s, _) = m.current(&mut store, T0, &mut rng);
+        let (s, _) = cur(&mut m, &mut store, T0, &mut rng);
         let mut now = T0;
         while now < T0 + 24 * HOUR - 50 * MIN {
             now += 50 * MIN;
-            let (t, _) = m.touch(&mut store, now, &mut rng);
+            let (t, _) = touch(&mut m, &mut store, now, &mut rng);
             assert_eq!(t.id, s.id, "still the same at +{} min", (now - T0) / MIN);
         }
-        let (t, o) = m.touch(&mut store, T0 + 24 * HOUR + 1, &mut rng);
+        let (t, o) = touch(&mut m, &mut store, T0 + 24 * HOUR + 1, &mut rng);
         assert_eq!(o, Outcome::Renewed);
         assert_ne!(t.id, s.id);
     }
@@ -388,12 +421,12 @@ mod tests {
         let mut store = MemStore::default();
         let mut m = mgr();
         let mut rng = SeqRandom::new(3);
-        let (s, _) = m.current(&mut store, T0, &mut rng);
+        let (s, _) = cur(&mut m, &mut store, T0, &mut rng);
         for i in 1..60 {
-            m.current(&mut store, T0 + i * MIN, &mut rng);
+            cur(&mut m, &mut store, T0 + i * MIN, &mut rng);
         }
         assert_eq!(stored(&store).last, T0);
-        let (t, o) = m.current(&mut store, T0 + HOUR + 1, &mut rng);
+        let (t, o) = cur(&mut m, &mut store, T0 + HOUR + 1, &mut rng);
         assert_eq!(o, Outcome::Renewed);
         assert_ne!(t.id, s.id);
     }
@@ -404,18 +437,18 @@ mod tests {
         let mut rng = SeqRandom::new(4);
         let mut tab_a = mgr();
         let mut tab_b = mgr();
-        let (a, _) = tab_a.current(&mut store, T0, &mut rng);
-        let (b, o) = tab_b.current(&mut store, T0 + 10, &mut rng);
+        let (a, _) = cur(&mut tab_a, &mut store, T0, &mut rng);
+        let (b, o) = cur(&mut tab_b, &mut store, T0 + 10, &mut rng);
         assert_eq!((a.id.as_str(), o), (b.id.as_str(), Outcome::Adopted));
         // Tab B is active, tab A idle: A still sees a live session thanks to B's writes.
         for i in 1..=90 {
-            tab_b.touch(&mut store, T0 + i * MIN, &mut rng);
+            touch(&mut tab_b, &mut store, T0 + i * MIN, &mut rng);
         }
-        let (a2, o) = tab_a.current(&mut store, T0 + 90 * MIN, &mut rng);
+        let (a2, o) = cur(&mut tab_a, &mut store, T0 + 90 * MIN, &mut rng);
         assert_eq!((a2.id.as_str(), o), (a.id.as_str(), Outcome::Continued));
         // B renews after expiry; A adopts B's new session instead of drawing its own.
-        let (b3, _) = tab_b.touch(&mut store, T0 + 200 * MIN, &mut rng);
-        let (a3, o) = tab_a.current(&mut store, T0 + 200 * MIN + 5, &mut rng);
+        let (b3, _) = touch(&mut tab_b, &mut store, T0 + 200 * MIN, &mut rng);
+        let (a3, o) = cur(&mut tab_a, &mut store, T0 + 200 * MIN + 5, &mut rng);
         assert_eq!((a3.id.as_str(), o), (b3.id.as_str(), Outcome::Adopted));
     }
 
@@ -424,22 +457,22 @@ mod tests {
         let mut store = MemStore::default();
         let mut rng = SeqRandom::new(5);
         let mut m = SessionManager::new(RULES, Keys::new(None), String::from("name=Alice;"));
-        let (s, _) = m.current(&mut store, T0, &mut rng);
+        let (s, _) = cur(&mut m, &mut store, T0, &mut rng);
         assert_eq!(store.0[USER_KEY], "name=Alice;");
         // Same user: continue. A different user: new session.
         assert!(!m.set_user(String::from("name=Alice;"), &mut store, T0 + 5, &mut rng));
-        assert_eq!(m.current(&mut store, T0 + 6, &mut rng).0.id, s.id);
+        assert_eq!(cur(&mut m, &mut store, T0 + 6, &mut rng).0.id, s.id);
         assert!(m.set_user(String::from("name=Bob;"), &mut store, T0 + 10, &mut rng));
-        let (t, _) = m.current(&mut store, T0 + 11, &mut rng);
+        let (t, _) = cur(&mut m, &mut store, T0 + 11, &mut rng);
         assert_ne!(t.id, s.id);
         // Next page load by Carol with Bob's live session in the store: not merged.
         let mut carol = SessionManager::new(RULES, Keys::new(None), String::from("name=Carol;"));
-        let (c, o) = carol.current(&mut store, T0 + 20, &mut rng);
+        let (c, o) = cur(&mut carol, &mut store, T0 + 20, &mut rng);
         assert_eq!(o, Outcome::Renewed);
         assert_ne!(c.id, t.id);
         // An anonymous page load continues whoever's session is live (same person logging in later).
         let mut anon = mgr();
-        assert_eq!(anon.current(&mut store, T0 + 30, &mut rng).0.id, c.id);
+        assert_eq!(cur(&mut anon, &mut store, T0 + 30, &mut rng).0.id, c.id);
     }
 
     #[test]
@@ -468,7 +501,7 @@ mod tests {
         let mut store = MemStore::default();
         let mut m = SessionManager::new(RULES, Keys::new(None), String::from("name=A;"));
         let mut rng = SeqRandom::new(8);
-        m.current(&mut store, T0, &mut rng);
+        cur(&mut m, &mut store, T0, &mut rng);
         m.uid(&mut store, &mut rng);
         m.forget(&mut store);
         assert!(store.0.is_empty(), "{:?}", store.0);

@@ -21,47 +21,42 @@ pub struct Trace {
     pub headers: Vec<(&'static str, String)>,
 }
 
-fn origin_of(url: &str) -> &str {
-    let rest_at = super::text::find(url, "//").map_or(0, |i| i + 2);
-    let host_end = url.bytes().skip(rest_at).position(|b| b == b'/' || b == b'?' || b == b'#').map_or(url.len(), |p| p + rest_at);
-    url.get(..host_end).unwrap_or(url)
-}
-
 pub fn propagate(t: &Tracing, url: &str, ctx: &TraceContext, rng: &mut impl Random, host: &impl MatchHost) -> Option<Trace> {
     if !t.enable || !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
-    let props: &[Propagator] = if origin_of(url) == ctx.page_origin {
+    let props: &[Propagator] = if super::filter::origin_host(url).0 == ctx.page_origin {
         &t.propagators
     } else {
         &t.allowed.iter().find(|(m, _)| matches(m, url, host))?.1
     };
-    let sampled = t.sample >= 100.0 || rng.unit() * 100.0 < t.sample;
     let tid = trace_id(rng);
     let span = hex(rng, 16);
+    let sampled = t.sample >= 100.0 || rng.unit() * 100.0 < t.sample;
     let flag = if sampled { "1" } else { "0" };
     let mut headers = Vec::new();
+    let mut add = |name: &'static str, parts: &[&str]| headers.push((name, cat(parts)));
     for p in props {
         match p {
             Propagator::TraceContext => {
-                headers.push(("traceparent", cat(&["00-", &tid, "-", &span, if sampled { "-01" } else { "-00" }])));
+                add("traceparent", &["00-", &tid, "-", &span, "-0", flag]);
                 if t.tracestate {
-                    headers.push(("tracestate", cat(&["rum=v2&browser&", ctx.pid, "&", ctx.session_id, "&", ctx.uid])));
+                    add("tracestate", &["rum=v2&browser&", ctx.pid, "&", ctx.session_id, "&", ctx.uid]);
                 }
             }
-            Propagator::B3 => headers.push(("b3", cat(&[&tid, "-", &span, "-", flag]))),
+            Propagator::B3 => add("b3", &[&tid, "-", &span, "-", flag]),
             Propagator::B3Multi => {
-                headers.push(("X-B3-TraceId", tid.clone()));
-                headers.push(("X-B3-SpanId", span.clone()));
-                headers.push(("X-B3-Sampled", String::from(flag)));
+                add("X-B3-TraceId", &[&tid]);
+                add("X-B3-SpanId", &[&span]);
+                add("X-B3-Sampled", &[flag]);
             }
-            Propagator::Jaeger => headers.push(("uber-trace-id", cat(&[&tid, ":", &span, ":0:", flag]))),
+            Propagator::Jaeger => add("uber-trace-id", &[&tid, ":", &span, ":0:", flag]),
             // sw8 needs a base64 service/instance encoding that no backend of ours reads yet.
             Propagator::Sw8 => {}
         }
     }
     if t.baggage {
-        headers.push(("baggage", cat(&["rum=v2,appType=browser,pid=", ctx.pid, ",sid=", ctx.session_id, ",uid=", ctx.uid])));
+        add("baggage", &["rum=v2,appType=browser,pid=", ctx.pid, ",sid=", ctx.session_id, ",uid=", ctx.uid]);
     }
     (!headers.is_empty()).then_some(Trace { trace_id: tid, headers })
 }

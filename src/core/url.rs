@@ -30,25 +30,18 @@ pub fn pathname(href: &str) -> &str {
 /// The view name ARMS derives from the URL for each `spaMode`.
 pub fn view_name(href: &str, mode: SpaMode) -> String {
     let (path, _, hash) = parts(href);
-    let hash_path = || {
-        cut_at(hash.strip_prefix('#').unwrap_or(hash), b'?').0
-    };
-    match mode {
-        SpaMode::Off | SpaMode::History => String::from(path),
-        SpaMode::Auto => {
-            let h = hash_path();
-            let mut s = String::from(path);
-            if !h.is_empty() {
-                s.push('#');
-                s.push_str(h);
-            }
-            s
-        }
-        SpaMode::Hash => {
-            let h = hash_path();
-            String::from(if h.is_empty() { "/" } else { h })
-        }
+    // The hash route without its own query: `#/cart/2?step=3` → `/cart/2`.
+    let h = cut_at(cut(hash, 1).1, b'?').0;
+    let mut s = String::from(match mode {
+        SpaMode::Hash if h.is_empty() => "/",
+        SpaMode::Hash => h,
+        _ => path,
+    });
+    if mode == SpaMode::Auto && !h.is_empty() {
+        s.push('#');
+        s.push_str(h);
     }
+    s
 }
 
 #[cfg(test)]
