@@ -389,8 +389,21 @@ export const fact = safe((n, e) => FACTS[n](e));
 
 // The app's functions and RegExps (src/browser/fns.rs), and timers: undefined when they throw.
 export const userCall = safe((f, arg) => f.call(null, arg));
-export const regex = safe((source, flags) => new RegExp(source, flags));
-export const regexTest = safe((re, s) => re.test(s));
+// Filters' RegExps, compiled once per (source, flags); 'g'/'y' dropped, as they make test()
+// depend on the previous call. An invalid one matches nothing and is reported once.
+const regexes = new Map();
+export const reTest = safe((source, flags, s) => {
+  const k = flags + '/' + source;
+  let re = regexes.get(k);
+  if (re === undefined) {
+    try { re = new RegExp(source, flags.replace(/[gy]/g, '')); } catch (_) {
+      re = null;
+      console.warn('[rum-wasm] invalid RegExp in filters: /' + source + '/; it matches nothing');
+    }
+    regexes.set(k, re);
+  }
+  return !!re && re.test(s);
+});
 export const clearTimer = safe((id) => clearTimeout(id));
 
 /**

@@ -29,11 +29,10 @@ extern "C" {
     /// `f.call(null, arg)`; undefined when it throws (or `f` is not a function).
     #[wasm_bindgen(js_name = userCall)]
     pub fn user_call(f: &JsValue, arg: &JsValue) -> JsValue;
-    /// `new RegExp(source, flags)`; undefined when invalid.
-    pub fn regex(source: &str, flags: &str) -> JsValue;
-    /// `re.test(s)`; undefined when it throws.
-    #[wasm_bindgen(js_name = regexTest)]
-    pub fn regex_test(re: &JsValue, s: &str) -> JsValue;
+    /// `re.test(s)` with `new RegExp(source, flags)` compiled once per pair ('g' and 'y'
+    /// dropped); false for an invalid RegExp, which is reported once.
+    #[wasm_bindgen(js_name = reTest)]
+    pub fn re_test(source: &str, flags: &str, s: &str) -> bool;
     #[wasm_bindgen(js_name = clearTimer)]
     pub fn clear_timer(id: &JsValue);
     /// The app's `beforeReport` `f` on a bundle: the new bundle's text, 0 (drop it) or 1 (it threw).
