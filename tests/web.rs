@@ -39,7 +39,7 @@ extern "C" {
 #[wasm_bindgen_test]
 fn local_storage_round_trip_uses_the_real_store() {
     let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
-    assert!(s.backend == Backend::Local);
+    assert!(s.backend() == Backend::Local);
     assert!(s.set("_arms_session", "aaaabbbbccccddddeeeeffff00001111-1-1-2"));
     assert_eq!(js::ls_get("_arms_session").unwrap().as_deref(), Some("aaaabbbbccccddddeeeeffff00001111-1-1-2"));
     // Another tab (here: the page itself) changes the store: we read the store, not a copy.
@@ -54,7 +54,7 @@ fn local_storage_round_trip_uses_the_real_store() {
 fn cookie_store_writes_arms_cookies() {
     clear_cookies();
     let mut s = BrowserStore::new(StorageKind::Cookie, None);
-    assert!(s.backend == Backend::Cookie);
+    assert!(s.backend() == Backend::Cookie);
     assert!(s.set("_arms_uid", "uid_abc"));
     assert!(s.set("_rum_wasm_user", "name=Ann Lee;"));
     let all = js::global_path(&["document", "cookie"]).as_string().unwrap();
@@ -69,14 +69,14 @@ fn cookie_store_writes_arms_cookies() {
 #[wasm_bindgen_test]
 fn auto_prefers_local_storage() {
     let s = BrowserStore::new(StorageKind::Auto, None);
-    assert!(s.backend == Backend::Local);
+    assert!(s.backend() == Backend::Local);
 }
 
 #[wasm_bindgen_test]
 fn blocked_local_storage_falls_back_to_memory_without_throwing() {
     break_local_storage();
     let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
-    let backend = s.backend;
+    let backend = s.backend();
     let ok = s.set("k", "v");
     let got = s.get("k");
     restore_local_storage();
@@ -90,7 +90,7 @@ fn full_storage_keeps_working_in_memory() {
     let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
     fill_quota();
     let ok = s.set("_arms_session", "x-1-1-2");
-    let backend = s.backend;
+    let backend = s.backend();
     let got = s.get("_arms_session");
     restore_quota();
     assert!(!ok, "the failed write is reported");

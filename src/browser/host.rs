@@ -82,10 +82,9 @@ impl Host for BrowserHost {
     }
 
     fn persist(&mut self, bundles: &str) {
-        if !self.transport.persist(bundles) && !self.store.warned {
+        if !self.transport.persist(bundles) {
             // Full or disabled storage: the bundles stay in memory for this page's retries.
-            self.store.warned = true;
-            js::console_warn(super::store::STORAGE_WARNING);
+            super::store::storage_warning();
         }
     }
 

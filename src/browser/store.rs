@@ -1,116 +1,66 @@
-//! The session store: localStorage, a cookie, or (when both fail) memory.
-//!
-//! Storage can be disabled (privacy modes, sandboxed iframes), full (quota) or throw on access.
-//! Each failure switches this page to memory once, with one console message; the SDK goes on.
+//! The session store for the browser: localStorage, a cookie, or (when both fail) memory. The
+//! mechanics, the fall-back to memory and its one console message are in `store.js`; this is
+//! the `Store` the core's session logic reads and writes.
 
-use alloc::string::String;
-use super::js;
+use crate::core::config::StorageKind;
 use crate::core::session::Store;
-use alloc::vec::Vec;
+use alloc::string::String;
+use wasm_bindgen::prelude::*;
 
-#[derive(Clone, Copy, PartialEq)]
+// Not `catch`: store.js never throws.
+#[wasm_bindgen(module = "/src/browser/store.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = storeOpen)]
+    fn store_open(kind: u32, domain: Option<&str>) -> u32;
+    #[wasm_bindgen(js_name = storeBackend)]
+    fn store_backend() -> u32;
+    #[wasm_bindgen(js_name = storeGet)]
+    fn store_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = storeSet)]
+    fn store_set(key: &str, value: &str) -> bool;
+    #[wasm_bindgen(js_name = storeRemove)]
+    fn store_remove(key: &str);
+    /// The page's one storage message (shared with the outbox's persistence).
+    #[wasm_bindgen(js_name = storageWarning)]
+    pub fn storage_warning();
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Backend {
     Local,
     Cookie,
     Memory,
 }
 
-pub struct BrowserStore {
-    pub backend: Backend,
-    domain: Option<String>,
-    /// Mirror of everything written, so reads still work after a fall-back to memory.
-    mem: Vec<(String, String)>,
-    /// One message per page about storage, whoever hits the problem first.
-    pub warned: bool,
-}
-
-pub const STORAGE_WARNING: &str =
-    "[rum-wasm] storage is not available (disabled, blocked or full): the session and unsent data are kept in memory for this page";
-
-/// A cookie lives a year, as ARMS's do.
-const COOKIE_MAX_AGE: &str = "31536000";
-
-fn local_usable() -> bool {
-    const PROBE: &str = "_rum_wasm_probe";
-    js::ls_set(PROBE, "1").is_ok() && js::ls_remove(PROBE).is_ok()
-}
-
-fn cookie_usable() -> bool {
-    js::fact_of(js::Fact::Cookies, &wasm_bindgen::JsValue::UNDEFINED)
-}
+/// The page's store (store.js holds its state: there is one per page).
+pub struct BrowserStore;
 
 impl BrowserStore {
-    pub fn new(kind: crate::core::config::StorageKind, domain: Option<String>) -> BrowserStore {
-        use crate::core::config::StorageKind;
-        // localStorage when asked for (or Auto) and usable; else a cookie likewise; else memory.
-        let backend = if kind != StorageKind::Cookie && local_usable() {
-            Backend::Local
-        } else if kind != StorageKind::LocalStorage && cookie_usable() {
-            Backend::Cookie
-        } else {
-            Backend::Memory
-        };
-        let mut s = BrowserStore { backend, domain, mem: Vec::new(), warned: false };
-        if backend == Backend::Memory {
-            s.degrade();
+    pub fn new(kind: StorageKind, domain: Option<String>) -> BrowserStore {
+        store_open(kind as u32, domain.as_deref());
+        BrowserStore
+    }
+
+    /// Where values go now: it becomes `Memory` after a failed write.
+    pub fn backend(&self) -> Backend {
+        match store_backend() {
+            0 => Backend::Local,
+            1 => Backend::Cookie,
+            _ => Backend::Memory,
         }
-        s
-    }
-
-    fn degrade(&mut self) {
-        self.backend = Backend::Memory;
-        if !self.warned {
-            self.warned = true;
-            js::console_warn(STORAGE_WARNING);
-        }
-    }
-
-    fn mem_get(&self, key: &str) -> Option<String> {
-        self.mem.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    }
-
-    fn cookie_set(&self, key: &str, value: &str, max_age: &str) -> bool {
-        super::transport::cookie_set(key, value, max_age, self.domain.as_deref())
     }
 }
 
 impl Store for BrowserStore {
     fn get(&self, key: &str) -> Option<String> {
-        match self.backend {
-            // The store, not the mirror, is the truth: another tab may have changed it.
-            Backend::Local => match js::ls_get(key) {
-                Ok(v) => v,
-                Err(_) => self.mem_get(key),
-            },
-            Backend::Cookie => super::transport::cookie_get(key).as_string(),
-            Backend::Memory => self.mem_get(key),
-        }
+        store_get(key)
     }
 
     fn set(&mut self, key: &str, value: &str) -> bool {
-        self.mem.retain(|(k, _)| k != key);
-        self.mem.push((String::from(key), String::from(value)));
-        let ok = match self.backend {
-            Backend::Local => js::ls_set(key, value).is_ok(),
-            Backend::Cookie => self.cookie_set(key, value, COOKIE_MAX_AGE),
-            Backend::Memory => return true,
-        };
-        if !ok {
-            self.degrade();
-        }
-        ok
+        store_set(key, value)
     }
 
     fn remove(&mut self, key: &str) {
-        self.mem.retain(|(k, _)| k != key);
-        match self.backend {
-            Backend::Local => {
-                let _ = js::ls_remove(key);
-            }
-            Backend::Cookie => {
-                self.cookie_set(key, "", "0");
-            }
-            Backend::Memory => {}
-        }
+        store_remove(key);
     }
 }

@@ -104,7 +104,7 @@ export function ls(op, key, value) {
   } catch (_) { return op ? false : undefined; }
 }
 
-// The session cookie (when the config stores the session in a cookie). Rust decides the
+// The session cookie (when the config stores the session in a cookie): store.js decides the
 // backend, keeps the memory mirror and warns; these only read and write document.cookie.
 
 /** The value of cookie `key`, decoded; undefined when there is none or it cannot be read. */

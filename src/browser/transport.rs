@@ -24,12 +24,6 @@ extern "C" {
     fn claim_orphans(prefix: &str, mine: &str);
     /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove).
     pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
-    /// The session cookie's value (a string), or undefined.
-    #[wasm_bindgen(js_name = cookieGet)]
-    pub fn cookie_get(key: &str) -> JsValue;
-    /// Writes the session cookie; false when the browser refused.
-    #[wasm_bindgen(js_name = cookieSet)]
-    pub fn cookie_set(key: &str, value: &str, max_age: &str, domain: Option<&str>) -> bool;
 }
 
 /// Where a tab keeps its unacknowledged bundles (suffixed with the tab's id).
