@@ -61,7 +61,7 @@ pub fn arrived(rt: &mut Runtime, status: u16, text: &str) {
                     crate::api::apply_config(rt, cfg);
                 }
             }
-            _ => rt.host.warn_once("[rum-wasm] the remote config is not a JSON object; the SDK keeps its config"),
+            _ => rt.host.warn_once(crate::core::remote_config::NOT_AN_OBJECT),
         }
     }
     // Fresh, else cached, else local: start sending with what is there.

@@ -348,10 +348,21 @@ fn matcher(v: &Value) -> Option<Matcher> {
 /// A remote config can only carry strings: `/source/flags` is a RegExp there, as in ARMS.
 fn regex_literal(s: &str) -> Option<(&str, &str)> {
     // The last '/', not the leading one: the source between them is not empty.
-    let end = s.bytes().rposition(|b| b == b'/')?;
+    // Byte loops: iterator adapters over bytes are out-of-line code at opt-level z.
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && b.get(end - 1) != Some(&b'/') {
+        end -= 1;
+    }
+    let end = end.checked_sub(1)?;
     let source = s.get(1..end).filter(|src| !src.is_empty() && s.starts_with('/'))?;
     let flags = s.get(end + 1..)?;
-    flags.bytes().all(|b| matches!(b, b'g' | b'i' | b'm' | b's' | b'u' | b'y' | b'd')).then_some((source, flags))
+    for f in flags.as_bytes() {
+        if !matches!(f, b'g' | b'i' | b'm' | b's' | b'u' | b'y' | b'd') {
+            return None;
+        }
+    }
+    Some((source, flags))
 }
 
 fn matchers(c: &mut Check, v: &Value, key: &str) -> Vec<Matcher> {

@@ -137,7 +137,7 @@ pub fn build(kind: u8, v: &Value) -> Result<Spec, String> {
     if kind == 1 {
         f.str("type", "custom").str("source", "custom");
     }
-    let mut s = Spec::new(event_type, f.take());
+    let mut s = Spec::new(event_type, f.0);
     s.times = times;
     s.merge_key = merge_key;
     Ok(s)

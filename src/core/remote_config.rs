@@ -58,12 +58,14 @@ pub fn cache_entry(pid: &str, now: u64, content: &Value) -> String {
     s
 }
 
+pub const NOT_AN_OBJECT: &str = "[rum-wasm] the remote config is not a JSON object; it was ignored";
+
 /// Merges `remote` into `local` one top-level field at a time; a field whose merge makes the
 /// config warn is left out, with one warning naming it. `pid` and `endpoint` stay local.
 pub fn apply(local: &Value, remote: &Value, warnings: &mut Vec<String>) -> Value {
     let mut current = local.clone();
     let Some(fields) = remote.as_obj() else {
-        warnings.push(String::from("[rum-wasm] the remote config is not a JSON object; it was ignored"));
+        warnings.push(String::from(NOT_AN_OBJECT));
         return current;
     };
     let mut scratch = Vec::new();
