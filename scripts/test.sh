@@ -37,6 +37,14 @@ read -r p f < <(count_cargo test-output/native.log); record native "$p" "$f" "$r
 
 echo "== layer 2: browser (wasm-pack test --headless --chrome)"
 wasm-pack test --headless --chrome 2>&1 | tee test-output/browser.log; rc=${PIPESTATUS[0]}
+# wasm-bindgen-test-runner under chromedriver sometimes never gets the test page past "Loading
+# scripts..." (the page load times out after 300 s, before any test ran; seen on this machine,
+# not reproduced outside chromedriver). Only that harness time-out is retried, once, and said;
+# a test that ran and failed is never retried.
+if [ "$rc" -ne 0 ] && grep -q "Failed to detect test as having been run" test-output/browser.log; then
+  echo "== browser: the test page never loaded (harness time-out, no test ran): retrying once"
+  wasm-pack test --headless --chrome 2>&1 | tee test-output/browser.log; rc=${PIPESTATUS[0]}
+fi
 read -r p f < <(count_cargo test-output/browser.log); record browser "$p" "$f" "$rc"
 
 echo "== layer 3: end-to-end (node --test tests/e2e)"
