@@ -11,7 +11,6 @@ use crate::core::json::write_str;
 use crate::core::manual::Spec;
 use crate::core::tracing::{propagate, TraceContext};
 use alloc::string::String;
-use alloc::vec::Vec;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -107,7 +106,9 @@ fn spec_of(r: &JsValue) -> Option<Spec> {
 /// an exception by its name, message or stack.
 fn blocked(rt: &Runtime, event_type: &str, r: &JsValue) -> bool {
     let r: &Array = r.unchecked_ref();
-    let subject: Vec<String> = (6..9).map(|i| r.get(i).as_string().unwrap_or_default()).collect();
+    let s = |i: u32| r.get(i).as_string().unwrap_or_default();
+    // A fixed array: no Vec per report, and constant indices with no bounds check to fail.
+    let subject = [s(6), s(7), s(8)];
     match event_type {
         "resource" => ignored_url(rt, &subject[0]),
         "exception" => {

@@ -381,7 +381,6 @@ const FACTS = [
   () => document.referrer,
   () => document.visibilityState,
   () => navigator.connection.effectiveType,
-  () => globalThis.document !== undefined && (globalThis.navigator || 0).cookieEnabled !== false,
   (e) => e.persisted,
   (e) => e.isTrusted,
 ];

@@ -80,8 +80,6 @@ pub enum Fact {
     Referrer,
     Visibility,
     EffectiveType,
-    /// A document with cookies not disabled.
-    Cookies,
     /// `persisted` of a pageshow event.
     Persisted,
     /// `isTrusted` of an event.
