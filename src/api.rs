@@ -69,7 +69,6 @@ pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     true
 }
 
-
 // The calls below arrive through the hub (`browser::hub::dispatch`), on the runtime.
 
 /// The config as JSON text. (A JS string, not a `String`: returning one of those through an

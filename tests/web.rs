@@ -110,7 +110,12 @@ fn listeners_report_through_the_hub_and_are_removed_when_dropped() {
     .into_js_value()
     .unchecked_into();
     // JS reports to the hub that start hands to the transport (transport.js keeps it).
-    let _t = rum_wasm::browser::transport::Transport::new("http://127.0.0.1:9/collect".into(), false, "lifecycle-test", &hub);
+    let _t = rum_wasm::browser::transport::Transport::new(
+        "http://127.0.0.1:9/collect".into(),
+        false,
+        "lifecycle-test",
+        &hub,
+    );
     let l = rum_wasm::browser::lifecycle::install();
     dispatch_on_window("pagehide");
     dispatch_on_window("pagehide");
@@ -140,7 +145,9 @@ fn api_start_creates_an_arms_session_in_local_storage() {
     js::ls_remove("_arms_session").unwrap();
     let cfg = r#"{"pid":"web-test","endpoint":"http://127.0.0.1:9/collect","reportConfig":{"flushTime":10000}}"#;
     // The facade hands the `hub` export back as a function; here a closure over it does.
-    let hub: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(rum_wasm::browser::hub::hub).into_js_value().unchecked_into();
+    let hub: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(rum_wasm::browser::hub::hub)
+        .into_js_value()
+        .unchecked_into();
     assert!(rum_wasm::api::start(JsValue::from_str(cfg), Array::new(), hub.clone()));
     let stored = js::ls_get("_arms_session").unwrap().unwrap();
     // The API beyond `start` goes through the hub, as the facade calls it.

@@ -50,13 +50,29 @@ fn bundle(session: usize, n: usize, events: usize, now: u128) -> String {
         let ts = now + i as u128;
         let id = format!("00-{sid}-{n:08x}{i:08x}");
         let e = match i % 10 {
-            0 => format!(r#"{{"event_type":"view","type":"pv","timestamp":{ts},"event_id":"{id}","times":1,"name":"/page/{n}","url":"http://127.0.0.1/page/{n}?x=1","referrer":"","loading_type":"route_change"}}"#),
-            1 => format!(r#"{{"event_type":"view","type":"perf","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/page/{n}","dom_interactive":240,"dom_content_loaded":242,"dom_complete":289,"load_event":{}}}"#, 200 + (session * 7 + n * 13) % 4000),
-            2 | 6 => format!(r#"{{"event_type":"resource","type":"fetch","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/api/item?id={i}","name":"/api/item","method":"GET","status_code":200,"success":1,"duration":6.2,"first_byte_duration":0.7,"download_duration":1.1}}"#),
-            3 => format!(r#"{{"event_type":"resource","type":"xmlhttprequest","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/api/fail","name":"/api/fail","method":"POST","status_code":500,"success":0,"message":"Internal Server Error","duration":4.8}}"#),
-            4 => format!(r#"{{"event_type":"exception","type":"error","timestamp":{ts},"event_id":"{id}","times":1,"source":"onError","name":"Error","message":"boom {}","stack":"Error: boom\n    at f (app.js:1:2)","file":"app.js","line":1,"column":2}}"#, session % 20),
-            5 => format!(r#"{{"event_type":"action","type":"click","timestamp":{ts},"event_id":"{id}","times":1,"name":"click on button: Buy","target_name":"//*[@id=\"buy\"]","duration":2.1}}"#),
-            _ => format!(r#"{{"event_type":"resource","type":"image","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/static/{i}.png","name":"/static/{i}.png","method":"GET","status_code":200,"success":1,"duration":30.5,"size":2048}}"#),
+            0 => format!(
+                r#"{{"event_type":"view","type":"pv","timestamp":{ts},"event_id":"{id}","times":1,"name":"/page/{n}","url":"http://127.0.0.1/page/{n}?x=1","referrer":"","loading_type":"route_change"}}"#
+            ),
+            1 => format!(
+                r#"{{"event_type":"view","type":"perf","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/page/{n}","dom_interactive":240,"dom_content_loaded":242,"dom_complete":289,"load_event":{}}}"#,
+                200 + (session * 7 + n * 13) % 4000
+            ),
+            2 | 6 => format!(
+                r#"{{"event_type":"resource","type":"fetch","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/api/item?id={i}","name":"/api/item","method":"GET","status_code":200,"success":1,"duration":6.2,"first_byte_duration":0.7,"download_duration":1.1}}"#
+            ),
+            3 => format!(
+                r#"{{"event_type":"resource","type":"xmlhttprequest","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/api/fail","name":"/api/fail","method":"POST","status_code":500,"success":0,"message":"Internal Server Error","duration":4.8}}"#
+            ),
+            4 => format!(
+                r#"{{"event_type":"exception","type":"error","timestamp":{ts},"event_id":"{id}","times":1,"source":"onError","name":"Error","message":"boom {}","stack":"Error: boom\n    at f (app.js:1:2)","file":"app.js","line":1,"column":2}}"#,
+                session % 20
+            ),
+            5 => format!(
+                r#"{{"event_type":"action","type":"click","timestamp":{ts},"event_id":"{id}","times":1,"name":"click on button: Buy","target_name":"//*[@id=\"buy\"]","duration":2.1}}"#
+            ),
+            _ => format!(
+                r#"{{"event_type":"resource","type":"image","timestamp":{ts},"event_id":"{id}","times":1,"url":"http://127.0.0.1/static/{i}.png","name":"/static/{i}.png","method":"GET","status_code":200,"success":1,"duration":30.5,"size":2048}}"#
+            ),
         };
         evs.push(e);
     }
@@ -127,7 +143,10 @@ async fn main() {
                 if Instant::now() > deadline {
                     break;
                 }
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0);
                 let body = bundle(s, n, a.events, now);
                 let t = Instant::now();
                 match post(&mut conn, &a.addr, &body).await {
@@ -159,12 +178,22 @@ async fn main() {
     }
     let wall = start.elapsed().as_secs_f64();
     lat.sort();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(f64::NAN);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
     let okn = ok.load(Ordering::Relaxed);
     println!("sessions (concurrent): {}", a.sessions);
     println!("bundles accepted:      {okn} ({} failed), {} events each", failed.load(Ordering::Relaxed), a.events);
     println!("wall time:             {wall:.2} s (think time {} ms between a session's bundles)", a.think_ms);
     println!("accepted bundles/s:    {:.0}", okn as f64 / wall);
     println!("accepted events/s:     {:.0}", (okn as usize * a.events) as f64 / wall);
-    println!("ingest latency ms:     p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}", pct(0.50), pct(0.90), pct(0.99), pct(1.0));
+    println!(
+        "ingest latency ms:     p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        pct(1.0)
+    );
 }

@@ -121,7 +121,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         o.trusted_proxies.push(p.parse().map_err(|_| format!("--trusted-proxy: `{p}` is not an IP address"))?);
     }
     if let Some(m) = max_body {
-        o.max_body_bytes = m.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("--max-body-bytes must be a positive number, got `{m}`"))?;
+        o.max_body_bytes = m
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("--max-body-bytes must be a positive number, got `{m}`"))?;
     }
     if let Some(s) = sync {
         o.synchronous = match s.to_ascii_lowercase().as_str() {
@@ -221,7 +225,8 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
     });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&o.addr).await.map_err(|e| format!("cannot listen on {}: {e}", o.addr))?;
+        let listener =
+            tokio::net::TcpListener::bind(&o.addr).await.map_err(|e| format!("cannot listen on {}: {e}", o.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         retention::spawn(store, o.retention_days, std::time::Duration::from_secs(3600));
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });

@@ -130,8 +130,13 @@ fn canonical(ip: IpAddr) -> IpAddr {
 fn is_public(ip: IpAddr) -> bool {
     match canonical(ip) {
         IpAddr::V4(v4) => {
-            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()
-                || v4.is_broadcast() || v4.is_documentation() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
         }
         IpAddr::V6(v6) => {
             let seg = v6.segments()[0];
@@ -182,9 +187,15 @@ mod tests {
     #[test]
     fn maxmind_and_flat_layouts() {
         let mm: Value = serde_json::json!({"country":{"iso_code":"DE"},"subdivisions":[{"names":{"en":"Berlin"}}],"city":{"names":{"en":"Berlin"}}});
-        assert_eq!(geo_from_record(&mm), Geo { country: Some("DE".into()), region: Some("Berlin".into()), city: Some("Berlin".into()) });
+        assert_eq!(
+            geo_from_record(&mm),
+            Geo { country: Some("DE".into()), region: Some("Berlin".into()), city: Some("Berlin".into()) }
+        );
         let flat: Value = serde_json::json!({"country_code":"JP","state1":"Tokyo","city":"Shibuya"});
-        assert_eq!(geo_from_record(&flat), Geo { country: Some("JP".into()), region: Some("Tokyo".into()), city: Some("Shibuya".into()) });
+        assert_eq!(
+            geo_from_record(&flat),
+            Geo { country: Some("JP".into()), region: Some("Tokyo".into()), city: Some("Shibuya".into()) }
+        );
     }
 
     #[test]

@@ -99,7 +99,8 @@ async fn collect(
     };
     let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
     let received = now_ms();
-    let parsed = ingest::decode_body(&raw, encoding, &limits).and_then(|text| ingest::parse_bundle(&text, &limits, received));
+    let parsed =
+        ingest::decode_body(&raw, encoding, &limits).and_then(|text| ingest::parse_bundle(&text, &limits, received));
     let mut bundle = match parsed {
         Ok(b) => b,
         Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
@@ -297,7 +298,12 @@ async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>, head
     read(&st, move |s| s.export_user(&user_id)).await
 }
 
-async fn delete_user(State(st): State<Shared>, Path(user_id): Path<String>, headers: HeaderMap, method: Method) -> Response {
+async fn delete_user(
+    State(st): State<Shared>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    method: Method,
+) -> Response {
     debug_assert_eq!(method, Method::DELETE);
     if let Err(r) = check_admin(&st, &headers) {
         return r;

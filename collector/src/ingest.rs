@@ -58,7 +58,9 @@ impl std::fmt::Display for IngestError {
         match self {
             IngestError::TooLarge(n) => write!(f, "body larger than {n} bytes"),
             IngestError::TooManyEvents(n) => write!(f, "more than {n} events in one bundle"),
-            IngestError::UnsupportedEncoding(e) => write!(f, "unsupported Content-Encoding `{e}` (use gzip, deflate or none)"),
+            IngestError::UnsupportedEncoding(e) => {
+                write!(f, "unsupported Content-Encoding `{e}` (use gzip, deflate or none)")
+            }
             IngestError::BadCompression(e) => write!(f, "body is not valid compressed data: {e}"),
             IngestError::NotUtf8 => write!(f, "body is not valid UTF-8"),
             IngestError::TooDeep(n) => write!(f, "JSON nested deeper than {n} levels"),
@@ -275,12 +277,18 @@ fn opt_str(o: &Map<String, Value>, key: &str) -> Result<Option<String>, String> 
 fn opt_num(o: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| format!("`{key}` is out of range")),
+        Some(Value::Number(n)) => {
+            n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| format!("`{key}` is out of range"))
+        }
         Some(_) => Err(format!("`{key}` must be a number")),
     }
 }
 
-fn parse_event(ev: Value, bundle_session: &str, bundle_view: Option<&(String, Option<String>)>) -> Result<EventRow, String> {
+fn parse_event(
+    ev: Value,
+    bundle_session: &str,
+    bundle_view: Option<&(String, Option<String>)>,
+) -> Result<EventRow, String> {
     let Value::Object(o) = &ev else {
         return Err("event must be an object".into());
     };
@@ -368,8 +376,10 @@ mod tests {
     #[test]
     fn events_inherit_bundle_view_unless_they_carry_one() {
         let b = parse_bundle(
-            &bundle(r#"[{"event_type":"view","type":"pv","timestamp":1},
-                       {"event_type":"action","type":"click","timestamp":2,"view":{"id":"v0","name":"/z"}}]"#),
+            &bundle(
+                r#"[{"event_type":"view","type":"pv","timestamp":1},
+                       {"event_type":"action","type":"click","timestamp":2,"view":{"id":"v0","name":"/z"}}]"#,
+            ),
             &Limits::default(),
             0,
         )
@@ -383,10 +393,12 @@ mod tests {
     #[test]
     fn slow_load_uses_flag_first_then_threshold() {
         let b = parse_bundle(
-            &bundle(r#"[{"event_type":"view","type":"perf","timestamp":1,"load_event":3001},
+            &bundle(
+                r#"[{"event_type":"view","type":"perf","timestamp":1,"load_event":3001},
                        {"event_type":"view","type":"perf","timestamp":1,"load_event":9000,"slow":0},
                        {"event_type":"view","type":"perf","timestamp":1,"load_event":10,"slow":1},
-                       {"event_type":"view","type":"perf","timestamp":1,"load_event":3000}]"#),
+                       {"event_type":"view","type":"perf","timestamp":1,"load_event":3000}]"#,
+            ),
             &Limits::default(),
             0,
         )
@@ -398,10 +410,12 @@ mod tests {
     #[test]
     fn bad_event_is_rejected_alone() {
         let b = parse_bundle(
-            &bundle(r#"[{"event_type":"view","type":"pv","timestamp":1},
+            &bundle(
+                r#"[{"event_type":"view","type":"pv","timestamp":1},
                        {"event_type":"view","type":"pv","timestamp":"x"},
                        {"event_type":"nope","timestamp":1}, 5,
-                       {"event_type":"resource","type":"fetch","timestamp":3,"success":0}]"#),
+                       {"event_type":"resource","type":"fetch","timestamp":3,"success":0}]"#,
+            ),
             &Limits::default(),
             0,
         )

@@ -23,7 +23,8 @@ fn int(p: &Params, key: &str) -> Result<Option<i64>, String> {
 pub fn time_range(p: &Params, now_ms: i64) -> Result<TimeRange, String> {
     let mut r = TimeRange { from_ms: int(p, "from")?, to_ms: int(p, "to")? };
     if let Some(range) = text(p, "range") {
-        let span = parse_span(&range).ok_or_else(|| format!("`range` must look like 15m, 1h, 24h or 7d, got `{range}`"))?;
+        let span =
+            parse_span(&range).ok_or_else(|| format!("`range` must look like 15m, 1h, 24h or 7d, got `{range}`"))?;
         r.from_ms = Some(now_ms - span);
         r.to_ms = None;
     }

@@ -8,10 +8,7 @@ use std::time::Duration;
 pub const DAY_MS: i64 = 86_400_000;
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub fn spawn(store: Arc<dyn Store>, days: u32, every: Duration) {

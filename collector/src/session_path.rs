@@ -48,7 +48,8 @@ pub fn build(events: Vec<StoredEvent>) -> Vec<Page> {
             }
         }
         if page.url.is_none() {
-            page.url = ev.body.get("url").and_then(|v| v.as_str()).filter(|_| ev.event_type == "view").map(str::to_string);
+            page.url =
+                ev.body.get("url").and_then(|v| v.as_str()).filter(|_| ev.event_type == "view").map(str::to_string);
         }
         page.events.push(ev);
     }

@@ -55,11 +55,17 @@ fn all_captured_payloads_are_stored_with_right_counts_and_path() {
         let d = s.get_json(&format!("/api/sessions/{sid}"));
         let sum = &d["session"];
         assert_eq!(
-            (sum["pvs"].as_i64().unwrap(), sum["js_errors"].as_i64().unwrap(), sum["api_calls"].as_i64().unwrap(), sum["api_failures"].as_i64().unwrap()),
+            (
+                sum["pvs"].as_i64().unwrap(),
+                sum["js_errors"].as_i64().unwrap(),
+                sum["api_calls"].as_i64().unwrap(),
+                sum["api_failures"].as_i64().unwrap()
+            ),
             (*pvs, *errors, *apis, *fails),
             "counts of {sid}"
         );
-        let names: Vec<&str> = d["pages"].as_array().unwrap().iter().map(|p| p["view_name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            d["pages"].as_array().unwrap().iter().map(|p| p["view_name"].as_str().unwrap()).collect();
         assert_eq!(&names, pages, "pages of {sid}");
         // Pages and the events inside each page are in time order.
         let mut last_page = 0;
@@ -77,13 +83,23 @@ fn all_captured_payloads_are_stored_with_right_counts_and_path() {
     let cart = &d["pages"][1];
     assert_eq!(cart["url"], "http://127.0.0.1:45321/app/cart?step=2");
     assert_eq!(cart["loading_type"], "route_change");
-    let kinds: Vec<String> = cart["events"].as_array().unwrap().iter()
+    let kinds: Vec<String> = cart["events"]
+        .as_array()
+        .unwrap()
+        .iter()
         .map(|e| format!("{}/{}", e["event_type"].as_str().unwrap(), e["type"].as_str().unwrap()))
         .collect();
-    assert_eq!(kinds, ["view/pv", "custom/biz", "exception/custom", "resource/custom", "view/custom", "action/click", "custom/biz"]);
+    assert_eq!(
+        kinds,
+        ["view/pv", "custom/biz", "exception/custom", "resource/custom", "view/custom", "action/click", "custom/biz"]
+    );
     // Events that carried their own `view` (sent after the route change) stay on /app/home.
     let home = &d["pages"][0];
-    assert!(home["events"].as_array().unwrap().iter().any(|e| e["event_type"] == "exception" && e["message"] == "harness boom"));
+    assert!(home["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["event_type"] == "exception" && e["message"] == "harness boom"));
     // The full event JSON is kept for the details panel.
     let err = home["events"].as_array().unwrap().iter().find(|e| e["message"] == "harness boom").unwrap();
     assert!(err["body"]["stack"].as_str().unwrap().starts_with("Error: harness boom"));
@@ -112,7 +128,8 @@ fn search_filters_sort_and_ways_in() {
     post_all(&s);
     let ids = |q: &str| -> Vec<String> {
         let j = s.get_json(&format!("/api/sessions?{q}"));
-        let mut v: Vec<String> = j["sessions"].as_array().unwrap().iter().map(|x| x["session_id"].as_str().unwrap().to_string()).collect();
+        let mut v: Vec<String> =
+            j["sessions"].as_array().unwrap().iter().map(|x| x["session_id"].as_str().unwrap().to_string()).collect();
         v.sort();
         v
     };

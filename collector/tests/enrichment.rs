@@ -28,7 +28,12 @@ fn forwarded_for_ua_and_geo() {
     }
     let s = Server::start(&args);
     let t = 1_700_000_000_000i64;
-    let r = s.request("POST", "/collect", &[("X-Forwarded-For", "8.8.8.8"), ("User-Agent", IPHONE)], &bundle("g1", "u", json!([pv(t, "a")])));
+    let r = s.request(
+        "POST",
+        "/collect",
+        &[("X-Forwarded-For", "8.8.8.8"), ("User-Agent", IPHONE)],
+        &bundle("g1", "u", json!([pv(t, "a")])),
+    );
     assert_eq!(r.status, 200);
     let d = s.get_json("/api/sessions/g1")["session"].clone();
     assert_eq!(d["ip"], "8.8.8.8");
@@ -44,10 +49,18 @@ fn forwarded_for_ua_and_geo() {
     b["geo"] = json!({"country": "CN", "province": "Zhejiang", "city": "Hangzhou"});
     b["device"] = json!({"type": "tablet"});
     b["os"] = json!({"name": "HarmonyOS"});
-    let r = s.request("POST", "/collect", &[("X-Forwarded-For", "8.8.8.8"), ("User-Agent", IPHONE)], b.to_string().as_bytes());
+    let r = s.request(
+        "POST",
+        "/collect",
+        &[("X-Forwarded-For", "8.8.8.8"), ("User-Agent", IPHONE)],
+        b.to_string().as_bytes(),
+    );
     assert_eq!(r.status, 200);
     let d = s.get_json("/api/sessions/g2")["session"].clone();
-    assert_eq!((d["country"].as_str(), d["region"].as_str(), d["city"].as_str()), (Some("CN"), Some("Zhejiang"), Some("Hangzhou")));
+    assert_eq!(
+        (d["country"].as_str(), d["region"].as_str(), d["city"].as_str()),
+        (Some("CN"), Some("Zhejiang"), Some("Hangzhou"))
+    );
     assert_eq!(d["device_type"], "tablet");
     assert_eq!(d["os"], "HarmonyOS");
     // Filters on enriched fields.

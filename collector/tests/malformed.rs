@@ -14,11 +14,17 @@ fn bad_bundles_are_refused_whole() {
     let s = Server::start(&["--max-body-bytes", "65536"]);
     let good_events = json!([pv(1_700_000_000_000, "e1")]);
     let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-    let deep_bundle = String::from_utf8(bundle("s-deep", "u", good_events.clone())).unwrap().replace("\"_v\":\"test\"", &format!("\"_v\":\"test\",\"x\":{deep}"));
+    let deep_bundle = String::from_utf8(bundle("s-deep", "u", good_events.clone()))
+        .unwrap()
+        .replace("\"_v\":\"test\"", &format!("\"_v\":\"test\",\"x\":{deep}"));
     let mut invalid_utf8 = bundle("s-utf8", "u", good_events.clone());
     let pos = invalid_utf8.windows(4).position(|w| w == b"/mai").unwrap();
     invalid_utf8[pos + 1] = 0xff;
-    let huge = bundle("s-huge", "u", json!([{"event_type": "custom", "type": "x", "timestamp": 1, "name": "x".repeat(70_000)}]));
+    let huge = bundle(
+        "s-huge",
+        "u",
+        json!([{"event_type": "custom", "type": "x", "timestamp": 1, "name": "x".repeat(70_000)}]),
+    );
     let bomb = gzip(&vec![b' '; 200_000]);
     let cases: Vec<(&str, Vec<u8>, Vec<(&str, &str)>, u16, &str)> = vec![
         ("not json", b"hello".to_vec(), vec![], 400, "not valid JSON"),
@@ -27,11 +33,41 @@ fn bad_bundles_are_refused_whole() {
         ("truncated", bundle("s-trunc", "u", good_events.clone())[..40].to_vec(), vec![], 400, "not valid JSON"),
         ("missing app.id", br#"{"app":{},"session":{"id":"s"},"events":[]}"#.to_vec(), vec![], 400, "missing `app.id`"),
         ("missing app", br#"{"session":{"id":"s"},"events":[]}"#.to_vec(), vec![], 400, "missing `app` object"),
-        ("missing session.id", br#"{"app":{"id":"p"},"session":{"id":""},"events":[]}"#.to_vec(), vec![], 400, "missing `session.id`"),
-        ("session.id number", br#"{"app":{"id":"p"},"session":{"id":7},"events":[]}"#.to_vec(), vec![], 400, "`session.id` must be a string"),
-        ("events object", br#"{"app":{"id":"p"},"session":{"id":"s"},"events":{}}"#.to_vec(), vec![], 400, "`events` must be an array"),
-        ("user string", br#"{"app":{"id":"p"},"session":{"id":"s"},"user":"bob","events":[]}"#.to_vec(), vec![], 400, "`user` must be an object"),
-        ("view without id", br#"{"app":{"id":"p"},"session":{"id":"s"},"view":{"name":"/"},"events":[]}"#.to_vec(), vec![], 400, "view.id"),
+        (
+            "missing session.id",
+            br#"{"app":{"id":"p"},"session":{"id":""},"events":[]}"#.to_vec(),
+            vec![],
+            400,
+            "missing `session.id`",
+        ),
+        (
+            "session.id number",
+            br#"{"app":{"id":"p"},"session":{"id":7},"events":[]}"#.to_vec(),
+            vec![],
+            400,
+            "`session.id` must be a string",
+        ),
+        (
+            "events object",
+            br#"{"app":{"id":"p"},"session":{"id":"s"},"events":{}}"#.to_vec(),
+            vec![],
+            400,
+            "`events` must be an array",
+        ),
+        (
+            "user string",
+            br#"{"app":{"id":"p"},"session":{"id":"s"},"user":"bob","events":[]}"#.to_vec(),
+            vec![],
+            400,
+            "`user` must be an object",
+        ),
+        (
+            "view without id",
+            br#"{"app":{"id":"p"},"session":{"id":"s"},"view":{"name":"/"},"events":[]}"#.to_vec(),
+            vec![],
+            400,
+            "view.id",
+        ),
         ("deep nesting", deep_bundle.into_bytes(), vec![], 400, "nested deeper"),
         ("invalid utf-8", invalid_utf8, vec![], 400, "not valid UTF-8"),
         ("huge body", huge, vec![], 413, "larger than 65536"),
@@ -77,7 +113,8 @@ fn bad_event_in_good_bundle_is_rejected_alone() {
     assert_eq!(d["session"]["events"], 3);
     assert_eq!(d["session"]["js_errors"], 1);
     assert_eq!(d["session"]["api_failures"], 1);
-    let stored: Vec<&str> = d["pages"][0]["events"].as_array().unwrap().iter().map(|e| e["body"]["event_id"].as_str().unwrap()).collect();
+    let stored: Vec<&str> =
+        d["pages"][0]["events"].as_array().unwrap().iter().map(|e| e["body"]["event_id"].as_str().unwrap()).collect();
     assert_eq!(stored, ["e1", "e3", "e7"]);
     // Unknown fields are kept in the event JSON.
     assert_eq!(d["pages"][0]["events"][2]["body"]["tab_id"], "t1");
@@ -87,7 +124,12 @@ fn bad_event_in_good_bundle_is_rejected_alone() {
 fn gzip_json_and_cors() {
     let s = Server::start(&[]);
     let body = bundle("sess-gz", "u1", json!([pv(1_700_000_000_000, "g1")]));
-    let r = s.request("POST", "/collect", &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")], &gzip(&body));
+    let r = s.request(
+        "POST",
+        "/collect",
+        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        &gzip(&body),
+    );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["accepted"], 1);
     // Any POST /collect/* (e.g. an endpoint with a path suffix) is the same ingest.
@@ -98,7 +140,11 @@ fn gzip_json_and_cors() {
     let pre = s.request(
         "OPTIONS",
         "/collect",
-        &[("Origin", "http://shop.example"), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type")],
+        &[
+            ("Origin", "http://shop.example"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type"),
+        ],
         b"",
     );
     assert!(pre.status == 200 || pre.status == 204, "preflight status {}", pre.status);

@@ -8,7 +8,11 @@ use std::process::Command;
 fn seed(s: &Server) {
     let t = now_ms();
     for (sid, user) in [("a1", "alice"), ("a2", "alice"), ("b1", "bob")] {
-        let body = bundle(sid, user, json!([pv(t, &format!("{sid}-pv")), {"event_type": "action", "type": "click", "timestamp": t + 5, "event_id": format!("{sid}-c")}]));
+        let body = bundle(
+            sid,
+            user,
+            json!([pv(t, &format!("{sid}-pv")), {"event_type": "action", "type": "click", "timestamp": t + 5, "event_id": format!("{sid}-c")}]),
+        );
         assert_eq!(s.collect(&body).status, 200);
     }
 }
@@ -70,7 +74,10 @@ fn retention_deletes_old_sessions_only() {
         // Make session a1 look 40 days old (retention uses the server's receive time).
         let c = rusqlite::Connection::open(dir.join("rum.db")).unwrap();
         let n = c
-            .execute("UPDATE sessions SET last_received_ms = last_received_ms - 40 * 86400000 WHERE session_id = 'a1'", [])
+            .execute(
+                "UPDATE sessions SET last_received_ms = last_received_ms - 40 * 86400000 WHERE session_id = 'a1'",
+                [],
+            )
             .unwrap();
         assert_eq!(n, 1);
     }

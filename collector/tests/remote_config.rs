@@ -9,7 +9,12 @@ fn put_and_get_remote_config() {
     let s = Server::start(&[]);
     assert_eq!(s.get("/config/cn-hangzhou/abc123").status, 404);
     let cfg = json!({"reportConfig": {"flushTime": 1000}, "properties": {"from": "remote"}});
-    let r = s.request("PUT", "/config/harness-pid@abc123", &[("Content-Type", "application/json")], cfg.to_string().as_bytes());
+    let r = s.request(
+        "PUT",
+        "/config/harness-pid@abc123",
+        &[("Content-Type", "application/json")],
+        cfg.to_string().as_bytes(),
+    );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(s.get_json("/config/cn-hangzhou/abc123?t=1795390471044"), cfg);
     assert_eq!(s.get_json("/config/harness-pid@abc123"), cfg);

@@ -113,7 +113,8 @@ fn blocked(rt: &Runtime, event_type: &str, r: &JsValue) -> bool {
         "resource" => ignored_url(rt, &subject[0]),
         "exception" => {
             let f = &rt.agent.cfg.exception_filters;
-            builtin_ignored_error(&subject[1]) || (!f.is_empty() && subject.iter().any(|v| any_matches(f, v, &rt.host.fns)))
+            builtin_ignored_error(&subject[1])
+                || (!f.is_empty() && subject.iter().any(|v| any_matches(f, v, &rt.host.fns)))
         }
         _ => false,
     }

@@ -1,13 +1,13 @@
 //! `Host` for the browser: wall clock, storage, crypto randomness, the network, a flush timer,
 //! the console and the user's callbacks.
 
-use alloc::string::String;
 use super::fns::Fns;
 use super::js;
 use super::store::BrowserStore;
 use super::transport::{Mode, Transport};
 use crate::core::agent::{Exit, Host};
 use crate::core::ids::Random;
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
 pub struct CryptoRandom;

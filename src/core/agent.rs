@@ -5,11 +5,11 @@
 //! whole pipeline (event → session/view stamp → queue → bundle) is tested without a browser.
 
 use super::batch::{next_session, take_bundle, After, Queue};
-use super::delivery::{Outbox, Settled};
 use super::config::{user_identity, Config};
+use super::delivery::{Outbox, Settled};
 use super::event::{bundle_close, bundle_open, BundleHead, Event, Stamp, ViewRef};
-use super::ids::{hex, hex_id, Random};
 use super::fields::Fields;
+use super::ids::{hex, hex_id, Random};
 use super::manual::Spec;
 use super::session::{Keys, Outcome, Rules, SessionManager, Store};
 use super::url::view_name;
@@ -154,7 +154,9 @@ impl Agent {
     /// its end (`None`, shown for `ms`).
     fn view_event(&mut self, h: &mut impl Host, pv: Option<(&str, &str)>, ms: u64) {
         let mut f = Fields::new();
-        f.str("type", if pv.is_some() { "pv" } else { "leave" }).str("name", &self.view.r.name).str("url", &self.view.url);
+        f.str("type", if pv.is_some() { "pv" } else { "leave" })
+            .str("name", &self.view.r.name)
+            .str("url", &self.view.url);
         match pv {
             Some((referrer, loading_type)) => f.str("referrer", referrer).str("loading_type", loading_type),
             None => f.num("time_on_page", ms as f64),
@@ -172,7 +174,8 @@ impl Agent {
         // Whether the session this tab used so far is the one it created itself.
         let was_mine = matches!((&self.sessions.current, &self.created), (Some(c), Some((mine, _))) if c.id == *mine);
         let (store, rng) = h.io();
-        let outcome = if activity { self.sessions.touch(store, now, rng) } else { self.sessions.current(store, now, rng) };
+        let outcome =
+            if activity { self.sessions.touch(store, now, rng) } else { self.sessions.current(store, now, rng) };
         let Some(s) = &self.sessions.current else { return false };
         let sampled = s.sampled;
         match outcome {
@@ -217,7 +220,13 @@ impl Agent {
             timestamp: spec.timestamp.unwrap_or(now),
             suffix: hex(h.io().1, 16),
         };
-        let event = Event { stamp, event_type: spec.event_type, times: spec.times.then_some(1), merge_key: spec.merge_key, body: spec.body };
+        let event = Event {
+            stamp,
+            event_type: spec.event_type,
+            times: spec.times.then_some(1),
+            merge_key: spec.merge_key,
+            body: spec.body,
+        };
         match self.queue.push(event, now) {
             _ if self.hold => {}
             After::FlushNow => self.flush(h, Exit::No),
@@ -562,7 +571,11 @@ pub mod tests {
     }
 
     pub fn config(extra: &str) -> Config {
-        let text = crate::core::text::cat(&[r#"{"pid":"harness-pid@abc123","endpoint":"http://127.0.0.1/collect""#, extra, "}"]);
+        let text = crate::core::text::cat(&[
+            r#"{"pid":"harness-pid@abc123","endpoint":"http://127.0.0.1/collect""#,
+            extra,
+            "}",
+        ]);
         let mut w = Vec::new();
         from_value(&parse(&text).unwrap(), &mut w).unwrap()
     }
@@ -592,7 +605,10 @@ pub mod tests {
     }
 
     fn custom(name: &str) -> Spec {
-        crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, name, "\"}"])).unwrap()).unwrap()
+        crate::core::manual::custom(
+            &parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, name, "\"}"])).unwrap(),
+        )
+        .unwrap()
     }
 
     fn names(h: &FakeHost) -> Vec<String> {
@@ -712,10 +728,8 @@ pub mod tests {
         assert_eq!(bundles[0].get_path(&["session", "id"]).unwrap().as_str(), Some(s1.as_str()));
         assert_eq!(bundles[1].get_path(&["session", "id"]).unwrap().as_str(), Some(s2.as_str()));
         let ev = h.events();
-        let by_session: Vec<(&str, String)> = ev
-            .iter()
-            .map(|e| (e.get("session_id").unwrap().as_str().unwrap(), names(&h)[0].clone()))
-            .collect();
+        let by_session: Vec<(&str, String)> =
+            ev.iter().map(|e| (e.get("session_id").unwrap().as_str().unwrap(), names(&h)[0].clone())).collect();
         assert_eq!(by_session.len(), 4);
         assert_eq!(names(&h), ["view/pv:/app/home", "custom/biz:before", "view/pv:/app/home", "custom/biz:after"]);
         assert_eq!(ev[2].get("loading_type").unwrap().as_str(), Some("session_start"));
@@ -809,7 +823,8 @@ pub mod tests {
         tab_a.emit(&mut h, custom("a2"));
         flush_all(&mut tab_a, &mut h);
         flush_all(&mut tab_b, &mut h);
-        let ids: Vec<String> = h.events().iter().map(|e| String::from(e.get("session_id").unwrap().as_str().unwrap())).collect();
+        let ids: Vec<String> =
+            h.events().iter().map(|e| String::from(e.get("session_id").unwrap().as_str().unwrap())).collect();
         assert_eq!(ids.len(), 3);
         assert!(ids.iter().all(|i| *i == winner), "{ids:?}");
         assert_eq!(names(&h), ["view/pv:/a", "custom/biz:a2", "view/pv:/b"]);
@@ -820,12 +835,19 @@ pub mod tests {
         let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":100}"#, 13);
         let big = "x".repeat(1500);
         for _ in 0..99 {
-            let spec = crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap()).unwrap();
+            let spec = crate::core::manual::custom(
+                &parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap(),
+            )
+            .unwrap();
             a.emit(&mut h, spec);
             answer(&mut a, &mut h, 200);
         }
         assert!(h.sent.len() >= 3, "{}", h.sent.len());
-        assert!(h.sent.iter().all(|(b, _)| b.len() <= MAX_BODY), "{:?}", h.sent.iter().map(|(b, _)| b.len()).collect::<Vec<_>>());
+        assert!(
+            h.sent.iter().all(|(b, _)| b.len() <= MAX_BODY),
+            "{:?}",
+            h.sent.iter().map(|(b, _)| b.len()).collect::<Vec<_>>()
+        );
         assert_eq!(h.events().len(), 100);
     }
 
@@ -927,7 +949,13 @@ pub mod tests {
         h.beacon_ok = false;
         let big = "y".repeat(2000);
         for _ in 0..60 {
-            a.emit(&mut h, crate::core::manual::custom(&parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap()).unwrap());
+            a.emit(
+                &mut h,
+                crate::core::manual::custom(
+                    &parse(&crate::core::text::cat(&[r#"{"type":"biz","name":""#, &big, "\"}"])).unwrap(),
+                )
+                .unwrap(),
+            );
         }
         a.flush(&mut h, Exit::Leaving);
         let sent: usize = h.sent.iter().map(|(b, _)| b.len()).sum();

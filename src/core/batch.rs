@@ -274,8 +274,17 @@ mod tests {
             e.stamp.timestamp = i as u64;
         }
         let limit = 2 * pending[0].approx_len() + 1;
-        let shape: Vec<(String, Vec<u64>)> =
-            bundles(pending, limit).into_iter().map(|(s, c)| (s, c.iter().map(|e| e.stamp.timestamp).collect())).collect();
-        assert_eq!(shape, [(String::from("a"), alloc::vec![0, 2]), (String::from("a"), alloc::vec![3]), (String::from("b"), alloc::vec![1])]);
+        let shape: Vec<(String, Vec<u64>)> = bundles(pending, limit)
+            .into_iter()
+            .map(|(s, c)| (s, c.iter().map(|e| e.stamp.timestamp).collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (String::from("a"), alloc::vec![0, 2]),
+                (String::from("a"), alloc::vec![3]),
+                (String::from("b"), alloc::vec![1])
+            ]
+        );
     }
 }

@@ -689,7 +689,13 @@ mod tests {
 
     #[test]
     fn missing_pid_or_endpoint_keeps_the_sdk_off_with_one_message() {
-        for text in [r#"{"endpoint":"x"}"#, r#"{"pid":1,"endpoint":"x"}"#, r#"{"pid":"p"}"#, r#"{"pid":"p","endpoint":""}"#, "[]"] {
+        for text in [
+            r#"{"endpoint":"x"}"#,
+            r#"{"pid":1,"endpoint":"x"}"#,
+            r#"{"pid":"p"}"#,
+            r#"{"pid":"p","endpoint":""}"#,
+            "[]",
+        ] {
             let (r, _) = cfg(text);
             let e = r.err().expect(text);
             assert!(e.starts_with("[rum-wasm] ") && e.contains("stays off"), "{e}");

@@ -102,7 +102,9 @@ impl Outbox {
 
     /// Keepalive bytes that may still go out at exit: the shared quota less what is in flight.
     pub fn exit_budget(&self) -> usize {
-        EXIT_BUDGET.saturating_sub(self.items.iter().filter(|i| i.state == State::InFlight && i.keepalive).map(|i| i.body.len()).sum())
+        EXIT_BUDGET.saturating_sub(
+            self.items.iter().filter(|i| i.state == State::InFlight && i.keepalive).map(|i| i.body.len()).sum(),
+        )
     }
 
     /// The next bundle to send now, marked in flight. While the page lives: the first bundle,
@@ -217,7 +219,17 @@ mod tests {
 
     #[test]
     fn retryable_statuses_back_off_exponentially_and_others_are_dropped() {
-        for (status, retry) in [(0, true), (408, true), (429, true), (500, true), (503, true), (400, false), (401, false), (404, false), (413, false)] {
+        for (status, retry) in [
+            (0, true),
+            (408, true),
+            (429, true),
+            (500, true),
+            (503, true),
+            (400, false),
+            (401, false),
+            (404, false),
+            (413, false),
+        ] {
             let mut o = Outbox::new(1 << 20);
             o.push(body(1), 0);
             let s = o.due(0, false, false);
@@ -291,7 +303,11 @@ mod tests {
         let sent = o.due(5000, true, true);
         assert_eq!(sent.len(), 1);
         assert_eq!(o.body(sent[0].id).unwrap().len(), body(20).len());
-        assert_eq!(o.items.iter().filter(|i| i.state == State::Waiting).count(), 1, "the failed one waits for the next page");
+        assert_eq!(
+            o.items.iter().filter(|i| i.state == State::Waiting).count(),
+            1,
+            "the failed one waits for the next page"
+        );
     }
 
     #[test]

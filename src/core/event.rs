@@ -216,7 +216,12 @@ mod tests {
 
     #[test]
     fn app_fields_of_the_config_replace_ours_in_place_or_follow_them() {
-        let app = [f("env", Value::str("staging")), f("name", Value::str("shop")), f("version", Value::Num(9.0)), f("type", Value::str("x"))];
+        let app = [
+            f("env", Value::str("staging")),
+            f("name", Value::str("shop")),
+            f("version", Value::Num(9.0)),
+            f("type", Value::str("x")),
+        ];
         let view = ViewRef::default();
         let head = |version| BundleHead {
             pid: "p",
@@ -238,7 +243,10 @@ mod tests {
             write_bundle(&h, "s", &[], &mut out);
             parse(&out).unwrap().get("app").unwrap().to_json()
         };
-        assert_eq!(app_of(head(Some("1.0"))), r#"{"id":"p","env":"staging","version":9,"type":"browser","name":"shop"}"#);
+        assert_eq!(
+            app_of(head(Some("1.0"))),
+            r#"{"id":"p","env":"staging","version":9,"type":"browser","name":"shop"}"#
+        );
         assert_eq!(app_of(head(None)), r#"{"id":"p","env":"staging","type":"browser","name":"shop","version":9}"#);
     }
 
@@ -251,8 +259,10 @@ mod tests {
             true,
         );
         let old_view = Event::new(stamp("s1", "v0", 1795390440505), "action", String::from(r#""type":"click""#), true);
-        let custom = Event::new(stamp("s1", "v1", 1795390440506), "custom", String::from(r#""type":"biz","value":42"#), false);
-        let app = [f("name", Value::str("harness-app")), f("type", Value::str("evil")), f("channel", Value::str("web"))];
+        let custom =
+            Event::new(stamp("s1", "v1", 1795390440506), "custom", String::from(r#""type":"biz","value":42"#), false);
+        let app =
+            [f("name", Value::str("harness-app")), f("type", Value::str("evil")), f("channel", Value::str("web"))];
         let user = [f("name", Value::str("Alice")), f("tags", Value::str("vip"))];
         let props = [f("tenant", Value::str("acme")), f("build", Value::Num(77.0))];
         let view = ViewRef { id: String::from("v1"), name: String::from("/v1") };

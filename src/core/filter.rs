@@ -101,7 +101,9 @@ mod tests {
             assert!(builtin_ignored_url(ignored), "{ignored}");
         }
         // Relative URLs are not filtered even with "rum" in them (observed in ARMS).
-        for kept in ["/api/instrument", "http://127.0.0.1:45321/api/ok", "/drum/kit", "http://127.0.0.1:45321/api/instrument"] {
+        for kept in
+            ["/api/instrument", "http://127.0.0.1:45321/api/ok", "/drum/kit", "http://127.0.0.1:45321/api/instrument"]
+        {
             assert!(!builtin_ignored_url(kept), "{kept}");
         }
     }
@@ -117,7 +119,11 @@ mod tests {
 
     #[test]
     fn user_matchers() {
-        let ms = [Matcher::Prefix(String::from("/api/skip")), Matcher::Regex(String::from("cdn"), String::new()), Matcher::Func(1)];
+        let ms = [
+            Matcher::Prefix(String::from("/api/skip")),
+            Matcher::Regex(String::from("cdn"), String::new()),
+            Matcher::Func(1),
+        ];
         assert!(any_matches(&ms, "/api/skip/1", &Host));
         assert!(any_matches(&ms, "https://cdn.x/y", &Host));
         assert!(any_matches(&ms, "/a.png", &Host));

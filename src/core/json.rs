@@ -490,7 +490,24 @@ mod tests {
         assert_eq!(parse(" [ ] ").unwrap().to_json(), "[]");
         assert_eq!(parse("{ }").unwrap().to_json(), "{}");
         assert_eq!(parse(r#"{ "a" : [ 1 , { } ] }"#).unwrap().to_json(), r#"{"a":[1,{}]}"#);
-        for bad in ["1.2.3", ".", "-.", "1e+", "- 1", "\"abc", "\"a\\", "\"\\u12\"", "\"\0\"", "[1 2]", "{\"a\" 1}", "{1:2}", "nul", "[}", "{]", "\"\\ud800\\u12\""] {
+        for bad in [
+            "1.2.3",
+            ".",
+            "-.",
+            "1e+",
+            "- 1",
+            "\"abc",
+            "\"a\\",
+            "\"\\u12\"",
+            "\"\0\"",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{1:2}",
+            "nul",
+            "[}",
+            "{]",
+            "\"\\ud800\\u12\"",
+        ] {
             assert!(parse(bad).is_none(), "accepted {bad:?}");
         }
         // Escapes: all the short ones, a lone surrogate, a surrogate followed by a non-surrogate.
@@ -513,7 +530,10 @@ mod tests {
         let v = parse(r#""\u00e9\ud83d\ude00 é 中""#).unwrap();
         assert_eq!(v.as_str(), Some("é😀 é 中"));
         assert_eq!(Value::str("a\u{1}b").to_json(), "\"a\\u0001b\"");
-        assert_eq!(Value::str("\u{0}\u{1f}\u{8}\"\\\n\r\té\u{7f}/").to_json(), r#""\u0000\u001f\u0008\"\\\n\r\té\u{7f}/""#.replace("\\u{7f}", "\u{7f}"));
+        assert_eq!(
+            Value::str("\u{0}\u{1f}\u{8}\"\\\n\r\té\u{7f}/").to_json(),
+            r#""\u0000\u001f\u0008\"\\\n\r\té\u{7f}/""#.replace("\\u{7f}", "\u{7f}")
+        );
         assert_eq!(Value::Arr(Vec::new()).to_json(), "[]");
         assert_eq!(Value::Obj(Vec::new()).to_json(), "{}");
         assert_eq!(u64_to_string(0), "0");

@@ -1,8 +1,8 @@
 //! The manual reporting API (`sendCustom`, `sendException`, `sendResource`, `sendView`,
 //! `sendEvent`) with ARMS's validation: required fields, or one warning and nothing sent.
 
-use super::fields::Fields;
 use super::config::clean_properties;
+use super::fields::Fields;
 use super::json::Value;
 use super::text::cat;
 use alloc::string::String;
@@ -95,7 +95,9 @@ pub fn build(kind: u8, v: &Value) -> Result<Spec, String> {
         }
         2 => {
             event_type = "resource";
-            need_str(v, "name").is_some() && need_str(v, "type").is_some() && v.get("duration").and_then(Value::as_f64).is_some()
+            need_str(v, "name").is_some()
+                && need_str(v, "type").is_some()
+                && v.get("duration").and_then(Value::as_f64).is_some()
         }
         3 => {
             event_type = "view";
@@ -174,7 +176,11 @@ mod tests {
 
     #[test]
     fn send_custom() {
-        let s = custom(&parse(r#"{"type":"biz","name":"checkout","group":"g1","value":42,"properties":{"k":"v","o":{}},"f":{}}"#).unwrap()).unwrap();
+        let s = custom(
+            &parse(r#"{"type":"biz","name":"checkout","group":"g1","value":42,"properties":{"k":"v","o":{}},"f":{}}"#)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(s.event_type, "custom");
         assert!(!s.times);
         assert_eq!(body(&s), r#"{"type":"biz","name":"checkout","group":"g1","value":42,"properties":{"k":"v"}}"#);
@@ -183,8 +189,14 @@ mod tests {
 
     #[test]
     fn send_exception() {
-        let s = exception(&parse(r#"{"name":"CustomError","message":"custom exception msg","stack":"custom stack"}"#).unwrap()).unwrap();
-        assert_eq!(body(&s), r#"{"name":"CustomError","message":"custom exception msg","stack":"custom stack","type":"custom","source":"custom"}"#);
+        let s = exception(
+            &parse(r#"{"name":"CustomError","message":"custom exception msg","stack":"custom stack"}"#).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            body(&s),
+            r#"{"name":"CustomError","message":"custom exception msg","stack":"custom stack","type":"custom","source":"custom"}"#
+        );
         assert!(s.times && s.merge_key.is_some());
         assert!(exception(&parse(r#"{"name":"E"}"#).unwrap()).is_err());
     }
@@ -193,7 +205,10 @@ mod tests {
     fn send_resource() {
         let s = resource(&parse(r#"{"name":"custom-res","type":"custom","duration":123,"url":"https://example.invalid/r","status_code":200,"success":1}"#).unwrap()).unwrap();
         assert_eq!(s.event_type, "resource");
-        assert_eq!(body(&s), r#"{"name":"custom-res","type":"custom","duration":123,"url":"https://example.invalid/r","status_code":200,"success":1}"#);
+        assert_eq!(
+            body(&s),
+            r#"{"name":"custom-res","type":"custom","duration":123,"url":"https://example.invalid/r","status_code":200,"success":1}"#
+        );
         assert!(resource(&parse(r#"{"name":"r","type":"t","duration":"1"}"#).unwrap()).is_err());
     }
 
@@ -211,7 +226,10 @@ mod tests {
         let w = |k: u8| build(k, &Value::Null).unwrap_err();
         assert_eq!(w(0), "[rum-wasm] sendCustom: 'type' and 'name' are required strings; nothing was sent");
         assert_eq!(w(1), "[rum-wasm] sendException: 'name' and 'message' are required strings; nothing was sent");
-        assert_eq!(w(2), "[rum-wasm] sendResource: 'name', 'type' (strings) and 'duration' (number) are required; nothing was sent");
+        assert_eq!(
+            w(2),
+            "[rum-wasm] sendResource: 'name', 'type' (strings) and 'duration' (number) are required; nothing was sent"
+        );
         assert_eq!(w(3), "[rum-wasm] sendView: a custom view needs a numeric t1, t2 or t3; nothing was sent");
         assert_eq!(w(4), "[rum-wasm] sendEvent: 'event_type' is a required string; nothing was sent");
         assert_eq!(w(9), w(4));
@@ -221,12 +239,24 @@ mod tests {
     #[test]
     fn skipped_fields_per_api() {
         let v = parse(r#"{"type":"t","name":"n","message":"m","source":"s","event_type":"x","event_id":"i","timestamp":1,"times":3,"t1":5,"duration":2,"o":{},"a":[1]}"#).unwrap();
-        assert_eq!(body(&build(0, &v).unwrap()), r#"{"type":"t","name":"n","message":"m","source":"s","times":3,"t1":5,"duration":2}"#);
+        assert_eq!(
+            body(&build(0, &v).unwrap()),
+            r#"{"type":"t","name":"n","message":"m","source":"s","times":3,"t1":5,"duration":2}"#
+        );
         let e = build(1, &v).unwrap();
-        assert_eq!(body(&e), r#"{"name":"n","message":"m","times":3,"t1":5,"duration":2,"type":"custom","source":"custom"}"#);
+        assert_eq!(
+            body(&e),
+            r#"{"name":"n","message":"m","times":3,"t1":5,"duration":2,"type":"custom","source":"custom"}"#
+        );
         assert_eq!(e.merge_key.as_deref(), Some("n\nm\n"));
-        assert_eq!(body(&build(2, &v).unwrap()), r#"{"type":"t","name":"n","message":"m","source":"s","times":3,"t1":5,"duration":2}"#);
-        assert_eq!(body(&build(3, &v).unwrap()), r#"{"type":"t","name":"n","message":"m","source":"s","times":3,"t1":5,"duration":2}"#);
+        assert_eq!(
+            body(&build(2, &v).unwrap()),
+            r#"{"type":"t","name":"n","message":"m","source":"s","times":3,"t1":5,"duration":2}"#
+        );
+        assert_eq!(
+            body(&build(3, &v).unwrap()),
+            r#"{"type":"t","name":"n","message":"m","source":"s","times":3,"t1":5,"duration":2}"#
+        );
         let r = build(4, &v).unwrap();
         assert_eq!((r.event_type.as_str(), r.times), ("x", true));
         assert_eq!(body(&r), r#"{"type":"t","name":"n","message":"m","source":"s","t1":5,"duration":2}"#);

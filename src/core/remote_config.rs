@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn url_as_arms_builds_it_or_the_configured_one() {
         let c = cfg(r#"{"pid":"abc123@def456","endpoint":"e","remoteConfig":{"region":"cn-shanghai"}}"#);
-        assert_eq!(url(&c, 1795390471044).as_deref(), Some("//abc123-sdk.rum.aliyuncs.com/config/cn-shanghai/def456?t=1795390471044"));
+        assert_eq!(
+            url(&c, 1795390471044).as_deref(),
+            Some("//abc123-sdk.rum.aliyuncs.com/config/cn-shanghai/def456?t=1795390471044")
+        );
         let c = cfg(r#"{"pid":"abc123@def456","endpoint":"e","remoteConfig":true}"#);
         assert!(url(&c, 1).unwrap().contains("/config/cn-hangzhou/def456"));
         assert_eq!(url(&cfg(r#"{"pid":"plain","endpoint":"e","remoteConfig":true}"#), 1), None);

@@ -319,7 +319,17 @@ mod tests {
     fn lifecycle_rules_table() {
         let id = "aaaabbbbccccddddeeeeffff00001111";
         let now = T0 + 30 * HOUR;
-        let at = |start: u64, last: u64, sampled: &str| cat(&[id, "-", sampled, "-", &crate::core::json::u64_to_string(start), "-", &crate::core::json::u64_to_string(last)]);
+        let at = |start: u64, last: u64, sampled: &str| {
+            cat(&[
+                id,
+                "-",
+                sampled,
+                "-",
+                &crate::core::json::u64_to_string(start),
+                "-",
+                &crate::core::json::u64_to_string(last),
+            ])
+        };
         let cases: &[(&str, Option<String>, Outcome)] = &[
             ("no session yet", None, Outcome::Renewed),
             ("continue: active 1 min ago", Some(at(now - HOUR, now - MIN, "1")), Outcome::Adopted),

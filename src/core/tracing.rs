@@ -21,7 +21,13 @@ pub struct Trace {
     pub headers: Vec<(&'static str, String)>,
 }
 
-pub fn propagate(t: &Tracing, url: &str, ctx: &TraceContext, rng: &mut impl Random, host: &impl MatchHost) -> Option<Trace> {
+pub fn propagate(
+    t: &Tracing,
+    url: &str,
+    ctx: &TraceContext,
+    rng: &mut impl Random,
+    host: &impl MatchHost,
+) -> Option<Trace> {
     if !t.enable || !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
@@ -82,17 +88,22 @@ mod tests {
             enable: true,
             sample: 100.0,
             propagators: alloc::vec![Propagator::TraceContext],
-            allowed: alloc::vec![(Matcher::Prefix(String::from("https://api.partner")), alloc::vec![Propagator::B3, Propagator::Jaeger])],
+            allowed: alloc::vec![(
+                Matcher::Prefix(String::from("https://api.partner")),
+                alloc::vec![Propagator::B3, Propagator::Jaeger]
+            )],
             tracestate: true,
             baggage: false,
         }
     }
 
-    const CTX: TraceContext = TraceContext { page_origin: "http://127.0.0.1:45321", pid: "p@x", session_id: "s1", uid: "uid_1" };
+    const CTX: TraceContext =
+        TraceContext { page_origin: "http://127.0.0.1:45321", pid: "p@x", session_id: "s1", uid: "uid_1" };
 
     #[test]
     fn same_origin_gets_traceparent_and_tracestate() {
-        let t = propagate(&tracing(), "http://127.0.0.1:45321/api/ok?q=1", &CTX, &mut SeqRandom::new(1), &NoHost).unwrap();
+        let t =
+            propagate(&tracing(), "http://127.0.0.1:45321/api/ok?q=1", &CTX, &mut SeqRandom::new(1), &NoHost).unwrap();
         assert_eq!(t.headers[0].0, "traceparent");
         let tp = &t.headers[0].1;
         assert!(tp.starts_with(&cat(&["00-", &t.trace_id, "-"])) && tp.ends_with("-01") && tp.len() == 55, "{tp}");
@@ -103,12 +114,16 @@ mod tests {
     fn other_origins_only_when_allowed_with_their_propagators() {
         let mut r = SeqRandom::new(2);
         assert!(propagate(&tracing(), "https://cdn.other/x", &CTX, &mut r, &NoHost).is_none());
-        assert!(propagate(&tracing(), "http://127.0.0.1:9/x", &CTX, &mut r, &NoHost).is_none(), "another port is another origin");
+        assert!(
+            propagate(&tracing(), "http://127.0.0.1:9/x", &CTX, &mut r, &NoHost).is_none(),
+            "another port is another origin"
+        );
         let t = propagate(&tracing(), "https://api.partner.com/v1", &CTX, &mut r, &NoHost).unwrap();
         let names: Vec<&str> = t.headers.iter().map(|h| h.0).collect();
         assert_eq!(names, ["b3", "uber-trace-id"]);
         assert!(t.headers[1].1.ends_with(":0:1"));
-        assert!(propagate(&Tracing { enable: false, ..tracing() }, "http://127.0.0.1:45321/a", &CTX, &mut r, &NoHost).is_none());
+        assert!(propagate(&Tracing { enable: false, ..tracing() }, "http://127.0.0.1:45321/a", &CTX, &mut r, &NoHost)
+            .is_none());
         assert!(propagate(&tracing(), "data:x", &CTX, &mut r, &NoHost).is_none());
     }
 

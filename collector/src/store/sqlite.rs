@@ -108,10 +108,7 @@ fn open(path: &Path, sync: Synchronous) -> StoreResult<Connection> {
 
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let current: i64 = conn
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
+    let current: i64 = conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).optional()?.unwrap_or(0);
     let known = MIGRATIONS.len() as i64;
     if current > known {
         return Err(StoreError::Db(format!(
@@ -235,9 +232,27 @@ fn write_batch(tx: &Connection, b: &IngestBatch) -> Result<WriteOutcome, rusqlit
     let mut first_pv: Option<(i64, &str)> = None;
     for e in &b.events {
         let n = ins.execute(params![
-            e.session_id, e.event_id, e.ts, e.event_type, e.kind, e.view_id, e.view_name,
-            e.name, e.url, e.message, e.status_code, e.success, e.duration, e.load_ms,
-            e.is_pv, e.is_error, e.is_api, e.is_api_failure, e.is_slow, s.user_id, e.body
+            e.session_id,
+            e.event_id,
+            e.ts,
+            e.event_type,
+            e.kind,
+            e.view_id,
+            e.view_name,
+            e.name,
+            e.url,
+            e.message,
+            e.status_code,
+            e.success,
+            e.duration,
+            e.load_ms,
+            e.is_pv,
+            e.is_error,
+            e.is_api,
+            e.is_api_failure,
+            e.is_slow,
+            s.user_id,
+            e.body
         ])?;
         if n == 0 {
             out.duplicates += 1;
@@ -288,10 +303,34 @@ fn write_batch(tx: &Connection, b: &IngestBatch) -> Result<WriteOutcome, rusqlit
          WHERE session_id = ?1",
     )?
     .execute(params![
-        s.session_id, s.app_id, s.app_version, s.env, s.user_id, s.user_name, min_ts, max_ts,
-        s.ip, s.user_agent, s.browser, s.browser_version, s.os, s.device_type, s.connection,
-        s.country, s.region, s.city, s.sdk_version, first_pv.map(|(_, u)| u), s.bundle_meta,
-        s.received_ms, pvs, errors, apis, api_fail, slow, out.inserted as i64
+        s.session_id,
+        s.app_id,
+        s.app_version,
+        s.env,
+        s.user_id,
+        s.user_name,
+        min_ts,
+        max_ts,
+        s.ip,
+        s.user_agent,
+        s.browser,
+        s.browser_version,
+        s.os,
+        s.device_type,
+        s.connection,
+        s.country,
+        s.region,
+        s.city,
+        s.sdk_version,
+        first_pv.map(|(_, u)| u),
+        s.bundle_meta,
+        s.received_ms,
+        pvs,
+        errors,
+        apis,
+        api_fail,
+        slow,
+        out.inserted as i64
     ])?;
     Ok(out)
 }
@@ -447,8 +486,7 @@ fn range_clause(col: &str, r: TimeRange, args: &mut Vec<i64>) -> String {
 }
 
 fn split_ids(s: Option<String>) -> Vec<String> {
-    s.map(|s| s.split(',').filter(|x| !x.is_empty()).take(20).map(str::to_string).collect())
-        .unwrap_or_default()
+    s.map(|s| s.split(',').filter(|x| !x.is_empty()).take(20).map(str::to_string).collect()).unwrap_or_default()
 }
 
 impl Store for SqliteStore {
@@ -497,9 +535,8 @@ impl Store for SqliteStore {
                  ORDER BY {order_col} {dir}, s.start_ms DESC, s.session_id LIMIT ?{l} OFFSET ?{o}"
             );
             let mut st = c.prepare(&sql)?;
-            let sessions = st
-                .query_map(params_from_iter(args.iter()), session_from_row)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let sessions =
+                st.query_map(params_from_iter(args.iter()), session_from_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(SessionPage { total, sessions })
         })
     }
@@ -517,9 +554,8 @@ impl Store for SqliteStore {
 
     fn session_events(&self, id: &str) -> StoreResult<Vec<StoredEvent>> {
         self.read(|c| {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {EVENT_COLS} FROM events WHERE session_id = ?1 ORDER BY ts, seq"
-            ))?;
+            let mut st =
+                c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE session_id = ?1 ORDER BY ts, seq"))?;
             let rows = st.query_map([id], event_from_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -591,7 +627,8 @@ impl Store for SqliteStore {
             let rc = range_clause("ts", range, &mut args);
             args.push(limit);
             // URL without query and fragment, so /api/x?id=1 and ?id=2 are one group.
-            let base = "substr(coalesce(url, name, ''), 1, instr(replace(coalesce(url, name, '') || '?', '#', '?'), '?') - 1)";
+            let base =
+                "substr(coalesce(url, name, ''), 1, instr(replace(coalesce(url, name, '') || '?', '#', '?'), '?') - 1)";
             let sql = format!(
                 "SELECT {base} AS u, status_code, max(json_extract(body, '$.method')), count(*),
                         count(DISTINCT session_id), max(ts), group_concat(DISTINCT session_id)
@@ -620,15 +657,15 @@ impl Store for SqliteStore {
     fn timeseries(&self, from_ms: i64, to_ms: i64, bucket_ms: i64) -> StoreResult<Vec<Bucket>> {
         let bucket_ms = bucket_ms.max(1);
         let n = ((to_ms - from_ms) / bucket_ms + 1).clamp(1, 2000);
-        let mut buckets: Vec<Bucket> = (0..n)
-            .map(|i| Bucket { start_ms: from_ms + i * bucket_ms, sessions: 0, errors: 0 })
-            .collect();
+        let mut buckets: Vec<Bucket> =
+            (0..n).map(|i| Bucket { start_ms: from_ms + i * bucket_ms, sessions: 0, errors: 0 }).collect();
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT (start_ms - ?1) / ?3, count(*) FROM sessions
                  WHERE start_ms >= ?1 AND start_ms <= ?2 GROUP BY 1",
             )?;
-            let rows = st.query_map(params![from_ms, to_ms, bucket_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+            let rows =
+                st.query_map(params![from_ms, to_ms, bucket_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (i, cnt) = row?;
                 if let Some(b) = buckets.get_mut(i as usize) {
@@ -639,7 +676,8 @@ impl Store for SqliteStore {
                 "SELECT (ts - ?1) / ?3, count(*) FROM events
                  WHERE is_error = 1 AND ts >= ?1 AND ts <= ?2 GROUP BY 1",
             )?;
-            let rows = st.query_map(params![from_ms, to_ms, bucket_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+            let rows =
+                st.query_map(params![from_ms, to_ms, bucket_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (i, cnt) = row?;
                 if let Some(b) = buckets.get_mut(i as usize) {
@@ -653,7 +691,8 @@ impl Store for SqliteStore {
 
     fn export_user(&self, user_id: &str) -> StoreResult<UserExport> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {SESSION_COLS} FROM sessions WHERE user_id = ?1 ORDER BY start_ms"))?;
+            let mut st =
+                c.prepare(&format!("SELECT {SESSION_COLS} FROM sessions WHERE user_id = ?1 ORDER BY start_ms"))?;
             let sessions = st.query_map([user_id], session_from_row)?.collect::<Result<Vec<_>, _>>()?;
             let mut st = c.prepare(
                 "SELECT body FROM events WHERE user_id = ?1

@@ -86,11 +86,16 @@ impl Server {
     /// Starts a server on an existing dir (restarts keep the same database).
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
         let mut args: Vec<String> = vec![
-            "--addr".into(), "127.0.0.1:0".into(),
-            "--db".into(), dir.join("rum.db").to_string_lossy().into_owned(),
-            "--www".into(), repo_root().join("www").to_string_lossy().into_owned(),
-            "--dist".into(), dir.join("dist").to_string_lossy().into_owned(),
-            "--config-dir".into(), dir.join("remote-config").to_string_lossy().into_owned(),
+            "--addr".into(),
+            "127.0.0.1:0".into(),
+            "--db".into(),
+            dir.join("rum.db").to_string_lossy().into_owned(),
+            "--www".into(),
+            repo_root().join("www").to_string_lossy().into_owned(),
+            "--dist".into(),
+            dir.join("dist").to_string_lossy().into_owned(),
+            "--config-dir".into(),
+            dir.join("remote-config").to_string_lossy().into_owned(),
         ];
         if !extra.contains(&"--geo-db") {
             args.extend(["--geo-db".into(), "none".into()]);
@@ -153,7 +158,8 @@ impl Drop for Server {
 pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -167,13 +173,15 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
 }
 
 fn parse_response(raw: &[u8]) -> Resp {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("no response head: {:?}", String::from_utf8_lossy(raw)));
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head: {:?}", String::from_utf8_lossy(raw)));
     let head = String::from_utf8_lossy(&raw[..end]).into_owned();
     let mut lines = head.split("\r\n");
     let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
     let mut body = raw[end + 4..].to_vec();
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
