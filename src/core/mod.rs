@@ -11,6 +11,7 @@ pub mod filter;
 pub mod ids;
 pub mod json;
 pub mod manual;
+pub mod redact;
 pub mod remote_config;
 pub mod session;
 pub mod text;
