@@ -222,6 +222,7 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         limits: Limits { max_body_bytes: o.max_body_bytes, ..Limits::default() },
         configs: RemoteConfigs::new(&o.config_dir),
         admin_token: o.admin_token.clone(),
+        replay_limits: crate::replay::Limits::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {

@@ -4,6 +4,8 @@
 use crate::enrich::Enricher;
 use crate::ingest::{self, IngestError, Limits};
 use crate::query;
+use crate::replay;
+use crate::store::replay::ReplayWrite;
 use crate::remote_config::{RemoteConfigs, MAX_CONFIG_BYTES};
 use crate::retention::now_ms;
 use crate::session_path;
@@ -29,6 +31,7 @@ pub struct AppState {
     pub configs: RemoteConfigs,
     /// When set, privacy routes and `PUT /config` need `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    pub replay_limits: replay::Limits,
 }
 
 pub struct StaticDirs {
@@ -56,11 +59,13 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
     Router::new()
         .route("/collect", post(collect))
         .route("/collect/{*rest}", post(collect))
+        .route("/replay", post(replay_ingest))
         .route("/config/{pid}", get(config_get).put(config_put))
         .route("/config/{region}/{pid}", get(config_get_region))
         .route("/api/health", get(|| async { Json(json!({"ok": true})) }))
         .route("/api/sessions", get(list_sessions))
         .route("/api/sessions/{id}", get(session))
+        .route("/api/sessions/{id}/replay", get(session_replay))
         .route("/api/ways/slow-loads", get(slow_loads))
         .route("/api/ways/errors", get(error_groups))
         .route("/api/ways/api-failures", get(api_failures))
@@ -309,4 +314,49 @@ async fn delete_user(
         return r;
     }
     read(&st, move |s| s.delete_user(&user_id)).await
+}
+
+/// `POST /replay`: one rrweb segment (see `crate::replay`). Public like `/collect`.
+async fn replay_ingest(State(st): State<Shared>, headers: HeaderMap, body: Body) -> Response {
+    let limits = st.replay_limits;
+    let too_large =
+        || error(StatusCode::PAYLOAD_TOO_LARGE, format!("replay body larger than {} bytes", limits.max_wire_bytes));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limits.max_wire_bytes) {
+        return too_large();
+    }
+    let Ok(raw) = axum::body::to_bytes(body, limits.max_wire_bytes).await else { return too_large() };
+    let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
+    let segment = match replay::decode(&raw, encoding, &limits).and_then(|text| replay::parse(&text, now_ms())) {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
+    };
+    let store = st.store.clone();
+    let cap = limits.max_session_bytes;
+    match tokio::task::spawn_blocking(move || store.write_replay(segment, cap)).await {
+        Ok(Ok(ReplayWrite::Stored)) => Json(json!({"ok": true})).into_response(),
+        Ok(Ok(ReplayWrite::Duplicate)) => Json(json!({"ok": true, "duplicate": true})).into_response(),
+        Ok(Ok(ReplayWrite::SessionFull { used })) => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("this session's replay is full ({used} of {cap} bytes stored); the segment was not stored"),
+        ),
+        // The SDK retries 503 with Retry-After like a bundle.
+        Ok(Err(e)) => {
+            let mut r = store_error(e);
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("replay write failed: {e}")),
+    }
+}
+
+async fn session_replay(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    let store = st.store.clone();
+    let sid = id.clone();
+    match tokio::task::spawn_blocking(move || store.session_replay(&sid)).await {
+        Ok(Ok(Some(r))) => Json(r).into_response(),
+        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, format!("no replay for session `{id}`")),
+        Ok(Err(e)) => store_error(e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("query failed: {e}")),
+    }
 }

@@ -7,6 +7,7 @@ pub mod http;
 pub mod ingest;
 pub mod query;
 pub mod remote_config;
+pub mod replay;
 pub mod retention;
 pub mod session_path;
 pub mod store;

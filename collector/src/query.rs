@@ -92,6 +92,12 @@ pub fn session_filter(p: &Params, now_ms: i64) -> Result<SessionFilter, String> 
         f.min_errors = min.or(f.min_errors);
         f.max_errors = max.or(f.max_errors);
     }
+    f.has_replay = match text(p, "has_replay").as_deref() {
+        None => None,
+        Some("1" | "true") => Some(true),
+        Some("0" | "false") => Some(false),
+        Some(other) => return Err(format!("`has_replay` must be 1 or 0, got `{other}`")),
+    };
     f.sort = match text(p, "sort").as_deref() {
         None | Some("start") => SortKey::Start,
         Some("duration") => SortKey::Duration,
@@ -140,5 +146,7 @@ mod tests {
         assert!(session_filter(&p(&[("range", "soon")]), 0).is_err());
         assert!(session_filter(&p(&[("sort", "name")]), 0).is_err());
         assert!(session_filter(&p(&[("from", "yesterday")]), 0).is_err());
+        assert_eq!(session_filter(&p(&[("has_replay", "1")]), 0).unwrap().has_replay, Some(true));
+        assert!(session_filter(&p(&[("has_replay", "yes")]), 0).is_err());
     }
 }

@@ -32,7 +32,7 @@ fn export_and_delete_over_http() {
     assert_eq!(e["events"].as_array().unwrap().len(), 4);
     let r = s.request("DELETE", "/api/users/alice", &[], b"");
     assert_eq!(r.status, 200);
-    assert_eq!(r.json(), json!({"sessions": 2, "events": 4}));
+    assert_eq!(r.json(), json!({"sessions": 2, "events": 4, "replay_segments": 0}));
     assert_eq!(s.get_json("/api/users/alice")["sessions"], json!([]));
     assert_eq!(s.get_json("/api/sessions")["total"], 1, "bob stays");
     assert_eq!(s.get("/api/sessions/a1").status, 404);
@@ -48,7 +48,7 @@ fn export_and_delete_from_the_command_line() {
     assert_eq!(e["sessions"][0]["session_id"], "b1");
     assert_eq!(e["events"].as_array().unwrap().len(), 2);
     let d = cli(&["delete-user", "--db", db, "bob"]);
-    assert_eq!(d["deleted"], json!({"sessions": 1, "events": 2}));
+    assert_eq!(d["deleted"], json!({"sessions": 1, "events": 2, "replay_segments": 0}));
     // The running server sees the deletion (same database file).
     assert_eq!(s.get("/api/sessions/b1").status, 404);
     assert_eq!(s.get_json("/api/sessions")["total"], 2);

@@ -1,7 +1,9 @@
 //! The storage seam. HTTP handlers and background tasks talk to `dyn Store` only, so another
 //! engine (a distributed one) can replace SQLite without touching ingest, query or the console.
 
+pub mod replay;
 pub mod sqlite;
+mod sqlite_replay;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -125,6 +127,8 @@ pub struct SessionFilter {
     pub max_errors: Option<i64>,
     pub min_duration_ms: Option<i64>,
     pub max_duration_ms: Option<i64>,
+    /// Sessions with (true) or without (false) a stored replay.
+    pub has_replay: Option<bool>,
     pub sort: SortKey,
     pub ascending: bool,
     pub limit: i64,
@@ -161,6 +165,7 @@ pub struct SessionSummary {
     pub sdk_version: Option<String>,
     pub user_agent: Option<String>,
     pub first_url: Option<String>,
+    pub has_replay: bool,
     /// The latest bundle without events (app, user, properties, ...).
     pub bundle: Value,
 }
@@ -243,17 +248,19 @@ pub struct Bucket {
 }
 
 /// Everything stored about one user id (privacy export).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct UserExport {
     pub user_id: String,
     pub sessions: Vec<SessionSummary>,
     pub events: Vec<Value>,
+    pub replay_segments: Vec<replay::ExportedSegment>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq)]
 pub struct DeleteCounts {
     pub sessions: u64,
     pub events: u64,
+    pub replay_segments: u64,
 }
 
 /// Result of one write: how many events were new (retries of the same `event_id` are ignored).
@@ -281,6 +288,12 @@ pub trait Store: Send + Sync + 'static {
     fn timeseries(&self, from_ms: i64, to_ms: i64, bucket_ms: i64) -> StoreResult<Vec<Bucket>>;
     fn export_user(&self, user_id: &str) -> StoreResult<UserExport>;
     fn delete_user(&self, user_id: &str) -> StoreResult<DeleteCounts>;
-    /// Deletes sessions (and their events) whose last bundle arrived before `cutoff_ms`.
+    /// Deletes sessions (and their events and replays) whose last bundle arrived before
+    /// `cutoff_ms`, and replays without a session received before it.
     fn delete_older_than(&self, cutoff_ms: i64) -> StoreResult<DeleteCounts>;
+
+    /// Stores one replay segment unless it is a retry or the session's replays would pass
+    /// `max_session_bytes`. Blocking, like the reads; `Ok` means durable.
+    fn write_replay(&self, segment: replay::NewSegment, max_session_bytes: u64) -> StoreResult<replay::ReplayWrite>;
+    fn session_replay(&self, session_id: &str) -> StoreResult<Option<replay::SessionReplay>>;
 }

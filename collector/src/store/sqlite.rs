@@ -11,6 +11,7 @@
 //!
 //! Reads: a small pool of read connections; WAL lets them run while the writer writes.
 
+use super::replay::{NewSegment, ReplayWrite, SessionReplay};
 use super::*;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, ToSql};
 use std::path::{Path, PathBuf};
@@ -95,6 +96,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_api_failures ON events(ts) WHERE is_api_failure = 1;
     CREATE INDEX events_pv ON events(session_id, url) WHERE is_pv = 1;
     "#,
+    // 2: replay segments.
+    super::sqlite_replay::MIGRATION,
 ];
 
 fn open(path: &Path, sync: Synchronous) -> StoreResult<Connection> {
@@ -337,7 +340,8 @@ fn write_batch(tx: &Connection, b: &IngestBatch) -> Result<WriteOutcome, rusqlit
 
 const SESSION_COLS: &str = "session_id, app_id, app_version, env, user_id, user_name, start_ms, end_ms,
     pvs, js_errors, api_calls, api_failures, slow_loads, events, ip, browser, browser_version, os,
-    device_type, connection, country, region, city, sdk_version, user_agent, first_url, bundle_meta";
+    device_type, connection, country, region, city, sdk_version, user_agent, first_url, bundle_meta,
+    EXISTS (SELECT 1 FROM replay_segments r WHERE r.session_id = s.session_id)";
 
 fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
     let start_ms: i64 = r.get(6)?;
@@ -371,6 +375,7 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
         sdk_version: r.get(23)?,
         user_agent: r.get(24)?,
         first_url: r.get(25)?,
+        has_replay: r.get(27)?,
         bundle: serde_json::from_str(&meta).unwrap_or(Value::Null),
     })
 }
@@ -468,6 +473,9 @@ fn session_where(f: &SessionFilter) -> (String, Vec<Box<dyn ToSql>>) {
     if let Some(v) = f.max_duration_ms {
         push("(s.end_ms - s.start_ms) <= ?", Box::new(v), &mut clauses, &mut args);
     }
+    if let Some(v) = f.has_replay {
+        clauses.push(format!("{}{}", if v { "" } else { "NOT " }, super::sqlite_replay::HAS_REPLAY));
+    }
     let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     (sql, args)
 }
@@ -544,7 +552,7 @@ impl Store for SqliteStore {
     fn session(&self, id: &str) -> StoreResult<Option<SessionSummary>> {
         self.read(|c| {
             Ok(c.query_row(
-                &format!("SELECT {SESSION_COLS} FROM sessions WHERE session_id = ?1"),
+                &format!("SELECT {SESSION_COLS} FROM sessions s WHERE session_id = ?1"),
                 [id],
                 session_from_row,
             )
@@ -692,7 +700,7 @@ impl Store for SqliteStore {
     fn export_user(&self, user_id: &str) -> StoreResult<UserExport> {
         self.read(|c| {
             let mut st =
-                c.prepare(&format!("SELECT {SESSION_COLS} FROM sessions WHERE user_id = ?1 ORDER BY start_ms"))?;
+                c.prepare(&format!("SELECT {SESSION_COLS} FROM sessions s WHERE user_id = ?1 ORDER BY start_ms"))?;
             let sessions = st.query_map([user_id], session_from_row)?.collect::<Result<Vec<_>, _>>()?;
             let mut st = c.prepare(
                 "SELECT body FROM events WHERE user_id = ?1
@@ -703,31 +711,42 @@ impl Store for SqliteStore {
                 .query_map([user_id], |r| r.get::<_, String>(0))?
                 .map(|b| b.map(|b| serde_json::from_str(&b).unwrap_or(Value::Null)))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(UserExport { user_id: user_id.to_string(), sessions, events })
+            let replay_segments = super::sqlite_replay::export_user(c, user_id)?;
+            Ok(UserExport { user_id: user_id.to_string(), sessions, events, replay_segments })
         })
     }
 
     fn delete_user(&self, user_id: &str) -> StoreResult<DeleteCounts> {
         self.write_direct(|tx| {
+            let replay_segments = super::sqlite_replay::delete_user(tx, user_id)?;
             let events = tx.execute(
                 "DELETE FROM events WHERE user_id = ?1
                     OR session_id IN (SELECT session_id FROM sessions WHERE user_id = ?1)",
                 [user_id],
             )?;
             let sessions = tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
-            Ok(DeleteCounts { sessions: sessions as u64, events: events as u64 })
+            Ok(DeleteCounts { sessions: sessions as u64, events: events as u64, replay_segments })
         })
     }
 
     fn delete_older_than(&self, cutoff_ms: i64) -> StoreResult<DeleteCounts> {
         self.write_direct(|tx| {
+            let replay_segments = super::sqlite_replay::delete_older_than(tx, cutoff_ms)?;
             let events = tx.execute(
                 "DELETE FROM events WHERE session_id IN
                     (SELECT session_id FROM sessions WHERE last_received_ms < ?1)",
                 [cutoff_ms],
             )?;
             let sessions = tx.execute("DELETE FROM sessions WHERE last_received_ms < ?1", [cutoff_ms])?;
-            Ok(DeleteCounts { sessions: sessions as u64, events: events as u64 })
+            Ok(DeleteCounts { sessions: sessions as u64, events: events as u64, replay_segments })
         })
+    }
+
+    fn write_replay(&self, segment: NewSegment, max_session_bytes: u64) -> StoreResult<ReplayWrite> {
+        self.write_direct(|tx| super::sqlite_replay::write(tx, &segment, max_session_bytes))
+    }
+
+    fn session_replay(&self, session_id: &str) -> StoreResult<Option<SessionReplay>> {
+        self.read(|c| super::sqlite_replay::session_replay(c, session_id))
     }
 }
