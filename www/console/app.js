@@ -126,7 +126,9 @@ async function sessionList(params) {
   h('td', { class: 'num' }, s.pvs),
   h('td', { class: 'num' + (s.js_errors ? ' bad' : '') }, s.js_errors),
   h('td', { class: 'num' + (s.api_failures ? ' bad' : '') }, s.api_failures),
-  h('td', {}, where(s) || h('span', { class: 'muted' }, '—'))));
+  h('td', {}, where(s) || h('span', { class: 'muted' }, '—')),
+  h('td', {}, s.has_replay ? h('button', { type: 'button', class: 'play', title: 'Play the replay', 'aria-label': 'Play the replay', 'data-testid': 'play-replay',
+    onclick: (e) => { e.stopPropagation(); go('/session/' + encodeURIComponent(s.session_id), new URLSearchParams({ play: '1' })); } }, '▶') : null)));
   const offset = Number(params.get('offset') || 0);
   const pageLink = (off, label) => {
     const p = new URLSearchParams(params); p.set('offset', off);
@@ -136,8 +138,8 @@ async function sessionList(params) {
     h('h1', {}, 'Sessions'), form,
     h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, sortLink('start', 'Start')), h('th', {}, 'User'), h('th', { class: 'num' }, sortLink('duration', 'Duration')),
-        h('th', { class: 'num' }, 'PVs'), h('th', { class: 'num' }, sortLink('errors', 'Errors')), h('th', { class: 'num' }, 'API failures'), h('th', {}, 'Location · browser · OS'))),
-      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No sessions match.')))),
+        h('th', { class: 'num' }, 'PVs'), h('th', { class: 'num' }, sortLink('errors', 'Errors')), h('th', { class: 'num' }, 'API failures'), h('th', {}, 'Location · browser · OS'), h('th', {}, 'Replay'))),
+      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No sessions match.')))),
     h('div', { class: 'pager' },
       h('span', { class: 'muted' }, `${data.total} sessions`),
       offset > 0 ? pageLink(Math.max(0, offset - PAGE), '← Newer') : null,
@@ -160,6 +162,7 @@ function filterForm(params, range) {
   range === 'custom' ? field('to', 'To', h('input', { name: 'to', type: 'datetime-local', value: params.get('to') || '' })) : null,
   FILTERS.map(([n, l]) => field(n, l)),
   field('errors', 'JS errors', errorsSel),
+  field('has_replay', 'Replay', select('has_replay', [['', 'Any'], ['1', 'With replay'], ['0', 'Without replay']], params.get('has_replay') || '')),
   field('n', 'N (for > N)', h('input', { name: 'n', type: 'number', min: 0, value: params.get('n') || '' })),
   field('min_duration', 'Min duration (ms)', h('input', { name: 'min_duration', type: 'number', min: 0, value: params.get('min_duration') || '' })),
   field('max_duration', 'Max duration (ms)', h('input', { name: 'max_duration', type: 'number', min: 0, value: params.get('max_duration') || '' })),
@@ -190,7 +193,7 @@ function eventLabel(e) {
   }
 }
 
-async function sessionPage(id) {
+async function sessionPage(id, params) {
   render(h('p', { class: 'muted' }, 'Loading…'));
   let data;
   try { data = await api('/api/sessions/' + encodeURIComponent(id)); } catch (e) {
@@ -208,7 +211,7 @@ async function sessionPage(id) {
     item('App version', join(s.app_version, s.env)), item('App', s.app_id), item('SDK', s.sdk_version));
   const details = h('aside', { class: 'card details', 'data-testid': 'event-details' }, h('p', { class: 'muted' }, 'Select an event to see its details.'));
   let selected = null;
-  const pages = data.pages.map((p, i) => h('details', { class: 'page', open: true, 'data-testid': 'path-page', 'data-view-name': p.view_name || '', 'data-view-id': p.view_id || '' },
+  const pages = data.pages.map((p, i) => h('details', { class: 'page', open: true, 'data-testid': 'path-page', 'data-view-name': p.view_name || '', 'data-view-id': p.view_id || '', 'data-ts': p.ts },
     h('summary', {},
       h('span', { class: 'muted' }, `${i + 1}.`), h('span', { class: 'name' }, p.view_name || '(no view)'),
       h('span', { class: 'muted' }, fmtClock(p.ts)), p.loading_type ? h('span', { class: 'tag' }, p.loading_type.replace('_', ' ')) : null,
@@ -216,7 +219,7 @@ async function sessionPage(id) {
       p.events.some((e) => e.is_error) ? h('span', { class: 'tag bad' }, 'errors') : null,
       h('span', { class: 'url' }, p.url || '')),
     h('ol', { class: 'events' }, p.events.map((e) => {
-      const li = h('li', { 'data-testid': 'path-event', 'data-event-type': e.event_type, 'data-type': e.type || '', tabindex: 0,
+      const li = h('li', { 'data-testid': 'path-event', 'data-event-type': e.event_type, 'data-type': e.type || '', 'data-ts': e.ts, tabindex: 0,
         onclick: () => { if (selected) selected.classList.remove('sel'); selected = li; li.classList.add('sel'); details.replaceChildren(...eventDetails(e)); } },
       h('span', { class: 't' }, fmtClock(e.ts).slice(0, 8)),
       h('span', { class: 'k ' + e.event_type }, `${e.event_type}${e.type ? '/' + e.type : ''}`),
@@ -225,10 +228,15 @@ async function sessionPage(id) {
       li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') li.click(); });
       return li;
     }))));
+  const path = h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.'));
+  const player = s.has_replay ? h('div', { class: 'card replay', 'data-testid': 'replay' }) : null;
   render(
     h('h1', {}, 'Session ', h('span', { class: 'muted' }, s.user_name || s.user_id || s.session_id)),
     summary,
-    h('div', { class: 'layout' }, h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.')), details));
+    h('div', { class: 'layout' }, path, h('div', { class: 'side' }, player, details)));
+  if (player && window.rumReplay) {
+    window.rumReplay.mount({ sessionId: s.session_id, target: player, path, autoplay: params && params.get('play') === '1', seekTo: Number(params && params.get('t')) || 0 });
+  }
 }
 
 function parseMaybeJson(v) {
@@ -337,7 +345,7 @@ async function waysPage(params) {
 function route() {
   const { path, params } = parseHash();
   const m = path.match(/^\/session\/(.+)$/);
-  if (m) return sessionPage(decodeURIComponent(m[1])).catch(fail);
+  if (m) return sessionPage(decodeURIComponent(m[1]), params).catch(fail);
   if (path === '/ways') return waysPage(params).catch(fail);
   const input = document.getElementById('search-input');
   if (params.get('q') && !input.value) input.value = params.get('q');
