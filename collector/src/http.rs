@@ -4,11 +4,11 @@
 use crate::enrich::Enricher;
 use crate::ingest::{self, IngestError, Limits};
 use crate::query;
-use crate::replay;
-use crate::store::replay::ReplayWrite;
 use crate::remote_config::{RemoteConfigs, MAX_CONFIG_BYTES};
+use crate::replay;
 use crate::retention::now_ms;
 use crate::session_path;
+use crate::store::replay::ReplayWrite;
 use crate::store::{IngestBatch, Store, StoreError};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};

@@ -141,13 +141,16 @@ pub fn parse(text: &str, received_ms: i64) -> Result<NewSegment, ReplayError> {
         return Err(invalid(format!("`count` is {} but `records` holds {}", w.count, w.records.len())));
     }
     if w.start <= 0 || w.end < w.start {
-        return Err(invalid(format!("`start` ({}) and `end` ({}) must be ms since epoch, start <= end", w.start, w.end)));
+        return Err(invalid(format!(
+            "`start` ({}) and `end` ({}) must be ms since epoch, start <= end",
+            w.start, w.end
+        )));
     }
     let mut full = false;
     let mut last = i64::MIN;
     for (i, raw) in w.records.iter().enumerate() {
-        let r: Record =
-            serde_json::from_str(raw.get()).map_err(|e| invalid(format!("`records[{i}]` is not an rrweb event: {e}")))?;
+        let r: Record = serde_json::from_str(raw.get())
+            .map_err(|e| invalid(format!("`records[{i}]` is not an rrweb event: {e}")))?;
         if r.kind > MAX_RECORD_TYPE {
             return Err(invalid(format!("`records[{i}].type` {} is not an rrweb event type (0-6)", r.kind)));
         }
@@ -215,11 +218,46 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases: Vec<(serde_json::Value, &str)> = vec![
-            ({ let mut v = seg(full()); v["count"] = json!(3); v }, "`count`"),
-            ({ let mut v = seg(full()); v["source"] = json!("x"); v }, "`source`"),
-            ({ let mut v = seg(full()); v["session_id"] = json!(""); v }, "`session_id`"),
-            ({ let mut v = seg(full()); v["has_full_snapshot"] = json!(false); v }, "`has_full_snapshot`"),
-            ({ let mut v = seg(full()); v["end"] = json!(1200); v }, "outside"),
+            (
+                {
+                    let mut v = seg(full());
+                    v["count"] = json!(3);
+                    v
+                },
+                "`count`",
+            ),
+            (
+                {
+                    let mut v = seg(full());
+                    v["source"] = json!("x");
+                    v
+                },
+                "`source`",
+            ),
+            (
+                {
+                    let mut v = seg(full());
+                    v["session_id"] = json!("");
+                    v
+                },
+                "`session_id`",
+            ),
+            (
+                {
+                    let mut v = seg(full());
+                    v["has_full_snapshot"] = json!(false);
+                    v
+                },
+                "`has_full_snapshot`",
+            ),
+            (
+                {
+                    let mut v = seg(full());
+                    v["end"] = json!(1200);
+                    v
+                },
+                "outside",
+            ),
             (seg(json!([{"type": 9, "data": {}, "timestamp": 1000}])), "rrweb event type"),
             (seg(json!([{"type": 2, "data": 1, "timestamp": 1000}])), "must be an object"),
             (seg(json!([{"type": 2, "timestamp": 1000}])), "`records[0]`"),

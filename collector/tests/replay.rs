@@ -64,7 +64,8 @@ fn segments_are_stored_and_read_back_in_time_order() {
 
     let got = replay(&s, SID);
     assert_eq!(got["session_id"], SID);
-    let segs: Vec<&str> = got["segments"].as_array().unwrap().iter().map(|x| x["segment_id"].as_str().unwrap()).collect();
+    let segs: Vec<&str> =
+        got["segments"].as_array().unwrap().iter().map(|x| x["segment_id"].as_str().unwrap()).collect();
     assert_eq!(segs, ["a1", "b2", "c3"]);
     assert_eq!(
         got["segments"][0],
@@ -83,7 +84,9 @@ fn segments_are_stored_and_read_back_in_time_order() {
 
     // The session list marks it and filters on it.
     let all = s.get_json("/api/sessions");
-    let flag = |id: &str| all["sessions"].as_array().unwrap().iter().find(|x| x["session_id"] == id).unwrap()["has_replay"].clone();
+    let flag = |id: &str| {
+        all["sessions"].as_array().unwrap().iter().find(|x| x["session_id"] == id).unwrap()["has_replay"].clone()
+    };
     assert_eq!((flag(SID), flag("other-session")), (json!(true), json!(false)));
     let only = s.get_json("/api/sessions?has_replay=1");
     assert_eq!((only["total"].as_i64(), only["sessions"][0]["session_id"].as_str()), (Some(1), Some(SID)));
@@ -119,7 +122,11 @@ fn malformed_segments_get_400_and_store_nothing() {
         ("session_id", json!(""), "`session_id` is empty"),
         ("count", json!(7), "`count` is 7"),
         ("source", json!("everyone"), "`source` must be one of"),
-        ("records", json!([{"type": 3, "timestamp": t}, {"type": 3, "data": {}, "timestamp": t}, {"type": 3, "data": {}, "timestamp": t}]), "`records[0]`"),
+        (
+            "records",
+            json!([{"type": 3, "timestamp": t}, {"type": 3, "data": {}, "timestamp": t}, {"type": 3, "data": {}, "timestamp": t}]),
+            "`records[0]`",
+        ),
         ("has_full_snapshot", json!(false), "`has_full_snapshot`"),
         ("seq", json!(-1), "replay segment"),
     ] {
@@ -149,7 +156,8 @@ fn oversized_segments_get_413() {
     let t = now_ms();
     // Over 256 KiB on the wire (incompressible text sent plain).
     let mut big = segment(SID, "a1", 0, t, 1, true);
-    let noise: String = (0..300_000u32).map(|i| char::from(b'a' + ((i.wrapping_mul(2654435761) >> 7) % 26) as u8)).collect();
+    let noise: String =
+        (0..300_000u32).map(|i| char::from(b'a' + ((i.wrapping_mul(2654435761) >> 7) % 26) as u8)).collect();
     big["records"][0]["data"]["node"]["textContent"] = json!(noise);
     let r = post_json(&s, &big);
     assert_eq!(r.status, 413);
@@ -230,8 +238,11 @@ fn retention_removes_old_replays() {
         // Retention counts the server's receive time: age "old" and "orphan-old" by 40 days.
         let c = rusqlite::Connection::open(dir.join("rum.db")).unwrap();
         let age = "- 40 * 86400000";
-        c.execute(&format!("UPDATE sessions SET last_received_ms = last_received_ms {age} WHERE session_id = 'old'"), [])
-            .unwrap();
+        c.execute(
+            &format!("UPDATE sessions SET last_received_ms = last_received_ms {age} WHERE session_id = 'old'"),
+            [],
+        )
+        .unwrap();
         c.execute(
             &format!("UPDATE replay_segments SET received_ms = received_ms {age} WHERE session_id = 'orphan-old'"),
             [],

@@ -30,7 +30,9 @@ pub enum ReplayWrite {
     /// Same (session_id, segment_id) already stored: a retry, ignored.
     Duplicate,
     /// The session already holds `used` bytes; this segment would pass the cap.
-    SessionFull { used: u64 },
+    SessionFull {
+        used: u64,
+    },
 }
 
 /// A segment as the console lists it (wire names of the replay contract).
