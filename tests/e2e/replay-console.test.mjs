@@ -223,3 +223,32 @@ test('clicking a path event seeks the replay there: the replayed page at that mo
   assert.ok(inputs.every((v) => !v.includes('Zebediah') && !v.includes('hunter2')), `inputs replayed masked: ${inputs}`);
   await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-console-checkout.png') });
 });
+
+test('a replay with a missing segment says so above the player; one without a full snapshot says why it cannot play', async () => {
+  assert.ok(start, 'needs the recorded visit');
+  const { records } = await api(`/api/sessions/${sid}/replay`);
+  const post = async (p, body) => {
+    const r = await fetch(collector.origin + p, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+    assert.equal(r.status, 200, `${p}: ${await r.text()}`);
+  };
+  const seg = (session_id, seq, recs) => ({ pid: 'replay-shop', session_id, view_id: 'v1', segment_id: 'seg' + seq, seq,
+    start: recs[0].timestamp, end: recs[recs.length - 1].timestamp, count: recs.length,
+    has_full_snapshot: recs.some((r) => r.type === 2), source: 'sampled', records: recs });
+  const bundleOf = (id) => ({ app: { id: 'replay-shop', type: 'browser' }, user: { id: 'u-' + id }, session: { id }, view: { id: 'v1', name: '/x' },
+    events: [{ event_type: 'view', type: 'pv', timestamp: start, event_id: id + '-pv', name: '/x', url: 'http://x.test/x' }] });
+  const full = records.findIndex((r) => r.type === 2);
+  // seq 0 and 2 stored, 1 lost.
+  await post('/collect', bundleOf('gap-session'));
+  await post('/replay', seg('gap-session', 0, records.slice(0, full + 3)));
+  await post('/replay', seg('gap-session', 2, records.slice(full + 6)));
+  await con.goto(collector.origin + '/console/#/session/gap-session');
+  await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
+  assert.match(await con.textContent('[data-testid=replay-gaps]'), /^1 segment of this recording did not reach the collector/);
+  // Only incremental records: nothing to draw.
+  await post('/collect', bundleOf('no-snapshot'));
+  await post('/replay', seg('no-snapshot', 3, records.slice(full + 1, full + 5)));
+  await con.goto(collector.origin + '/console/#/session/no-snapshot');
+  await con.waitForSelector('[data-testid=replay] .error', { timeout: 15000 });
+  assert.match(await con.textContent('[data-testid=replay]'), /cannot be played: it has no full page snapshot/);
+  assert.equal(await con.locator('[data-testid=replay] .rr-player').count(), 0);
+});

@@ -54,6 +54,19 @@ window.rumReplay = (() => {
     if (el) el.classList.add(cls);
   }
 
+  // Segments missing from the store: `seq` counts up from 0 within a page load, so after a
+  // segment comes the next number or a new page load's 0.
+  function missing(segments) {
+    let n = 0, prev = null;
+    for (const s of segments) {
+      if (prev === null) n += s.seq;
+      else if (s.seq > prev + 1) n += s.seq - prev - 1;
+      else if (s.seq !== 0 && s.seq <= prev) n += 1;
+      prev = s.seq;
+    }
+    return n;
+  }
+
   // target: the element to play in; path: the session path's container; autoplay; seekTo: ms
   // epoch to start at.
   async function mount({ sessionId, target, path, autoplay, seekTo }) {
@@ -77,6 +90,11 @@ window.rumReplay = (() => {
     const start = events[0].timestamp;
     const width = Math.max(280, target.clientWidth - 2);
     target.replaceChildren();
+    const gaps = missing(data.segments || []);
+    if (gaps) {
+      note(target, 'muted', `${gaps} segment${gaps > 1 ? 's' : ''} of this recording did not reach the collector: the replay may jump there.`);
+      target.firstChild.dataset.testid = 'replay-gaps';
+    }
     let player;
     try {
       player = new Player({
