@@ -146,10 +146,12 @@ test('a recorded visit reaches the collector as replay segments (fetch + gzip, a
   // maskAllInputs: what the user typed never reached the store.
   assert.ok(!text.includes(TYPED_NAME) && !text.includes(TYPED_PASSWORD), 'typed text is masked');
   start = replay.records[0].timestamp;
+  // The SDK's bundles may land after the segments: until then the session is a 404.
   await until(async () => {
-    const s = (await api('/api/sessions/' + sid)).session;
-    return s.pvs >= 2 && s.has_replay;
-  }, 'the session with its two page views', 10000);
+    const r = await fetch(collector.origin + '/api/sessions/' + sid);
+    const s = r.status === 200 && (await r.json()).session;
+    return s && s.pvs >= 2 && s.has_replay;
+  }, 'the session with its two page views', 15000);
 });
 
 test('session list: a play button and a "has replay" filter; the play button opens the player playing', async () => {
@@ -175,6 +177,8 @@ test('session list: a play button and a "has replay" filter; the play button ope
   await row.waitFor({ timeout: 10000 });
   assert.equal(await con.locator('[data-testid=session-row]').count(), 1, 'only sessions with a replay');
   assert.equal(await con.inputValue('select[name=has_replay]'), '1');
+  fs.mkdirSync(OUT, { recursive: true });
+  await con.screenshot({ path: path.join(OUT, 'replay-console-list.png') });
   await row.locator('[data-testid=play-replay]').click();
   await until(() => con.evaluate(() => location.hash.includes('play=1')), 'the session page with play=1');
   await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
