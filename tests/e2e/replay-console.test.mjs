@@ -189,7 +189,11 @@ test('session list: a play button and a "has replay" filter; the play button ope
   const speeds = await con.$$eval('[data-testid=replay] .rr-controller button', (bs) => bs.map((b) => b.textContent.trim()));
   for (const s of ['1x', '2x', '4x']) assert.ok(speeds.includes(s), `speed ${s} in ${speeds}`);
   assert.equal(await con.isChecked('[data-testid=replay] input#skip'), true, 'skip inactivity on');
+  // Readable: the console's own button style (white on blue) must not make them white on white.
+  const color = await con.$eval('[data-testid=replay] .rr-controller button:text("2x")', (b) => getComputedStyle(b).color);
+  assert.notEqual(color, 'rgb(255, 255, 255)', 'the 2x button is readable');
   await con.click('[data-testid=replay] .rr-controller button:text("4x")');
+  assert.match(await con.getAttribute('[data-testid=replay] .rr-controller button:text("4x")', 'class'), /\bactive\b/, '4x chosen');
   assert.deepEqual(problems.filter((p) => !p.includes('favicon')), [], 'no errors and no CSP violations');
 });
 
