@@ -7,6 +7,11 @@
 //! end, count, has_full_snapshot, source, records: [{type, data, timestamp}, ...]}`; records are
 //! rrweb events. Records are kept as the JSON text they arrived in (never re-serialised), so a
 //! deep DOM snapshot costs no recursion here: serde_json skips nested values iteratively.
+//!
+//! What the records themselves say wins over the summary fields: `start`/`end` are stored as the
+//! records' first and last timestamps and `has_full_snapshot` as whether one is a full snapshot
+//! (type 2), and records need not be in order (the read side sorts them). A sender's slip in
+//! those fields costs nothing; a `count` that does not match says the body was cut, and is 400.
 
 use crate::ingest::{self, IngestError};
 use crate::store::replay::NewSegment;
@@ -147,31 +152,23 @@ pub fn parse(text: &str, received_ms: i64) -> Result<NewSegment, ReplayError> {
         )));
     }
     let mut full = false;
-    let mut last = i64::MIN;
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
     for (i, raw) in w.records.iter().enumerate() {
         let r: Record = serde_json::from_str(raw.get())
             .map_err(|e| invalid(format!("`records[{i}]` is not an rrweb event: {e}")))?;
         if r.kind > MAX_RECORD_TYPE {
             return Err(invalid(format!("`records[{i}].type` {} is not an rrweb event type (0-6)", r.kind)));
         }
-        if r.timestamp < w.start || r.timestamp > w.end {
-            return Err(invalid(format!(
-                "`records[{i}].timestamp` {} is outside `start`..`end` ({}..{})",
-                r.timestamp, w.start, w.end
-            )));
+        if r.timestamp <= 0 {
+            return Err(invalid(format!("`records[{i}].timestamp` {} is not ms since epoch", r.timestamp)));
         }
-        if r.timestamp < last {
-            return Err(invalid(format!("`records[{i}]` is earlier than the record before it")));
-        }
-        last = r.timestamp;
+        first = first.min(r.timestamp);
+        last = last.max(r.timestamp);
         // A data-less record would crash the player later; refuse it now.
         if !r.data.get().starts_with('{') {
             return Err(invalid(format!("`records[{i}].data` must be an object")));
         }
         full |= r.kind == FULL_SNAPSHOT;
-    }
-    if full != w.has_full_snapshot {
-        return Err(invalid(format!("`has_full_snapshot` is {} but the records say {full}", w.has_full_snapshot)));
     }
     let records = format!("[{}]", w.records.iter().map(|r| r.get()).collect::<Vec<_>>().join(","));
     Ok(NewSegment {
@@ -180,10 +177,10 @@ pub fn parse(text: &str, received_ms: i64) -> Result<NewSegment, ReplayError> {
         view_id: w.view_id,
         segment_id: w.segment_id,
         seq: w.seq,
-        start_ms: w.start,
-        end_ms: w.end,
+        start_ms: first,
+        end_ms: last,
         count: w.count,
-        has_full_snapshot: w.has_full_snapshot,
+        has_full_snapshot: full,
         source: w.source,
         bytes: text.len() as u64,
         received_ms,
@@ -215,51 +212,25 @@ mod tests {
         assert_eq!(back, full());
     }
 
+    fn with(field: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut v = seg(full());
+        v[field] = value;
+        v
+    }
+
     #[test]
     fn each_bad_field_is_named() {
         let cases: Vec<(serde_json::Value, &str)> = vec![
-            (
-                {
-                    let mut v = seg(full());
-                    v["count"] = json!(3);
-                    v
-                },
-                "`count`",
-            ),
-            (
-                {
-                    let mut v = seg(full());
-                    v["source"] = json!("x");
-                    v
-                },
-                "`source`",
-            ),
-            (
-                {
-                    let mut v = seg(full());
-                    v["session_id"] = json!("");
-                    v
-                },
-                "`session_id`",
-            ),
-            (
-                {
-                    let mut v = seg(full());
-                    v["has_full_snapshot"] = json!(false);
-                    v
-                },
-                "`has_full_snapshot`",
-            ),
-            (
-                {
-                    let mut v = seg(full());
-                    v["end"] = json!(1200);
-                    v
-                },
-                "outside",
-            ),
+            (with("count", json!(3)), "`count` is 3"),
+            (with("source", json!("x")), "`source`"),
+            (with("session_id", json!("")), "`session_id` is empty"),
+            (with("view_id", json!("a b")), "`view_id` contains spaces"),
+            (with("segment_id", json!("x".repeat(129))), "`segment_id` longer"),
+            (with("seq", json!(-1)), "replay segment"),
+            (with("end", json!(999)), "start <= end"),
             (seg(json!([{"type": 9, "data": {}, "timestamp": 1000}])), "rrweb event type"),
             (seg(json!([{"type": 2, "data": 1, "timestamp": 1000}])), "must be an object"),
+            (seg(json!([{"type": 2, "data": {}, "timestamp": 0}])), "not ms since epoch"),
             (seg(json!([{"type": 2, "timestamp": 1000}])), "`records[0]`"),
             (seg(json!([])), "empty"),
         ];
@@ -268,6 +239,18 @@ mod tests {
             assert_eq!(e.status(), 400);
             assert!(e.to_string().contains(needle), "{e} should mention {needle}");
         }
+    }
+
+    #[test]
+    fn the_records_win_over_the_summary_fields() {
+        // Claims no full snapshot and a span of 1000..2000; the records hold one, out of order,
+        // from 1000 to 1500. Stored as the records say, nothing refused.
+        let mut v = with("has_full_snapshot", json!(false));
+        v["records"] = json!([full()[1], full()[0]]);
+        let s = parse(&v.to_string(), 0).unwrap();
+        assert_eq!((s.has_full_snapshot, s.start_ms, s.end_ms), (true, 1000, 1500));
+        let v = seg(json!([{"type": 3, "data": {}, "timestamp": 1200}]));
+        assert!(!parse(&v.to_string(), 0).unwrap().has_full_snapshot);
     }
 
     #[test]

@@ -127,7 +127,6 @@ fn malformed_segments_get_400_and_store_nothing() {
             json!([{"type": 3, "timestamp": t}, {"type": 3, "data": {}, "timestamp": t}, {"type": 3, "data": {}, "timestamp": t}]),
             "`records[0]`",
         ),
-        ("has_full_snapshot", json!(false), "`has_full_snapshot`"),
         ("seq", json!(-1), "replay segment"),
     ] {
         let mut v = good.clone();
