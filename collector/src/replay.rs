@@ -99,7 +99,9 @@ struct Wire<'a> {
     start: i64,
     end: i64,
     count: u64,
-    has_full_snapshot: bool,
+    /// Required and type-checked (the contract); what is stored comes from the records.
+    #[serde(rename = "has_full_snapshot")]
+    _has_full_snapshot: bool,
     source: String,
     #[serde(borrow)]
     records: Vec<&'a RawValue>,
