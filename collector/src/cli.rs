@@ -96,6 +96,32 @@ pub struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on privacy routes and PUT /config
     #[arg(long, global = true, env = "RUM_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub admin_token: Option<String>,
+    #[command(flatten)]
+    pub replay: ReplayArgs,
+}
+
+/// Caps of `POST /replay` (see `crate::replay`).
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// Replay request body limit in bytes, as received
+    #[arg(long, global = true, env = "RUM_REPLAY_MAX_WIRE_BYTES", default_value_t = crate::replay::Limits::default().max_wire_bytes, value_parser = positive, value_name = "N")]
+    pub replay_max_wire_bytes: usize,
+    /// One replay segment's limit in bytes, decoded
+    #[arg(long, global = true, env = "RUM_REPLAY_MAX_SEGMENT_BYTES", default_value_t = crate::replay::Limits::default().max_segment_bytes, value_parser = positive, value_name = "N")]
+    pub replay_max_segment_bytes: usize,
+    /// All replay segments of one session, decoded bytes; past it segments get 413
+    #[arg(long, global = true, env = "RUM_REPLAY_MAX_SESSION_BYTES", default_value_t = crate::replay::Limits::default().max_session_bytes as usize, value_parser = positive, value_name = "N")]
+    pub replay_max_session_bytes: usize,
+}
+
+impl ReplayArgs {
+    pub fn limits(&self) -> crate::replay::Limits {
+        crate::replay::Limits {
+            max_wire_bytes: self.replay_max_wire_bytes,
+            max_segment_bytes: self.replay_max_segment_bytes,
+            max_session_bytes: self.replay_max_session_bytes as u64,
+        }
+    }
 }
 
 /// SQLite's `synchronous` setting, as the command line names it.
@@ -198,7 +224,7 @@ fn serve(o: ServeArgs, db: &std::path::Path, store: SqliteStore) -> Result<(), S
         limits: Limits { max_body_bytes: o.max_body_bytes, ..Limits::default() },
         configs: RemoteConfigs::new(&o.config_dir),
         admin_token: o.admin_token.clone(),
-        replay_limits: crate::replay::Limits::default(),
+        replay_limits: o.replay.limits(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {

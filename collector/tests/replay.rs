@@ -204,6 +204,29 @@ fn the_session_cap_refuses_more_and_loses_nothing_else() {
 }
 
 #[test]
+fn the_caps_are_set_from_the_command_line() {
+    let t = now_ms();
+    let (a, b, c) = (
+        segment(SID, "a1", 0, t, 3, true),
+        segment(SID, "b2", 1, t + 100, 3, false),
+        segment(SID, "c3", 2, t + 200, 3, false),
+    );
+    // Room for exactly the first two.
+    let cap = (a.to_string().len() + b.to_string().len()).to_string();
+    let s = Server::start(&["--replay-max-session-bytes", &cap, "--replay-max-wire-bytes", "1500"]);
+    assert_eq!(post_json(&s, &a).status, 200);
+    assert_eq!(post_json(&s, &b).status, 200);
+    let r = post_json(&s, &c);
+    assert_eq!(r.status, 413, "the session holds {cap} bytes at most");
+    assert!(r.json()["error"].as_str().unwrap().contains(&format!("({cap} of {cap} bytes stored)")), "{}", r.json());
+    let big = segment("other", "a1", 0, t, 20, true);
+    assert!(big.to_string().len() > 1500);
+    let r = post_json(&s, &big);
+    assert_eq!(r.status, 413);
+    assert!(r.json()["error"].as_str().unwrap().contains("larger than 1500 bytes"), "{}", r.json());
+}
+
+#[test]
 fn privacy_export_and_delete_cover_replays() {
     let s = Server::start(&[]);
     seed_session(&s, SID, "alice");
