@@ -40,7 +40,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the collector: ingest, query API, console (the default)
     Serve,
-    /// Print all data of a user (sessions and events) as JSON
+    /// Print all data of a user (sessions, events and replay segments) as JSON
     ExportUser {
         /// The user's id, as the SDK sent it
         user_id: String,
