@@ -7,7 +7,7 @@ use crate::query;
 use crate::remote_config::{RemoteConfigs, MAX_CONFIG_BYTES};
 use crate::retention::now_ms;
 use crate::session_path;
-use crate::store::{IngestBatch, Store, StoreError};
+use crate::store::{Store, StoreError};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -98,36 +98,18 @@ async fn collect(
         Err(_) => return too_large(),
     };
     let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
-    let received = now_ms();
-    let parsed =
-        ingest::decode_body(&raw, encoding, &limits).and_then(|text| ingest::parse_bundle(&text, &limits, received));
-    let mut bundle = match parsed {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
-    };
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = st.enricher.client_ip(peer.ip(), forwarded);
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    st.enricher.enrich(&mut bundle.facts, &bundle.sent, ip, ua);
-
-    // Normally one session per bundle; an event with its own `session_id` goes to that session.
-    let mut groups: Vec<IngestBatch> = Vec::new();
-    for ev in std::mem::take(&mut bundle.events) {
-        match groups.iter_mut().find(|g| g.session.session_id == ev.session_id) {
-            Some(g) => g.events.push(ev),
-            None => {
-                let mut session = bundle.facts.clone();
-                session.session_id = ev.session_id.clone();
-                groups.push(IngestBatch { session, events: vec![ev] });
-            }
-        }
-    }
-    if !groups.iter().any(|g| g.session.session_id == bundle.facts.session_id) {
-        groups.insert(0, IngestBatch { session: bundle.facts.clone(), events: Vec::new() });
-    }
+    let ingested =
+        ingest::ingest(&raw, encoding, &limits, now_ms(), |facts, sent| st.enricher.enrich(facts, sent, ip, ua));
+    let ingested = match ingested {
+        Ok(i) => i,
+        Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
+    };
     let (mut accepted, mut duplicates) = (0usize, 0usize);
-    for g in groups {
-        match st.store.write(g).await {
+    for batch in ingested.batches {
+        match st.store.write(batch).await {
             Ok(o) => {
                 accepted += o.inserted;
                 duplicates += o.duplicates;
@@ -135,13 +117,17 @@ async fn collect(
             Err(e) => return store_error(e),
         }
     }
-    Json(json!({
+    let p = &ingested.problems;
+    let mut body = json!({
         "accepted": accepted,
         "duplicates": duplicates,
-        "rejected": bundle.rejected.len(),
-        "errors": bundle.rejected,
-    }))
-    .into_response()
+        "rejected": p.refused_count(),
+        "errors": p.list,
+    });
+    if p.omitted > 0 {
+        body["errors_omitted"] = json!(p.omitted);
+    }
+    Json(body).into_response()
 }
 
 fn check_admin(st: &AppState, headers: &HeaderMap) -> Result<(), Response> {

@@ -1,6 +1,7 @@
 //! rum-collector: receives ARMS-format RUM bundles, stores them, serves the session-trace console.
 //! See collector/README.md for the API and the design choices.
 
+pub mod caps;
 pub mod cli;
 pub mod enrich;
 pub mod http;

@@ -53,8 +53,9 @@ pub struct SessionFacts {
     pub region: Option<String>,
     pub city: Option<String>,
     pub sdk_version: Option<String>,
-    /// The bundle without its `events` (app, user, properties, ...), shown in the console.
-    pub bundle_meta: String,
+    /// The bundle without its `events` (app, user, properties, ...), shown in the console; `None`
+    /// for a session that only received events named by another session's bundle (kept as is).
+    pub bundle_meta: Option<String>,
     /// Server clock at ingest: retention uses it because client clocks can be wrong.
     pub received_ms: i64,
 }

@@ -297,7 +297,7 @@ fn write_batch(tx: &Connection, b: &IngestBatch) -> Result<WriteOutcome, rusqlit
             country = coalesce(?16, country), region = coalesce(?17, region), city = coalesce(?18, city),
             sdk_version = coalesce(?19, sdk_version),
             first_url = CASE WHEN ?20 IS NOT NULL AND (first_url IS NULL OR ?7 <= start_ms) THEN ?20 ELSE first_url END,
-            bundle_meta = ?21, last_received_ms = max(last_received_ms, ?22),
+            bundle_meta = coalesce(?21, bundle_meta), last_received_ms = max(last_received_ms, ?22),
             pvs = pvs + ?23, js_errors = js_errors + ?24, api_calls = api_calls + ?25,
             api_failures = api_failures + ?26, slow_loads = slow_loads + ?27, events = events + ?28
          WHERE session_id = ?1",
