@@ -487,10 +487,22 @@ fn parse_event(
             Some(f) => f == 1.0,
             None => load_event.is_some_and(|l| l > SLOW_LOAD_MS),
         };
+    let is_error = event_type == "exception";
+    let group_key = if is_error {
+        Some(message.clone().unwrap_or_default())
+    } else if is_api {
+        // The same call with another query string or fragment is the same group.
+        let u = url.as_deref().or(name.as_deref()).unwrap_or_default();
+        Some(u.split(['?', '#']).next().unwrap_or_default().to_string())
+    } else {
+        None
+    };
     Ok(EventRow {
         event_id,
+        group_key,
+        method: if is_api { text(&o, "method") } else { None },
         is_pv: event_type == "view" && kind_is("pv"),
-        is_error: event_type == "exception",
+        is_error,
         is_api,
         is_api_failure: is_api && success == Some(0),
         is_slow,

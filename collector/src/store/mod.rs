@@ -82,6 +82,10 @@ pub struct EventRow {
     pub is_api: bool,
     pub is_api_failure: bool,
     pub is_slow: bool,
+    /// What the console groups by: an error's message, a failed API call's URL without query.
+    pub group_key: Option<String>,
+    /// HTTP method of an API call.
+    pub method: Option<String>,
     pub body: String,
 }
 
