@@ -5,9 +5,10 @@ use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
 use crate::remote_config::RemoteConfigs;
 use crate::retention;
+use crate::server::{self, ConnLimits};
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -32,6 +33,13 @@ OPTIONS (environment variable in brackets):
   --max-body-bytes N      request body limit (also after gunzip), default 1048576 [RUM_MAX_BODY_BYTES]
   --synchronous MODE      normal (survives process crash) | full (also power loss), default normal [RUM_SYNCHRONOUS]
   --admin-token TOKEN     require `Authorization: Bearer TOKEN` on privacy routes and PUT /config [RUM_ADMIN_TOKEN]
+  --header-timeout SECS   a request's headers must arrive within this time, default 10 [RUM_HEADER_TIMEOUT]
+  --body-timeout SECS     a request's body must arrive within this time (else 408), default 30 [RUM_BODY_TIMEOUT]
+  --idle-timeout SECS     close a kept-alive connection idle this long, default 5 [RUM_IDLE_TIMEOUT]
+  --max-connections N     open connections overall (more get 503), 0 = no cap, default 4096 [RUM_MAX_CONNECTIONS]
+  --max-connections-per-client N
+                          open connections per client address (more get 503), 0 = no cap, default 128
+                          [RUM_MAX_CONNECTIONS_PER_CLIENT]
 ";
 
 /// Where `collector/geo/setup.sh` installs the default country database.
@@ -53,6 +61,7 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub synchronous: Synchronous,
     pub admin_token: Option<String>,
+    pub conn: ConnLimits,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -75,7 +84,19 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         max_body_bytes: Limits::default().max_body_bytes,
         synchronous: Synchronous::Normal,
         admin_token: env("RUM_ADMIN_TOKEN"),
+        conn: ConnLimits::default(),
     };
+    // Connection limits: (flag, environment variable, value given).
+    let mut conn_flags: Vec<(&str, Option<String>)> = [
+        ("header-timeout", "RUM_HEADER_TIMEOUT"),
+        ("body-timeout", "RUM_BODY_TIMEOUT"),
+        ("idle-timeout", "RUM_IDLE_TIMEOUT"),
+        ("max-connections", "RUM_MAX_CONNECTIONS"),
+        ("max-connections-per-client", "RUM_MAX_CONNECTIONS_PER_CLIENT"),
+    ]
+    .into_iter()
+    .map(|(flag, var)| (flag, env(var)))
+    .collect();
     let mut retention = env("RUM_RETENTION_DAYS");
     let mut proxies: Vec<String> = env("RUM_TRUSTED_PROXY").into_iter().collect();
     let mut max_body = env("RUM_MAX_BODY_BYTES");
@@ -111,6 +132,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "max-body-bytes" => max_body = Some(value),
             "synchronous" => sync = Some(value),
             "admin-token" => o.admin_token = Some(value),
+            n if conn_flags.iter().any(|(f, _)| *f == n) => {
+                if let Some(slot) = conn_flags.iter_mut().find(|(f, _)| *f == n) {
+                    slot.1 = Some(value);
+                }
+            }
             _ => return Err(format!("unknown option --{name}")),
         }
     }
@@ -133,6 +159,18 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "full" => Synchronous::Full,
             _ => return Err(format!("--synchronous must be normal or full, got `{s}`")),
         };
+    }
+    for (flag, value) in conn_flags {
+        let Some(v) = value else { continue };
+        let n: u64 = v.parse().map_err(|_| format!("--{flag} must be a whole number, got `{v}`"))?;
+        let secs = || (n > 0).then(|| std::time::Duration::from_secs(n)).ok_or(format!("--{flag} must be at least 1"));
+        match flag {
+            "header-timeout" => o.conn.header_timeout = secs()?,
+            "body-timeout" => o.conn.body_timeout = secs()?,
+            "idle-timeout" => o.conn.idle_timeout = secs()?,
+            "max-connections" => o.conn.max_connections = n as usize,
+            _ => o.conn.max_per_client = n as usize,
+        }
     }
     let mut pos = positional.into_iter();
     if let Some(cmd) = pos.next() {
@@ -233,11 +271,10 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
         eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", o.db.display());
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
+        server::serve(listener, app, o.conn, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
     })
 }

@@ -6,6 +6,7 @@ use crate::ingest::{self, IngestError, Limits};
 use crate::query;
 use crate::remote_config::{RemoteConfigs, MAX_CONFIG_BYTES};
 use crate::retention::now_ms;
+use crate::server;
 use crate::session_path;
 use crate::store::{Store, StoreError};
 use axum::body::{Body, Bytes};
@@ -40,6 +41,13 @@ type Shared = Arc<AppState>;
 
 fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(json!({ "error": msg.into() }))).into_response()
+}
+
+/// The body did not arrive within `--body-timeout` (`server::TimedBody`).
+fn body_timeout() -> Response {
+    let mut r = error(StatusCode::REQUEST_TIMEOUT, "request body not received in time");
+    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 fn store_error(e: StoreError) -> Response {
@@ -95,6 +103,7 @@ async fn collect(
     }
     let raw: Bytes = match axum::body::to_bytes(body, limits.max_body_bytes).await {
         Ok(b) => b,
+        Err(e) if server::is_body_timeout(&e) => return body_timeout(),
         Err(_) => return too_large(),
     };
     let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
@@ -168,6 +177,7 @@ async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, headers: 
     }
     let raw = match axum::body::to_bytes(body, MAX_CONFIG_BYTES).await {
         Ok(b) => b,
+        Err(e) if server::is_body_timeout(&e) => return body_timeout(),
         Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, format!("config larger than {MAX_CONFIG_BYTES} bytes")),
     };
     let value: Value = match serde_json::from_slice(&raw) {

@@ -9,5 +9,6 @@ pub mod ingest;
 pub mod query;
 pub mod remote_config;
 pub mod retention;
+pub mod server;
 pub mod session_path;
 pub mod store;
