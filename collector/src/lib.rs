@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod cli;
+pub mod config_check;
 pub mod enrich;
 pub mod http;
 pub mod ingest;
