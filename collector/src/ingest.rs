@@ -182,22 +182,25 @@ impl ParsedBundle {
     /// the previous session after a renewal) become batches of their own without a copy of the
     /// bundle metadata; `parse_bundle` already refused events beyond `MAX_SESSIONS_PER_BUNDLE`.
     pub fn into_batches(self) -> Ingested {
-        let own = self.facts.session_id.clone();
-        let mut batches = vec![IngestBatch { session: self.facts, events: Vec::new() }];
+        // The facts other sessions get: the bundle's small, capped ones, without its metadata.
+        let shared = SessionFacts { bundle_meta: None, ..self.facts.clone() };
+        let mut own = IngestBatch { session: self.facts, events: Vec::new() };
+        let mut others: Vec<IngestBatch> = Vec::new();
         for ev in self.events {
-            match batches.iter_mut().find(|b| b.session.session_id == ev.session_id) {
+            if ev.session_id == own.session.session_id {
+                own.events.push(ev);
+                continue;
+            }
+            match others.iter_mut().find(|b| b.session.session_id == ev.session_id) {
                 Some(b) => b.events.push(ev),
                 None => {
-                    let session = SessionFacts {
-                        session_id: ev.session_id.clone(),
-                        bundle_meta: None,
-                        ..batches[0].session.clone()
-                    };
-                    batches.push(IngestBatch { session, events: vec![ev] });
+                    let session = SessionFacts { session_id: ev.session_id.clone(), ..shared.clone() };
+                    others.push(IngestBatch { session, events: vec![ev] });
                 }
             }
         }
-        debug_assert_eq!(batches[0].session.session_id, own);
+        let mut batches = vec![own];
+        batches.extend(others);
         Ingested { batches, problems: self.problems }
     }
 }

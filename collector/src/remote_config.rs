@@ -129,7 +129,7 @@ impl RemoteConfigs {
                 Some(Version { version, replaced_ms, bytes: meta.len() })
             })
             .collect();
-        out.sort_by(|a, b| b.version.cmp(&a.version));
+        out.sort_by_key(|v| std::cmp::Reverse(v.version));
         Ok(out)
     }
 

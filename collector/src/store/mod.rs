@@ -196,6 +196,9 @@ pub struct StoredEvent {
     pub is_api: bool,
     pub is_api_failure: bool,
     pub is_slow: bool,
+    /// The stored JSON of the event is not a JSON object: shown as unreadable, not hidden.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
     pub body: Value,
 }
 

@@ -48,7 +48,8 @@ pub const DELETE_CHUNK: i64 = 1000;
 
 /// What the writer thread does: write a bundle, or run one short statement (a delete chunk).
 enum Job {
-    Write(IngestBatch, Reply),
+    /// Boxed: the job queue holds thousands of them, and a delete chunk is small.
+    Write(Box<(IngestBatch, Reply)>),
     Run(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
@@ -223,12 +224,12 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
                 f(&mut conn);
                 continue;
             }
-            Job::Write(b, r) => (b, r),
+            Job::Write(job) => *job,
         };
         let mut group = vec![(b, r)];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
-                Ok(Job::Write(b, r)) => group.push((b, r)),
+                Ok(Job::Write(job)) => group.push(*job),
                 Ok(job) => {
                     pending = Some(job);
                     break;
@@ -404,39 +405,81 @@ const SESSION_COLS: &str = "session_id, app_id, app_version, env, user_id, user_
     pvs, js_errors, api_calls, api_failures, slow_loads, events, ip, browser, browser_version, os,
     device_type, connection, country, region, city, sdk_version, user_agent, first_url, bundle_meta";
 
+/// Row readers that accept whatever the store holds (SQLite columns are dynamically typed: an
+/// older collector, a manual edit or a bug may have put an integer in a text column, bytes that
+/// are not UTF-8, or text in a number column). The console must still get the rest of the row.
+mod lenient {
+    use rusqlite::types::ValueRef;
+    use rusqlite::Row;
+
+    pub fn text(r: &Row, col: &str) -> rusqlite::Result<Option<String>> {
+        Ok(match r.get_ref(col)? {
+            ValueRef::Null => None,
+            ValueRef::Integer(i) => Some(i.to_string()),
+            ValueRef::Real(f) => Some(f.to_string()),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        })
+    }
+
+    pub fn real(r: &Row, col: &str) -> rusqlite::Result<Option<f64>> {
+        Ok(match r.get_ref(col)? {
+            ValueRef::Integer(i) => Some(i as f64),
+            ValueRef::Real(f) if f.is_finite() => Some(f),
+            ValueRef::Text(t) => {
+                std::str::from_utf8(t).ok().and_then(|t| t.trim().parse().ok()).filter(|f: &f64| f.is_finite())
+            }
+            _ => None,
+        })
+    }
+
+    pub fn int(r: &Row, col: &str) -> rusqlite::Result<Option<i64>> {
+        Ok(real(r, col)?.filter(|f| f.abs() < 9.0e18).map(|f| f as i64))
+    }
+
+    pub fn flag(r: &Row, col: &str) -> rusqlite::Result<bool> {
+        Ok(real(r, col)?.is_some_and(|f| f != 0.0))
+    }
+}
+
+/// A stored JSON text, or `None` when it is not JSON (shown as unreadable, not hidden).
+fn json_or_none(text: Option<String>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
 fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
-    let start_ms: i64 = r.get("start_ms")?;
-    let end_ms: i64 = r.get("end_ms")?;
-    let meta: String = r.get("bundle_meta")?;
+    use lenient::{int, text};
+    let start_ms = int(r, "start_ms")?.unwrap_or(0);
+    let end_ms = int(r, "end_ms")?.unwrap_or(start_ms);
+    let count = |col: &str| int(r, col).map(|n| n.unwrap_or(0));
     Ok(SessionSummary {
-        session_id: r.get("session_id")?,
-        app_id: r.get("app_id")?,
-        app_version: r.get("app_version")?,
-        env: r.get("env")?,
-        user_id: r.get("user_id")?,
-        user_name: r.get("user_name")?,
+        session_id: text(r, "session_id")?.unwrap_or_default(),
+        app_id: text(r, "app_id")?.unwrap_or_default(),
+        app_version: text(r, "app_version")?,
+        env: text(r, "env")?,
+        user_id: text(r, "user_id")?,
+        user_name: text(r, "user_name")?,
         start_ms,
         end_ms,
-        duration_ms: end_ms - start_ms,
-        pvs: r.get("pvs")?,
-        js_errors: r.get("js_errors")?,
-        api_calls: r.get("api_calls")?,
-        api_failures: r.get("api_failures")?,
-        slow_loads: r.get("slow_loads")?,
-        events: r.get("events")?,
-        ip: r.get("ip")?,
-        browser: r.get("browser")?,
-        browser_version: r.get("browser_version")?,
-        os: r.get("os")?,
-        device_type: r.get("device_type")?,
-        connection: r.get("connection")?,
-        country: r.get("country")?,
-        region: r.get("region")?,
-        city: r.get("city")?,
-        sdk_version: r.get("sdk_version")?,
-        user_agent: r.get("user_agent")?,
-        first_url: r.get("first_url")?,
-        bundle: serde_json::from_str(&meta).unwrap_or(Value::Null),
+        duration_ms: end_ms.saturating_sub(start_ms),
+        pvs: count("pvs")?,
+        js_errors: count("js_errors")?,
+        api_calls: count("api_calls")?,
+        api_failures: count("api_failures")?,
+        slow_loads: count("slow_loads")?,
+        events: count("events")?,
+        ip: text(r, "ip")?,
+        browser: text(r, "browser")?,
+        browser_version: text(r, "browser_version")?,
+        os: text(r, "os")?,
+        device_type: text(r, "device_type")?,
+        connection: text(r, "connection")?,
+        country: text(r, "country")?,
+        region: text(r, "region")?,
+        city: text(r, "city")?,
+        sdk_version: text(r, "sdk_version")?,
+        user_agent: text(r, "user_agent")?,
+        first_url: text(r, "first_url")?,
+        bundle: json_or_none(text(r, "bundle_meta")?).unwrap_or(Value::Null),
     })
 }
 
@@ -444,25 +487,27 @@ const EVENT_COLS: &str = "seq, ts, event_type, type, view_id, view_name, name, u
     success, duration, is_error, is_api, is_api_failure, is_slow, body";
 
 fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
-    let body: String = r.get("body")?;
+    use lenient::{flag, int, real, text};
+    let body = json_or_none(text(r, "body")?);
     Ok(StoredEvent {
-        seq: r.get("seq")?,
-        ts: r.get("ts")?,
-        event_type: r.get("event_type")?,
-        kind: r.get("type")?,
-        view_id: r.get("view_id")?,
-        view_name: r.get("view_name")?,
-        name: r.get("name")?,
-        url: r.get("url")?,
-        message: r.get("message")?,
-        status_code: r.get("status_code")?,
-        success: r.get("success")?,
-        duration: r.get("duration")?,
-        is_error: r.get("is_error")?,
-        is_api: r.get("is_api")?,
-        is_api_failure: r.get("is_api_failure")?,
-        is_slow: r.get("is_slow")?,
-        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        seq: int(r, "seq")?.unwrap_or(0),
+        ts: int(r, "ts")?.unwrap_or(0),
+        event_type: text(r, "event_type")?.unwrap_or_default(),
+        kind: text(r, "type")?,
+        view_id: text(r, "view_id")?,
+        view_name: text(r, "view_name")?,
+        name: text(r, "name")?,
+        url: text(r, "url")?,
+        message: text(r, "message")?,
+        status_code: int(r, "status_code")?,
+        success: int(r, "success")?,
+        duration: real(r, "duration")?,
+        is_error: flag(r, "is_error")?,
+        is_api: flag(r, "is_api")?,
+        is_api_failure: flag(r, "is_api_failure")?,
+        is_slow: flag(r, "is_slow")?,
+        unreadable: body.as_ref().is_none_or(|b| !b.is_object()),
+        body: body.unwrap_or(Value::Null),
     })
 }
 
@@ -592,9 +637,9 @@ const API_FAILURE_GROUP_SESSIONS_SQL: &str = "
     WHERE is_api_failure = 1 AND group_key = :key AND status_code IS :status {range} ORDER BY ts DESC";
 
 /// `sql` with its `{range}` filled for `r`, and the named values of the range.
-fn ranged(sql: &str, r: TimeRange) -> (String, Vec<(&'static str, Box<dyn ToSql>)>) {
+fn ranged(sql: &str, r: TimeRange) -> (String, Named) {
     let mut clause = String::new();
-    let mut p: Vec<(&'static str, Box<dyn ToSql>)> = Vec::new();
+    let mut p: Named = Vec::new();
     if let Some(v) = r.from_ms {
         clause.push_str(" AND e.ts >= :from");
         p.push((":from", Box::new(v)));
@@ -648,7 +693,7 @@ fn recent_sessions(
     let mut rows = st.query(as_named(&p).as_slice())?;
     let mut ids: Vec<String> = Vec::new();
     while let Some(r) = rows.next()? {
-        let id: String = r.get("session_id")?;
+        let Some(id) = lenient::text(r, "session_id")? else { continue };
         if !ids.contains(&id) {
             ids.push(id);
             if ids.len() == GROUP_SESSION_IDS {
@@ -683,7 +728,7 @@ impl Store for SqliteStore {
             let (reply, wait) = oneshot::channel();
             let tx = self.tx.clone();
             // The queue is bounded: wait on a blocking thread rather than stall the runtime.
-            match tx.try_send(Job::Write(batch, reply)) {
+            match tx.try_send(Job::Write(Box::new((batch, reply)))) {
                 Ok(()) => {}
                 Err(mpsc::TrySendError::Full(item)) => {
                     tokio::task::spawn_blocking(move || tx.send(item))
@@ -750,12 +795,13 @@ impl Store for SqliteStore {
     fn error_groups(&self, range: TimeRange, limit: i64) -> StoreResult<Vec<ErrorGroup>> {
         self.read(|c| {
             let mut groups = grouped(c, ERROR_GROUPS_SQL, range, limit, |r| {
+                use lenient::{int, text};
                 Ok(ErrorGroup {
-                    message: r.get("group_key")?,
-                    name: r.get("name")?,
-                    count: r.get("count")?,
-                    sessions: r.get("sessions")?,
-                    last_ts: r.get("last_ts")?,
+                    message: text(r, "group_key")?.unwrap_or_default(),
+                    name: text(r, "name")?,
+                    count: int(r, "count")?.unwrap_or(0),
+                    sessions: int(r, "sessions")?.unwrap_or(0),
+                    last_ts: int(r, "last_ts")?.unwrap_or(0),
                     session_ids: Vec::new(),
                 })
             })?;
@@ -769,13 +815,14 @@ impl Store for SqliteStore {
     fn api_failure_groups(&self, range: TimeRange, limit: i64) -> StoreResult<Vec<ApiFailureGroup>> {
         self.read(|c| {
             let mut groups = grouped(c, API_FAILURE_GROUPS_SQL, range, limit, |r| {
+                use lenient::{int, text};
                 Ok(ApiFailureGroup {
-                    url: r.get("group_key")?,
-                    status_code: r.get("status_code")?,
-                    method: r.get("method")?,
-                    count: r.get("count")?,
-                    sessions: r.get("sessions")?,
-                    last_ts: r.get("last_ts")?,
+                    url: text(r, "group_key")?.unwrap_or_default(),
+                    status_code: int(r, "status_code")?,
+                    method: text(r, "method")?,
+                    count: int(r, "count")?.unwrap_or(0),
+                    sessions: int(r, "sessions")?.unwrap_or(0),
+                    last_ts: int(r, "last_ts")?.unwrap_or(0),
                     session_ids: Vec::new(),
                 })
             })?;
@@ -835,8 +882,8 @@ impl Store for SqliteStore {
                  ORDER BY session_id, ts, seq",
             )?;
             let events = st
-                .query_map(named_params! {":user": user_id}, |r| r.get::<_, String>("body"))?
-                .map(|b| b.map(|b| serde_json::from_str(&b).unwrap_or(Value::Null)))
+                .query_map(named_params! {":user": user_id}, |r| lenient::text(r, "body"))?
+                .map(|b| b.map(|b| json_or_none(b).unwrap_or(Value::Null)))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(UserExport { user_id: user_id.to_string(), sessions, events })
         })
