@@ -73,6 +73,8 @@ impl std::fmt::Display for IngestError {
     }
 }
 
+impl std::error::Error for IngestError {}
+
 /// Decodes `Content-Encoding` and checks UTF-8. Sizes are checked by the caller for the raw body.
 pub fn decode_body(raw: &[u8], encoding: Option<&str>, limits: &Limits) -> Result<String, IngestError> {
     if raw.len() > limits.max_body_bytes {
