@@ -150,7 +150,7 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
         tx.execute_batch(sql)?;
         let v = i as i64 + 1;
         tx.execute("DELETE FROM schema_version", [])?;
-        tx.execute("INSERT INTO schema_version(version) VALUES (?1)", [v])?;
+        tx.execute("INSERT INTO schema_version(version) VALUES (:v)", named_params! {":v": v})?;
     }
     tx.commit()?;
     Ok(())
