@@ -486,6 +486,27 @@ mod tests {
         check(&v).err().unwrap_or_default()
     }
 
+    /// The key list is read from the SDK's config, not guessed: every key named here must be one
+    /// `src/core/config.rs` reads (a key the SDK drops fails this test).
+    #[test]
+    fn every_key_is_one_the_sdk_reads() {
+        let sdk = include_str!("../../src/core/config.rs");
+        fn keys(shape: &[(&'static str, Shape)], out: &mut Vec<&'static str>) {
+            for (k, s) in shape {
+                out.push(k);
+                if let Shape::Object(inner) | Shape::Switch(inner) = s {
+                    keys(inner, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        keys(CONFIG, &mut all);
+        assert!(all.len() > 50);
+        for k in all {
+            assert!(sdk.contains(&format!("\"{k}\"")), "`{k}` is not read by src/core/config.rs");
+        }
+    }
+
     #[test]
     fn catastrophic_shapes_are_found() {
         for bad in [
