@@ -80,7 +80,9 @@ window.rumReplay = (() => {
     } catch (e) {
       return note(target, 'error', 'Replay unavailable: ' + e.message);
     }
-    const records = data.records || [];
+    // What the store holds is shown as far as it can be: malformed records and segments are skipped.
+    const records = (Array.isArray(data.records) ? data.records : []).filter((r) => r !== null && typeof r === 'object' && Number.isFinite(r.timestamp));
+    const segments = (Array.isArray(data.segments) ? data.segments : []).filter((g) => g !== null && typeof g === 'object' && Number.isInteger(g.seq));
     // The player needs a full snapshot to draw anything; say so instead of a white frame.
     const first = records.findIndex((r) => r.type === 2);
     if (first < 0 || records.length < 2) {
@@ -90,7 +92,7 @@ window.rumReplay = (() => {
     const start = events[0].timestamp;
     const width = Math.max(280, target.clientWidth - 2);
     target.replaceChildren();
-    const gaps = missing(data.segments || []);
+    const gaps = missing(segments);
     if (gaps) {
       note(target, 'muted', `${gaps} segment${gaps > 1 ? 's' : ''} of this recording did not reach the collector: the replay may jump there.`);
       target.firstChild.dataset.testid = 'replay-gaps';
@@ -105,7 +107,7 @@ window.rumReplay = (() => {
       return note(target, 'error', 'Replay cannot be played: ' + e.message);
     }
     target.dataset.start = String(start);
-    target.dataset.segments = String((data.segments || []).length);
+    target.dataset.segments = String(segments.length);
 
     const eventEls = [...path.querySelectorAll('[data-testid="path-event"][data-ts]')].sort((a, b) => a.dataset.ts - b.dataset.ts);
     const pageEls = [...path.querySelectorAll('[data-testid="path-page"][data-ts]')].sort((a, b) => a.dataset.ts - b.dataset.ts);

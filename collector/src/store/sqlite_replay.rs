@@ -1,13 +1,14 @@
 //! Replay segments in SQLite: one row per segment, records kept as the JSON text received.
-//! Called from `sqlite.rs` (the `Store` impl) inside its transactions.
+//! Called from `sqlite.rs` (the `Store` impl): writes on its writer thread, deletes through its
+//! chunked deletes.
 
 use super::replay::{ExportedSegment, NewSegment, ReplayWrite, SegmentMeta, SessionReplay};
-use super::StoreResult;
+use super::{SessionSummary, StoreResult};
 use rusqlite::{named_params, Connection, OptionalExtension, Row};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// Migration 2 of `sqlite.rs`.
+/// Migration 3 of `sqlite.rs`.
 pub const MIGRATION: &str = r#"
     CREATE TABLE replay_segments (
         id INTEGER PRIMARY KEY,
@@ -30,8 +31,35 @@ pub const MIGRATION: &str = r#"
     CREATE INDEX replay_received ON replay_segments(received_ms);
 "#;
 
-/// `has_replay` of a session row aliased `s` (see SESSION_COLS in sqlite.rs).
-pub const HAS_REPLAY: &str = "EXISTS (SELECT 1 FROM replay_segments r WHERE r.session_id = s.session_id)";
+/// The session list's `has_replay` filter on sessions aliased `s`. Not correlated: one pass over
+/// the segments' index, whatever the number of sessions.
+pub fn has_replay_clause(with: bool) -> &'static str {
+    if with {
+        "s.session_id IN (SELECT r.session_id FROM replay_segments r)"
+    } else {
+        "s.session_id NOT IN (SELECT r.session_id FROM replay_segments r)"
+    }
+}
+
+/// Sets `has_replay` on the sessions a query returned: one index lookup each (a page is at most
+/// 200 rows), instead of a subquery per matching row before the sort.
+pub fn mark(c: &Connection, sessions: &mut [SessionSummary]) -> StoreResult<()> {
+    let mut st = c.prepare_cached("SELECT EXISTS (SELECT 1 FROM replay_segments WHERE session_id = :sid)")?;
+    for s in sessions {
+        s.has_replay = st.query_row(named_params! {":sid": s.session_id}, |r| r.get(0))?;
+    }
+    Ok(())
+}
+
+/// Chunked deletes (`sqlite.rs` runs each until it deletes less than `:chunk` rows). The user's
+/// and old sessions' segments go before their sessions, which find them.
+pub const DELETE_USER: &str = "DELETE FROM replay_segments WHERE id IN (SELECT r.id FROM sessions s
+    JOIN replay_segments r ON r.session_id = s.session_id WHERE s.user_id = :user LIMIT :chunk)";
+pub const DELETE_OLD: &str = "DELETE FROM replay_segments WHERE id IN (SELECT r.id FROM sessions s
+    JOIN replay_segments r ON r.session_id = s.session_id WHERE s.last_received_ms < :cutoff LIMIT :chunk)";
+/// Segments of sessions that never sent a bundle, by their own receive time.
+pub const DELETE_OLD_ORPHANS: &str = "DELETE FROM replay_segments WHERE id IN (SELECT id FROM replay_segments
+    WHERE received_ms < :cutoff AND session_id NOT IN (SELECT session_id FROM sessions) LIMIT :chunk)";
 
 /// Duplicate check, session cap and insert, in the caller's IMMEDIATE transaction.
 pub fn write(tx: &Connection, seg: &NewSegment, max_session_bytes: u64) -> StoreResult<ReplayWrite> {
@@ -72,14 +100,14 @@ const META_COLS: &str = "view_id, segment_id, seq, start_ms, end_ms, count, has_
 
 fn meta_from_row(r: &Row) -> rusqlite::Result<SegmentMeta> {
     Ok(SegmentMeta {
-        view_id: r.get(0)?,
-        segment_id: r.get(1)?,
-        seq: r.get(2)?,
-        start: r.get(3)?,
-        end: r.get(4)?,
-        count: r.get::<_, i64>(5)?.max(0) as u64,
-        has_full_snapshot: r.get(6)?,
-        source: r.get(7)?,
+        view_id: r.get("view_id")?,
+        segment_id: r.get("segment_id")?,
+        seq: r.get("seq")?,
+        start: r.get("start_ms")?,
+        end: r.get("end_ms")?,
+        count: r.get::<_, i64>("count")?.max(0) as u64,
+        has_full_snapshot: r.get("has_full_snapshot")?,
+        source: r.get("source")?,
     })
 }
 
@@ -95,7 +123,7 @@ pub fn session_replay(c: &Connection, session_id: &str) -> StoreResult<Option<Se
         "SELECT {META_COLS}, records FROM replay_segments WHERE session_id = :sid ORDER BY start_ms, seq, id"
     ))?;
     let rows = st
-        .query_map(named_params! {":sid": session_id}, |r| Ok((meta_from_row(r)?, r.get::<_, String>(8)?)))?
+        .query_map(named_params! {":sid": session_id}, |r| Ok((meta_from_row(r)?, r.get::<_, String>("records")?)))?
         .collect::<Result<Vec<_>, _>>()?;
     if rows.is_empty() {
         return Ok(None);
@@ -130,7 +158,7 @@ pub fn export_user(c: &Connection, user_id: &str) -> StoreResult<Vec<ExportedSeg
     ))?;
     let rows = st
         .query_map(named_params! {":uid": user_id}, |r| {
-            Ok((meta_from_row(r)?, r.get::<_, String>(8)?, r.get::<_, String>(9)?))
+            Ok((meta_from_row(r)?, r.get::<_, String>("records")?, r.get::<_, String>("session_id")?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows
@@ -139,25 +167,4 @@ pub fn export_user(c: &Connection, user_id: &str) -> StoreResult<Vec<ExportedSeg
             RawValue::from_string(text).ok().map(|records| ExportedSegment { session_id, meta, records })
         })
         .collect())
-}
-
-/// Before the user's sessions are deleted (it finds the segments through them).
-pub fn delete_user(tx: &Connection, user_id: &str) -> StoreResult<u64> {
-    let n = tx.execute(
-        "DELETE FROM replay_segments WHERE session_id IN (SELECT session_id FROM sessions WHERE user_id = :uid)",
-        named_params! {":uid": user_id},
-    )?;
-    Ok(n as u64)
-}
-
-/// Before old sessions are deleted: their segments, and segments of sessions that never sent a
-/// bundle once they are older than the cutoff themselves.
-pub fn delete_older_than(tx: &Connection, cutoff_ms: i64) -> StoreResult<u64> {
-    let n = tx.execute(
-        "DELETE FROM replay_segments WHERE session_id IN
-            (SELECT session_id FROM sessions WHERE last_received_ms < :cutoff)
-         OR (received_ms < :cutoff AND session_id NOT IN (SELECT session_id FROM sessions))",
-        named_params! {":cutoff": cutoff_ms},
-    )?;
-    Ok(n as u64)
 }
