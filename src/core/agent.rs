@@ -225,7 +225,8 @@ impl Agent {
             event_type: spec.event_type,
             times: spec.times.then_some(1),
             merge_key: spec.merge_key,
-            body: spec.body,
+            // Secrets in URLs never reach the queue (unless the developer turned this off).
+            body: redacted(&self.cfg, spec.body),
         };
         match self.queue.push(event, now) {
             _ if self.hold => {}
@@ -450,6 +451,16 @@ impl Agent {
     }
 }
 
+/// An event's fields with the secrets in their URLs redacted (unless the developer turned that
+/// off). Out of line: `emit` is inlined at its call sites.
+#[inline(never)]
+fn redacted(cfg: &Config, mut body: String) -> String {
+    if let Some(extra) = &cfg.redact {
+        super::redact::redact_json(&mut body, extra);
+    }
+    body
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -643,6 +654,26 @@ pub mod tests {
         assert_eq!(e.get("url").unwrap().as_str(), Some("http://127.0.0.1:45321/app/home?from=harness"));
         let id = e.get("event_id").unwrap().as_str().unwrap();
         assert!(id.starts_with(&crate::core::text::cat(&["00-", &s.id, "-"])) && id.len() == 3 + 32 + 1 + 16);
+    }
+
+    #[test]
+    fn secrets_in_urls_are_redacted_before_queueing_unless_the_developer_turned_it_off() {
+        let visit = |extra: &str| {
+            let mut h = FakeHost::new(9);
+            let mut a = Agent::new(config(extra), &mut h);
+            a.start(&mut h, "https://shop.io/cart?token=t0k&item=4", "https://idp.io/cb?code=c0d");
+            a.emit(&mut h, Spec::new("resource", String::from(r#""type":"fetch","url":"https://api.io/o?orderRef=77""#)));
+            flush_all(&mut a, &mut h);
+            h.delivered.concat()
+        };
+        let sent = visit("");
+        assert!(sent.contains(r#""url":"https://shop.io/cart?token=[redacted]&item=4""#), "{sent}");
+        assert!(sent.contains(r#""referrer":"https://idp.io/cb?code=[redacted]""#), "{sent}");
+        assert!(sent.contains("orderRef=77"), "{sent}");
+        let sent = visit(r#","redactQueryParams":["orderref"]"#);
+        assert!(sent.contains("orderRef=[redacted]") && !sent.contains("t0k"), "{sent}");
+        let sent = visit(r#","redactQueryParams":false"#);
+        assert!(sent.contains("token=t0k") && sent.contains("code=c0d"), "{sent}");
     }
 
     #[test]

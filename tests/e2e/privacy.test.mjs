@@ -81,3 +81,54 @@ test('typed text never leaves the page; buttons keep their labels; the action-na
     assert.ok(n.includes('click on button-button'), n.join(' | '));
   });
 });
+
+test('secret URL parameters are redacted in page, referrer, fetch and XHR URLs; harmless ones stay; the requests themselves are unchanged', async () => {
+  const seen = [];
+  const config = (origin) => `{pid: 'e2e-pid', endpoint: '${origin}/collect', reportConfig: {flushTime: 300},
+    redactQueryParams: ['orderRef'], tracing: {enable: true, allowedUrls: ['${origin}/api']}}`;
+  const srv = await startServer({
+    pages: { '/app/pay': (req) => scriptPage(config(`http://${req.headers.host}`), '') },
+    routes: {
+      '/api/seen': (req, res) => { seen.push({ url: req.url, traced: !!req.headers.traceparent }); res.writeHead(200); res.end('{}'); },
+    },
+  });
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.goto(srv.origin + '/app/pay?token=PAGE-SECRET&q=shoes#access_token=HASH-SECRET&state=ok', { referer: 'https://idp.example/cb?code=REF-SECRET&lang=en' });
+    assert.equal(await page.evaluate(() => RumSDK.default.ready), true);
+    await page.evaluate(async () => {
+      await fetch('/api/seen?access_token=FETCH-SECRET&page=2');
+      await new Promise((done) => {
+        const x = new XMLHttpRequest();
+        x.open('GET', '/api/seen?password=XHR-SECRET&lang=en&orderRef=ORDER-SECRET');
+        x.onloadend = done;
+        x.send();
+      });
+    });
+    const api = () => srv.events().filter((e) => e.event_type === 'resource' && String(e.url).includes('/api/seen'));
+    await until(() => api().length >= 2 && srv.events().some((e) => e.type === 'pv'), 'the page view and both calls', 8000);
+    await page.evaluate(() => RumSDK.default.flush());
+    const all = srv.control.attempts.map((a) => a.text).join('\n');
+    for (const secret of ['PAGE-SECRET', 'HASH-SECRET', 'REF-SECRET', 'FETCH-SECRET', 'XHR-SECRET', 'ORDER-SECRET']) {
+      assert.ok(!all.includes(secret), secret + ' was sent');
+    }
+    const pv = srv.events().find((e) => e.type === 'pv');
+    assert.equal(pv.url, srv.origin + '/app/pay?token=[redacted]&q=shoes#access_token=[redacted]&state=ok');
+    assert.equal(pv.referrer, 'https://idp.example/cb?code=[redacted]&lang=en');
+    const urls = api().map((e) => e.url).sort();
+    assert.deepEqual(urls, [
+      srv.origin + '/api/seen?access_token=[redacted]&page=2',
+      srv.origin + '/api/seen?password=[redacted]&lang=en&orderRef=[redacted]',
+    ]);
+    // The page's own requests went out as the page made them, traced.
+    assert.deepEqual(seen.map((s) => s.url).sort(), ['/api/seen?access_token=FETCH-SECRET&page=2', '/api/seen?password=XHR-SECRET&lang=en&orderRef=ORDER-SECRET']);
+    assert.ok(seen.every((s) => s.traced), JSON.stringify(seen));
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+    await srv.close();
+  }
+});
