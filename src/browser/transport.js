@@ -66,15 +66,27 @@ export function holdTab(key) {
   try { if (navigator.locks) navigator.locks.request(key, () => new Promise(() => {})); } catch (_) { /* no locks */ }
 }
 
+// The other tabs' outbox keys (throws without storage).
+function others(prefix, mine) {
+  const keys = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (k && k.startsWith(prefix) && k !== mine) keys.push(k);
+  }
+  return keys;
+}
+
+/** What the other tabs keep persisted: the origin's bound is shared by all of them. */
+export function outboxBytes(prefix, mine) {
+  let n = 0;
+  try { for (const k of others(prefix, mine)) n += (localStorage.getItem(k) || '').length; } catch (_) { /* no storage */ }
+  return n;
+}
+
 export function claimOrphans(prefix, mine) {
   try {
     const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
-    const keys = [];
-    for (let i = 0; i < localStorage.length; i++) {
-      const k = localStorage.key(i);
-      if (k && k.startsWith(prefix) && k !== mine) keys.push(k);
-    }
-    for (const k of keys) {
+    for (const k of others(prefix, mine)) {
       const take = () => {
         try {
           const v = localStorage.getItem(k);

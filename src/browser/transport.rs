@@ -22,6 +22,8 @@ extern "C" {
     fn hold_tab(key: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str);
+    #[wasm_bindgen(js_name = outboxBytes)]
+    fn outbox_bytes(prefix: &str, mine: &str) -> f64;
     /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove).
     pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
 }
@@ -56,6 +58,11 @@ impl Transport {
     /// they arrive through the hub.
     pub fn claim_orphans(&self) {
         claim_orphans(OUTBOX_PREFIX, &self.outbox_key);
+    }
+
+    /// What the other tabs' outbox keys hold (UTF-16 units, near enough to bytes for a bound).
+    pub fn persisted_elsewhere(&self) -> usize {
+        outbox_bytes(OUTBOX_PREFIX, &self.outbox_key) as usize
     }
 
     pub fn persist(&self, bundles: &str) -> bool {

@@ -36,6 +36,8 @@ pub trait Host {
     fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool;
     /// Keeps the unacknowledged bundles for the next page load ("" = nothing left).
     fn persist(&mut self, bundles: &str);
+    /// Bytes the other tabs of this origin keep persisted (the bound is shared).
+    fn persisted_elsewhere(&mut self) -> usize;
     /// Asks for `on_timer` to be called at `at` (replacing any earlier request).
     fn arm_timer(&mut self, at: u64);
     fn warn(&mut self, msg: &str);
@@ -303,6 +305,10 @@ impl Agent {
     }
 
     fn persist(&mut self, h: &mut impl Host) {
+        // One bound for the whole origin, whatever the number of tabs: what the others keep
+        // leaves this tab the rest; its oldest bundles go first, counted in `dropped_batches`.
+        let room = self.outbox.max_bytes.saturating_sub(h.persisted_elsewhere());
+        self.outbox.bound(room);
         h.persist(&self.outbox.to_persisted());
         self.persisted = !self.outbox.items.is_empty();
         self.outbox.dirty = false;
@@ -392,8 +398,8 @@ impl Agent {
                 e.write(&sid, head.view, &mut body);
             });
             bundle_close(&head, &mut body);
+            let carries = core::mem::take(&mut head.dropped_batches);
             head.dropped = 0;
-            head.dropped_batches = 0;
             let body = match self.cfg.before_report {
                 Some(f) => match h.before_report(f, body) {
                     Some(b) => b,
@@ -403,6 +409,9 @@ impl Agent {
             };
             let now = h.now();
             self.outbox.push(body, now);
+            if let Some(last) = self.outbox.items.last_mut() {
+                last.carries = carries;
+            }
         }
         self.pump(h, exit);
     }
@@ -480,6 +489,8 @@ pub mod tests {
         /// Bundles the endpoint accepted (2xx), in order.
         pub delivered: Vec<String>,
         pub persisted: String,
+        /// What other tabs keep persisted (bytes).
+        pub elsewhere: usize,
         /// When true, beacons (exit = Leaving) are taken by the "browser".
         pub beacon_ok: bool,
         pub timer: Option<u64>,
@@ -511,6 +522,7 @@ pub mod tests {
                 bodies: BTreeMap::new(),
                 delivered: Vec::new(),
                 persisted: String::new(),
+                elsewhere: 0,
                 beacon_ok: true,
                 timer: None,
                 warnings: Vec::new(),
@@ -560,6 +572,9 @@ pub mod tests {
         }
         fn persist(&mut self, bundles: &str) {
             self.persisted = String::from(bundles);
+        }
+        fn persisted_elsewhere(&mut self) -> usize {
+            self.elsewhere
         }
         fn arm_timer(&mut self, at: u64) {
             self.timer = Some(at);
@@ -972,6 +987,47 @@ pub mod tests {
         let names = names_of(&h.delivered);
         assert!(names.iter().any(|n| n == "custom/biz:before-reload"), "{names:?}");
         assert_eq!(names.iter().filter(|n| n.as_str() == "view/pv:/app/home").count(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn the_persisted_bound_is_shared_with_the_other_tabs_oldest_dropped_and_counted() {
+        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":10},"delivery":{"maxPersistBytes":100000}"#, 24);
+        let big = "z".repeat(1000);
+        let mut n = 0;
+        let mut big_one = |a: &mut Agent, h: &mut FakeHost| {
+            n += 1;
+            let name = crate::core::text::cat(&[&crate::core::json::u64_to_string(n), "-", &big]);
+            a.emit(h, custom(&name));
+        };
+        // Down: 60 events in 6 bundles of about 10 KB, all kept by this tab alone.
+        for _ in 0..60 {
+            big_one(&mut a, &mut h);
+            answer(&mut a, &mut h, 0);
+        }
+        assert!(h.persisted.len() > 50_000, "{}", h.persisted.len());
+        assert_eq!(a.outbox.dropped_bundles, 0);
+        // Other tabs now hold 80 KB: this tab keeps 20 KB, its newest bundles.
+        h.elsewhere = 80_000;
+        big_one(&mut a, &mut h);
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 0);
+        assert!(h.persisted.len() <= 20_000, "{}", h.persisted.len());
+        let dropped = a.outbox.dropped_bundles;
+        assert!(dropped >= 3, "{dropped}");
+        assert!(h.persisted.contains("\"name\":\"61-"), "the newest stays");
+        assert!(!h.persisted.contains("\"name\":\"1-"), "the oldest went first");
+        // Up again: the count goes out with the next bundle.
+        h.elsewhere = 0;
+        for _ in 0..50 {
+            h.now += 61_000;
+            a.on_timer(&mut h);
+            answer(&mut a, &mut h, 200);
+        }
+        big_one(&mut a, &mut h);
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 200);
+        let counted: f64 = h.bundles().iter().filter_map(|b| b.get("dropped_batches")?.as_f64()).sum();
+        assert_eq!(counted, f64::from(dropped));
     }
 
     #[test]
