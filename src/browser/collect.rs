@@ -61,7 +61,7 @@ impl Collectors {
 /// `parseResourceName` and the slow thresholds, for `fields.js` (again after each setConfig).
 pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
     let name = cfg.parse_resource_name.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-    configure(&name, cfg.slow_resource, cfg.slow_load);
+    configure(&name, cfg.slow_resource, cfg.slow_load, cfg.tracing.sample);
 }
 
 /// Errors captured by the facade before the wasm was ready.

@@ -227,7 +227,7 @@ function observeResources(hub) {
 function observeLongTasks(hub) {
   let seq = null;
   let timer = 0;
-  const emit = () => { const r = seq && longTaskReport(seq); seq = null; if (r) hub(1, r); };
+  const emit = () => { const r = seq && longTaskReport(seq, ask(hub, '')); seq = null; if (r) hub(1, r); };
   const add = (e, source) => {
     const end = e.startTime + e.duration;
     if (seq && e.startTime - seq.end < 17) {
@@ -308,6 +308,7 @@ function pageTiming() {
     dom_content_loaded: n.domContentLoadedEventStart - n.fetchStart,
     dom_complete: n.domComplete - n.fetchStart,
     load_event: n.loadEventStart - n.fetchStart,
+    nav: n,
   };
   for (const p of performance.getEntriesByType('paint')) {
     if (p.name === 'first-paint') out.first_paint = p.startTime;
