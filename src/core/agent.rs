@@ -677,7 +677,10 @@ pub mod tests {
             let mut h = FakeHost::new(9);
             let mut a = Agent::new(config(extra), &mut h);
             a.start(&mut h, "https://shop.io/cart?token=t0k&item=4", "https://idp.io/cb?code=c0d");
-            a.emit(&mut h, Spec::new("resource", String::from(r#""type":"fetch","url":"https://api.io/o?orderRef=77""#)));
+            a.emit(
+                &mut h,
+                Spec::new("resource", String::from(r#""type":"fetch","url":"https://api.io/o?orderRef=77""#)),
+            );
             flush_all(&mut a, &mut h);
             h.delivered.concat()
         };
@@ -991,7 +994,8 @@ pub mod tests {
 
     #[test]
     fn the_persisted_bound_is_shared_with_the_other_tabs_oldest_dropped_and_counted() {
-        let (mut a, mut h) = started(r#","reportConfig":{"maxEventCount":10},"delivery":{"maxPersistBytes":100000}"#, 24);
+        let (mut a, mut h) =
+            started(r#","reportConfig":{"maxEventCount":10},"delivery":{"maxPersistBytes":100000}"#, 24);
         let big = "z".repeat(1000);
         let mut n = 0;
         let mut big_one = |a: &mut Agent, h: &mut FakeHost| {

@@ -79,7 +79,15 @@ impl Outbox {
     pub fn push(&mut self, body: String, now: u64) {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.items.push(Item { id, body, attempts: 0, next_at: now, state: State::Waiting, keepalive: false, carries: 0 });
+        self.items.push(Item {
+            id,
+            body,
+            attempts: 0,
+            next_at: now,
+            state: State::Waiting,
+            keepalive: false,
+            carries: 0,
+        });
         self.dirty = true;
         self.bound(self.max_bytes);
     }

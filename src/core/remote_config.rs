@@ -169,7 +169,9 @@ mod tests {
 
     #[test]
     fn only_the_fields_safe_to_change_remotely_apply() {
-        let local = parse(r#"{"pid":"p@x","endpoint":"e","user":{"name":"alice"},"sessionConfig":{"storage":"cookie"}}"#).unwrap();
+        let local =
+            parse(r#"{"pid":"p@x","endpoint":"e","user":{"name":"alice"},"sessionConfig":{"storage":"cookie"}}"#)
+                .unwrap();
         let remote = parse(
             r#"{"endpoint":"https://evil.io/c","app":{"id":"other"},"user":{"name":"mallory"},
                 "tracing":{"enable":true,"allowedUrls":["https://third.party"]},"redactQueryParams":false,
@@ -181,7 +183,18 @@ mod tests {
         .unwrap();
         let mut w = Vec::new();
         let c = from_value(&apply(&local, &remote, &mut w), &mut Vec::new()).unwrap();
-        for k in ["endpoint", "app", "user", "tracing", "redactQueryParams", "remoteConfig", "beforeReport", "compress", "filters", "sessionConfig"] {
+        for k in [
+            "endpoint",
+            "app",
+            "user",
+            "tracing",
+            "redactQueryParams",
+            "remoteConfig",
+            "beforeReport",
+            "compress",
+            "filters",
+            "sessionConfig",
+        ] {
             let msg = cat(&["[rum-wasm] remote config field '", k, "' cannot be set remotely; it was ignored"]);
             assert!(w.contains(&msg), "{k}: {w:?}");
         }

@@ -144,7 +144,10 @@ mod tests {
     #[test]
     fn string_matchers_respect_the_host_boundary() {
         let with = |prefix: &str, url: &str| {
-            let t = Tracing { allowed: alloc::vec![(Matcher::Prefix(String::from(prefix)), alloc::vec![Propagator::B3])], ..tracing() };
+            let t = Tracing {
+                allowed: alloc::vec![(Matcher::Prefix(String::from(prefix)), alloc::vec![Propagator::B3])],
+                ..tracing()
+            };
             propagate(&t, url, &CTX, &mut SeqRandom::new(4), &NoHost).is_some()
         };
         for (prefix, url, want) in [
