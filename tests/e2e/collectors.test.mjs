@@ -123,7 +123,7 @@ async function runSession() {
 
     // The manual API, as the ARMS capture called it.
     await page.evaluate(() => {
-      const rum = RumSDK.default;
+      const rum = window.RumSDK.default;
       rum.sendCustom({ type: 'biz', name: 'checkout', group: 'g1', value: 42, properties: { k: 'v' } });
       rum.sendException({ name: 'CustomError', message: 'custom exception msg', stack: 'custom stack' });
       rum.sendResource({ name: 'custom-res', type: 'custom', duration: 123, url: 'https://example.invalid/r', status_code: 200, success: 1 });

@@ -29,15 +29,15 @@ test('three tabs, endpoint down: the origin keeps at most maxPersistBytes, oldes
       const p = await ctx.newPage();
       p.on('pageerror', (e) => errors.push(String(e)));
       await p.goto(srv.origin + '/p');
-      assert.equal(await p.evaluate(() => RumSDK.default.ready), true);
+      assert.equal(await p.evaluate(() => window.RumSDK.default.ready), true);
       tabs.push(p);
     }
     // Each tab: 60 events of about 1 KB in bundles of 5, about 60 KB a tab, 180 KB in all.
     const pad = 'x'.repeat(1000);
     for (let t = 0; t < 3; t++) {
       await tabs[t].evaluate(({ t, pad }) => {
-        for (let i = 0; i < 60; i++) RumSDK.default.sendCustom({ type: 'bound', name: `t${t}-e${String(i).padStart(2, '0')}-${pad}` });
-        RumSDK.default.flush();
+        for (let i = 0; i < 60; i++) window.RumSDK.default.sendCustom({ type: 'bound', name: `t${t}-e${String(i).padStart(2, '0')}-${pad}` });
+        window.RumSDK.default.flush();
       }, { t, pad });
     }
     // Every failed attempt persists (and bounds) the tab's outbox; wait until all three have.
@@ -57,7 +57,7 @@ test('three tabs, endpoint down: the origin keeps at most maxPersistBytes, oldes
     assert.ok(!dropped.includes('t0-e00-') || !dropped.includes('t1-e00-') || !dropped.includes('t2-e00-'), 'some oldest bundles were dropped');
     // Up again: what is left arrives, and the drops are counted in the next bundles.
     srv.control.status = 200;
-    for (const p of tabs) await p.evaluate(() => { RumSDK.default.sendCustom({ type: 'bound', name: 'after' }); RumSDK.default.flush(); });
+    for (const p of tabs) await p.evaluate(() => { window.RumSDK.default.sendCustom({ type: 'bound', name: 'after' }); window.RumSDK.default.flush(); });
     await until(() => srv.received.filter((b) => b.json?.events.some((e) => e.name === 'after')).length === 3, 'each tab\'s next bundle', 70000);
     const counted = srv.received.reduce((n, b) => n + (b.json?.dropped_batches || 0), 0);
     assert.ok(counted > 0, 'dropped_batches reported');

@@ -3,7 +3,6 @@
 // (the endpoint keeps every attempt's body, gzip decompressed), not only the bundles it parsed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import zlib from 'node:zlib';
 import { launch, startServer, scriptPage, until } from './harness.mjs';
 
 let browser;
@@ -26,7 +25,7 @@ async function withPage(config, body, fn, path = '/app/form') {
   const posts = postsOf(page);
   try {
     await page.goto(srv.origin + path);
-    assert.equal(await page.evaluate(() => RumSDK.default.ready), true);
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
     await fn({ srv, page, bodies: srv.control.attempts });
     // Nothing else left the page with a body: the endpoint saw all of it.
     assert.ok(posts.every((u) => u.startsWith(srv.origin + '/collect')), posts.join(' '));
@@ -61,7 +60,7 @@ test('typed text never leaves the page; buttons keep their labels; the action-na
     await page.click('#sub');
     await page.click('#named');
     await page.click('#masked');
-    await page.evaluate(() => RumSDK.default.flush());
+    await page.evaluate(() => window.RumSDK.default.flush());
     const names = () => srv.events().filter((e) => e.type === 'click').map((e) => e.name);
     await until(() => names().some((n) => n.includes('button')) && names().length >= 7, 'the clicks');
     // The bundles arrived compressed: the harness decompressed them, and so does bodiesOf.
@@ -98,7 +97,7 @@ test('secret URL parameters are redacted in page, referrer, fetch and XHR URLs; 
   page.on('pageerror', (e) => errors.push(String(e)));
   try {
     await page.goto(srv.origin + '/app/pay?token=PAGE-SECRET&q=shoes#access_token=HASH-SECRET&state=ok', { referer: 'https://idp.example/cb?code=REF-SECRET&lang=en' });
-    assert.equal(await page.evaluate(() => RumSDK.default.ready), true);
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
     await page.evaluate(async () => {
       await fetch('/api/seen?access_token=FETCH-SECRET&page=2');
       await new Promise((done) => {
@@ -110,7 +109,7 @@ test('secret URL parameters are redacted in page, referrer, fetch and XHR URLs; 
     });
     const api = () => srv.events().filter((e) => e.event_type === 'resource' && String(e.url).includes('/api/seen'));
     await until(() => api().length >= 2 && srv.events().some((e) => e.type === 'pv'), 'the page view and both calls', 8000);
-    await page.evaluate(() => RumSDK.default.flush());
+    await page.evaluate(() => window.RumSDK.default.flush());
     const all = srv.control.attempts.map((a) => a.text).join('\n');
     for (const secret of ['PAGE-SECRET', 'HASH-SECRET', 'REF-SECRET', 'FETCH-SECRET', 'XHR-SECRET', 'ORDER-SECRET']) {
       assert.ok(!all.includes(secret), secret + ' was sent');
