@@ -82,13 +82,11 @@ pub const REMOTE_FIELDS: [&str; 10] = [
 const REMOTE_SESSION_FIELDS: [&str; 3] = ["sampleRate", "overtime", "maxDuration"];
 
 /// Whether `v` names a function of the page (`{"$fn": n}`, the facade's marshalling): a remote
-/// config is plain JSON, so that is a forgery.
+/// config is plain JSON, so that is a forgery. (Looked for in `v` written out again, where a
+/// key is always plain `"$fn"` whatever escapes the received text used: one search instead of
+/// a walk of the tree.)
 fn names_a_function(v: &Value) -> bool {
-    match v {
-        Value::Obj(fields) => fields.iter().any(|(k, v)| k == "$fn" || names_a_function(v)),
-        Value::Arr(items) => items.iter().any(names_a_function),
-        _ => false,
-    }
+    find(&v.to_json(), "\"$fn\":").is_some()
 }
 
 /// Whether the remote field `k: v` is one a remote config may set.
@@ -207,6 +205,11 @@ mod tests {
         assert_eq!((c.env.as_str(), c.version.as_deref(), c.flush_time), ("gray", Some("2.0"), 1000));
         assert!(!c.collectors.action && c.properties.len() == 1 && c.slow_load == 5000.0);
         assert_eq!(c.spa_mode, crate::core::config::SpaMode::Hash);
+        // A function reference spelled with an escape is one too.
+        let mut w = Vec::new();
+        let forged = parse(r#"{"filters":{"exception":[{"\u0024fn":0}]}}"#).unwrap();
+        let c = from_value(&apply(&local, &forged, &mut w), &mut Vec::new()).unwrap();
+        assert!(c.exception_filters.is_empty() && w.len() == 1, "{w:?}");
         // A sessionConfig with the safe fields only applies.
         let remote = parse(r#"{"sessionConfig":{"sampleRate":0.5,"overtime":1200000}}"#).unwrap();
         let c = from_value(&apply(&local, &remote, &mut w), &mut Vec::new()).unwrap();
