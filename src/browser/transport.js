@@ -76,10 +76,10 @@ function others(prefix, mine) {
   return keys;
 }
 
-/** What the other tabs keep persisted: the origin's bound is shared by all of them. */
-export function outboxBytes(prefix, mine) {
+// What the other tabs keep persisted (`ls` op 3): the origin's bound is shared by all of them.
+function outboxBytes(prefix, mine) {
   let n = 0;
-  try { for (const k of others(prefix, mine)) n += (localStorage.getItem(k) || '').length; } catch (_) { /* no storage */ }
+  for (const k of others(prefix, mine)) n += (localStorage.getItem(k) || '').length;
   return n;
 }
 
@@ -105,15 +105,19 @@ export function claimOrphans(prefix, mine) {
 
 /**
  * localStorage, which can throw at any access (disabled, sandboxed, full). op 0: getItem (a
- * string or null; undefined when it threw); 1: setItem, 2: removeItem (false when it threw).
+ * string or null; undefined when it threw); 1: setItem, 2: removeItem (true, or 0 when it threw);
+ * 3: the bytes of the other tabs' outboxes (`key` the prefix, `value` this tab's key; 0 when it
+ * threw). One import for these localStorage reads and writes: each import costs its own glue in
+ * the page (-17 B gzip against an import of its own).
  */
 export function ls(op, key, value) {
   try {
     const s = localStorage;
     if (!op) return s.getItem(key);
+    if (op > 2) return outboxBytes(key, value);
     if (op < 2) s.setItem(key, value); else s.removeItem(key);
     return true;
-  } catch (_) { return op ? false : undefined; }
+  } catch (_) { return op ? 0 : undefined; }
 }
 
 // The session cookie (when the config stores the session in a cookie): store.js decides the
