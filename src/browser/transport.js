@@ -105,9 +105,9 @@ export function claimOrphans(prefix, mine) {
 
 /**
  * localStorage, which can throw at any access (disabled, sandboxed, full). op 0: getItem (a
- * string or null; undefined when it threw); 1: setItem, 2: removeItem (true, or 0 when it threw);
- * 3: the bytes of the other tabs' outboxes (`key` the prefix, `value` this tab's key; 0 when it
- * threw). One import for these localStorage reads and writes: each import costs its own glue in
+ * string or null; undefined when it threw); 1: setItem, 2: removeItem (true, or false when it
+ * threw: store.js hands that on as a boolean); 3: the bytes of the other tabs' outboxes (`key`
+ * the prefix, `value` this tab's key; false when it threw). One import for these localStorage reads and writes: each import costs its own glue in
  * the page (-17 B gzip against an import of its own).
  */
 export function ls(op, key, value) {
@@ -117,7 +117,7 @@ export function ls(op, key, value) {
     if (op > 2) return outboxBytes(key, value);
     if (op < 2) s.setItem(key, value); else s.removeItem(key);
     return true;
-  } catch (_) { return op ? 0 : undefined; }
+  } catch (_) { return op ? false : undefined; }
 }
 
 // The session cookie (when the config stores the session in a cookie): store.js decides the
