@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::cors::CorsLayer;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -36,10 +36,14 @@ pub struct StaticDirs {
     pub dist: PathBuf,
 }
 
-type Shared = Arc<AppState>;
+pub(crate) type Shared = Arc<AppState>;
 
 fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(json!({ "error": msg.into() }))).into_response()
+}
+
+pub(crate) fn bad_request(msg: String) -> Response {
+    error(StatusCode::BAD_REQUEST, msg)
 }
 
 fn store_error(e: StoreError) -> Response {
@@ -75,6 +79,9 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
                 }
             }),
         )
+        .merge(crate::diagnosis_http::routes())
+        // The demo is a history-mode SPA: a reload of /demo/cart gets the shop, not a 404.
+        .nest_service("/demo", ServeDir::new(dirs.www.join("demo")).fallback(ServeFile::new(dirs.www.join("demo/index.html"))))
         .nest_service("/dist", dist)
         .fallback_service(ServeDir::new(&dirs.www))
         .layer(cors)
@@ -196,7 +203,7 @@ async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, headers: 
 }
 
 /// Runs a blocking store read off the async runtime.
-async fn read<T: serde::Serialize + Send + 'static>(
+pub(crate) async fn read<T: serde::Serialize + Send + 'static>(
     st: &Shared,
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Response {

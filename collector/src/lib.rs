@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod diagnosis_http;
 pub mod enrich;
 pub mod http;
 pub mod ingest;

@@ -144,7 +144,7 @@ impl SqliteStore {
         self.read(|c| Ok(c.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?))
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let conn = match self.readers.lock().ok().and_then(|mut p| p.pop()) {
             Some(c) => c,
             None => open(&self.path, self.sync)?,
@@ -401,13 +401,22 @@ fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
     })
 }
 
-fn like_pattern(s: &str) -> String {
+/// The app's own user id: config `user.id` travels as `user.user_id` (the bundle's `user.id` is
+/// the SDK's visitor id, shared by everyone on one browser).
+pub(super) const APP_USER_ID: &str = "json_extract(s.bundle_meta, '$.user.user_id')";
+
+fn prefix_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("{escaped}%")
+}
+
+pub(super) fn like_pattern(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 /// Builds the WHERE clause of the session list; values go in as parameters, never as SQL text.
-fn session_where(f: &SessionFilter) -> (String, Vec<Box<dyn ToSql>>) {
+pub(super) fn session_where(f: &SessionFilter) -> (String, Vec<Box<dyn ToSql>>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     fn push(sql: &str, v: Box<dyn ToSql>, clauses: &mut Vec<String>, args: &mut Vec<Box<dyn ToSql>>) {
@@ -426,17 +435,45 @@ fn session_where(f: &SessionFilter) -> (String, Vec<Box<dyn ToSql>>) {
         let a = args.len();
         args.push(Box::new(like_pattern(v)));
         let b = args.len();
-        clauses.push(format!("(s.user_id = ?{a} OR s.user_name LIKE ?{b} ESCAPE '\\')"));
+        // Also the app's own user id (config `user.id`, sent as `user.user_id`), and a session id
+        // prefix long enough (8+) not to match sessions by chance.
+        let mut or_session = String::new();
+        if v.len() >= 8 {
+            args.push(Box::new(prefix_pattern(v)));
+            or_session = format!(" OR s.session_id LIKE ?{} ESCAPE '\\'", args.len());
+        }
+        clauses.push(format!(
+            "(s.user_id = ?{a} OR s.user_name LIKE ?{b} ESCAPE '\\' OR {APP_USER_ID} = ?{a}{or_session})"
+        ));
     }
-    let exact: [(&str, &Option<String>); 13] = [
-        ("s.session_id", &f.session_id),
+    if let Some(v) = &f.app_user_id {
+        push(&format!("{APP_USER_ID} = ?"), Box::new(v.clone()), &mut clauses, &mut args);
+    }
+    // Prefixes: `156` finds 156.0.7000.1; a copied short id finds its session.
+    for (col, v) in [("s.session_id", &f.session_id), ("s.browser_version", &f.browser_version)] {
+        if let Some(v) = v {
+            push(&format!("{col} LIKE ? ESCAPE '\\'"), Box::new(prefix_pattern(v)), &mut clauses, &mut args);
+        }
+    }
+    // The effective type (4g) is the column; the connection type (wifi, cellular) where the
+    // browser exposes it is only in the bundle's `net`.
+    if let Some(v) = &f.connection {
+        push(
+            "(s.connection = ? COLLATE NOCASE OR json_extract(s.bundle_meta, '$.net.type') = ? COLLATE NOCASE)",
+            Box::new(v.clone()),
+            &mut clauses,
+            &mut args,
+        );
+    }
+    if let Some(v) = &f.text {
+        push(&format!("({})", super::search::TEXT_MATCH), Box::new(like_pattern(v)), &mut clauses, &mut args);
+    }
+    let exact: [(&str, &Option<String>); 10] = [
         ("s.app_id", &f.app_id),
         ("s.ip", &f.ip),
         ("s.browser", &f.browser),
-        ("s.browser_version", &f.browser_version),
         ("s.os", &f.os),
         ("s.device_type", &f.device_type),
-        ("s.connection", &f.connection),
         ("s.country", &f.country),
         ("s.region", &f.region),
         ("s.city", &f.city),
@@ -569,7 +606,7 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT e.session_id, e.view_id, e.view_name, e.url, e.load_ms, e.ts, s.user_name
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
-                 WHERE e.load_ms IS NOT NULL {rc} ORDER BY e.load_ms DESC LIMIT ?{}",
+                 WHERE e.load_ms IS NOT NULL AND e.is_slow = 1 {rc} ORDER BY e.load_ms DESC LIMIT ?{}",
                 args.len()
             );
             let mut st = c.prepare(&sql)?;
