@@ -1,13 +1,20 @@
 // Session-trace console: plain JS, no build step. Hash routes give every view a stable URL:
 //   #/?q=..&range=..   session list      #/session/<id>   one session      #/ways   ways in
+//   #/speed, #/errors, #/api, #/custom   diagnosis pages (pages/*.js); session tabs in tabs/*.js
 // Every value from the data is put in the page as text (never as HTML): it comes from browsers.
 'use strict';
+/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage */
 
 const app = document.getElementById('app');
-const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['all', 'All time'], ['custom', 'Custom']];
+const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['6h', 'Last 6 h'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['all', 'All time'], ['custom', 'Custom']];
+// Duration presets of the session list, as min/max_duration (ms).
+const DURATIONS = { lt1m: [null, 59999], '1to10m': [60000, 600000], gt10m: [600001, null] };
+// The browser exposes the effective type (4g…) everywhere, the connection type (wifi…) only on some platforms.
+const CONNECTIONS = [['', 'Any'], ['4g', '4g (effective)'], ['3g', '3g (effective)'], ['2g', '2g (effective)'], ['slow-2g', 'slow-2g (effective)'],
+  ['wifi', 'wifi (type)'], ['cellular', 'cellular (type)'], ['ethernet', 'ethernet (type)']];
 const FILTERS = [
-  ['session_id', 'Session id'], ['ip', 'Visitor IP'], ['url', 'Page URL contains'], ['browser', 'Browser'],
-  ['browser_version', 'Browser version'], ['os', 'OS'], ['device', 'Device type'], ['connection', 'Connection'],
+  ['text', 'Text (URLs, errors, actions, attributes)'], ['app_user_id', 'App user id'], ['session_id', 'Session id (prefix)'], ['ip', 'Visitor IP'], ['url', 'Page URL contains'], ['browser', 'Browser'],
+  ['browser_version', 'Browser version (prefix)'], ['os', 'OS'], ['device', 'Device type'],
   ['country', 'Country'], ['region', 'Region'], ['city', 'City'], ['app_version', 'App version'], ['env', 'Environment'],
 ];
 const PAGE = 50;
@@ -80,13 +87,8 @@ document.getElementById('search').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const v = document.getElementById('search-input').value.trim();
   if (!v) return go('/');
-  if (/^[0-9a-zA-Z_-]{16,128}$/.test(v)) {
-    try {
-      await api('/api/sessions/' + encodeURIComponent(v));
-      return go('/session/' + encodeURIComponent(v));
-    } catch (e) { if (e.status !== 404) return fail(e); }
-  }
-  const p = new URLSearchParams({ q: v, range: 'all' });
+  // One list query: `q` also matches a session id (prefix); a single such hit opens the session.
+  const p = new URLSearchParams({ q: v, range: 'all', open: '1' });
   go('/', p);
 });
 
@@ -102,12 +104,21 @@ async function sessionList(params) {
     if (range !== 'all') q.set('range', range);
   }
   if (params.get('errors') === 'gtN') { q.set('errors', '>' + (params.get('n') || '0')); }
-  q.delete('n');
+  q.delete('n'); q.delete('open'); q.delete('dur');
+  const [minD, maxD] = DURATIONS[params.get('dur')] || [];
+  if (minD != null) q.set('min_duration', minD);
+  if (maxD != null) q.set('max_duration', maxD);
   q.set('limit', PAGE);
   const form = filterForm(params, range);
   render(h('h1', {}, 'Sessions'), form, h('p', { class: 'muted' }, 'Loading…'));
   let data;
   try { data = await api('/api/sessions?' + q); } catch (e) { return render(h('h1', {}, 'Sessions'), form, h('p', { class: 'error' }, e.message)); }
+  const typed = params.get('q') || '';
+  if (params.get('open') && data.total === 1 && typed.length >= 8 && data.sessions[0].session_id.startsWith(typed)) {
+    return location.replace('#/session/' + encodeURIComponent(data.sessions[0].session_id));
+  }
+  q.delete('limit'); q.delete('offset'); q.delete('sort'); q.delete('order');
+  const kpis = kpiStrip(q);
   const sortLink = (key, label) => {
     const p = new URLSearchParams(params);
     const cur = params.get('sort') || 'start';
@@ -121,7 +132,10 @@ async function sessionList(params) {
     onkeydown: (e) => { if (e.key === 'Enter') go('/session/' + encodeURIComponent(s.session_id)); },
   },
   h('td', {}, fmtTime(s.start_ms)),
-  h('td', {}, h('a', { href: '#/session/' + encodeURIComponent(s.session_id) }, s.user_name || s.user_id || '(anonymous)'), s.user_name && s.user_id ? h('div', { class: 'muted' }, s.user_id) : null),
+  h('td', { class: 'sid', title: s.session_id, 'data-testid': 'row-session-id' }, s.session_id.slice(0, 12)),
+  h('td', {}, h('a', { href: '#/session/' + encodeURIComponent(s.session_id) }, s.user_name || appUserId(s) || '(anonymous)'),
+    appUserId(s) ? h('div', { class: 'muted', 'data-testid': 'row-app-user-id' }, 'app id ', appUserId(s)) : null,
+    s.user_id ? h('div', { class: 'muted' }, 'visitor ', s.user_id) : null),
   h('td', { class: 'num' }, fmtDur(s.duration_ms)),
   h('td', { class: 'num' }, s.pvs),
   h('td', { class: 'num' + (s.js_errors ? ' bad' : '') }, s.js_errors),
@@ -133,11 +147,11 @@ async function sessionList(params) {
     return h('a', { href: '#/?' + p }, label);
   };
   render(
-    h('h1', {}, 'Sessions'), form,
+    h('h1', {}, 'Sessions'), form, kpis,
     h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, sortLink('start', 'Start')), h('th', {}, 'User'), h('th', { class: 'num' }, sortLink('duration', 'Duration')),
+      h('thead', {}, h('tr', {}, h('th', {}, sortLink('start', 'Start')), h('th', {}, 'Session'), h('th', {}, 'User'), h('th', { class: 'num' }, sortLink('duration', 'Duration')),
         h('th', { class: 'num' }, 'PVs'), h('th', { class: 'num' }, sortLink('errors', 'Errors')), h('th', { class: 'num' }, 'API failures'), h('th', {}, 'Location · browser · OS'))),
-      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No sessions match.')))),
+      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No sessions match.')))),
     h('div', { class: 'pager' },
       h('span', { class: 'muted' }, `${data.total} sessions`),
       offset > 0 ? pageLink(Math.max(0, offset - PAGE), '← Newer') : null,
@@ -154,13 +168,15 @@ function filterForm(params, range) {
     for (const [k, v] of new FormData(form)) if (String(v).trim()) p.set(k, String(v).trim());
     go('/', p);
   } },
-  field('q', 'User name or id'),
+  field('q', 'User name, app user id, visitor id or session id'),
   field('range', 'Time range', select('range', RANGES, range)),
   range === 'custom' ? field('from', 'From', h('input', { name: 'from', type: 'datetime-local', value: params.get('from') || '' })) : null,
   range === 'custom' ? field('to', 'To', h('input', { name: 'to', type: 'datetime-local', value: params.get('to') || '' })) : null,
   FILTERS.map(([n, l]) => field(n, l)),
+  field('connection', 'Connection', select('connection', CONNECTIONS, params.get('connection') || '')),
   field('errors', 'JS errors', errorsSel),
   field('n', 'N (for > N)', h('input', { name: 'n', type: 'number', min: 0, value: params.get('n') || '' })),
+  field('dur', 'Duration', select('dur', [['', 'Any'], ['lt1m', '< 1 min'], ['1to10m', '1–10 min'], ['gt10m', '> 10 min']], params.get('dur') || '')),
   field('min_duration', 'Min duration (ms)', h('input', { name: 'min_duration', type: 'number', min: 0, value: params.get('min_duration') || '' })),
   field('max_duration', 'Max duration (ms)', h('input', { name: 'max_duration', type: 'number', min: 0, value: params.get('max_duration') || '' })),
   h('input', { type: 'hidden', name: 'sort', value: params.get('sort') || '' }),
@@ -171,14 +187,24 @@ function filterForm(params, range) {
 }
 
 // ---- one session: summary + path ----
+// [field, short name, good up to, poor over] (web.dev thresholds); CLS has no unit.
+const VITALS = [['largest_contentful_paint', 'LCP', 2500, 4000], ['first_contentful_paint', 'FCP', 1800, 3000], ['interaction_to_next_paint', 'INP', 200, 500],
+  ['first_input_delay', 'FID', 100, 300], ['cumulative_layout_shift', 'CLS', 0.1, 0.25], ['time_to_first_byte', 'TTFB', 800, 1800]];
+const fmtVital = (k, v) => (k === 'cumulative_layout_shift' ? Number(v).toFixed(3) : `${Math.round(v)} ms`);
+function rateVital(k, v) {
+  const t = VITALS.find(([f]) => f === k);
+  return !t || v == null ? null : v <= t[2] ? 'good' : v <= t[3] ? 'needs improvement' : 'poor';
+}
+// The app's own user id (config `user.id`, sent as `user.user_id`); `user_id` is the SDK's visitor id.
+const appUserId = (s) => (s.bundle && s.bundle.user && s.bundle.user.user_id) || s.app_user_id || null;
 function eventLabel(e) {
   const b = e.body || {};
   switch (e.event_type) {
     case 'view':
       if (e.type === 'pv') return `Page view ${b.loading_type ? '(' + b.loading_type.replace('_', ' ') + ')' : ''}`;
       if (e.type === 'perf') return `Page load ${b.load_event != null ? fmtDur(b.load_event) : ''}${e.is_slow ? ' (slow)' : ''}`;
-      if (e.type === 'webvitals') return 'Web vitals ' + ['largest_contentful_paint', 'first_input_delay', 'cumulative_layout_shift', 'interaction_to_next_paint']
-        .filter((k) => b[k] != null).map((k) => `${k.split('_').map((w) => w[0].toUpperCase()).join('')} ${b[k]}`).join(', ');
+      if (e.type === 'webvitals') return 'Web vitals ' + VITALS.filter(([k]) => b[k] != null).map(([k, n]) => `${n} ${fmtVital(k, b[k])}`).join(', ');
+      if (e.type === 'leave') return `Leave${b.time_on_page != null ? ' after ' + fmtDur(b.time_on_page) + ' on the page' : ''}`;
       return `View ${e.type || ''}`;
     case 'resource':
       return `${b.method || ''} ${e.url || e.name || ''} ${e.status_code != null ? '→ ' + e.status_code : ''} ${e.duration != null ? fmtDur(e.duration) : ''}`.trim();
@@ -199,12 +225,14 @@ async function sessionPage(id) {
   const s = data.session;
   const item = (label, value, testid) => h('div', {}, h('dt', {}, label), h('dd', testid ? { 'data-testid': testid } : {}, value == null || value === '' ? '—' : value));
   const summary = h('dl', { class: 'summary card' },
-    item('User name', s.user_name, 'summary-user'), item('User id', s.user_id, 'summary-user-id'), item('Session id', s.session_id, 'summary-session-id'),
+    item('User name', s.user_name, 'summary-user'), item('App user id', appUserId(s), 'summary-app-user-id'), item('Visitor id (SDK)', s.user_id, 'summary-user-id'),
+    item('Session id', s.session_id, 'summary-session-id'),
     item('PVs', s.pvs, 'summary-pvs'), item('JS errors', s.js_errors, 'summary-errors'), item('API calls', s.api_calls, 'summary-api-calls'),
     item('API failures', s.api_failures, 'summary-api-failures'), item('Slow loads', s.slow_loads, 'summary-slow-loads'),
     item('Duration', fmtDur(s.duration_ms), 'summary-duration'), item('Start', fmtTime(s.start_ms)),
-    item('Device', join(s.device_type, s.os)), item('Region', [s.city, s.region, s.country].filter(Boolean).join(', ')),
-    item('Browser', join(s.browser, s.browser_version)), item('IP', s.ip), item('Network', s.connection),
+    item('Device', join(s.device_type, s.os)), item('OS version', osVersion(s), 'summary-os-version'), item('Region', [s.city, s.region, s.country].filter(Boolean).join(', ')),
+    item('Browser', join(s.browser, s.browser_version)), item('Screen · viewport', screenOf(s), 'summary-screen'), item('IP', s.ip),
+    item('Effective connection', (s.bundle && s.bundle.net && s.bundle.net.model) || s.connection, 'summary-connection'),
     item('App version', join(s.app_version, s.env)), item('App', s.app_id), item('SDK', s.sdk_version));
   const details = h('aside', { class: 'card details', 'data-testid': 'event-details' }, h('p', { class: 'muted' }, 'Select an event to see its details.'));
   let selected = null;
@@ -214,7 +242,7 @@ async function sessionPage(id) {
       h('span', { class: 'muted' }, fmtClock(p.ts)), p.loading_type ? h('span', { class: 'tag' }, p.loading_type.replace('_', ' ')) : null,
       h('span', { class: 'tag' }, `${p.events.length} events`),
       p.events.some((e) => e.is_error) ? h('span', { class: 'tag bad' }, 'errors') : null,
-      h('span', { class: 'url' }, p.url || '')),
+      h('span', { class: 'url' }, p.url || ''), pageHeader(p)),
     h('ol', { class: 'events' }, p.events.map((e) => {
       const li = h('li', { 'data-testid': 'path-event', 'data-event-type': e.event_type, 'data-type': e.type || '', tabindex: 0,
         onclick: () => { if (selected) selected.classList.remove('sel'); selected = li; li.classList.add('sel'); details.replaceChildren(...eventDetails(e)); } },
@@ -228,7 +256,41 @@ async function sessionPage(id) {
   render(
     h('h1', {}, 'Session ', h('span', { class: 'muted' }, s.user_name || s.user_id || s.session_id)),
     summary,
-    h('div', { class: 'layout' }, h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.')), details));
+    h('div', { class: 'layout' }, sessionTabs(data, h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.')), (e) => details.replaceChildren(...eventDetails(e))), details));
+}
+
+// What the bundle says about the device; the user agent's OS version when the SDK sent none.
+function osVersion(s) {
+  const b = s.bundle || {};
+  if (b.os && b.os.version) return String(b.os.version);
+  const m = /(Windows NT|Mac OS X|Android|CPU (?:iPhone )?OS) ([\d._]+)/.exec(s.user_agent || '');
+  return m ? `${m[1].replace(/^CPU (iPhone )?OS/, 'iOS')} ${m[2].replace(/_/g, '.')}` : (/Linux/.test(s.user_agent || '') ? 'Linux (no version in the user agent)' : null);
+}
+function screenOf(s) {
+  const d = (s.bundle && s.bundle.device) || {};
+  const screen = d.screen_width && d.screen_height ? `${d.screen_width}×${d.screen_height}` : d.screen || null;
+  const vp = d.viewport_width && d.viewport_height ? `${d.viewport_width}×${d.viewport_height}` : d.viewport || null;
+  return screen || vp ? join(screen && 'screen ' + screen, vp && 'viewport ' + vp) : 'not sent by the SDK';
+}
+
+// Per page: load time, vitals rated, errors, clicks, inputs.
+function pageHeader(p) {
+  const perf = p.events.find((e) => e.event_type === 'view' && e.type === 'perf');
+  const vit = p.events.find((e) => e.event_type === 'view' && e.type === 'webvitals');
+  const count = (f) => p.events.filter(f).reduce((n, e) => n + ((e.body && e.body.times) || 1), 0);
+  const tags = [];
+  if (perf && perf.body && perf.body.load_event != null) tags.push(h('span', { class: 'tag' + (perf.is_slow ? ' bad' : ''), 'data-testid': 'page-load' }, 'load ' + fmtDur(perf.body.load_event)));
+  if (vit) for (const [k, n] of VITALS) {
+    const v = vit.body && vit.body[k];
+    if (v == null) continue;
+    const r = rateVital(k, v);
+    tags.push(h('span', { class: 'tag vital ' + r.replace(' ', '-'), 'data-testid': 'page-vital', 'data-vital': n, 'data-rating': r, title: r }, `${n} ${fmtVital(k, v)} · ${r}`));
+  }
+  const errs = count((e) => e.is_error);
+  tags.push(h('span', { class: 'tag' + (errs ? ' bad' : ''), 'data-testid': 'page-errors' }, `${errs} errors`));
+  tags.push(h('span', { class: 'tag', 'data-testid': 'page-clicks' }, `${count((e) => e.event_type === 'action' && (!e.type || e.type === 'click'))} clicks`));
+  tags.push(h('span', { class: 'tag' }, `${count((e) => e.event_type === 'action' && e.type === 'input')} inputs`));
+  return h('span', { class: 'page-head' }, tags);
 }
 
 function parseMaybeJson(v) {
@@ -339,6 +401,8 @@ function route() {
   const m = path.match(/^\/session\/(.+)$/);
   if (m) return sessionPage(decodeURIComponent(m[1])).catch(fail);
   if (path === '/ways') return waysPage(params).catch(fail);
+  const diag = { '/speed': speedPage, '/errors': errorsPage, '/api': apiPage, '/custom': customPage }[path];
+  if (diag) return diag(params).catch(fail);
   const input = document.getElementById('search-input');
   if (params.get('q') && !input.value) input.value = params.get('q');
   return sessionList(params).catch(fail);
