@@ -1,6 +1,7 @@
 // API details: per method and URL (without query), calls, failure rate, p75 duration, calls by
 // status, and the sessions that made them.
 'use strict';
+/* exported apiPage */
 /* global h, api, render, fmtDur, diagRange, sessionRefs, diagTable */
 
 async function apiPage(params) {

@@ -1,5 +1,6 @@
 // Custom events and logs (sendCustom, sendEvent…), newest first, searchable, each with its session.
 'use strict';
+/* exported customPage */
 /* global h, api, render, go, fmtTime, diagRange, sessionRef, diagTable */
 
 async function customPage(params) {

@@ -1,6 +1,7 @@
 // KPIs of the session list's range and filters, each with its change against the range just
 // before (GET /api/kpis). Rendered into a placeholder so the list does not wait for it.
 'use strict';
+/* exported kpiStrip */
 /* global h, api, fmtDur */
 
 const KPIS = [

@@ -1,6 +1,7 @@
 // What the diagnosis pages share: their range selector and links to sessions that read as
 // "user, time" rather than an id prefix.
 'use strict';
+/* exported diagRange, sessionRefs, diagTable */
 /* global h, go, fmtTime, fmtDur */
 
 const DIAG_RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['6h', 'Last 6 h'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['all', 'All time']];

@@ -1,5 +1,6 @@
 // Page speed: per page, its loads, p75/p95 load time, share of slow loads and the slowest sessions.
 'use strict';
+/* exported speedPage */
 /* global h, api, render, fmtDur, diagRange, sessionRefs, diagTable */
 
 async function speedPage(params) {

@@ -1,6 +1,7 @@
 // Errors tab: every error of the session with its page, time, stack, and the user's actions
 // just before it (what they did to get there).
 'use strict';
+/* exported errorsTab */
 /* global h, fmtClock, eventLabel */
 
 const ACTIONS_BEFORE = 5;

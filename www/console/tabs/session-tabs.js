@@ -1,6 +1,7 @@
 // The session page's tabs next to the path: Path | Resources | Errors. Tabs are hash-free
 // (switching keeps the URL of the session) and keyboard-usable buttons.
 'use strict';
+/* exported sessionTabs */
 /* global h, resourcesTab, errorsTab */
 
 // `path` is the rendered path section; `show(e)` opens an event in the details pane.
