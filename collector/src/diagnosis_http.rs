@@ -2,8 +2,8 @@
 //! shop's slow endpoint. Merged into `http::router`.
 
 use crate::http::{bad_request, read, Shared};
-use crate::retention::now_ms;
 use crate::query;
+use crate::retention::now_ms;
 use crate::store::insights::Kpis;
 use crate::store::StoreError;
 use axum::extract::{Query, State};

@@ -81,7 +81,10 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
         )
         .merge(crate::diagnosis_http::routes())
         // The demo is a history-mode SPA: a reload of /demo/cart gets the shop, not a 404.
-        .nest_service("/demo", ServeDir::new(dirs.www.join("demo")).fallback(ServeFile::new(dirs.www.join("demo/index.html"))))
+        .nest_service(
+            "/demo",
+            ServeDir::new(dirs.www.join("demo")).fallback(ServeFile::new(dirs.www.join("demo/index.html"))),
+        )
         .nest_service("/dist", dist)
         .fallback_service(ServeDir::new(&dirs.www))
         .layer(cors)
