@@ -231,7 +231,12 @@ async fn session(State(st): State<Shared>, Path(id): Path<String>) -> Response {
     let sid = id.clone();
     let res = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
         let Some(summary) = store.session(&sid)? else { return Ok(None) };
-        let pages = session_path::build(store.session_events(&sid)?);
+        let mut events = store.session_events(&sid)?;
+        // Web vitals sent after a user switch belong to the session of their view.
+        if let Some(visitor) = summary.user_id.as_deref() {
+            events = crate::store::view_owner::rehome(events, store.foreign_views(&sid, visitor)?);
+        }
+        let pages = session_path::build(events);
         Ok(Some((summary, pages)))
     })
     .await;

@@ -141,6 +141,11 @@ test('bug: a user switch leaves no page-view-less page in the second session (we
   assert.ok(detailB, 'needs the demo visit');
   const orphans = detailB.pages.filter((p) => !p.has_pv).map((p) => [p.view_name, p.events.map((e) => e.event_type + '/' + e.type)]);
   assert.deepEqual(orphans, [], 'pages without a page view in user B\'s session');
+  // The reloaded /demo/cart load (user A's) was left after the switch: its vitals are A's.
+  const fresh = await api('/api/sessions/' + sidA);
+  const cart = fresh.pages.filter((p) => p.view_name === '/demo/cart' && p.loading_type === 'initial_load');
+  assert.equal(cart.length, 1, 'the reloaded cart page of A: ' + JSON.stringify(fresh.pages.map((p) => [p.view_name, p.loading_type])));
+  assert.ok(cart[0].events.some((e) => e.type === 'webvitals'), 'its web vitals are on A\'s page: ' + JSON.stringify(cart[0].events.map((e) => e.event_type + '/' + e.type)));
 });
 
 test('bug: "Slowest page loads" lists only loads over the threshold; the demo\'s slow load is there', async () => {

@@ -4,6 +4,7 @@
 pub mod insights;
 mod search;
 pub mod sqlite;
+pub mod view_owner;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -272,7 +273,7 @@ pub struct WriteOutcome {
 
 /// The storage seam. Writes are async because an engine may group them; a returned `Ok` means
 /// the data is durable (the collector answers 2xx only after it).
-pub trait Store: insights::Insights + Send + Sync + 'static {
+pub trait Store: insights::Insights + view_owner::ViewOwner + Send + Sync + 'static {
     fn write(
         &self,
         batch: IngestBatch,

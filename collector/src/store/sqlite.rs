@@ -375,10 +375,10 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
     })
 }
 
-const EVENT_COLS: &str = "seq, ts, event_type, type, view_id, view_name, name, url, message, status_code,
+pub(super) const EVENT_COLS: &str = "seq, ts, event_type, type, view_id, view_name, name, url, message, status_code,
     success, duration, is_error, is_api, is_api_failure, is_slow, body";
 
-fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
+pub(super) fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
     let body: String = r.get(16)?;
     Ok(StoredEvent {
         seq: r.get(0)?,
