@@ -326,7 +326,7 @@ function waterfall(b, e) {
   if (!bars.length) return null;
   const max = Math.max(...bars.map(([, , z]) => z), 1);
   const W = 360, L = 150, row = 18;
-  return h('div', {}, h('h3', {}, 'Timing'), svg('svg', { width: '100%', viewBox: `0 0 ${W + L + 60} ${bars.length * row + 4}`, role: 'img', 'aria-label': 'timing waterfall', 'data-testid': 'waterfall' },
+  return h('div', {}, h('h3', {}, 'Timing'), svg('svg', { width: '100%', viewBox: `0 0 ${W + L + 80} ${bars.length * row + 4}`, role: 'img', 'aria-label': 'timing waterfall', 'data-testid': 'waterfall' },
     bars.map(([n, a, z], i) => [
       svg('text', { x: 0, y: i * row + 13 }, n),
       svg('rect', { x: L + (a / max) * W, y: i * row + 3, width: Math.max(1, ((z - a) / max) * W), height: row - 6, rx: 2, fill: i === 0 && e.event_type === 'resource' ? '#c9d6f5' : '#2f6fed' }),
