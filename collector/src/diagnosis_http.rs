@@ -21,6 +21,7 @@ const MAX_DEMO_DELAY_MS: u64 = 5_000;
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/api/kpis", get(kpis))
+        .route("/api/geo", get(geo))
         .route("/api/diagnosis/speed", get(speed))
         .route("/api/diagnosis/errors", get(errors))
         .route("/api/diagnosis/apis", get(apis))
@@ -58,6 +59,24 @@ async fn kpis(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
         Ok(KpiAnswer { from_ms: filter.from_ms, to_ms: to, current, previous })
     })
     .await
+}
+
+#[derive(Serialize)]
+struct GeoAnswer {
+    #[serde(flatten)]
+    geo: crate::store::insights::Geography,
+    /// Which IP databases the collector loaded: without one, no session has a country.
+    country_db: bool,
+    city_db: bool,
+}
+
+async fn geo(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
+    let filter = match query::session_filter(&p, now_ms()) {
+        Ok(f) => f,
+        Err(e) => return bad_request(e),
+    };
+    let (country_db, city_db) = st.enricher.databases();
+    read(&st, move |s| Ok(GeoAnswer { geo: s.geography(&filter)?, country_db, city_db })).await
 }
 
 async fn speed(State(st): State<Shared>, Query(p): Query<Params>) -> Response {

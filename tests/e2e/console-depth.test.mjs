@@ -188,7 +188,7 @@ test('bug: nav links read apart; pages have an expand marker that follows open/c
   await openConsole('#/session/' + sidA);
   await con.waitForSelector('[data-testid=path-page]');
   const boxes = await con.$$eval('[data-testid=nav] a', (as) => as.map((a) => { const r = a.getBoundingClientRect(); return [a.textContent, r.left, r.right]; }));
-  assert.deepEqual(boxes.map((b) => b[0]), ['Sessions', 'Ways in', 'Page speed', 'JS errors', 'API details', 'Custom events']);
+  assert.deepEqual(boxes.map((b) => b[0]), ['Sessions', 'Ways in', 'Page speed', 'JS errors', 'API details', 'Custom events', 'Geography']);
   for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i][1] - boxes[i - 1][2] >= 10, `gap between "${boxes[i - 1][0]}" and "${boxes[i][0]}"`);
   const marker = () => con.$eval('[data-testid=path-page] > summary', (s) => getComputedStyle(s, '::before').content);
   assert.equal(await marker(), '"▾"');
@@ -382,5 +382,50 @@ test('Custom events: the demo\'s sendCustom with its value and a link to the ses
   await openConsole('#/custom');
   await con.waitForSelector('[data-testid=custom-row]');
   await shot('custom');
+  assert.deepEqual(conErrors, [], 'errors thrown in the console');
+});
+
+// ---- charts and geography ----
+
+test('Ways in: the time chart is drawn by uPlot with a tooltip at the cursor (screenshot)', async () => {
+  assert.ok(detailA, 'needs the demo visit');
+  await openConsole('#/ways?range=1h');
+  await con.waitForSelector('[data-testid=chart][data-ready="1"] canvas', { timeout: 10000 });
+  const over = await con.locator('[data-testid=chart] .u-over').boundingBox();
+  // The buckets run up to now: the demo's sessions are in the last ones, at the right.
+  await con.mouse.move(over.x + over.width - 3, over.y + over.height / 2);
+  await con.waitForSelector('[data-testid=chart-tip]:not([hidden])');
+  const tip = await con.textContent('[data-testid=chart-tip]');
+  assert.match(tip, /Sessions: \d+/);
+  assert.match(tip, /JS errors: \d+/);
+  await shot('ways-chart');
+});
+
+test('Geography: world map by country with hover figures, click filters the list, and why parts are empty (screenshot)', async () => {
+  assert.ok(detailA, 'needs the demo visit');
+  // The demo runs on 127.0.0.1, which no database places: two bundles as an app sends them with
+  // its `geo` config (the SDK copies it into the bundle; the collector takes it over any guess).
+  const now = Date.now();
+  const post = (sid, country, events) => fetch(base + '/collect', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({
+    app: { id: 'demo-shop' }, user: { id: 'uid_geo' + country }, session: { id: sid }, geo: { country }, view: { id: 'v-' + sid, name: '/demo/' },
+    events: [{ event_type: 'view', type: 'pv', timestamp: now - 60000, url: base + '/demo/' }, ...events] }) });
+  assert.equal((await post('geo-de-' + tag, 'DE', [{ event_type: 'exception', type: 'error', timestamp: now, message: 'geo test' }])).status, 200);
+  assert.equal((await post('geo-us-' + tag, 'US', [])).status, 200);
+  await openConsole('#/map?range=1h');
+  await con.waitForSelector('[data-testid=world-map]', { timeout: 10000 });
+  assert.ok(await con.locator('[data-testid=map-country]').count() > 150, 'the atlas\' countries');
+  assert.equal(await con.getAttribute('[data-testid=map-country][data-country=DE]', 'data-sessions'), '1');
+  assert.equal(await con.getAttribute('[data-testid=map-country][data-country=US]', 'data-sessions'), '1');
+  assert.equal(await con.getAttribute('[data-testid=map-country][data-country=FR]', 'data-sessions'), '0');
+  await con.hover('[data-testid=map-country][data-country=DE]');
+  assert.match(await con.textContent('[data-testid=map-info]'), /Germany: 1 sessions · error rate 100 % · average 1 min 0 s/);
+  const why = await con.textContent('[data-testid=geo-why]');
+  assert.match(why, /without an IP database/);
+  assert.match(why, /3 sessions have no country: 3 of them came from a private or loopback address/);
+  await shot('map');
+  await con.click('[data-testid=map-country][data-country=DE]');
+  await until(() => con.url().includes('#/?country=DE'), 'the list filtered to DE');
+  await until(async () => (await con.locator('[data-testid=session-row]').count()) === 1, 'one session in DE');
+  assert.equal(await con.getAttribute('[data-testid=session-row]', 'data-session-id'), 'geo-de-' + tag);
   assert.deepEqual(conErrors, [], 'errors thrown in the console');
 });

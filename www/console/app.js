@@ -3,7 +3,7 @@
 //   #/speed, #/errors, #/api, #/custom   diagnosis pages (pages/*.js); session tabs in tabs/*.js
 // Every value from the data is put in the page as text (never as HTML): it comes from browsers.
 'use strict';
-/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage */
+/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage, mapPage, timeChart */
 
 const app = document.getElementById('app');
 const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['6h', 'Last 6 h'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['all', 'All time'], ['custom', 'Custom']];
@@ -352,22 +352,6 @@ function eventDetails(e) {
 }
 
 // ---- ways in ----
-function chart(ts) {
-  const b = ts.buckets;
-  const W = 720, H = 160, P = 28;
-  const max = Math.max(1, ...b.map((x) => Math.max(x.sessions, x.errors)));
-  const x = (i) => P + (i / Math.max(1, b.length - 1)) * (W - 2 * P);
-  const y = (v) => H - P - (v / max) * (H - 2 * P);
-  const line = (k) => b.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p[k]).toFixed(1)}`).join('');
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': 'sessions and errors over time', 'data-testid': 'chart' },
-    svg('line', { x1: P, y1: H - P, x2: W - P, y2: H - P, stroke: '#e3e6ee' }),
-    svg('text', { x: 2, y: y(max) + 4 }, max), svg('text', { x: 2, y: H - P + 4 }, 0),
-    svg('path', { d: line('sessions'), fill: 'none', stroke: '#2f6fed', 'stroke-width': 2 }),
-    svg('path', { d: line('errors'), fill: 'none', stroke: '#d93f3f', 'stroke-width': 2 }),
-    svg('text', { x: P, y: H - 8 }, fmtTime(ts.from)), svg('text', { x: W - P - 120, y: H - 8 }, fmtTime(ts.to)),
-    svg('text', { x: W - 150, y: 14, fill: '#2f6fed' }, '— sessions'), svg('text', { x: W - 70, y: 14, fill: '#d93f3f' }, '— errors'));
-}
-
 const sessionLinks = (ids) => h('span', { class: 'ids' }, ids.map((id) => h('a', { href: '#/session/' + encodeURIComponent(id) }, id.slice(0, 8))));
 
 async function waysPage(params) {
@@ -385,7 +369,7 @@ async function waysPage(params) {
     const table = (head, rows) => h('table', {}, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, 'Nothing in this range.'))));
     render(
       h('h1', {}, 'Ways in ', sel),
-      h('div', { class: 'card' }, h('h2', {}, 'Sessions and errors over time'), chart(ts)),
+      h('div', { class: 'card' }, h('h2', {}, 'Sessions and errors over time'), timeChart(ts)),
       h('div', { class: 'ways' },
         h('section', { 'data-testid': 'ways-slow-loads' }, h('h2', {}, 'Slowest page loads (top 20)'), table(['Load', 'Page', 'User', 'Session'],
           slow.map((r) => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(r.load_ms)), h('td', {}, r.view_name || r.url || ''), h('td', {}, r.user_name || ''), h('td', {}, sessionLinks([r.session_id])))))),
@@ -401,7 +385,7 @@ function route() {
   const m = path.match(/^\/session\/(.+)$/);
   if (m) return sessionPage(decodeURIComponent(m[1])).catch(fail);
   if (path === '/ways') return waysPage(params).catch(fail);
-  const diag = { '/speed': speedPage, '/errors': errorsPage, '/api': apiPage, '/custom': customPage }[path];
+  const diag = { '/speed': speedPage, '/errors': errorsPage, '/api': apiPage, '/custom': customPage, '/map': mapPage }[path];
   if (diag) return diag(params).catch(fail);
   const input = document.getElementById('search-input');
   if (params.get('q') && !input.value) input.value = params.get('q');

@@ -82,7 +82,34 @@ pub struct CustomEvent {
     pub session: SessionRef,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct CountryRow {
+    pub country: String,
+    pub sessions: i64,
+    pub error_rate: f64,
+    pub avg_duration_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceRow {
+    pub country: String,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub sessions: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Geography {
+    pub countries: Vec<CountryRow>,
+    /// Region/city breakdown where the database has them (a country-only database has none).
+    pub places: Vec<PlaceRow>,
+    /// Sessions without a country, and how many of those came from a private or loopback IP.
+    pub unknown: i64,
+    pub unknown_private_ip: i64,
+}
+
 pub trait Insights {
+    fn geography(&self, filter: &SessionFilter) -> StoreResult<Geography>;
     fn kpis(&self, filter: &SessionFilter) -> StoreResult<Kpis>;
     fn page_speed(&self, range: TimeRange) -> StoreResult<Vec<PageSpeed>>;
     fn error_diagnosis(&self, range: TimeRange) -> StoreResult<Vec<ErrorDiagnosis>>;
@@ -138,7 +165,56 @@ fn push_ref(refs: &mut Vec<SessionRef>, seen: &mut HashSet<String>, r: SessionRe
     }
 }
 
+fn private_ip(ip: &str) -> bool {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v)) => v.is_private() || v.is_loopback() || v.is_link_local(),
+        Ok(std::net::IpAddr::V6(v)) => v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00,
+        Err(_) => false,
+    }
+}
+
 impl Insights for SqliteStore {
+    fn geography(&self, f: &SessionFilter) -> StoreResult<Geography> {
+        self.read(|c| {
+            let (where_sql, args) = session_where(f);
+            let and = if where_sql.is_empty() { "WHERE" } else { "AND" };
+            let mut st = c.prepare(&format!(
+                "SELECT s.country, count(*), avg(s.js_errors > 0), avg(s.end_ms - s.start_ms) FROM sessions s
+                 {where_sql} {and} s.country IS NOT NULL GROUP BY s.country ORDER BY count(*) DESC LIMIT 300"
+            ))?;
+            let countries = st
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(CountryRow {
+                        country: r.get(0)?,
+                        sessions: r.get(1)?,
+                        error_rate: r.get(2)?,
+                        avg_duration_ms: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut st = c.prepare(&format!(
+                "SELECT s.country, s.region, s.city, count(*) FROM sessions s
+                 {where_sql} {and} s.country IS NOT NULL AND (s.region IS NOT NULL OR s.city IS NOT NULL)
+                 GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 100"
+            ))?;
+            let places = st
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(PlaceRow { country: r.get(0)?, region: r.get(1)?, city: r.get(2)?, sessions: r.get(3)? })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut st = c.prepare(&format!(
+                "SELECT coalesce(s.ip, '') FROM sessions s {where_sql} {and} s.country IS NULL LIMIT {MAX_ROWS}"
+            ))?;
+            let ips = st.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+            let mut g = Geography { countries, places, ..Geography::default() };
+            for ip in ips {
+                g.unknown += 1;
+                g.unknown_private_ip += private_ip(&ip?) as i64;
+            }
+            Ok(g)
+        })
+    }
+
     fn kpis(&self, f: &SessionFilter) -> StoreResult<Kpis> {
         self.read(|c| {
             let (where_sql, args) = session_where(f);
@@ -372,6 +448,12 @@ mod tests {
         assert_eq!(percentile(&v, 0.95), 19.0);
         assert_eq!(percentile(&[7.0], 0.95), 7.0);
         assert_eq!(percentile(&[], 0.75), 0.0);
+    }
+
+    #[test]
+    fn private_addresses() {
+        assert!(private_ip("127.0.0.1") && private_ip("10.1.2.3") && private_ip("192.168.0.0") && private_ip("::1"));
+        assert!(!private_ip("8.8.8.0") && !private_ip("") && !private_ip("2001:db8::"));
     }
 
     #[test]
