@@ -3,7 +3,7 @@
 //   #/speed, #/errors, #/api, #/custom   diagnosis pages (pages/*.js); session tabs in tabs/*.js
 // Every value from the data is put in the page as text (never as HTML): it comes from browsers.
 'use strict';
-/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage, mapPage, timeChart */
+/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage, mapPage, timeChart, sessionRef */
 
 const app = document.getElementById('app');
 const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['6h', 'Last 6 h'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['all', 'All time'], ['custom', 'Custom']];
@@ -372,7 +372,7 @@ async function waysPage(params) {
       h('div', { class: 'card' }, h('h2', {}, 'Sessions and errors over time'), timeChart(ts)),
       h('div', { class: 'ways' },
         h('section', { 'data-testid': 'ways-slow-loads' }, h('h2', {}, 'Slowest page loads (top 20)'), table(['Load', 'Page', 'User', 'Session'],
-          slow.map((r) => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(r.load_ms)), h('td', {}, r.view_name || r.url || ''), h('td', {}, r.user_name || ''), h('td', {}, sessionLinks([r.session_id])))))),
+          slow.map((r) => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(r.load_ms)), h('td', {}, r.view_name || r.url || ''), h('td', {}, r.user_name || ''), h('td', {}, sessionRef(r)))))),
         h('section', { 'data-testid': 'ways-errors' }, h('h2', {}, 'JS errors by message'), table(['Count', 'Error', 'Sessions'],
           errors.map((g) => h('tr', {}, h('td', { class: 'num' }, g.count), h('td', {}, h('strong', {}, g.name || ''), ' ', g.message), h('td', {}, `${g.sessions}: `, sessionLinks(g.session_ids)))))),
         h('section', { 'data-testid': 'ways-api-failures' }, h('h2', {}, 'Failing API calls by URL and status'), table(['Count', 'Call', 'Status', 'Sessions'],

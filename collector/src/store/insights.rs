@@ -244,7 +244,9 @@ impl Insights for SqliteStore {
                 ref_cols()
             );
             let mut st = c.prepare(&sql)?;
-            let mut pages: BTreeMap<String, (Vec<f64>, i64, Vec<SessionRef>, HashSet<String>)> = BTreeMap::new();
+            // Per page: its loads, its slow count, its slowest sessions (and their ids).
+            type Acc = (Vec<f64>, i64, Vec<SessionRef>, HashSet<String>);
+            let mut pages: BTreeMap<String, Acc> = BTreeMap::new();
             let mut rows = st.query(params_from_iter(args.iter()))?;
             while let Some(r) = rows.next()? {
                 let load: f64 = r.get(5)?;
@@ -391,7 +393,7 @@ impl Insights for SqliteStore {
                     durations.sort_by(f64::total_cmp);
                     d.p75_ms = percentile(&durations, 0.75);
                     d.by_status = statuses.into_iter().collect();
-                    d.by_status.sort_by(|a, b| b.1.cmp(&a.1));
+                    d.by_status.sort_by_key(|s| std::cmp::Reverse(s.1));
                     d
                 })
                 .collect();
