@@ -408,6 +408,7 @@ test('Geography: world map by country with hover figures, click filters the list
   const now = Date.now();
   const post = (sid, country, events) => fetch(base + '/collect', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({
     app: { id: 'demo-shop' }, user: { id: 'uid_geo' + country }, session: { id: sid }, geo: { country }, view: { id: 'v-' + sid, name: '/demo/' },
+    properties: { plan: 'gold-' + country },
     events: [{ event_type: 'view', type: 'pv', timestamp: now - 60000, url: base + '/demo/' }, ...events] }) });
   assert.equal((await post('geo-de-' + tag, 'DE', [{ event_type: 'exception', type: 'error', timestamp: now, message: 'geo test' }])).status, 200);
   assert.equal((await post('geo-us-' + tag, 'US', [])).status, 200);
@@ -427,5 +428,10 @@ test('Geography: world map by country with hover figures, click filters the list
   await until(() => con.url().includes('#/?country=DE'), 'the list filtered to DE');
   await until(async () => (await con.locator('[data-testid=session-row]').count()) === 1, 'one session in DE');
   assert.equal(await con.getAttribute('[data-testid=session-row]', 'data-session-id'), 'geo-de-' + tag);
+  // Its custom attributes (the bundle's `properties`): in the session header, and found by free text.
+  assert.deepEqual((await api('/api/sessions?text=gold-DE')).sessions.map((s) => s.session_id), ['geo-de-' + tag]);
+  await con.click('[data-testid=session-row]');
+  await con.waitForSelector('[data-testid=summary-attributes]');
+  assert.equal((await con.textContent('[data-testid=summary-attributes]')).trim(), 'plan=gold-DE');
   assert.deepEqual(conErrors, [], 'errors thrown in the console');
 });

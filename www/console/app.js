@@ -233,7 +233,8 @@ async function sessionPage(id) {
     item('Device', join(s.device_type, s.os)), item('OS version', osVersion(s), 'summary-os-version'), item('Region', [s.city, s.region, s.country].filter(Boolean).join(', ')),
     item('Browser', join(s.browser, s.browser_version)), item('Screen · viewport', screenOf(s), 'summary-screen'), item('IP', s.ip),
     item('Effective connection', (s.bundle && s.bundle.net && s.bundle.net.model) || s.connection, 'summary-connection'),
-    item('App version', join(s.app_version, s.env)), item('App', s.app_id), item('SDK', s.sdk_version));
+    item('App version', join(s.app_version, s.env)), item('App', s.app_id), item('SDK', s.sdk_version),
+    item('Custom attributes', attributesOf(s), 'summary-attributes'));
   const details = h('aside', { class: 'card details', 'data-testid': 'event-details' }, h('p', { class: 'muted' }, 'Select an event to see its details.'));
   let selected = null;
   const pages = data.pages.map((p, i) => h('details', { class: 'page', open: true, 'data-testid': 'path-page', 'data-view-name': p.view_name || '', 'data-view-id': p.view_id || '' },
@@ -257,6 +258,12 @@ async function sessionPage(id) {
     h('h1', {}, 'Session ', h('span', { class: 'muted' }, s.user_name || s.user_id || s.session_id)),
     summary,
     h('div', { class: 'layout' }, sessionTabs(data, h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.')), (e) => details.replaceChildren(...eventDetails(e))), details));
+}
+
+// The bundle's custom attributes (config `properties`), as `key=value` pairs.
+function attributesOf(s) {
+  const p = s.bundle && s.bundle.properties;
+  return p && typeof p === 'object' ? Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ') : null;
 }
 
 // What the bundle says about the device; the user agent's OS version when the SDK sent none.
