@@ -1,13 +1,13 @@
 //! Routes of the console's diagnosis pages and KPIs (reads in `store::insights`), and the demo
 //! shop's slow endpoint. Merged into `http::router`.
 
-use crate::http::{bad_request, read, Shared};
+use crate::http::{read, ApiError, ApiResult, Shared};
 use crate::query;
 use crate::retention::now_ms;
 use crate::store::insights::Kpis;
 use crate::store::StoreError;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -38,12 +38,9 @@ struct KpiAnswer {
     previous: Option<Kpis>,
 }
 
-async fn kpis(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
+async fn kpis(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
     let now = now_ms();
-    let filter = match query::session_filter(&p, now) {
-        Ok(f) => f,
-        Err(e) => return bad_request(e),
-    };
+    let filter = query::session_filter(&p, now).map_err(ApiError::BadRequest)?;
     read(&st, move |s| -> Result<KpiAnswer, StoreError> {
         let to = filter.to_ms.unwrap_or(now);
         let current = s.kpis(&filter)?;
@@ -70,51 +67,39 @@ struct GeoAnswer {
     city_db: bool,
 }
 
-async fn geo(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
-    let filter = match query::session_filter(&p, now_ms()) {
-        Ok(f) => f,
-        Err(e) => return bad_request(e),
-    };
+async fn geo(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
+    let filter = query::session_filter(&p, now_ms()).map_err(ApiError::BadRequest)?;
     let (country_db, city_db) = st.enricher.databases();
     read(&st, move |s| Ok(GeoAnswer { geo: s.geography(&filter)?, country_db, city_db })).await
 }
 
-async fn speed(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
-    match query::time_range(&p, now_ms()) {
-        Ok(r) => read(&st, move |s| s.page_speed(r)).await,
-        Err(e) => bad_request(e),
-    }
+async fn speed(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
+    let r = query::time_range(&p, now_ms()).map_err(ApiError::BadRequest)?;
+    read(&st, move |s| s.page_speed(r)).await
 }
 
-async fn errors(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
-    match query::time_range(&p, now_ms()) {
-        Ok(r) => read(&st, move |s| s.error_diagnosis(r)).await,
-        Err(e) => bad_request(e),
-    }
+async fn errors(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
+    let r = query::time_range(&p, now_ms()).map_err(ApiError::BadRequest)?;
+    read(&st, move |s| s.error_diagnosis(r)).await
 }
 
-async fn apis(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
-    match query::time_range(&p, now_ms()) {
-        Ok(r) => read(&st, move |s| s.api_details(r)).await,
-        Err(e) => bad_request(e),
-    }
+async fn apis(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
+    let r = query::time_range(&p, now_ms()).map_err(ApiError::BadRequest)?;
+    read(&st, move |s| s.api_details(r)).await
 }
 
-async fn custom(State(st): State<Shared>, Query(p): Query<Params>) -> Response {
-    let r = match query::time_range(&p, now_ms()) {
-        Ok(r) => r,
-        Err(e) => return bad_request(e),
-    };
+async fn custom(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
+    let r = query::time_range(&p, now_ms()).map_err(ApiError::BadRequest)?;
     let text = p.get("text").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-        return bad_request("`text` longer than 200 characters".into());
+        return Err(ApiError::BadRequest("`text` longer than 200 characters".into()));
     }
     let limit = p.get("limit").and_then(|l| l.parse().ok()).unwrap_or(200);
     read(&st, move |s| s.custom_events(r, text.as_deref(), limit)).await
 }
 
-async fn demo_slow(Query(p): Query<Params>) -> Response {
+async fn demo_slow(Query(p): Query<Params>) -> ApiResult {
     let ms = p.get("ms").and_then(|m| m.parse::<u64>().ok()).unwrap_or(1500).min(MAX_DEMO_DELAY_MS);
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    Json(serde_json::json!({ "slow_ms": ms })).into_response()
+    Ok(Json(serde_json::json!({ "slow_ms": ms })).into_response())
 }

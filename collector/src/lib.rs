@@ -5,7 +5,9 @@
 // channel: boxing them would add an allocation on the error path of a server, for no gain.
 #![allow(clippy::result_large_err)]
 
+pub mod caps;
 pub mod cli;
+pub mod config_check;
 pub mod diagnosis_http;
 pub mod enrich;
 pub mod http;
@@ -13,5 +15,6 @@ pub mod ingest;
 pub mod query;
 pub mod remote_config;
 pub mod retention;
+pub mod server;
 pub mod session_path;
 pub mod store;

@@ -2,7 +2,7 @@
 //! details and the custom event list. Rows are grouped here, in Rust, from one bounded scan each
 //! (at most `MAX_ROWS` events), so percentiles need no SQL extension.
 
-use super::sqlite::{like_pattern, session_where, SqliteStore, APP_USER_ID};
+use super::sqlite::{as_named, like_pattern, session_where, SqliteStore, APP_USER_ID};
 use super::{SessionFilter, StoreResult, TimeRange};
 use rusqlite::{params_from_iter, Row, ToSql};
 use serde::Serialize;
@@ -177,13 +177,14 @@ impl Insights for SqliteStore {
     fn geography(&self, f: &SessionFilter) -> StoreResult<Geography> {
         self.read(|c| {
             let (where_sql, args) = session_where(f);
+            let args = as_named(&args);
             let and = if where_sql.is_empty() { "WHERE" } else { "AND" };
             let mut st = c.prepare(&format!(
                 "SELECT s.country, count(*), avg(s.js_errors > 0), avg(s.end_ms - s.start_ms) FROM sessions s
                  {where_sql} {and} s.country IS NOT NULL GROUP BY s.country ORDER BY count(*) DESC LIMIT 300"
             ))?;
             let countries = st
-                .query_map(params_from_iter(args.iter()), |r| {
+                .query_map(&*args, |r| {
                     Ok(CountryRow {
                         country: r.get(0)?,
                         sessions: r.get(1)?,
@@ -198,14 +199,14 @@ impl Insights for SqliteStore {
                  GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 100"
             ))?;
             let places = st
-                .query_map(params_from_iter(args.iter()), |r| {
+                .query_map(&*args, |r| {
                     Ok(PlaceRow { country: r.get(0)?, region: r.get(1)?, city: r.get(2)?, sessions: r.get(3)? })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut st = c.prepare(&format!(
                 "SELECT coalesce(s.ip, '') FROM sessions s {where_sql} {and} s.country IS NULL LIMIT {MAX_ROWS}"
             ))?;
-            let ips = st.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+            let ips = st.query_map(&*args, |r| r.get::<_, String>(0))?;
             let mut g = Geography { countries, places, ..Geography::default() };
             for ip in ips {
                 g.unknown += 1;
@@ -218,11 +219,12 @@ impl Insights for SqliteStore {
     fn kpis(&self, f: &SessionFilter) -> StoreResult<Kpis> {
         self.read(|c| {
             let (where_sql, args) = session_where(f);
+            let args = as_named(&args);
             let sql = format!(
                 "SELECT count(*), coalesce(avg(s.end_ms - s.start_ms), 0), coalesce(avg(s.js_errors > 0), 0),
                         coalesce(avg(s.pvs), 0) FROM sessions s {where_sql}"
             );
-            Ok(c.query_row(&sql, params_from_iter(args.iter()), |r| {
+            Ok(c.query_row(&sql, &*args, |r| {
                 Ok(Kpis {
                     sessions: r.get(0)?,
                     avg_duration_ms: r.get(1)?,

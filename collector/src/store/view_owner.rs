@@ -82,6 +82,7 @@ mod tests {
             is_api: false,
             is_api_failure: false,
             is_slow: false,
+            unreadable: false,
             body: serde_json::Value::Null,
         }
     }

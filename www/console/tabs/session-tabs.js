@@ -6,7 +6,9 @@
 
 // `path` is the rendered path section; `show(e)` opens an event in the details pane.
 function sessionTabs(data, path, show) {
-  const events = data.pages.flatMap((p) => p.events.map((e) => Object.assign({ page: p.view_name || '(no view)' }, e)));
+  const pages = Array.isArray(data.pages) ? data.pages : [];
+  const events = pages.flatMap((p) => (Array.isArray(p.events) ? p.events : []).filter((e) => e && typeof e === 'object')
+    .map((e) => Object.assign({ page: (typeof p.view_name === 'string' && p.view_name) || '(no view)' }, e)));
   const tabs = [['path', 'Path', () => path], ['resources', 'Resources', () => resourcesTab(events, show)], ['errors', 'Errors', () => errorsTab(events, show)]];
   const panel = h('div', { class: 'tab-panel' });
   const bar = h('div', { class: 'tabs', role: 'tablist' });
