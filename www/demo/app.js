@@ -36,7 +36,7 @@
   on('buy', function () { log('bought'); });
   on('api-ok', function () { fetch('/api/health').then(function (r) { log('GET /api/health → ' + r.status); }); });
   on('api-fail', function () { fetch('/demo-api/checkout', { method: 'POST', body: '{}' }).then(function (r) { log('POST /demo-api/checkout → ' + r.status); }); });
-  on('xhr', function () { var x = new XMLHttpRequest(); x.open('GET', '/api/health'); x.onload = function () { log('XHR → ' + x.status); }; x.send(); });
+  on('xhr', function () { var x = new XMLHttpRequest(); x.open('GET', '/api/health?via=xhr'); x.onload = function () { log('XHR → ' + x.status); }; x.send(); });
   on('throw', function () { setTimeout(function () { throw new Error('demo: checkout button exploded'); }); log('threw'); });
   on('reject', function () { Promise.reject(new Error('demo: payment promise rejected')); log('rejected'); });
   on('busy', function () { var end = performance.now() + 200; while (performance.now() < end) { /* busy */ } log('busy 200 ms'); });
