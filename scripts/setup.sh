@@ -89,6 +89,8 @@ else
 fi
 # 5b. The console's replay player (rrweb-player) into www/console/vendor/, served by the collector.
 bash "$ROOT/scripts/console-vendor.sh"
+# 5c. The console's charts and world map (uPlot, d3-geo, world-atlas) into www/console/vendor/.
+bash "$ROOT/scripts/console-charts-vendor.sh"
 # 6. The collector's default country database (CC0), from the npm registry.
 bash "$ROOT/collector/geo/setup.sh"
 

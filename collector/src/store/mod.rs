@@ -1,9 +1,12 @@
 //! The storage seam. HTTP handlers and background tasks talk to `dyn Store` only, so another
 //! engine (a distributed one) can replace SQLite without touching ingest, query or the console.
 
+pub mod insights;
 pub mod replay;
+mod search;
 pub mod sqlite;
 mod sqlite_replay;
+pub mod view_owner;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -113,7 +116,12 @@ pub struct SessionFilter {
     pub to_ms: Option<i64>,
     /// Matches user name (substring, case-insensitive) or user id (exact).
     pub user: Option<String>,
+    /// Prefix of the session id.
     pub session_id: Option<String>,
+    /// The app's own user id (`user.user_id` on the wire), exact.
+    pub app_user_id: Option<String>,
+    /// Substring of any URL, error message, action or event name, or custom attribute.
+    pub text: Option<String>,
     pub app_id: Option<String>,
     pub ip: Option<String>,
     /// Substring of any page (pv) URL of the session.
@@ -280,7 +288,7 @@ pub struct WriteOutcome {
 
 /// The storage seam. Writes are async because an engine may group them; a returned `Ok` means
 /// the data is durable (the collector answers 2xx only after it).
-pub trait Store: Send + Sync + 'static {
+pub trait Store: insights::Insights + view_owner::ViewOwner + Send + Sync + 'static {
     fn write(
         &self,
         batch: IngestBatch,
