@@ -1,6 +1,9 @@
 //! The storage seam. HTTP handlers and background tasks talk to `dyn Store` only, so another
 //! engine (a distributed one) can replace SQLite without touching ingest, query or the console.
 
+pub mod clickhouse;
+pub mod clickhouse_http;
+pub mod spool;
 pub mod sqlite;
 
 use serde::Serialize;
