@@ -5,6 +5,7 @@ use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
 use crate::remote_config::RemoteConfigs;
 use crate::retention;
+use crate::store::clickhouse::{ClickHouseConfig, ClickHouseStore};
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
 use std::net::{IpAddr, SocketAddr};
@@ -16,12 +17,14 @@ rum-collector: receives RUM bundles (ARMS wire format), stores them, serves the 
 
 USAGE:
   rum-collector [serve] [OPTIONS]
-  rum-collector export-user [--db PATH] <USER_ID>   print all data of a user as JSON
-  rum-collector delete-user [--db PATH] <USER_ID>   delete all data of a user
+  rum-collector export-user [--store URL] <USER_ID>   print all data of a user as JSON
+  rum-collector delete-user [--store URL] <USER_ID>   delete all data of a user
 
 OPTIONS (environment variable in brackets):
   --addr ADDR             listen address, default 127.0.0.1:8080 [RUM_ADDR]
   --db PATH               SQLite file, default rum.db [RUM_DB]
+  --store URL             sqlite:PATH (default sqlite:rum.db) or
+                          clickhouse+http://HOST:PORT/DATABASE[?cluster=NAME] (see deploy/) [RUM_STORE]
   --www DIR               static files served at /, console at /console/, default www [RUM_WWW]
   --dist DIR              served at /dist/, default dist [RUM_DIST]
   --config-dir DIR        remote configs <pid>.json, default remote-config [RUM_CONFIG_DIR]
@@ -53,6 +56,8 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub synchronous: Synchronous,
     pub admin_token: Option<String>,
+    /// `--store`; None means SQLite at `db`.
+    pub store: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -75,6 +80,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         max_body_bytes: Limits::default().max_body_bytes,
         synchronous: Synchronous::Normal,
         admin_token: env("RUM_ADMIN_TOKEN"),
+        store: env("RUM_STORE"),
     };
     let mut retention = env("RUM_RETENTION_DAYS");
     let mut proxies: Vec<String> = env("RUM_TRUSTED_PROXY").into_iter().collect();
@@ -111,6 +117,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "max-body-bytes" => max_body = Some(value),
             "synchronous" => sync = Some(value),
             "admin-token" => o.admin_token = Some(value),
+            "store" => o.store = Some(value),
             _ => return Err(format!("unknown option --{name}")),
         }
     }
@@ -183,8 +190,38 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// Opens the store named by `--store` (or SQLite at `--db`).
+fn open_store(o: &Options) -> Result<Arc<dyn Store>, String> {
+    match o.store.as_deref() {
+        Some(url) if url.starts_with("clickhouse+http://") => {
+            let cfg = ClickHouseConfig::parse(url)?;
+            let store = ClickHouseStore::open(cfg).map_err(|e| format!("--store {url}: {e}"))?;
+            Ok(Arc::new(store))
+        }
+        Some(url) => {
+            let path = url.strip_prefix("sqlite:").ok_or_else(|| {
+                format!("--store must be sqlite:PATH or clickhouse+http://HOST:PORT/DATABASE, got `{url}`")
+            })?;
+            let store = SqliteStore::open(path, o.synchronous).map_err(|e| format!("{path}: {e}"))?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            let store = SqliteStore::open(&o.db, o.synchronous).map_err(|e| format!("{}: {e}", o.db.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+fn store_name(o: &Options) -> String {
+    match o.store.as_deref() {
+        // The URL's query may name spool paths; the host and database are enough to say where.
+        Some(url) => url.split('?').next().unwrap_or(url).to_string(),
+        None => format!("sqlite:{}", o.db.display()),
+    }
+}
+
 fn run(o: Options) -> Result<(), String> {
-    let store = SqliteStore::open(&o.db, o.synchronous).map_err(|e| format!("{}: {e}", o.db.display()))?;
+    let store = open_store(&o)?;
     match o.command.as_str() {
         "export-user" => {
             let user = o.user_id.unwrap_or_default();
@@ -202,7 +239,7 @@ fn run(o: Options) -> Result<(), String> {
     }
 }
 
-fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
+fn serve(o: Options, store: Arc<dyn Store>) -> Result<(), String> {
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -215,7 +252,6 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         enricher = enricher.with_city_db(p)?;
         eprintln!("geo: city database {}", p.display());
     }
-    let store: Arc<dyn Store> = Arc::new(store);
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,
@@ -232,7 +268,7 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
-        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", o.db.display());
+        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  store: {}", store_name(&o));
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -68,6 +68,9 @@ pub fn post(ep: &Endpoint, params: &[(&str, &str)], body: &[u8]) -> Result<Vec<u
     let mut line = String::new();
     r.read_line(&mut line).map_err(|e| format!("clickhouse {ep}: {e}"))?;
     let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    if status == 0 {
+        return Err(format!("clickhouse {ep}: connection closed without an answer"));
+    }
     let (mut length, mut chunked) = (None, false);
     loop {
         line.clear();
