@@ -31,9 +31,26 @@ echo "== build"
 bash scripts/build.sh || { echo "build failed"; exit 1; }
 cargo build -p rum-collector --profile collector || { echo "collector build failed"; exit 1; }
 
+# A two-shard ClickHouse cluster on loopback for the ClickHouse store's tests (data under a
+# temporary folder, stopped on exit even after a failure). Without clickhouse-server those tests
+# say so and do not run.
+if command -v clickhouse-server >/dev/null 2>&1; then
+  CH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rum-clickhouse.XXXXXX")
+  trap 'bash scripts/clickhouse-cluster.sh stop "$CH_DIR"; rm -rf "$CH_DIR"' EXIT
+  if url=$(bash scripts/clickhouse-cluster.sh start "$CH_DIR"); then
+    export RUM_TEST_CLICKHOUSE="$url" RUM_REQUIRE_CLICKHOUSE=1
+    hp=${url#clickhouse+http://}; hp=${hp%%/*}
+    echo "== ClickHouse $(curl -s "http://$hp/?query=SELECT%20version()") cluster, two shards: $url"
+  else
+    echo "== ClickHouse cluster did not start: the ClickHouse store tests fail"
+    export RUM_REQUIRE_CLICKHOUSE=1
+  fi
+fi
+
 echo "== layer 1: native (cargo test --workspace)"
 cargo test --workspace 2>&1 | tee test-output/native.log; rc=${PIPESTATUS[0]}
 read -r p f < <(count_cargo test-output/native.log); record native "$p" "$f" "$rc"
+echo "== store conformance: $(grep -c '^test sqlite::.* ok$' test-output/native.log) passed against SQLite, $(grep -c '^test clickhouse::.* ok$' test-output/native.log) against ClickHouse${RUM_TEST_CLICKHOUSE:+ (two-shard cluster)}"
 
 echo "== layer 2: browser (wasm-pack test --headless --chrome)"
 wasm-pack test --headless --chrome 2>&1 | tee test-output/browser.log; rc=${PIPESTATUS[0]}

@@ -135,35 +135,45 @@ fn send_until(addr: &str, stop: Arc<AtomicBool>, tag: &str) -> HashMap<String, H
     Arc::try_unwrap(acked).unwrap().into_inner().unwrap()
 }
 
-/// Waits until every acknowledged event is visible, then checks each is there exactly once.
-fn assert_all_once(s: &Server, acked: &HashMap<String, HashSet<String>>) {
+fn stored_ids(s: &Server, sid: &str) -> (Vec<String>, Option<u64>) {
+    let r = s.get(&format!("/api/sessions/{sid}"));
+    if r.status != 200 {
+        return (Vec::new(), None);
+    }
+    let v = r.json();
+    let ids = v["pages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["events"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e: Value| e["body"]["event_id"].as_str().map(str::to_string))
+        .collect();
+    (ids, v["session"]["events"].as_u64())
+}
+
+fn spool_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "spool")).count())
+        .unwrap_or(0)
+}
+
+/// Waits until the spool is forwarded and every acknowledged event is visible, then checks
+/// that each is there exactly once, in the event list and in the session's counters.
+fn assert_all_once(s: &Server, spool: &std::path::Path, acked: &HashMap<String, HashSet<String>>) {
     let total: usize = acked.values().map(|v| v.len()).sum();
     assert!(total > 0, "nothing was acknowledged");
     let deadline = Instant::now() + Duration::from_secs(60);
+    while spool_files(spool) > 0 {
+        assert!(Instant::now() < deadline, "the spool was not forwarded within 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     for (sid, ids) in acked {
-        loop {
-            let r = s.get(&format!("/api/sessions/{sid}"));
-            let stored: Vec<String> = if r.status == 200 {
-                r.json()["pages"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|p| p["events"].as_array().cloned().unwrap_or_default())
-                    .filter_map(|e: Value| e["body"]["event_id"].as_str().map(str::to_string))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let unique: HashSet<&String> = stored.iter().collect();
-            if ids.iter().all(|id| unique.contains(id)) {
-                assert_eq!(unique.len(), stored.len(), "{sid}: an event is stored twice: {stored:?}");
-                let summary = &r.json()["session"];
-                assert_eq!(summary["events"].as_u64(), Some(stored.len() as u64), "{sid}: counters count once");
-                break;
-            }
-            assert!(Instant::now() < deadline, "{sid}: acknowledged events missing after 60 s: {ids:?} vs {stored:?}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let (stored, counted) = stored_ids(s, sid);
+        let unique: HashSet<&String> = stored.iter().collect();
+        let missing: Vec<&String> = ids.iter().filter(|id| !unique.contains(id)).collect();
+        assert!(missing.is_empty(), "{sid}: acknowledged events missing: {missing:?}");
+        assert_eq!(unique.len(), stored.len(), "{sid}: an event is stored twice: {stored:?}");
+        assert_eq!(counted, Some(stored.len() as u64), "{sid}: the session's counter counts each event once");
     }
     eprintln!("{total} acknowledged events in {} sessions, each stored once", acked.len());
 }
@@ -187,7 +197,7 @@ fn kill_9_while_ingesting_into_clickhouse() {
     };
     let acked = sender.join().unwrap();
     let s2 = Server::start_in(&s, &["--store", &url]);
-    assert_all_once(&s2, &acked);
+    assert_all_once(&s2, &tmp.path().join("spool"), &acked);
 }
 
 #[test]
@@ -216,5 +226,5 @@ fn kill_9_while_clickhouse_is_down() {
         r.set(true);
     }
     let s2 = Server::start_in(&dir, &["--store", &url]);
-    assert_all_once(&s2, &acked);
+    assert_all_once(&s2, &tmp.path().join("spool"), &acked);
 }

@@ -481,6 +481,7 @@ impl ClickHouseStore {
 }
 
 fn writer_loop(ch: &Ch, spool: &Spool, rx: mpsc::Receiver<(IngestBatch, Reply)>) {
+    let mut down = false;
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -489,7 +490,7 @@ fn writer_loop(ch: &Ch, spool: &Spool, rx: mpsc::Receiver<(IngestBatch, Reply)>)
                 Err(_) => break,
             }
         }
-        let (outcomes, result) = write_group(ch, spool, group.iter().map(|(b, _)| b).collect());
+        let (outcomes, result) = write_group(ch, spool, group.iter().map(|(b, _)| b).collect(), &mut down);
         for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
             let _ = reply.send(match &result {
                 Ok(()) => Ok(outcome),
@@ -525,7 +526,13 @@ fn existing_keys(ch: &Ch, batches: &[&IngestBatch]) -> Result<HashSet<(String, S
 }
 
 /// Inserts one group (one INSERT per table) or spools it; the outcomes are per bundle.
-fn write_group(ch: &Ch, spool: &Spool, batches: Vec<&IngestBatch>) -> (Vec<WriteOutcome>, Result<(), String>) {
+/// `down` remembers whether the last insert failed, so the log says it once per outage.
+fn write_group(
+    ch: &Ch,
+    spool: &Spool,
+    batches: Vec<&IngestBatch>,
+    down: &mut bool,
+) -> (Vec<WriteOutcome>, Result<(), String>) {
     // If ClickHouse cannot be asked, everything counts as new: the table de-duplicates anyway.
     let mut seen = existing_keys(ch, &batches).unwrap_or_default();
     let mut events = Vec::new();
@@ -615,9 +622,16 @@ fn write_group(ch: &Ch, spool: &Spool, batches: Vec<&IngestBatch>) -> (Vec<Write
         return (outcomes, Err(e));
     }
     let result = match insert(ch, &events, &sessions) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            if std::mem::take(down) {
+                eprintln!("clickhouse: reachable again; the spool is being forwarded");
+            }
+            Ok(())
+        }
         Err(e) => {
-            eprintln!("clickhouse: {e}; spooling {} bundles", batches.len());
+            if !std::mem::replace(down, true) {
+                eprintln!("clickhouse: {e}; bundles go to the local spool until it answers");
+            }
             spool.push(&events, &sessions)
         }
     };
@@ -638,10 +652,12 @@ fn insert(ch: &Ch, events: &[u8], sessions: &[u8]) -> Result<(), String> {
 /// Forwards spooled groups, oldest first; waits while ClickHouse is unreachable.
 fn forward_loop(ch: &Ch, spool: &Spool) {
     let mut backoff = Duration::from_millis(200);
+    let mut failing = false;
     loop {
         match spool.oldest() {
             Ok(Some(entry)) => match insert(ch, &entry.events, &entry.sessions) {
                 Ok(()) => {
+                    failing = false;
                     if let Err(e) = spool.remove(&entry) {
                         eprintln!("clickhouse spool: {e}");
                         std::thread::sleep(backoff);
@@ -656,7 +672,9 @@ fn forward_loop(ch: &Ch, spool: &Spool) {
                     continue;
                 }
                 Err(e) => {
-                    eprintln!("clickhouse spool: {e}; retrying in {} ms", backoff.as_millis());
+                    if !std::mem::replace(&mut failing, true) {
+                        eprintln!("clickhouse spool: {e}; retrying until it answers");
+                    }
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
