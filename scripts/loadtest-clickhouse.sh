@@ -120,7 +120,8 @@ FROM system.numbers LIMIT $EVENTS_TOTAL"
 chq "INSERT INTO sessions SELECT concat('s', toString(number)), $T0 + number * 3000 + 49000, 'load-test', '1.0.0', 'prod',
   concat('uid', toString(number % 50000)), concat('load-', toString(number % 50000)), concat('10.0.', toString(number % 250), '.1'),
   'Mozilla/5.0', ['Chrome','Firefox','Safari'][number % 3 + 1], '126', ['Linux','Windows','macOS','Android'][number % 4 + 1],
-  'desktop', '4g', ['DE','FR','US','CN'][number % 4 + 1], NULL, NULL, 'loadtest', '{}'
+  'desktop', '4g', ['DE','FR','US','CN'][number % 4 + 1], NULL, NULL, 'loadtest', '{}',
+  $T0 + number * 3000, $T0 + number * 3000 + 49000
 FROM system.numbers LIMIT $SESS"
 echo "ClickHouse bulk load: $(( $(date +%s) - t )) s, $(curl -s "http://$CH_HTTP/?query=SELECT%20count()%20FROM%20rum_q.events") events"
 

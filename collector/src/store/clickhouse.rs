@@ -222,7 +222,8 @@ const MIGRATIONS: &[&[&str]] = &[
             ip Nullable(String), user_agent Nullable(String), browser Nullable(String),
             browser_version Nullable(String), os Nullable(String), device_type Nullable(String),
             connection Nullable(String), country Nullable(String), region Nullable(String),
-            city Nullable(String), sdk_version Nullable(String), bundle_meta String
+            city Nullable(String), sdk_version Nullable(String), bundle_meta String,
+            min_ts Nullable(Int64), max_ts Nullable(Int64)
         ) ENGINE = MergeTree()
         PARTITION BY toDate(intDiv(received_ms, 1000))
         ORDER BY (session_id, received_ms)",
@@ -432,6 +433,9 @@ struct SessionInsert<'a> {
     city: Option<&'a str>,
     sdk_version: Option<&'a str>,
     bundle_meta: &'a str,
+    /// The span of this bundle's events (None without events).
+    min_ts: Option<i64>,
+    max_ts: Option<i64>,
 }
 
 type Reply = oneshot::Sender<StoreResult<WriteOutcome>>;
@@ -611,6 +615,8 @@ fn write_group(
             city: s.city.as_deref(),
             sdk_version: s.sdk_version.as_deref(),
             bundle_meta: &s.bundle_meta,
+            min_ts: b.events.iter().map(|e| e.ts).min(),
+            max_ts: b.events.iter().map(|e| e.ts).max(),
         };
         if let Err(err) = serde_json::to_writer(&mut sessions, &row) {
             ser_error = Some(err.to_string());
@@ -689,10 +695,10 @@ fn forward_loop(ch: &Ch, spool: &Spool) {
 }
 
 impl ClickHouseStore {
-    /// One row per session: facts from the latest bundle that had them, counters from the
-    /// de-duplicated events. `pre` narrows both inner scans (a condition on session_id).
-    fn summary_sql(&self, pre: &str) -> String {
-        let (ev, se) = (&self.ch.events, &self.ch.sessions);
+    /// One row per session from the session rows alone (cheap: no event scan): facts from the
+    /// latest bundle that had them, start/end from the bundles' event spans (the first bundle's
+    /// arrival when no bundle had events). `pre` narrows the scan (a condition on session_id).
+    fn facts_sql(&self, pre: &str) -> String {
         let latest = [
             "app_version",
             "env",
@@ -715,23 +721,33 @@ impl ClickHouseStore {
         .collect::<Vec<_>>()
         .join(", ");
         format!(
-            "SELECT session_id, app_id, app_version, env, user_id, user_name,
-                if(e_n > 0, e_start, first_received) AS start_ms, if(e_n > 0, e_end, first_received) AS end_ms,
-                end_ms - start_ms AS duration_ms, e_pvs AS pvs, e_errors AS js_errors, e_apis AS api_calls,
-                e_api_failures AS api_failures, e_slow AS slow_loads, e_n AS events, ip, browser,
-                browser_version, os, device_type, connection, country, region, city, sdk_version, user_agent,
-                e_first_url AS first_url, bundle_meta, last_received
-             FROM (SELECT session_id, argMax(app_id, received_ms) AS app_id, {latest},
-                     argMax(bundle_meta, received_ms) AS bundle_meta,
-                     min(received_ms) AS first_received, max(received_ms) AS last_received
-                   FROM {se} {pre} GROUP BY session_id)
+            "SELECT session_id, argMax(app_id, received_ms) AS app_id, {latest},
+                argMax(bundle_meta, received_ms) AS bundle_meta,
+                min(received_ms) AS first_received, max(received_ms) AS last_received,
+                ifNull(min(min_ts), first_received) AS start_ms, ifNull(max(max_ts), first_received) AS end_ms,
+                end_ms - start_ms AS duration_ms
+             FROM {} {pre} GROUP BY session_id",
+            self.ch.sessions
+        )
+    }
+
+    /// `facts_sql` plus the counters, from the de-duplicated events.
+    fn summary_sql(&self, pre: &str) -> String {
+        format!(
+            "SELECT session_id, app_id, app_version, env, user_id, user_name, start_ms, end_ms, duration_ms,
+                e_pvs AS pvs, e_errors AS js_errors, e_apis AS api_calls, e_api_failures AS api_failures,
+                e_slow AS slow_loads, e_n AS events, ip, browser, browser_version, os, device_type, connection,
+                country, region, city, sdk_version, user_agent, e_first_url AS first_url, bundle_meta, last_received
+             FROM ({})
              ANY LEFT JOIN
-                  (SELECT session_id, count() AS e_n, min(ts) AS e_start, max(ts) AS e_end,
+                  (SELECT session_id, count() AS e_n,
                      sum(is_pv) AS e_pvs, sum(is_error) AS e_errors, sum(is_api) AS e_apis,
                      sum(is_api_failure) AS e_api_failures, sum(is_slow) AS e_slow,
                      argMin(if(is_pv = 1, url, NULL), ts) AS e_first_url
-                   FROM {ev} FINAL {pre} GROUP BY session_id)
-             USING session_id"
+                   FROM {} FINAL {pre} GROUP BY session_id)
+             USING session_id",
+            self.facts_sql(pre),
+            self.ch.events
         )
     }
 
@@ -898,7 +914,6 @@ impl Store for ClickHouseStore {
 
     fn list_sessions(&self, f: &SessionFilter) -> StoreResult<SessionPage> {
         let w = session_where(f, &self.ch.events);
-        let total = self.ch.scalar(&format!("SELECT count() AS n FROM ({}) {w}", self.summary_sql("")))?;
         let order = match f.sort {
             SortKey::Start => "start_ms",
             SortKey::Duration => "duration_ms",
@@ -910,7 +925,25 @@ impl Store for ClickHouseStore {
             f.offset.max(0),
             f.limit.max(0)
         );
-        let sessions = self.sessions_where(&w, "", &tail)?;
+        // Error counts need the events; every other filter and sort needs only the session rows,
+        // so the page is chosen from those and the counters are computed for its sessions only.
+        let needs_counts = f.min_errors.is_some() || f.max_errors.is_some() || f.sort == SortKey::Errors;
+        let source = if needs_counts { self.summary_sql("") } else { self.facts_sql("") };
+        let total = self.ch.scalar(&format!("SELECT count() AS n FROM ({source}) {w}"))?;
+        if needs_counts {
+            return Ok(SessionPage { total, sessions: self.sessions_where(&w, "", &tail)? });
+        }
+        let ids: Vec<String> = self
+            .ch
+            .rows(&format!("SELECT session_id FROM ({source}) {w} {tail}"))?
+            .iter()
+            .map(|r| get_str(r, "session_id"))
+            .collect();
+        if ids.is_empty() {
+            return Ok(SessionPage { total, sessions: Vec::new() });
+        }
+        let order_by = tail.split(" LIMIT ").next().unwrap_or_default();
+        let sessions = self.sessions_where("", &owned_pre(&ids), order_by)?;
         Ok(SessionPage { total, sessions })
     }
 
@@ -1026,7 +1059,7 @@ impl Store for ClickHouseStore {
         let sessions = self.ch.rows(&format!(
             "SELECT intDiv(start_ms - {from_ms}, {bucket_ms}) AS b, count() AS n FROM ({})
              WHERE start_ms >= {from_ms} AND start_ms <= {to_ms} GROUP BY b",
-            self.summary_sql("")
+            self.facts_sql("")
         ))?;
         for r in sessions {
             if let Some(b) = buckets.get_mut(get_i64(&r, "b") as usize) {
