@@ -32,6 +32,9 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 const MAX_GROUP: usize = 256;
+/// Groups in flight at once: ClickHouse answers an INSERT in tens of ms whatever its size, so a
+/// few parallel writers keep a busy collector from waiting on one round trip at a time.
+const WRITERS: usize = 4;
 const QUEUE: usize = 4096;
 /// Session ids per mutation: keeps each ALTER statement small.
 const DELETE_CHUNK: usize = 1000;
@@ -461,11 +464,14 @@ impl ClickHouseStore {
         let ch = Arc::new(Ch::connect(cfg)?);
         ch.migrate()?;
         let (tx, rx) = mpsc::sync_channel::<(IngestBatch, Reply)>(QUEUE);
-        let (w_ch, w_spool) = (ch.clone(), spool.clone());
-        std::thread::Builder::new()
-            .name("rum-clickhouse-writer".into())
-            .spawn(move || writer_loop(&w_ch, &w_spool, rx))
-            .map_err(|e| StoreError::Db(format!("cannot start the writer thread: {e}")))?;
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..WRITERS {
+            let (w_ch, w_spool, w_rx) = (ch.clone(), spool.clone(), rx.clone());
+            std::thread::Builder::new()
+                .name(format!("rum-clickhouse-writer-{i}"))
+                .spawn(move || writer_loop(&w_ch, &w_spool, &w_rx))
+                .map_err(|e| StoreError::Db(format!("cannot start the writer thread: {e}")))?;
+        }
         let (f_ch, f_spool) = (ch.clone(), spool.clone());
         std::thread::Builder::new()
             .name("rum-clickhouse-spool".into())
@@ -484,16 +490,24 @@ impl ClickHouseStore {
     }
 }
 
-fn writer_loop(ch: &Ch, spool: &Spool, rx: mpsc::Receiver<(IngestBatch, Reply)>) {
+type Queue = std::sync::Mutex<mpsc::Receiver<(IngestBatch, Reply)>>;
+
+/// Takes what is waiting (up to MAX_GROUP bundles) and writes it as one group.
+fn writer_loop(ch: &Ch, spool: &Spool, rx: &Queue) {
     let mut down = false;
-    while let Ok(first) = rx.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(item) => group.push(item),
-                Err(_) => break,
+    loop {
+        let group = {
+            let Ok(rx) = rx.lock() else { return };
+            let Ok(first) = rx.recv() else { return };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(item) => group.push(item),
+                    Err(_) => break,
+                }
             }
-        }
+            group
+        };
         let (outcomes, result) = write_group(ch, spool, group.iter().map(|(b, _)| b).collect(), &mut down);
         for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
             let _ = reply.send(match &result {
