@@ -40,7 +40,8 @@ CH_HTTP=${CH_URL#clickhouse+http://}; CH_HTTP=${CH_HTTP%%/*}
 CH_QUERY=${CH_URL#*\?}
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ClickHouse $(curl -s "http://$CH_HTTP/?query=SELECT%20version()"), two shards"
 
-# start_collector NAME STORE_ARGS... -> prints the address; the pid goes to PIDS
+# start_collector NAME STORE_ARGS... -> sets ADDR; the pid goes to PIDS (so it runs in this
+# shell, never in a $(...) subshell, or the pid would be lost)
 start_collector() {
   local name=$1; shift
   "$BIN" --addr 127.0.0.1:0 --geo-db none --retention-days 0 --www "$TMP" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
@@ -48,7 +49,7 @@ start_collector() {
   for _ in $(seq 600); do grep -q '^listening on' "$TMP/$name.out" 2>/dev/null && break; sleep 0.1; done
   local addr; addr=$(sed -n 's#^listening on http://##p' "$TMP/$name.out" | head -1)
   [ -n "$addr" ] || { echo "collector $name did not start:" >&2; cat "$TMP/$name.err" >&2; exit 1; }
-  echo "$addr"
+  ADDR=$addr
 }
 
 stop_collectors() {
@@ -81,14 +82,14 @@ ingest() {
 declare -a GPIDS
 echo
 echo "== ingest: $SESSIONS concurrent sessions, 10 events a bundle, $THINK_MS ms think time, $INGEST_SECONDS s"
-A=$(start_collector sqlite --db "$TMP/ingest.db")
+start_collector sqlite --db "$TMP/ingest.db"; A=$ADDR
 ingest "SQLite, 1 collector" "$A"
 stop_collectors
-A=$(start_collector ch1 --store "clickhouse+http://$CH_HTTP/rum_ingest1?$CH_QUERY&spool=$TMP/spool-1")
+start_collector ch1 --store "clickhouse+http://$CH_HTTP/rum_ingest1?$CH_QUERY&spool=$TMP/spool-1"; A=$ADDR
 ingest "ClickHouse 2 shards, 1 collector" "$A"
 stop_collectors
-A=$(start_collector ch2a --store "clickhouse+http://$CH_HTTP/rum_ingest2?$CH_QUERY&spool=$TMP/spool-2a")
-B=$(start_collector ch2b --store "clickhouse+http://$CH_HTTP/rum_ingest2?$CH_QUERY&spool=$TMP/spool-2b")
+start_collector ch2a --store "clickhouse+http://$CH_HTTP/rum_ingest2?$CH_QUERY&spool=$TMP/spool-2a"; A=$ADDR
+start_collector ch2b --store "clickhouse+http://$CH_HTTP/rum_ingest2?$CH_QUERY&spool=$TMP/spool-2b"; B=$ADDR
 ingest "ClickHouse 2 shards, 2 collectors" "$A" "$B"
 stop_collectors
 
@@ -100,7 +101,7 @@ echo
 echo "== queries over $EVENTS_TOTAL stored events ($SESS sessions of 50 events, last 7 days)"
 
 chq() { curl -sS --fail-with-body "http://$CH_HTTP/?database=rum_q&insert_distributed_sync=1" --data-binary "$1"; }
-A=$(start_collector chq --store "clickhouse+http://$CH_HTTP/rum_q?$CH_QUERY&spool=$TMP/spool-q")
+start_collector chq --store "clickhouse+http://$CH_HTTP/rum_q?$CH_QUERY&spool=$TMP/spool-q"; A=$ADDR
 t=$(date +%s)
 chq "INSERT INTO events (session_id, event_key, event_id, seq, ts, received_ms, event_type, kind, view_id, view_name, name,
   url, message, status_code, success, duration, load_ms, is_pv, is_error, is_api, is_api_failure, is_slow, user_id, method, body)
@@ -126,7 +127,7 @@ FROM system.numbers LIMIT $SESS"
 echo "ClickHouse bulk load: $(( $(date +%s) - t )) s, $(curl -s "http://$CH_HTTP/?query=SELECT%20count()%20FROM%20rum_q.events") events"
 
 # SQLite: the collector creates the schema, then the same rows are generated in SQL.
-B=$(start_collector sqlq --db "$TMP/q.db")
+start_collector sqlq --db "$TMP/q.db"; B=$ADDR
 stop_collectors
 t=$(date +%s)
 sqlite3 "$TMP/q.db" >/dev/null <<SQL
@@ -178,9 +179,9 @@ query_figures() { # NAME ADDR
   lat "$name: session list (browser=Firefox, by errors)" "http://$addr/api/sessions?browser=Firefox&sort=errors&limit=50"
   lat "$name: session page (summary + 50 events)" "${sids[@]}"
 }
-A=$(start_collector chq2 --store "clickhouse+http://$CH_HTTP/rum_q?$CH_QUERY&spool=$TMP/spool-q2")
+start_collector chq2 --store "clickhouse+http://$CH_HTTP/rum_q?$CH_QUERY&spool=$TMP/spool-q2"; A=$ADDR
 query_figures "ClickHouse" "$A"
 stop_collectors
-B=$(start_collector sqlq2 --db "$TMP/q.db")
+start_collector sqlq2 --db "$TMP/q.db"; B=$ADDR
 query_figures "SQLite" "$B"
 stop_collectors

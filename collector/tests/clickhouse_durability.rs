@@ -228,3 +228,26 @@ fn kill_9_while_clickhouse_is_down() {
     let s2 = Server::start_in(&dir, &["--store", &url]);
     assert_all_once(&s2, &tmp.path().join("spool"), &acked);
 }
+
+#[test]
+fn full_spool_answers_503_and_the_retry_is_stored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((url, relays)) = store_url("full", &tmp.path().join("spool")) else { return };
+    // A spool of 0 bytes: while ClickHouse is down nothing can be kept, so nothing is acknowledged.
+    let s = Server::start_in(tmp.path(), &["--store", &format!("{url}&spool_max_mb=0")]);
+    for r in &relays {
+        r.set(false);
+    }
+    let body = bundle("full-1", "u", json!([pv(now_ms(), "full-a")]));
+    let r = s.collect(&body);
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+    assert!(r.json()["error"].as_str().unwrap().contains("spool is full"), "{}", String::from_utf8_lossy(&r.body));
+    for r in &relays {
+        r.set(true);
+    }
+    // The SDK retries a 503: this time ClickHouse takes it.
+    let r = s.collect(&body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let (ids, counted) = stored_ids(&s, "full-1");
+    assert_eq!((ids, counted), (vec!["full-a".to_string()], Some(1)));
+}

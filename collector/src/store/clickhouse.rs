@@ -518,29 +518,30 @@ fn writer_loop(ch: &Ch, spool: &Spool, rx: &Queue) {
     }
 }
 
+/// Keys per look-up query: keeps the statement far below ClickHouse's max_query_size (256 KiB).
+const LOOKUP_CHUNK: usize = 2000;
+
 /// Event ids of this group already stored (a retry), as (session_id, event_key).
 fn existing_keys(ch: &Ch, batches: &[&IngestBatch]) -> Result<HashSet<(String, String)>, String> {
-    let mut sids = HashSet::new();
-    let mut keys = HashSet::new();
-    for b in batches {
-        for e in &b.events {
-            if let Some(id) = &e.event_id {
-                sids.insert(quote(&e.session_id));
-                keys.insert(quote(id));
-            }
-        }
+    let pairs: Vec<(&str, &str)> = batches
+        .iter()
+        .flat_map(|b| b.events.iter())
+        .filter_map(|e| e.event_id.as_deref().map(|id| (e.session_id.as_str(), id)))
+        .collect();
+    let mut found = HashSet::new();
+    for chunk in pairs.chunks(LOOKUP_CHUNK) {
+        let sids: HashSet<String> = chunk.iter().map(|(s, _)| quote(s)).collect();
+        let keys: HashSet<String> = chunk.iter().map(|(_, k)| quote(k)).collect();
+        let sql = format!(
+            "SELECT DISTINCT session_id, event_key FROM {} WHERE session_id IN ({}) AND event_key IN ({})",
+            ch.events,
+            sids.into_iter().collect::<Vec<_>>().join(","),
+            keys.into_iter().collect::<Vec<_>>().join(",")
+        );
+        let rows = ch.rows(&sql).map_err(|e| e.to_string())?;
+        found.extend(rows.iter().map(|r| (get_str(r, "session_id"), get_str(r, "event_key"))));
     }
-    if keys.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let sql = format!(
-        "SELECT DISTINCT session_id, event_key FROM {} WHERE session_id IN ({}) AND event_key IN ({})",
-        ch.events,
-        sids.into_iter().collect::<Vec<_>>().join(","),
-        keys.into_iter().collect::<Vec<_>>().join(",")
-    );
-    let rows = ch.rows(&sql).map_err(|e| e.to_string())?;
-    Ok(rows.iter().map(|r| (get_str(r, "session_id"), get_str(r, "event_key"))).collect())
+    Ok(found)
 }
 
 /// Inserts one group (one INSERT per table) or spools it; the outcomes are per bundle.
@@ -1094,14 +1095,10 @@ impl Store for ClickHouseStore {
     }
 
     fn export_user(&self, user_id: &str) -> StoreResult<UserExport> {
-        let owned = self.user_sessions(user_id)?;
-        let pre = owned_pre(&owned);
-        let sessions = if owned.is_empty() {
-            Vec::new()
-        } else {
-            self.sessions_where(&format!("WHERE user_id = {}", quote(user_id)), &pre, "ORDER BY start_ms")?
-        };
-        let cond = events_of_user(user_id, &owned);
+        let pre = format!("WHERE session_id GLOBAL IN ({})", self.user_sessions_sql(user_id));
+        let sessions =
+            self.sessions_where(&format!("WHERE user_id = {}", quote(user_id)), &pre, "ORDER BY start_ms")?;
+        let cond = self.events_of_user(user_id);
         let events = self
             .ch
             .rows(&format!("SELECT body FROM {} FINAL WHERE {cond} ORDER BY session_id, ts, seq", self.ch.events))?
@@ -1113,7 +1110,7 @@ impl Store for ClickHouseStore {
 
     fn delete_user(&self, user_id: &str) -> StoreResult<DeleteCounts> {
         let owned = self.user_sessions(user_id)?;
-        let cond = events_of_user(user_id, &owned);
+        let cond = self.events_of_user(user_id);
         let events = self.ch.scalar(&format!("SELECT count() FROM {} FINAL WHERE {cond}", self.ch.events))?;
         self.ch.delete_sessions(&owned, Some(&format!("user_id = {}", quote(user_id))))?;
         Ok(DeleteCounts { sessions: owned.len() as u64, events: events.max(0) as u64 })
@@ -1146,30 +1143,27 @@ impl Store for ClickHouseStore {
 
 impl ClickHouseStore {
     /// Sessions whose latest user id is this one (as SQLite's `sessions.user_id`).
+    fn user_sessions_sql(&self, user_id: &str) -> String {
+        format!(
+            "SELECT session_id FROM {} GROUP BY session_id HAVING argMax(user_id, received_ms) = {}",
+            self.ch.sessions,
+            quote(user_id)
+        )
+    }
+
     fn user_sessions(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        Ok(self
-            .ch
-            .rows(&format!(
-                "SELECT session_id FROM {} GROUP BY session_id HAVING argMax(user_id, received_ms) = {}",
-                self.ch.sessions,
-                quote(user_id)
-            ))?
-            .iter()
-            .map(|r| get_str(r, "session_id"))
-            .collect())
+        Ok(self.ch.rows(&self.user_sessions_sql(user_id))?.iter().map(|r| get_str(r, "session_id")).collect())
+    }
+
+    /// The user's events: sent with this user id, or in one of the user's sessions.
+    fn events_of_user(&self, user_id: &str) -> String {
+        format!("user_id = {} OR session_id GLOBAL IN ({})", quote(user_id), self.user_sessions_sql(user_id))
     }
 }
 
+/// A condition on session_id for a short list (a page of sessions).
 fn owned_pre(ids: &[String]) -> String {
     format!("WHERE session_id IN ({})", ids.iter().map(|s| quote(s)).collect::<Vec<_>>().join(","))
-}
-
-fn events_of_user(user_id: &str, owned: &[String]) -> String {
-    let mut c = format!("user_id = {}", quote(user_id));
-    if !owned.is_empty() {
-        c.push_str(&format!(" OR session_id IN ({})", owned.iter().map(|s| quote(s)).collect::<Vec<_>>().join(",")));
-    }
-    c
 }
 
 #[cfg(test)]
