@@ -24,7 +24,9 @@ fn cluster_url() -> Option<String> {
             panic!("RUM_TEST_CLICKHOUSE is not set but RUM_REQUIRE_CLICKHOUSE=1")
         }
         None => {
-            eprintln!("clickhouse_durability: RUM_TEST_CLICKHOUSE is not set (scripts/test.sh starts a cluster): not run");
+            eprintln!(
+                "clickhouse_durability: RUM_TEST_CLICKHOUSE is not set (scripts/test.sh starts a cluster): not run"
+            );
             None
         }
     }
@@ -85,10 +87,8 @@ fn store_url(case: &str, spool: &std::path::Path) -> Option<(String, Vec<Relay>)
     let list = relays.iter().map(|r| format!("127.0.0.1:{}", r.port)).collect::<Vec<_>>().join(",");
     let first = relays.first().map(|r| r.port).unwrap();
     let db = format!("rum_kill_{case}_{}", std::process::id());
-    let u = format!(
-        "clickhouse+http://127.0.0.1:{first}/{db}?cluster=rum_cluster&shards={list}&spool={}",
-        spool.display()
-    );
+    let u =
+        format!("clickhouse+http://127.0.0.1:{first}/{db}?cluster=rum_cluster&shards={list}&spool={}", spool.display());
     Some((u, relays))
 }
 

@@ -107,7 +107,12 @@ fn pv(sid: &str, id: &str, ts: i64, url: &str, load_ms: f64) -> EventRow {
 }
 
 fn error(sid: &str, id: &str, ts: i64, message: &str) -> EventRow {
-    EventRow { message: Some(message.into()), name: Some("TypeError".into()), is_error: true, ..ev(sid, id, ts, "exception") }
+    EventRow {
+        message: Some(message.into()),
+        name: Some("TypeError".into()),
+        is_error: true,
+        ..ev(sid, id, ts, "exception")
+    }
 }
 
 fn api_fail(sid: &str, id: &str, ts: i64, url: &str, status: i64) -> EventRow {

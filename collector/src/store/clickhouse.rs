@@ -78,8 +78,11 @@ impl ClickHouseConfig {
         let (main, query) = rest.split_once('?').unwrap_or((rest, ""));
         let (hostport, db) = main.split_once('/').unwrap_or((main, "default"));
         let db = if db.is_empty() { "default" } else { db };
-        let endpoint =
-            if hostport.contains(':') { parse_endpoint(hostport)? } else { Endpoint { host: hostport.into(), port: 8123 } };
+        let endpoint = if hostport.contains(':') {
+            parse_endpoint(hostport)?
+        } else {
+            Endpoint { host: hostport.into(), port: 8123 }
+        };
         let mut c = ClickHouseConfig {
             endpoint,
             database: identifier("database", db)?,
@@ -92,13 +95,17 @@ impl ClickHouseConfig {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
                 "cluster" => c.cluster = Some(identifier("cluster", v)?),
-                "shards" => c.shards = v.split(',').filter(|s| !s.is_empty()).map(parse_endpoint).collect::<Result<_, _>>()?,
+                "shards" => {
+                    c.shards = v.split(',').filter(|s| !s.is_empty()).map(parse_endpoint).collect::<Result<_, _>>()?
+                }
                 "spool" => c.spool_dir = PathBuf::from(v),
                 "spool_max_mb" => {
                     let mb: u64 = v.parse().map_err(|_| format!("spool_max_mb must be a number, got `{v}`"))?;
                     c.spool_max_bytes = mb.saturating_mul(1 << 20);
                 }
-                _ => return Err(format!("unknown ClickHouse store option `{k}` (cluster, shards, spool, spool_max_mb)")),
+                _ => {
+                    return Err(format!("unknown ClickHouse store option `{k}` (cluster, shards, spool, spool_max_mb)"))
+                }
             }
         }
         Ok(c)
@@ -289,12 +296,13 @@ impl Ch {
 
     fn migration_sql(&self, sql: &str) -> Option<String> {
         let db = &self.cfg.database;
-        let dist = |local: &str, name: &str| match &self.cfg.cluster {
-            Some(c) => Some(format!(
-                "CREATE TABLE IF NOT EXISTS {db}.{name} AS {db}.{local} \
-                 ENGINE = Distributed({c}, {db}, {local}, cityHash64(session_id))"
-            )),
-            None => None,
+        let dist = |local: &str, name: &str| {
+            self.cfg.cluster.as_ref().map(|c| {
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {db}.{name} AS {db}.{local} \
+                     ENGINE = Distributed({c}, {db}, {local}, cityHash64(session_id))"
+                )
+            })
         };
         match sql {
             "{distributed_events}" => dist(&self.events_local, &self.events),
@@ -935,11 +943,8 @@ impl Store for ClickHouseStore {
             SortKey::Errors => "js_errors",
         };
         let dir = if f.ascending { "ASC" } else { "DESC" };
-        let tail = format!(
-            "ORDER BY {order} {dir}, start_ms DESC, session_id LIMIT {}, {}",
-            f.offset.max(0),
-            f.limit.max(0)
-        );
+        let tail =
+            format!("ORDER BY {order} {dir}, start_ms DESC, session_id LIMIT {}, {}", f.offset.max(0), f.limit.max(0));
         // Error counts need the events; every other filter and sort needs only the session rows,
         // so the page is chosen from those and the counters are computed for its sessions only.
         let needs_counts = f.min_errors.is_some() || f.max_errors.is_some() || f.sort == SortKey::Errors;

@@ -58,10 +58,8 @@ pub fn post(ep: &Endpoint, params: &[(&str, &str)], body: &[u8]) -> Result<Vec<u
     sock.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     sock.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     sock.set_nodelay(true).map_err(|e| e.to_string())?;
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {ep}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let head =
+        format!("POST {path} HTTP/1.1\r\nHost: {ep}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
     sock.write_all(head.as_bytes()).map_err(|e| format!("clickhouse {ep}: {e}"))?;
     sock.write_all(body).map_err(|e| format!("clickhouse {ep}: {e}"))?;
     let mut r = BufReader::new(sock);

@@ -39,7 +39,10 @@ impl Spool {
             .open(dir.join("lock"))
             .map_err(|e| format!("spool {}: {e}", dir.display()))?;
         lock.try_lock().map_err(|_| {
-            format!("spool {} is used by another collector process (give each process its own spool=DIR)", dir.display())
+            format!(
+                "spool {} is used by another collector process (give each process its own spool=DIR)",
+                dir.display()
+            )
         })?;
         let mut used = 0;
         let mut next = 0;
@@ -58,13 +61,7 @@ impl Spool {
                 _ => {}
             }
         }
-        Ok(Spool {
-            dir: dir.to_path_buf(),
-            max_bytes,
-            used: AtomicU64::new(used),
-            next: Mutex::new(next),
-            _lock: lock,
-        })
+        Ok(Spool { dir: dir.to_path_buf(), max_bytes, used: AtomicU64::new(used), next: Mutex::new(next), _lock: lock })
     }
 
     pub fn used_bytes(&self) -> u64 {
