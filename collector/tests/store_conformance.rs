@@ -239,6 +239,11 @@ fn retries_do_not_double_count(s: &dyn Store) {
     let groups = s.error_groups(TimeRange::default(), 10).unwrap();
     let undefined = groups.iter().find(|g| g.message == "x is undefined").unwrap();
     assert_eq!(undefined.count, 3, "alice's one + bob's two, each once");
+    // The list's error filter and sort count each retried error once too.
+    let by_errors = list(s, SessionFilter { sort: SortKey::Errors, ..Default::default() });
+    assert_eq!((by_errors.sessions[0].session_id.as_str(), by_errors.sessions[0].js_errors), (B, 4));
+    assert_eq!(list(s, SessionFilter { min_errors: Some(4), ..Default::default() }).total, 1);
+    assert_eq!(list(s, SessionFilter { min_errors: Some(5), ..Default::default() }).total, 0);
 }
 
 fn ids(p: &SessionPage) -> Vec<&str> {

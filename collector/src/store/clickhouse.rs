@@ -945,14 +945,22 @@ impl Store for ClickHouseStore {
         let dir = if f.ascending { "ASC" } else { "DESC" };
         let tail =
             format!("ORDER BY {order} {dir}, start_ms DESC, session_id LIMIT {}, {}", f.offset.max(0), f.limit.max(0));
-        // Error counts need the events; every other filter and sort needs only the session rows,
-        // so the page is chosen from those and the counters are computed for its sessions only.
-        let needs_counts = f.min_errors.is_some() || f.max_errors.is_some() || f.sort == SortKey::Errors;
-        let source = if needs_counts { self.summary_sql("") } else { self.facts_sql("") };
+        // The page is chosen from the session rows alone (plus, when errors filter or sort, a count
+        // of distinct error events per session, which reads three columns of the error rows and
+        // needs no FINAL); the full counters are then computed for the page's sessions only.
+        let needs_errors = f.min_errors.is_some() || f.max_errors.is_some() || f.sort == SortKey::Errors;
+        let source = if needs_errors {
+            format!(
+                "SELECT * FROM ({}) ANY LEFT JOIN
+                    (SELECT session_id, uniqExact(event_key) AS js_errors FROM {} WHERE is_error = 1 GROUP BY session_id)
+                 USING session_id",
+                self.facts_sql(""),
+                self.ch.events
+            )
+        } else {
+            self.facts_sql("")
+        };
         let total = self.ch.scalar(&format!("SELECT count() AS n FROM ({source}) {w}"))?;
-        if needs_counts {
-            return Ok(SessionPage { total, sessions: self.sessions_where(&w, "", &tail)? });
-        }
         let ids: Vec<String> = self
             .ch
             .rows(&format!("SELECT session_id FROM ({source}) {w} {tail}"))?
