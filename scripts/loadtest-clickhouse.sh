@@ -104,7 +104,8 @@ chq() { curl -sS --fail-with-body "http://$CH_HTTP/?database=rum_q&insert_distri
 start_collector chq --store "clickhouse+http://$CH_HTTP/rum_q?$CH_QUERY&spool=$TMP/spool-q"; A=$ADDR
 t=$(date +%s)
 chq "INSERT INTO events (session_id, event_key, event_id, seq, ts, received_ms, event_type, kind, view_id, view_name, name,
-  url, message, status_code, success, duration, load_ms, is_pv, is_error, is_api, is_api_failure, is_slow, user_id, method, body)
+  url, message, status_code, success, duration, load_ms, is_pv, is_error, is_api, is_api_failure, is_slow, user_id, method,
+  group_key, body)
 SELECT concat('s', toString(intDiv(number, 50))) AS sid, concat('e', toString(number)) AS k, k, number,
   $T0 + intDiv(number, 50) * 3000 + (number % 50) * 1000 AS t, t,
   ['view','view','resource','resource','exception','action','resource','resource','resource','resource'][number % 10 + 1],
@@ -116,6 +117,8 @@ SELECT concat('s', toString(intDiv(number, 50))) AS sid, concat('e', toString(nu
   if(number % 10 = 0, toFloat64(200 + number % 5000), NULL),
   number % 10 = 0, number % 10 = 4, number % 10 IN (2, 3), number % 10 = 3, number % 10 = 0 AND number % 5000 > 2800,
   concat('uid', toString(intDiv(number, 50) % 50000)), if(number % 10 = 3, 'POST', NULL),
+  multiIf(number % 10 = 4, concat('boom ', toString(number % 20)), number % 10 IN (2, 3),
+    concat('https://shop.example/page/', toString(number % 7)), NULL),
   concat('{\"event_id\":\"e', toString(number), '\",\"timestamp\":', toString(t), ',\"url\":\"https://shop.example/page/', toString(number % 7), '\"}')
 FROM system.numbers LIMIT $EVENTS_TOTAL"
 chq "INSERT INTO sessions SELECT concat('s', toString(number)), $T0 + number * 3000 + 49000, 'load-test', '1.0.0', 'prod',
@@ -134,7 +137,7 @@ sqlite3 "$TMP/q.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $EVENTS_TOTAL - 1)
 INSERT INTO events (session_id, event_id, ts, event_type, type, view_id, view_name, name, url, message, status_code,
-  success, duration, load_ms, is_pv, is_error, is_api, is_api_failure, is_slow, user_id, body)
+  success, duration, load_ms, is_pv, is_error, is_api, is_api_failure, is_slow, user_id, method, group_key, body)
 SELECT 's' || (i / 50), 'e' || i, $T0 + (i / 50) * 3000 + (i % 50) * 1000,
   CASE i % 10 WHEN 0 THEN 'view' WHEN 1 THEN 'view' WHEN 4 THEN 'exception' WHEN 5 THEN 'action' ELSE 'resource' END,
   CASE i % 10 WHEN 0 THEN 'pv' WHEN 1 THEN 'perf' WHEN 2 THEN 'fetch' WHEN 3 THEN 'xmlhttprequest' WHEN 4 THEN 'error' WHEN 5 THEN 'click' ELSE 'image' END,
@@ -142,7 +145,8 @@ SELECT 's' || (i / 50), 'e' || i, $T0 + (i / 50) * 3000 + (i % 50) * 1000,
   CASE WHEN i % 10 = 4 THEN 'boom ' || (i % 20) END, CASE WHEN i % 10 = 3 THEN 500 END, CASE WHEN i % 10 = 3 THEN 0 END, 4.5,
   CASE WHEN i % 10 = 0 THEN 200 + i % 5000 END,
   i % 10 = 0, i % 10 = 4, i % 10 IN (2, 3), i % 10 = 3, i % 10 = 0 AND i % 5000 > 2800,
-  'uid' || ((i / 50) % 50000),
+  'uid' || ((i / 50) % 50000), CASE WHEN i % 10 = 3 THEN 'POST' END,
+  CASE WHEN i % 10 = 4 THEN 'boom ' || (i % 20) WHEN i % 10 IN (2, 3) THEN 'https://shop.example/page/' || (i % 7) END,
   '{"event_id":"e' || i || '","timestamp":' || ($T0 + (i / 50) * 3000 + (i % 50) * 1000) || ',"url":"https://shop.example/page/' || (i % 7) || '"}'
 FROM n;
 INSERT INTO sessions (session_id, app_id, app_version, env, user_id, user_name, start_ms, end_ms, ip, user_agent, browser,

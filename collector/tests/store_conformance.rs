@@ -77,7 +77,7 @@ fn facts(sid: &str, received_ms: i64) -> SessionFacts {
     SessionFacts {
         session_id: sid.into(),
         app_id: "shop".into(),
-        bundle_meta: json!({"app": {"id": "shop"}, "n": received_ms}).to_string(),
+        bundle_meta: Some(json!({"app": {"id": "shop"}, "n": received_ms}).to_string()),
         received_ms,
         ..SessionFacts::default()
     }
@@ -111,6 +111,7 @@ fn error(sid: &str, id: &str, ts: i64, message: &str) -> EventRow {
         message: Some(message.into()),
         name: Some("TypeError".into()),
         is_error: true,
+        group_key: Some(message.into()), // as ingest sets it
         ..ev(sid, id, ts, "exception")
     }
 }
@@ -123,6 +124,8 @@ fn api_fail(sid: &str, id: &str, ts: i64, url: &str, status: i64) -> EventRow {
         duration: Some(120.5),
         is_api: true,
         is_api_failure: true,
+        group_key: url.split(['?', '#']).next().map(str::to_string), // as ingest sets it
+        method: Some("POST".into()),
         body: json!({"event_id": id, "event_type": "api", "method": "POST", "url": url}).to_string(),
         ..ev(sid, id, ts, "api")
     }
@@ -212,6 +215,9 @@ fn summary_is_computed_from_bundles(s: &dyn Store) {
     assert_eq!((a.os.as_deref(), a.country.as_deref(), a.ip.as_deref()), (Some("Linux"), Some("DE"), Some("10.0.0.1")));
     assert_eq!(a.first_url.as_deref(), Some("https://shop.example/home"));
     assert_eq!(a.bundle["n"], json!(T0 + 9 * MIN), "the latest bundle's meta");
+    // A bundle without metadata (events named by another session's bundle) keeps the last one.
+    write(s, SessionFacts { bundle_meta: None, ..facts(A, T0 + 10 * MIN) }, vec![]);
+    assert_eq!(s.session(A).unwrap().unwrap().bundle["n"], json!(T0 + 9 * MIN));
     let c = s.session(C).unwrap().unwrap();
     assert_eq!((c.events, c.pvs, c.slow_loads), (2, 1, 1));
     assert_eq!(c.user_id, None);

@@ -221,7 +221,7 @@ const MIGRATIONS: &[&[&str]] = &[
             url Nullable(String), message Nullable(String), status_code Nullable(Int64),
             success Nullable(Int64), duration Nullable(Float64), load_ms Nullable(Float64),
             is_pv UInt8, is_error UInt8, is_api UInt8, is_api_failure UInt8, is_slow UInt8,
-            user_id Nullable(String), method Nullable(String), body String
+            user_id Nullable(String), method Nullable(String), group_key Nullable(String), body String
         ) ENGINE = ReplacingMergeTree()
         PARTITION BY toDate(intDiv(least(greatest(ts, 946684800000), 4102444800000), 1000))
         ORDER BY (session_id, event_key)",
@@ -232,7 +232,7 @@ const MIGRATIONS: &[&[&str]] = &[
             ip Nullable(String), user_agent Nullable(String), browser Nullable(String),
             browser_version Nullable(String), os Nullable(String), device_type Nullable(String),
             connection Nullable(String), country Nullable(String), region Nullable(String),
-            city Nullable(String), sdk_version Nullable(String), bundle_meta String,
+            city Nullable(String), sdk_version Nullable(String), bundle_meta Nullable(String),
             min_ts Nullable(Int64), max_ts Nullable(Int64)
         ) ENGINE = MergeTree()
         PARTITION BY toDate(intDiv(received_ms, 1000))
@@ -418,7 +418,8 @@ struct EventInsert<'a> {
     is_api_failure: u8,
     is_slow: u8,
     user_id: Option<&'a str>,
-    method: Option<String>,
+    method: Option<&'a str>,
+    group_key: Option<&'a str>,
     body: &'a str,
 }
 
@@ -443,7 +444,8 @@ struct SessionInsert<'a> {
     region: Option<&'a str>,
     city: Option<&'a str>,
     sdk_version: Option<&'a str>,
-    bundle_meta: &'a str,
+    /// None: this bundle did not carry the session's metadata (the latest one that did wins).
+    bundle_meta: Option<&'a str>,
     /// The span of this bundle's events (None without events).
     min_ts: Option<i64>,
     max_ts: Option<i64>,
@@ -579,13 +581,6 @@ fn write_group(
                 continue;
             }
             out.inserted += 1;
-            let method = if e.is_api {
-                serde_json::from_str::<Value>(&e.body)
-                    .ok()
-                    .and_then(|v| v.get("method").and_then(|m| m.as_str()).map(str::to_string))
-            } else {
-                None
-            };
             let row = EventInsert {
                 session_id: &e.session_id,
                 event_key: key,
@@ -610,7 +605,8 @@ fn write_group(
                 is_api_failure: e.is_api_failure as u8,
                 is_slow: e.is_slow as u8,
                 user_id: s.user_id.as_deref(),
-                method,
+                method: e.method.as_deref(),
+                group_key: e.group_key.as_deref(),
                 body: &e.body,
             };
             if let Err(err) = serde_json::to_writer(&mut events, &row) {
@@ -637,7 +633,7 @@ fn write_group(
             region: s.region.as_deref(),
             city: s.city.as_deref(),
             sdk_version: s.sdk_version.as_deref(),
-            bundle_meta: &s.bundle_meta,
+            bundle_meta: s.bundle_meta.as_deref(),
             min_ts: b.events.iter().map(|e| e.ts).min(),
             max_ts: b.events.iter().map(|e| e.ts).max(),
         };
@@ -790,7 +786,7 @@ fn summary_from_row(r: &Map<String, Value>) -> SessionSummary {
         user_name: get_opt_str(r, "user_name"),
         start_ms: get_i64(r, "start_ms"),
         end_ms: get_i64(r, "end_ms"),
-        duration_ms: get_i64(r, "duration_ms"),
+        duration_ms: get_i64(r, "duration_ms").max(0),
         pvs: get_i64(r, "pvs"),
         js_errors: get_i64(r, "js_errors"),
         api_calls: get_i64(r, "api_calls"),
@@ -814,6 +810,7 @@ fn summary_from_row(r: &Map<String, Value>) -> SessionSummary {
 }
 
 fn event_from_row(r: &Map<String, Value>) -> StoredEvent {
+    let body = get_json(r, "body");
     StoredEvent {
         seq: get_i64(r, "seq"),
         ts: get_i64(r, "ts"),
@@ -831,7 +828,8 @@ fn event_from_row(r: &Map<String, Value>) -> StoredEvent {
         is_api: get_i64(r, "is_api") != 0,
         is_api_failure: get_i64(r, "is_api_failure") != 0,
         is_slow: get_i64(r, "is_slow") != 0,
-        body: get_json(r, "body"),
+        unreadable: !body.is_object(),
+        body,
     }
 }
 
@@ -1033,7 +1031,7 @@ impl Store for ClickHouseStore {
         let rows = self.ch.rows(&format!(
             "SELECT msg, max(mname) AS name, sum(c) AS cnt, count() AS sessions, max(last) AS last_ts,
                 arraySlice(arrayMap(x -> x.2, arrayReverseSort(groupArray((last, session_id)))), 1, 20) AS ids
-             FROM (SELECT ifNull(message, '') AS msg, session_id, max(name) AS mname, count() AS c, max(ts) AS last
+             FROM (SELECT ifNull(group_key, '') AS msg, session_id, max(name) AS mname, count() AS c, max(ts) AS last
                    FROM {} FINAL WHERE is_error = 1 {} GROUP BY msg, session_id)
              GROUP BY msg ORDER BY cnt DESC, last_ts DESC LIMIT {}",
             self.ch.events,
@@ -1054,12 +1052,13 @@ impl Store for ClickHouseStore {
     }
 
     fn api_failure_groups(&self, range: TimeRange, limit: i64) -> StoreResult<Vec<ApiFailureGroup>> {
-        // URL without query and fragment, so /api/x?id=1 and ?id=2 are one group.
+        // group_key: the URL without query and fragment (set at ingest).
         let rows = self.ch.rows(&format!(
-            "SELECT splitByChar('?', splitByChar('#', ifNull(url, ifNull(name, '')))[1])[1] AS u, status_code,
-                max(method) AS m, count() AS cnt, uniqExact(session_id) AS sessions, max(ts) AS last_ts,
-                arraySlice(groupUniqArray(session_id), 1, 20) AS ids
-             FROM {} FINAL WHERE is_api_failure = 1 {}
+            "SELECT u, status_code, max(m) AS m, sum(c) AS cnt, count() AS sessions, max(last) AS last_ts,
+                arraySlice(arrayMap(x -> x.2, arrayReverseSort(groupArray((last, session_id)))), 1, 20) AS ids
+             FROM (SELECT ifNull(group_key, '') AS u, status_code, session_id, max(method) AS m, count() AS c,
+                     max(ts) AS last
+                   FROM {} FINAL WHERE is_api_failure = 1 {} GROUP BY u, status_code, session_id)
              GROUP BY u, status_code ORDER BY cnt DESC, last_ts DESC LIMIT {}",
             self.ch.events,
             range_sql("ts", range),
