@@ -1129,27 +1129,26 @@ impl Store for ClickHouseStore {
     }
 
     fn delete_older_than(&self, cutoff_ms: i64) -> StoreResult<DeleteCounts> {
-        let ids: Vec<String> = self
-            .ch
-            .rows(&format!(
-                "SELECT session_id FROM {} GROUP BY session_id HAVING max(received_ms) < {cutoff_ms}",
-                self.ch.sessions
-            ))?
-            .iter()
-            .map(|r| get_str(r, "session_id"))
-            .collect();
-        if ids.is_empty() {
+        // One mutation per table and shard, whatever the number of sessions: the shard's own
+        // session rows say which of its sessions are old (a session lives on one shard).
+        let old = |table: &str| {
+            format!("SELECT session_id FROM {table} GROUP BY session_id HAVING max(received_ms) < {cutoff_ms}")
+        };
+        let db = &self.ch.cfg.database;
+        let sessions = self.ch.scalar(&format!("SELECT count() FROM ({})", old(&self.ch.sessions)))?;
+        if sessions <= 0 {
             return Ok(DeleteCounts::default());
         }
-        let mut events = 0;
-        for chunk in ids.chunks(DELETE_CHUNK) {
-            let list = chunk.iter().map(|s| quote(s)).collect::<Vec<_>>().join(",");
-            events += self
-                .ch
-                .scalar(&format!("SELECT count() FROM {} FINAL WHERE session_id IN ({list})", self.ch.events))?;
-        }
-        self.ch.delete_sessions(&ids, None)?;
-        Ok(DeleteCounts { sessions: ids.len() as u64, events: events.max(0) as u64 })
+        let events = self.ch.scalar(&format!(
+            "SELECT count() FROM {} FINAL WHERE session_id GLOBAL IN ({})",
+            self.ch.events,
+            old(&self.ch.sessions)
+        ))?;
+        let local_old = old(&format!("{db}.{}", self.ch.sessions_local));
+        // Events first: their condition reads the session rows that the second mutation deletes.
+        self.ch.mutate_delete(&self.ch.events_local, &format!("session_id IN ({local_old})"))?;
+        self.ch.mutate_delete(&self.ch.sessions_local, &format!("session_id IN ({local_old})"))?;
+        Ok(DeleteCounts { sessions: sessions as u64, events: events.max(0) as u64 })
     }
 }
 
