@@ -86,7 +86,8 @@ fn store_url(case: &str, spool: &std::path::Path) -> Option<(String, Vec<Relay>)
     let relays: Vec<Relay> = shards(&url).into_iter().map(Relay::start).collect();
     let list = relays.iter().map(|r| format!("127.0.0.1:{}", r.port)).collect::<Vec<_>>().join(",");
     let first = relays.first().map(|r| r.port).unwrap();
-    let db = format!("rum_kill_{case}_{}", std::process::id());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let db = format!("rum_kill_{case}_{}_{:x}", std::process::id(), nanos % (1 << 32));
     let u =
         format!("clickhouse+http://127.0.0.1:{first}/{db}?cluster=rum_cluster&shards={list}&spool={}", spool.display());
     Some((u, relays))

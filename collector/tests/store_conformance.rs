@@ -29,6 +29,10 @@ fn sqlite() -> Option<Opened> {
     Some(Opened { store: Box::new(store), _tmp: tmp })
 }
 
+fn unique() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
 fn clickhouse(case: &str) -> Option<Opened> {
     let Some(url) = std::env::var("RUM_TEST_CLICKHOUSE").ok().filter(|u| !u.is_empty()) else {
         if std::env::var("RUM_REQUIRE_CLICKHOUSE").as_deref() == Ok("1") {
@@ -39,7 +43,8 @@ fn clickhouse(case: &str) -> Option<Opened> {
     };
     let tmp = tempfile::tempdir().unwrap();
     // Same server, a database of its own per case and run.
-    let db = format!("rum_conf_{case}_{}", std::process::id());
+    // pid and clock: a pid reused by a later run must not find this run's data.
+    let db = format!("rum_conf_{case}_{}_{:x}", std::process::id(), unique() % (1 << 32));
     let (base, query) = url.split_once('?').unwrap_or((&url, ""));
     let host = base.trim_start_matches("clickhouse+http://").split('/').next().unwrap();
     let sep = if query.is_empty() { "" } else { "&" };

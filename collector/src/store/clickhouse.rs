@@ -51,6 +51,8 @@ pub struct ClickHouseConfig {
     pub shards: Vec<Endpoint>,
     pub spool_dir: PathBuf,
     pub spool_max_bytes: u64,
+    /// HTTP Basic credentials (`user=`, `password=`), sent to every server.
+    pub auth: Option<String>,
 }
 
 fn identifier(what: &str, s: &str) -> Result<String, String> {
@@ -67,7 +69,7 @@ fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     if host.is_empty() {
         return Err(format!("`{s}`: missing host"));
     }
-    Ok(Endpoint { host: host.to_string(), port })
+    Ok(Endpoint { host: host.to_string(), port, auth: None })
 }
 
 impl ClickHouseConfig {
@@ -81,7 +83,7 @@ impl ClickHouseConfig {
         let endpoint = if hostport.contains(':') {
             parse_endpoint(hostport)?
         } else {
-            Endpoint { host: hostport.into(), port: 8123 }
+            Endpoint { host: hostport.into(), port: 8123, auth: None }
         };
         let mut c = ClickHouseConfig {
             endpoint,
@@ -90,7 +92,9 @@ impl ClickHouseConfig {
             shards: Vec::new(),
             spool_dir: PathBuf::from("rum-spool"),
             spool_max_bytes: DEFAULT_SPOOL_MAX,
+            auth: None,
         };
+        let (mut user, mut password) = (None, String::new());
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
@@ -99,14 +103,23 @@ impl ClickHouseConfig {
                     c.shards = v.split(',').filter(|s| !s.is_empty()).map(parse_endpoint).collect::<Result<_, _>>()?
                 }
                 "spool" => c.spool_dir = PathBuf::from(v),
+                "user" => user = Some(v.to_string()),
+                "password" => password = v.to_string(),
                 "spool_max_mb" => {
                     let mb: u64 = v.parse().map_err(|_| format!("spool_max_mb must be a number, got `{v}`"))?;
                     c.spool_max_bytes = mb.saturating_mul(1 << 20);
                 }
                 _ => {
-                    return Err(format!("unknown ClickHouse store option `{k}` (cluster, shards, spool, spool_max_mb)"))
+                    return Err(format!(
+                        "unknown ClickHouse store option `{k}` (cluster, shards, spool, spool_max_mb, user, password)"
+                    ))
                 }
             }
+        }
+        c.auth = user.map(|u| super::clickhouse_http::basic_auth(&u, &password));
+        c.endpoint.auth = c.auth.clone();
+        for s in &mut c.shards {
+            s.auth = c.auth.clone();
         }
         Ok(c)
     }
@@ -262,7 +275,10 @@ impl Ch {
             if hosts.is_empty() {
                 return Err(StoreError::Db(format!("ClickHouse has no cluster `{cluster}` (system.clusters)")));
             }
-            hosts.iter().map(|h| Endpoint { host: get_str(h, "host_address"), port: cfg.endpoint.port }).collect()
+            hosts
+                .iter()
+                .map(|h| Endpoint { host: get_str(h, "host_address"), port: cfg.endpoint.port, auth: cfg.auth.clone() })
+                .collect()
         } else {
             cfg.shards.clone()
         };
@@ -1187,7 +1203,9 @@ mod tests {
             "clickhouse+http://10.0.0.5:8123/rum?cluster=rum_cluster&shards=10.0.0.5:8123,10.0.0.6:8123&spool=/var/spool/rum&spool_max_mb=64",
         )
         .unwrap();
-        assert_eq!(c.endpoint, Endpoint { host: "10.0.0.5".into(), port: 8123 });
+        assert_eq!(c.endpoint, Endpoint { host: "10.0.0.5".into(), port: 8123, auth: None });
+        let auth = ClickHouseConfig::parse("clickhouse+http://ch:8123/rum?user=rum&password=s3cret").unwrap();
+        assert_eq!(auth.endpoint.auth.as_deref(), Some("Basic cnVtOnMzY3JldA=="));
         assert_eq!(c.database, "rum");
         assert_eq!(c.cluster.as_deref(), Some("rum_cluster"));
         assert_eq!(c.shards.len(), 2);
@@ -1196,7 +1214,7 @@ mod tests {
         assert_eq!((plain.endpoint.port, plain.database.as_str(), plain.cluster), (8123, "default", None));
         assert!(ClickHouseConfig::parse("clickhouse+http://ch:8123/rum;DROP").unwrap_err().contains("database"));
         assert!(ClickHouseConfig::parse("clickhouse+http://ch:8123/rum?cluster=a b").is_err());
-        assert!(ClickHouseConfig::parse("clickhouse+http://ch:8123/rum?user=x").unwrap_err().contains("unknown"));
+        assert!(ClickHouseConfig::parse("clickhouse+http://ch:8123/rum?secret=x").unwrap_err().contains("unknown"));
         assert!(ClickHouseConfig::parse("http://ch:8123/rum").is_err());
     }
 }

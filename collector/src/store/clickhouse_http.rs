@@ -17,6 +17,28 @@ const IO_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Endpoint {
     pub host: String,
     pub port: u16,
+    /// `Authorization` header value (HTTP Basic) when the store URL names a user.
+    pub auth: Option<String>,
+}
+
+/// HTTP Basic credentials: `Basic base64(user:password)`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let raw = format!("{user}:{password}");
+    let mut out = String::from("Basic ");
+    for chunk in raw.as_bytes().chunks(3) {
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let sextet = ((n >> (18 - 6 * i)) & 63) as usize;
+                out.push(char::from(ALPHABET.get(sextet).copied().unwrap_or(b'=')));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 impl std::fmt::Display for Endpoint {
@@ -58,8 +80,11 @@ pub fn post(ep: &Endpoint, params: &[(&str, &str)], body: &[u8]) -> Result<Vec<u
     sock.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     sock.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     sock.set_nodelay(true).map_err(|e| e.to_string())?;
-    let head =
-        format!("POST {path} HTTP/1.1\r\nHost: {ep}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let auth = ep.auth.as_deref().map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {ep}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     sock.write_all(head.as_bytes()).map_err(|e| format!("clickhouse {ep}: {e}"))?;
     sock.write_all(body).map_err(|e| format!("clickhouse {ep}: {e}"))?;
     let mut r = BufReader::new(sock);
@@ -157,6 +182,13 @@ mod tests {
     fn quote_cannot_be_escaped() {
         assert_eq!(quote("a'b\\c"), "'a\\'b\\\\c'");
         assert_eq!(quote("x\\'; DROP TABLE t --"), "'x\\\\\\'; DROP TABLE t --'");
+    }
+
+    #[test]
+    fn basic_auth_is_base64() {
+        assert_eq!(basic_auth("rum", "s3cret"), "Basic cnVtOnMzY3JldA==");
+        assert_eq!(basic_auth("ab", "c"), "Basic YWI6Yw==");
+        assert_eq!(basic_auth("a", "bc"), "Basic YTpiYw==");
     }
 
     #[test]
