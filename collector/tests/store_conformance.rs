@@ -279,6 +279,8 @@ fn list_filters_sort_and_page(s: &dyn Store) {
     assert_eq!(f(SessionFilter { app_version: Some("1.0.1".into()), ..Default::default() }), [A]);
     assert_eq!(f(SessionFilter { ip: Some("10.0.0.1".into()), ..Default::default() }), [A]);
     assert_eq!(f(SessionFilter { session_id: Some(C.into()), ..Default::default() }), [C]);
+    assert_eq!(f(SessionFilter { session_id: Some("cccc0000".into()), ..Default::default() }), [C], "id prefix");
+    assert_eq!(f(SessionFilter { user: Some("bbbb0000".into()), ..Default::default() }), [B], "8+ chars: id prefix");
     assert_eq!(f(SessionFilter { page_url: Some("/CART".into()), ..Default::default() }), [A], "pv url substring");
     assert_eq!(f(SessionFilter { min_errors: Some(1), ..Default::default() }), [B, A]);
     assert_eq!(f(SessionFilter { min_errors: Some(0), max_errors: Some(0), ..Default::default() }), [C]);
@@ -317,7 +319,7 @@ fn ways_in(s: &dyn Store) {
     assert_eq!(got, [(C, 7000.0, None), (A, 4200.0, Some("Alice@Example.com"))]);
     assert_eq!(slow[1].view_name.as_deref(), Some("cart"));
     let day1 = TimeRange { from_ms: Some(T0), to_ms: Some(T0 + 86_400_000) };
-    assert_eq!(s.slow_loads(day1, 10).unwrap().len(), 3);
+    assert_eq!(s.slow_loads(day1, 10).unwrap().len(), 1, "only loads over the slow threshold");
 
     let errors = s.error_groups(day1, 10).unwrap();
     let got: Vec<(&str, i64, i64, i64)> =

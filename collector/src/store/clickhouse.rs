@@ -245,7 +245,7 @@ const MIGRATIONS: &[&[&str]] = &[
             ip Nullable(String), user_agent Nullable(String), browser Nullable(String),
             browser_version Nullable(String), os Nullable(String), device_type Nullable(String),
             connection Nullable(String), country Nullable(String), region Nullable(String),
-            city Nullable(String), sdk_version Nullable(String), bundle_meta Nullable(String),
+            city Nullable(String), sdk_version Nullable(String), bundle_meta Nullable(String), app_user_id Nullable(String),
             min_ts Nullable(Int64), max_ts Nullable(Int64)
         ) ENGINE = MergeTree()
         PARTITION BY toDate(intDiv(received_ms, 1000))
@@ -462,6 +462,8 @@ struct SessionInsert<'a> {
     sdk_version: Option<&'a str>,
     /// None: this bundle did not carry the session's metadata (the latest one that did wins).
     bundle_meta: Option<&'a str>,
+    /// The app's own user id (`user.user_id` in the bundle), for the user filter.
+    app_user_id: Option<String>,
     /// The span of this bundle's events (None without events).
     min_ts: Option<i64>,
     max_ts: Option<i64>,
@@ -650,6 +652,11 @@ fn write_group(
             city: s.city.as_deref(),
             sdk_version: s.sdk_version.as_deref(),
             bundle_meta: s.bundle_meta.as_deref(),
+            app_user_id: s
+                .bundle_meta
+                .as_deref()
+                .and_then(|m| serde_json::from_str::<Value>(m).ok())
+                .and_then(|m| m.get("user")?.get("user_id")?.as_str().map(str::to_string)),
             min_ts: b.events.iter().map(|e| e.ts).min(),
             max_ts: b.events.iter().map(|e| e.ts).max(),
         };
@@ -753,6 +760,7 @@ impl ClickHouseStore {
         ]
         .iter()
         .map(|c| format!("argMax({c}, received_ms) AS {c}"))
+        .chain(std::iter::once("argMax(app_user_id, received_ms) AS app_user_id".to_string()))
         .collect::<Vec<_>>()
         .join(", ");
         format!(
@@ -859,10 +867,24 @@ fn session_where(f: &SessionFilter, events: &str) -> String {
         c.push(format!("start_ms <= {v}"));
     }
     if let Some(v) = &f.user {
-        c.push(format!("(user_id = {q} OR positionCaseInsensitive(user_name, {q}) > 0)", q = quote(v)));
+        // Also the app's own user id, and a session id prefix long enough (8+) not to match by chance.
+        let by_session = if v.len() >= 8 {
+            format!(" OR startsWith(lower(session_id), lower({}))", quote(v))
+        } else {
+            String::new()
+        };
+        c.push(format!(
+            "(user_id = {q} OR positionCaseInsensitive(user_name, {q}) > 0 OR app_user_id = {q}{by_session})",
+            q = quote(v)
+        ));
     }
-    let exact: [(&str, &Option<String>); 13] = [
-        ("session_id", &f.session_id),
+    if let Some(v) = &f.session_id {
+        c.push(format!("startsWith(session_id, {})", quote(v)));
+    }
+    if let Some(v) = &f.app_user_id {
+        c.push(format!("app_user_id = {}", quote(v)));
+    }
+    let exact: [(&str, &Option<String>); 12] = [
         ("app_id", &f.app_id),
         ("ip", &f.ip),
         ("browser", &f.browser),
@@ -950,6 +972,9 @@ impl Store for ClickHouseStore {
     }
 
     fn list_sessions(&self, f: &SessionFilter) -> StoreResult<SessionPage> {
+        if f.text.is_some() {
+            return Err(StoreError::Db("free-text search is not available on the ClickHouse store yet".into()));
+        }
         let w = session_where(f, &self.ch.events);
         let order = match f.sort {
             SortKey::Start => "start_ms",
@@ -1006,7 +1031,7 @@ impl Store for ClickHouseStore {
     fn slow_loads(&self, range: TimeRange, limit: i64) -> StoreResult<Vec<SlowLoad>> {
         let rows = self.ch.rows(&format!(
             "SELECT session_id, view_id, view_name, url, load_ms, ts FROM {} FINAL
-             WHERE isNotNull(load_ms) {} ORDER BY load_ms DESC LIMIT {}",
+             WHERE isNotNull(load_ms) AND is_slow = 1 {} ORDER BY load_ms DESC LIMIT {}",
             self.ch.events,
             range_sql("ts", range),
             limit.max(0)
@@ -1169,6 +1194,41 @@ impl Store for ClickHouseStore {
 }
 
 impl ClickHouseStore {
+    /// Web vitals of this session's views stored in the visitor's other sessions, and this
+    /// session's vitals whose page view is elsewhere (see `view_owner`).
+    pub(super) fn foreign_views_of(
+        &self,
+        session_id: &str,
+        visitor_id: &str,
+    ) -> StoreResult<super::view_owner::Foreign> {
+        let (ev, sid) = (&self.ch.events, quote(session_id));
+        let others = format!(
+            "SELECT session_id FROM {} GROUP BY session_id HAVING argMax(user_id, received_ms) = {} AND session_id != {sid}",
+            self.ch.sessions,
+            quote(visitor_id)
+        );
+        let vitals_here = self
+            .ch
+            .rows(&format!(
+                "SELECT {EVENT_COLS} FROM {ev} FINAL WHERE session_id GLOBAL IN ({others})
+                   AND event_type = 'view' AND kind = 'webvitals'
+                   AND view_id GLOBAL IN (SELECT view_id FROM {ev} WHERE session_id = {sid} AND is_pv = 1)"
+            ))?
+            .iter()
+            .map(event_from_row)
+            .collect();
+        let views_elsewhere = self
+            .ch
+            .rows(&format!(
+                "SELECT DISTINCT view_id FROM {ev} WHERE session_id GLOBAL IN ({others}) AND is_pv = 1
+                   AND view_id GLOBAL IN (SELECT view_id FROM {ev} WHERE session_id = {sid} AND kind = 'webvitals')"
+            ))?
+            .iter()
+            .filter_map(|r| get_opt_str(r, "view_id"))
+            .collect();
+        Ok(super::view_owner::Foreign { vitals_here, views_elsewhere })
+    }
+
     /// Sessions whose latest user id is this one (as SQLite's `sessions.user_id`).
     fn user_sessions_sql(&self, user_id: &str) -> String {
         format!(

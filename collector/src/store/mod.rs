@@ -3,8 +3,12 @@
 
 pub mod clickhouse;
 pub mod clickhouse_http;
+mod clickhouse_insights;
+pub mod insights;
+mod search;
 pub mod spool;
 pub mod sqlite;
+pub mod view_owner;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -114,7 +118,12 @@ pub struct SessionFilter {
     pub to_ms: Option<i64>,
     /// Matches user name (substring, case-insensitive) or user id (exact).
     pub user: Option<String>,
+    /// Prefix of the session id.
     pub session_id: Option<String>,
+    /// The app's own user id (`user.user_id` on the wire), exact.
+    pub app_user_id: Option<String>,
+    /// Substring of any URL, error message, action or event name, or custom attribute.
+    pub text: Option<String>,
     pub app_id: Option<String>,
     pub ip: Option<String>,
     /// Substring of any page (pv) URL of the session.
@@ -276,7 +285,7 @@ pub struct WriteOutcome {
 
 /// The storage seam. Writes are async because an engine may group them; a returned `Ok` means
 /// the data is durable (the collector answers 2xx only after it).
-pub trait Store: Send + Sync + 'static {
+pub trait Store: insights::Insights + view_owner::ViewOwner + Send + Sync + 'static {
     fn write(
         &self,
         batch: IngestBatch,
