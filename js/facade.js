@@ -3,7 +3,7 @@
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
 // By name, so that the bundler drops the glue's unused exports (initSync, ...). Besides `start`,
 // the API goes through `hub(kind, data)` (kinds in src/browser/hub.rs).
-import { finishInit, getImports, hub, start as wasmStart } from '../pkg/rum_wasm.js';
+import { finishInit, getImports, hub, setupReplay, start as wasmStart } from '../pkg/rum_wasm.js';
 
 const TAG = '[rum-wasm] ';
 
@@ -90,7 +90,9 @@ export function createArmsRum(locateWasm) {
   const start = async (cfg) => {
     let ok;
     try {
-      memory = await load((cfg && cfg.wasmUrl) || locateWasm());
+      const url = (cfg && cfg.wasmUrl) || locateWasm();
+      setupReplay(cfg, String(url));
+      memory = await load(url);
       ok = wasmStart(encode(cfg), fns, hub);
     } catch (e) {
       fail(e);
@@ -147,6 +149,8 @@ export function createArmsRum(locateWasm) {
     flush() { call('flush', 70); },
     optOut() { call('optOut', 71); },
     optIn() { call('optIn', 72); },
+    startSessionReplayRecording(o) { call('replay', 74, o && o.force ? 2 : 1); },
+    stopSessionReplayRecording() { call('replay', 74, 0); },
     getSessionId() { return state === 2 && hub(62) || ''; },
     wasmMemoryBytes() { return state === 2 ? memory.buffer.byteLength : 0; },
   };

@@ -9,6 +9,7 @@ pub mod hub;
 pub mod js;
 pub mod lifecycle;
 pub mod remote;
+pub mod replay;
 pub mod runtime;
 pub mod store;
 pub mod transport;
