@@ -23,6 +23,7 @@ const BUFFER_DEFAULT_S = 30;
 let rec = null;
 let mode = 0;
 let ids = '';
+let last = '';
 let level = 'mask-user-input';
 let bufferMs = BUFFER_DEFAULT_S * 1000;
 let checkoutAt = 0;
@@ -30,7 +31,7 @@ let timer = 0;
 
 const call = (kind, data) => { try { rhub(kind, data); } catch (_) { /* never into the page */ } };
 
-/** Loads the replay wasm and reads the replay options. Rejects when the wasm cannot load. */
+/** Loads the replay wasm and reads the replay options; resolves to `control`. Rejects when the wasm cannot load. */
 export async function boot(cfg, base, pageFetch) {
   const f = pageFetch || fetch;
   const r = await f(new URL('rum_replay_bg.wasm', base).href);
@@ -58,6 +59,7 @@ export async function boot(cfg, base, pageFetch) {
   addEventListener('pagehide', () => exit(true));
   addEventListener('error', onError);
   addEventListener('unhandledrejection', onError);
+  return control;
 }
 
 function flush() { if (rec) rec.flush(); }
@@ -105,7 +107,10 @@ function stop(drop) {
  */
 export function control(op, session, view) {
   try {
-    op = +op;
+    // The core calls after every event: only changes count.
+    const key = op + ' ' + session + ' ' + view;
+    if (key === last) return;
+    last = key;
     if (op === 0 || op === 8) return stop(op === 8);
     flush();
     // Buffer to recording (a forced start): what was buffered goes out first.

@@ -32,7 +32,7 @@ pub const FLUSH: u32 = 70;
 pub const OPT_OUT: u32 = 71;
 pub const OPT_IN: u32 = 72;
 pub const SET_CONFIG: u32 = 73;
-/// `startSessionReplayRecording` (data 1, 2 with force) and `stopSessionReplayRecording` (0).
+/// `stopSessionReplayRecording` (74), `startSessionReplayRecording()` (75), with force (76).
 pub const REPLAY: u32 = 74;
 /// `send(kind, payload)`: SEND + the manual kind (0..=4), the payload's JSON text as data.
 pub const SEND: u32 = 80;
@@ -71,7 +71,7 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
         OPT_OUT => api::opt_out(rt),
         OPT_IN => api::opt_in(rt),
         SET_CONFIG => api::set_config(rt, &d.as_string().unwrap_or_default()),
-        REPLAY => super::replay::api(rt, d.as_f64().unwrap_or(0.0) as u32),
+        REPLAY..=76 => super::replay::api(rt, kind - REPLAY),
         SEND..=84 => api::send(rt, (kind - SEND) as u8, &d.as_string().unwrap_or_default()),
         _ => events(rt, kind, d),
     }

@@ -13,11 +13,6 @@ extern "C" {
     fn replay(op: u32, session: &str, view: &str);
 }
 
-/// Ops for the loader besides the modes (0 off, 1 buffer, 2 record).
-const FORCED: u32 = 3;
-/// Opted out: stop and drop what is buffered or waiting.
-const DROP: u32 = 8;
-
 #[derive(Default)]
 pub struct Replay {
     forced: bool,
@@ -33,20 +28,14 @@ pub fn sync(rt: &mut Runtime) {
     let Runtime { agent, replay: r, .. } = rt;
     let session = agent.sessions.current.as_ref();
     let sid = session.map_or("", |s| s.id.as_str());
-    let is_chosen = chosen(sid, agent.cfg.replay_sample_rate);
-    let mode = decide(
+    let op = decide(
         session.is_some_and(|s| s.sampled),
         agent.opted_out(),
-        is_chosen,
+        chosen(sid, agent.cfg.replay_sample_rate),
         agent.cfg.replay_buffer,
         r.forced,
         r.stopped,
-    );
-    let op = match mode {
-        Mode::Off if agent.opted_out() => DROP,
-        Mode::Record if !is_chosen => FORCED,
-        m => m as u32,
-    };
+    ) as u32;
     if op == 0 && r.told == 0 {
         return;
     }

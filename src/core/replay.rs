@@ -14,13 +14,18 @@ use super::json::{write_str, write_u64};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// What the page does about replay.
+/// What the page does about replay (the numbers are what the loader is told).
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Mode {
     Off = 0,
     /// Records the last seconds in memory; uploads them on an error or a forced start.
     Buffer = 1,
+    /// Records: a session `sessionReplaySampleRate` chose (segments' source "sampled").
     Record = 2,
+    /// Records: a forced start on a session not chosen (source "forced").
+    Forced = 3,
+    /// Opted out: stops, and what is buffered or waiting is dropped.
+    Dropped = 8,
 }
 
 /// Whether a session is one of the `rate` (0..=1) that record. Derived from the session id, so
@@ -40,10 +45,14 @@ pub fn chosen(session_id: &str, rate: f64) -> bool {
 /// `forced`/`stopped`: the API calls. An untracked or opted-out session never records, not
 /// even forced; a stop wins until the next start.
 pub fn decide(tracked: bool, opted_out: bool, chosen: bool, buffer: bool, forced: bool, stopped: bool) -> Mode {
-    if !tracked || opted_out || stopped {
+    if opted_out {
+        Mode::Dropped
+    } else if !tracked || stopped {
         Mode::Off
-    } else if chosen || forced {
+    } else if chosen {
         Mode::Record
+    } else if forced {
+        Mode::Forced
     } else if buffer {
         Mode::Buffer
     } else {
@@ -123,15 +132,7 @@ impl Segments {
     pub fn new() -> Segments {
         let mut outbox = Outbox::new(OUTBOX_BYTES);
         outbox.first_id(ID_BIT);
-        Segments {
-            cur: None,
-            buffer: Vec::new(),
-            buffering: false,
-            source: "sampled",
-            seq: 0,
-            outbox,
-            dropped: 0,
-        }
+        Segments { cur: None, buffer: Vec::new(), buffering: false, source: "sampled", seq: 0, outbox, dropped: 0 }
     }
 
     /// One batch of records from the recorder (`text`: records comma-separated; `first`/`last`:
@@ -139,7 +140,17 @@ impl Segments {
     /// view changed or it would not fit, and after it when it holds a full snapshot (so short
     /// pages are not lost) or the segment is full or old.
     #[allow(clippy::too_many_arguments)]
-    pub fn add(&mut self, ids: &Ids, text: &str, count: u32, first: u64, last: u64, full: bool, now: u64, rng: &mut impl Random) {
+    pub fn add(
+        &mut self,
+        ids: &Ids,
+        text: &str,
+        count: u32,
+        first: u64,
+        last: u64,
+        full: bool,
+        now: u64,
+        rng: &mut impl Random,
+    ) {
         if text.is_empty() || count == 0 {
             return;
         }
@@ -308,12 +319,16 @@ mod tests {
             ((true, false, true, false, false, false), Record),
             ((true, false, false, false, false, false), Off),
             ((true, false, false, true, false, false), Buffer),
-            ((true, false, false, true, true, false), Record),
-            ((true, false, false, false, true, false), Record),
+            // a forced start on a buffering session records, as "forced"
+            ((true, false, false, true, true, false), Forced),
+            ((true, false, false, false, true, false), Forced),
+            // chosen and forced: the session was recording anyway
+            ((true, false, true, false, true, false), Record),
             // an unsampled session never records, not even forced
             ((false, false, true, true, true, false), Off),
-            // opted out: nothing
-            ((true, true, true, true, true, false), Off),
+            // opted out: nothing, and what waits is dropped
+            ((true, true, true, true, true, false), Dropped),
+            ((false, true, false, false, false, false), Dropped),
             // stopped wins until the next start
             ((true, false, true, true, true, true), Off),
         ];
@@ -350,7 +365,13 @@ mod tests {
     }
 
     fn rec(ts: u64, pad: usize) -> String {
-        crate::core::text::cat(&["{\"type\":3,\"data\":{\"x\":\"", &"a".repeat(pad), "\"},\"timestamp\":", &ts.to_string(), "}"])
+        crate::core::text::cat(&[
+            "{\"type\":3,\"data\":{\"x\":\"",
+            &"a".repeat(pad),
+            "\"},\"timestamp\":",
+            &ts.to_string(),
+            "}",
+        ])
     }
 
     fn bodies(s: &Segments) -> Vec<Value> {
@@ -448,7 +469,8 @@ mod tests {
         s.source = "forced";
         s.add(&ids("v"), &rec(2, 10), 1, 2, 2, false, 2, &mut rng);
         s.release("p", &mut rng);
-        let src: Vec<&str> = s.outbox.items.iter().map(|i| if i.body.contains("\"buffer\"") { "buffer" } else { "forced" }).collect();
+        let src: Vec<&str> =
+            s.outbox.items.iter().map(|i| if i.body.contains("\"buffer\"") { "buffer" } else { "forced" }).collect();
         assert_eq!(src, ["buffer", "forced"]);
     }
 
