@@ -81,11 +81,18 @@ if (existsSync(join(ROOT, 'dist/rum-replay.js'))) {
   // (Its profiler is a lazy chunk too, loaded only when profiling is on: not counted.)
   const lazy = chunks.filter((f) => !/profiler/i.test(f) && !new RegExp(`from"\\./${f.replace('.', '\\.')}"`).test(entry));
   const v = JSON.parse(readFileSync(join(BENCH, 'node_modules/@datadog/browser-rum/package.json'))).version;
+  // Part of Datadog's replay is in its main bundle (segment collection, the deflate worker):
+  // the main bundle less the same init of @datadog/browser-rum-slim (which leaves replay out).
+  const slim = await bundle('datadog-slim', `import { datadogRum } from '@datadog/browser-rum-slim';
+    datadogRum.init({applicationId: 'bench', clientToken: 'pubbench', site: 'datadoghq.com', service: 'bench', proxy: location.origin + '/dd', sessionSampleRate: 100, trackUserInteractions: true});`, true);
+  const entryOf = (d) => readdirSync(d).filter((f) => !/profiler|recorder/i.test(f)).reduce((a, f) => a + gz(readFileSync(join(d, f))), 0);
+  const inMain = entryOf(dir) - entryOf(slim);
+  const lazySize = lazy.reduce((a, f) => a + gz(readFileSync(join(dir, f))), 0);
   REC.push({
     name: 'datadog',
     label: 'Datadog @datadog/browser-rum ' + v + ' recorder',
-    size: lazy.reduce((a, f) => a + gz(readFileSync(join(dir, f))), 0),
-    sizeNote: 'lazy chunks: ' + lazy.join(', '),
+    size: lazySize,
+    sizeNote: `lazy chunks ${lazy.join(', ')} (${lazySize}); with the replay part of its main bundle (browser-rum less browser-rum-slim, ${inMain}): ${lazySize + inMain}`,
     head: `<script type="module" src="/work/datadog/stdin.js"></script>`,
     replay: (path, url) => path === '/dd' && /replay/.test(url.searchParams.get('ddforward') || ''),
   });

@@ -68,7 +68,7 @@ wasm_build slim,replay
 rm -rf pkg-replay
 wasm-bindgen --target web --out-dir pkg-replay --out-name rum_replay \
   "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
-wasm-opt -Oz --converge $FEATURES --strip-debug --strip-producers \
+wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge $FEATURES --strip-debug --strip-producers \
   pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm
 # captureFetch from the glue's own copy of transport.js (the one the replay wasm sends with).
 { echo 'export { __wbg_get_imports as getImports, __wbg_finalize_init as finishInit };'
