@@ -1,4 +1,5 @@
-//! Command line: flags with environment fallbacks, and the subcommands.
+//! Command line: flags with environment fallbacks, and the subcommands (declared with clap; the
+//! flags table in collector/README.md is checked against it by collector/tests/cli.rs).
 
 use crate::enrich::Enricher;
 use crate::http::{self, AppState, StaticDirs};
@@ -7,151 +8,127 @@ use crate::remote_config::RemoteConfigs;
 use crate::retention;
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const USAGE: &str = "\
-rum-collector: receives RUM bundles (ARMS wire format), stores them, serves the console.
-
-USAGE:
-  rum-collector [serve] [OPTIONS]
-  rum-collector export-user [--db PATH] <USER_ID>   print all data of a user as JSON
-  rum-collector delete-user [--db PATH] <USER_ID>   delete all data of a user
-
-OPTIONS (environment variable in brackets):
-  --addr ADDR             listen address, default 127.0.0.1:8080 [RUM_ADDR]
-  --db PATH               SQLite file, default rum.db [RUM_DB]
-  --www DIR               static files served at /, console at /console/, default www [RUM_WWW]
-  --dist DIR              served at /dist/, default dist [RUM_DIST]
-  --config-dir DIR        remote configs <pid>.json, default remote-config [RUM_CONFIG_DIR]
-  --geo-db PATH|none      country MMDB; default: collector/geo's database when installed [RUM_GEO_DB]
-  --city-db PATH          city MMDB (optional, more precise) [RUM_CITY_DB]
-  --retention-days N      delete sessions older than N days, 0 = keep, default 30 [RUM_RETENTION_DAYS]
-  --trusted-proxy IP      honour X-Forwarded-For from this peer; repeatable or comma list [RUM_TRUSTED_PROXY]
-  --max-body-bytes N      request body limit (also after gunzip), default 1048576 [RUM_MAX_BODY_BYTES]
-  --synchronous MODE      normal (survives process crash) | full (also power loss), default normal [RUM_SYNCHRONOUS]
-  --admin-token TOKEN     require `Authorization: Bearer TOKEN` on privacy routes and PUT /config [RUM_ADMIN_TOKEN]
-";
-
 /// Where `collector/geo/setup.sh` installs the default country database.
 const DEFAULT_GEO: &str = "node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb";
 
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub command: String,
-    pub user_id: Option<String>,
-    pub addr: String,
+/// The command line, declared: `--help`, errors and environment fallbacks come from clap.
+/// Every flag has an environment variable (an empty one counts as unset) and is global, so it
+/// may come before or after the subcommand. A new subcommand is a variant of `Command`; a new
+/// group of flags (a store other than SQLite) is one more flattened `Args` struct.
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "rum-collector",
+    version,
+    about = "rum-collector: receives RUM bundles (ARMS wire format), stores them, serves the console.",
+    after_help = "Without a command, `serve` runs."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the collector: ingest, query API, console (the default)
+    Serve,
+    /// Print all data of a user (sessions and events) as JSON
+    ExportUser {
+        /// The user's id, as the SDK sent it
+        user_id: String,
+    },
+    /// Delete all data of a user
+    DeleteUser {
+        /// The user's id, as the SDK sent it
+        user_id: String,
+    },
+}
+
+/// Where the data is kept: every command needs it.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// SQLite file
+    #[arg(long, global = true, env = "RUM_DB", default_value = "rum.db", value_name = "PATH")]
     pub db: PathBuf,
+    /// normal: survives a process crash; full: also a power loss
+    #[arg(long, global = true, env = "RUM_SYNCHRONOUS", value_enum, ignore_case = true, default_value = "normal")]
+    pub synchronous: SyncMode,
+}
+
+/// What `serve` listens on, serves and keeps.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Listen address (`127.0.0.1:0`: a free port, printed on the first stdout line)
+    #[arg(long, global = true, env = "RUM_ADDR", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub addr: String,
+    /// Static files served at /, the console at /console/
+    #[arg(long, global = true, env = "RUM_WWW", default_value = "www", value_name = "DIR")]
     pub www: PathBuf,
+    /// Served at /dist/ (the built SDK)
+    #[arg(long, global = true, env = "RUM_DIST", default_value = "dist", value_name = "DIR")]
     pub dist: PathBuf,
+    /// Remote configs, one <pid>.json each
+    #[arg(long, global = true, env = "RUM_CONFIG_DIR", default_value = "remote-config", value_name = "DIR")]
     pub config_dir: PathBuf,
+    /// Country MMDB, or `none`; default: collector/geo's database when installed
+    #[arg(long, global = true, env = "RUM_GEO_DB", value_name = "PATH|none")]
     pub geo_db: Option<String>,
+    /// City MMDB (optional, more precise)
+    #[arg(long, global = true, env = "RUM_CITY_DB", value_name = "PATH")]
     pub city_db: Option<PathBuf>,
+    /// Delete sessions older than N days; 0 keeps them
+    #[arg(long, global = true, env = "RUM_RETENTION_DAYS", default_value_t = 30, value_name = "N")]
     pub retention_days: u32,
+    /// Honour X-Forwarded-For from this peer; repeatable or a comma list
+    #[arg(long = "trusted-proxy", global = true, env = "RUM_TRUSTED_PROXY", value_delimiter = ',', value_parser = ip, value_name = "IP")]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Request body limit in bytes (checked again after decompression)
+    #[arg(long, global = true, env = "RUM_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes, value_parser = positive, value_name = "N")]
     pub max_body_bytes: usize,
-    pub synchronous: Synchronous,
+    /// Require `Authorization: Bearer TOKEN` on privacy routes and PUT /config
+    #[arg(long, global = true, env = "RUM_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub admin_token: Option<String>,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// SQLite's `synchronous` setting, as the command line names it.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    Normal,
+    Full,
 }
 
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
-    let mut o = Options {
-        command: "serve".into(),
-        user_id: None,
-        addr: env("RUM_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
-        db: env("RUM_DB").unwrap_or_else(|| "rum.db".into()).into(),
-        www: env("RUM_WWW").unwrap_or_else(|| "www".into()).into(),
-        dist: env("RUM_DIST").unwrap_or_else(|| "dist".into()).into(),
-        config_dir: env("RUM_CONFIG_DIR").unwrap_or_else(|| "remote-config".into()).into(),
-        geo_db: env("RUM_GEO_DB"),
-        city_db: env("RUM_CITY_DB").map(PathBuf::from),
-        retention_days: 30,
-        trusted_proxies: Vec::new(),
-        max_body_bytes: Limits::default().max_body_bytes,
-        synchronous: Synchronous::Normal,
-        admin_token: env("RUM_ADMIN_TOKEN"),
-    };
-    let mut retention = env("RUM_RETENTION_DAYS");
-    let mut proxies: Vec<String> = env("RUM_TRUSTED_PROXY").into_iter().collect();
-    let mut max_body = env("RUM_MAX_BODY_BYTES");
-    let mut sync = env("RUM_SYNCHRONOUS");
-    let mut positional = Vec::new();
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        if arg == "-h" || arg == "--help" {
-            return Err(String::new());
-        }
-        let Some(flag) = arg.strip_prefix("--") else {
-            positional.push(arg);
-            continue;
-        };
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (flag.to_string(), None),
-        };
-        let value = match inline.or_else(|| it.next()) {
-            Some(v) => v,
-            None => return Err(format!("--{name} needs a value")),
-        };
-        match name.as_str() {
-            "addr" => o.addr = value,
-            "db" => o.db = value.into(),
-            "www" => o.www = value.into(),
-            "dist" => o.dist = value.into(),
-            "config-dir" => o.config_dir = value.into(),
-            "geo-db" => o.geo_db = Some(value),
-            "city-db" => o.city_db = Some(value.into()),
-            "retention-days" => retention = Some(value),
-            "trusted-proxy" => proxies.push(value),
-            "max-body-bytes" => max_body = Some(value),
-            "synchronous" => sync = Some(value),
-            "admin-token" => o.admin_token = Some(value),
-            _ => return Err(format!("unknown option --{name}")),
+impl From<SyncMode> for Synchronous {
+    fn from(m: SyncMode) -> Synchronous {
+        match m {
+            SyncMode::Normal => Synchronous::Normal,
+            SyncMode::Full => Synchronous::Full,
         }
     }
-    if let Some(r) = retention {
-        o.retention_days = r.parse().map_err(|_| format!("--retention-days must be a whole number, got `{r}`"))?;
-    }
-    for p in proxies.iter().flat_map(|p| p.split(',')).map(str::trim).filter(|p| !p.is_empty()) {
-        o.trusted_proxies.push(p.parse().map_err(|_| format!("--trusted-proxy: `{p}` is not an IP address"))?);
-    }
-    if let Some(m) = max_body {
-        o.max_body_bytes = m
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("--max-body-bytes must be a positive number, got `{m}`"))?;
-    }
-    if let Some(s) = sync {
-        o.synchronous = match s.to_ascii_lowercase().as_str() {
-            "normal" => Synchronous::Normal,
-            "full" => Synchronous::Full,
-            _ => return Err(format!("--synchronous must be normal or full, got `{s}`")),
-        };
-    }
-    let mut pos = positional.into_iter();
-    if let Some(cmd) = pos.next() {
-        match cmd.as_str() {
-            "serve" => {}
-            "export-user" | "delete-user" => {
-                o.user_id = Some(pos.next().ok_or_else(|| format!("{cmd} needs a user id"))?);
-                o.command = cmd;
-            }
-            other => return Err(format!("unknown command `{other}`")),
-        }
-    }
-    if let Some(extra) = pos.next() {
-        return Err(format!("unexpected argument `{extra}`"));
-    }
-    Ok(o)
 }
 
-fn geo_path(o: &Options) -> Option<PathBuf> {
+fn ip(s: &str) -> Result<IpAddr, String> {
+    s.trim().parse().map_err(|_| format!("`{s}` is not an IP address"))
+}
+
+fn positive(s: &str) -> Result<usize, String> {
+    s.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("must be a positive number, got `{s}`"))
+}
+
+/// The command line (without the program name) with the environment's fallbacks. An `Err` is
+/// clap's: help, version, or a usage error; `.exit()` prints it with the right status.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("rum-collector".to_string()).chain(args))
+}
+
+fn geo_path(o: &ServeArgs) -> Option<PathBuf> {
     match o.geo_db.as_deref() {
         Some("none") | Some("") => None,
         Some(p) => Some(PathBuf::from(p)),
@@ -163,18 +140,18 @@ fn geo_path(o: &Options) -> Option<PathBuf> {
 }
 
 pub fn main() -> std::process::ExitCode {
-    let opts = match parse(std::env::args().skip(1)) {
-        Ok(o) => o,
-        Err(e) if e.is_empty() => {
-            print!("{USAGE}");
-            return std::process::ExitCode::SUCCESS;
+    // An empty variable means unset (as before clap, which would read it as an empty value).
+    // Still one thread here, so changing the environment is sound.
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_str().is_some_and(|n| n.starts_with("RUM_")) {
+            std::env::remove_var(name);
         }
-        Err(e) => {
-            eprintln!("error: {e}\n\n{USAGE}");
-            return std::process::ExitCode::from(2);
-        }
+    }
+    let cli = match parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
     };
-    match run(opts) {
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -183,26 +160,25 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(o: Options) -> Result<(), String> {
-    let store = SqliteStore::open(&o.db, o.synchronous).map_err(|e| format!("{}: {e}", o.db.display()))?;
-    match o.command.as_str() {
-        "export-user" => {
-            let user = o.user_id.unwrap_or_default();
+fn run(cli: Cli) -> Result<(), String> {
+    let Cli { command, store: s, serve: o } = cli;
+    let store = SqliteStore::open(&s.db, s.synchronous.into()).map_err(|e| format!("{}: {e}", s.db.display()))?;
+    match command.unwrap_or(Command::Serve) {
+        Command::ExportUser { user_id: user } => {
             let data = store.export_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?);
             Ok(())
         }
-        "delete-user" => {
-            let user = o.user_id.unwrap_or_default();
+        Command::DeleteUser { user_id: user } => {
             let n = store.delete_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::json!({"user_id": user, "deleted": n}));
             Ok(())
         }
-        _ => serve(o, store),
+        Command::Serve => serve(o, &s.db, store),
     }
 }
 
-fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
+fn serve(o: ServeArgs, db: &std::path::Path, store: SqliteStore) -> Result<(), String> {
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -232,7 +208,7 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
-        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", o.db.display());
+        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", db.display());
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
