@@ -25,7 +25,7 @@ pub struct Runtime {
     /// Automatic collection (hooks, observers); `None` until installed.
     pub collectors: Option<Collectors>,
     /// Session replay's state in the core (see `replay::sync`).
-    pub replay: super::replay::Replay,
+    pub replay: crate::core::replay::Control,
 }
 
 /// wasm32 without threads: one instance per module, so a plain static is sound (and works

@@ -60,6 +60,34 @@ pub fn decide(tracked: bool, opted_out: bool, chosen: bool, buffer: bool, forced
     }
 }
 
+/// The core page's replay state: the API calls, and the mode the loader was told last.
+#[derive(Default)]
+pub struct Control {
+    pub forced: bool,
+    pub stopped: bool,
+    told: u32,
+}
+
+impl Control {
+    /// `stopSessionReplayRecording()` (0), `startSessionReplayRecording()` (1), with force (2).
+    /// A start without force resumes what the session was doing; a force lasts until a stop.
+    pub fn api(&mut self, how: u32) {
+        self.forced = how == 2 || (how != 0 && self.forced);
+        self.stopped = how == 0;
+    }
+
+    /// Whether the loader must hear `mode`: not while replay stays off (most pages), so those
+    /// never cross into the loader. (The loader drops repeats of the same mode, session and view.)
+    pub fn tell(&mut self, mode: Mode) -> bool {
+        let op = mode as u32;
+        if op == 0 && self.told == 0 {
+            return false;
+        }
+        self.told = op;
+        true
+    }
+}
+
 /// The replay route: `override_url` when given, else the origin of `endpoint` + `/replay`.
 pub fn replay_url(endpoint: &str, override_url: Option<&str>) -> String {
     if let Some(u) = override_url.filter(|u| !u.is_empty()) {
@@ -335,6 +363,24 @@ mod tests {
         for ((t, o, c, b, f, s), want) in cases {
             assert_eq!(decide(t, o, c, b, f, s), want, "{:?}", (t, o, c, b, f, s));
         }
+    }
+
+    #[test]
+    fn control_follows_the_api_and_tells_the_loader_only_what_matters() {
+        let mut c = Control::default();
+        assert!(!c.tell(Mode::Off), "off from the start: the loader never hears of it");
+        c.api(2);
+        assert!(c.forced && !c.stopped);
+        c.api(1);
+        assert!(c.forced, "a start without force keeps an earlier force");
+        c.api(0);
+        assert!(!c.forced && c.stopped);
+        c.api(1);
+        assert!(!c.forced && !c.stopped);
+        assert!(c.tell(Mode::Buffer));
+        assert!(c.tell(Mode::Buffer), "repeats go to the loader, which drops them");
+        assert!(c.tell(Mode::Off), "turning off is told");
+        assert!(!c.tell(Mode::Off), "and then nothing more");
     }
 
     #[test]
