@@ -9,10 +9,11 @@
 //     @rrweb/record has no transport: the page POSTs its events as JSON every 5 s, the way its
 //     README shows).
 //
-//   node bench/replay.mjs [--smoke]      (--smoke: a 6 s workload with the same counts / 10)
+//   node bench/replay.mjs [--smoke]      (--smoke: a 6 s workload with the counts / 10)
+// A full run writes bench/REPLAY-RESULTS.md.
 // Prints a markdown table. Never asserts on time: these are figures, not tests.
 import { createServer } from 'node:http';
-import { readFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -214,3 +215,7 @@ for (const rec of REC) {
 out += '\nSizes: ' + REC.filter((r) => r.sizeNote).map((r) => `${r.name}: ${r.sizeNote}`).join('; ') + '.\n';
 out += "rum-wasm and Datadog include their RUM SDK in the page; their rows without replay show how much of the main-thread figure is the RUM SDK's own work. @rrweb/record is the recorder alone.\n";
 console.log(out);
+if (!smoke) {
+  const chrome = browser.version();
+  writeFileSync(join(BENCH, 'REPLAY-RESULTS.md'), `# Session replay benchmark: results\n\n\`node bench/replay.mjs\` on ${new Date().toISOString().slice(0, 10)}, Chromium ${chrome}, one run (the issue asks for the three figures measured in one run).\n\n${out}`);
+}

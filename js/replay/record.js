@@ -73,8 +73,9 @@ export function record(o, emit) {
       || /^cc-/i.test(el.autocomplete || '') || SENSITIVE_NAME.test((el.name || '') + ' ' + (el.id || ''));
   };
   const maskValue = (el, v, lvl) => (!v || (lvl === 'allow' && !sensitive(el)) ? v : MASK);
-  const maskText = (t, lvl, ptag) => {
-    if (ptag === 'textarea' && lvl !== 'allow') return t && MASK;
+  // Text in a textarea or an editable element is what the user typed: masked unless allowed.
+  const maskText = (t, lvl, parent) => {
+    if (lvl !== 'allow' && parent && (parent.localName === 'textarea' || parent.isContentEditable)) return t && t.replace(/\S/g, 'x');
     return lvl === 'mask' ? t.replace(/\S/g, 'x') : t;
   };
   const absolute = (v) => {
@@ -146,10 +147,11 @@ export function record(o, emit) {
         break;
       }
       case 3: {
-        const ptag = n.parentNode && n.parentNode.localName;
+        const p = n.parentNode;
+        const ptag = p && p.localName;
         s = ptag === 'style'
           ? { type: 3, textContent: n.textContent, isStyle: true }
-          : { type: 3, textContent: ptag === 'script' ? '' : maskText(n.textContent, lvl, ptag) };
+          : { type: 3, textContent: ptag === 'script' ? '' : maskText(n.textContent, lvl, p) };
         kids = false;
         break;
       }
@@ -247,8 +249,8 @@ export function record(o, emit) {
       const id = idOf(t);
       const lvl = id && t.isConnected && levelOf(t);
       if (lvl && lvl !== 'hidden') {
-        const ptag = t.parentNode && t.parentNode.localName;
-        textOut.push({ id, value: ptag === 'style' ? t.textContent : maskText(t.textContent, lvl, ptag) });
+        const p = t.parentNode;
+        textOut.push({ id, value: p && p.localName === 'style' ? t.textContent : maskText(t.textContent, lvl, p) });
       }
     }
     const attrOut = [];

@@ -14,6 +14,7 @@ after(async () => { await browser?.close(); });
 const PASSWORD = 'hunter2-Sekret!';
 const NAME = 'Zebediah Quartermaine';
 const HIDDEN_TEXT = 'iban-DE89370400440532013000';
+const EDITED = 'Typed into an editor';
 
 const body = `
 <h1 id="title">Checkout</h1>
@@ -23,6 +24,7 @@ const body = `
   <input id="name" name="fullname" type="text">
   <input id="pw" name="pw" type="password">
   <div data-rum-privacy="allow"><input id="promo" name="promo" type="text"></div>
+  <div id="editor" contenteditable="true"></div>
   <button id="go" type="button">Pay</button>
 </form>
 <ul id="list"></ul>`;
@@ -76,6 +78,7 @@ async function userSession(page) {
   await page.type('#pw', PASSWORD);
   await page.type('#name', NAME);
   await page.type('#promo', 'SPRING');
+  await page.type('#editor', EDITED);
   await page.click('#go');
   await page.evaluate(() => history.pushState({}, '', '/shop/pay'));
   await page.evaluate(() => { document.getElementById('title').textContent = 'Payment step'; });
@@ -149,7 +152,7 @@ test('sessionReplaySampleRate 1: rrweb segments with the contract fields, a full
 
     // Every body the SDK sent, decompressed: neither the password nor the name, nor hidden text.
     const all = [...replays.map((r) => r.text), ...srv.received.map((b) => b.text)].join('\n');
-    for (const s of [PASSWORD, NAME, 'Zebediah', 'hunter2', HIDDEN_TEXT, 'Masked words']) assert.ok(!all.includes(s), 'leaked: ' + s);
+    for (const s of [PASSWORD, NAME, 'Zebediah', 'hunter2', HIDDEN_TEXT, 'Masked words', EDITED, 'Typed into']) assert.ok(!all.includes(s), 'leaked: ' + s);
     assert.ok(all.includes('item-added-4'), 'the scan does see page text');
     assert.deepEqual(errors, []);
   });
