@@ -204,7 +204,8 @@ test('force never records a session that sampleRate left out', async () => {
 
 test('buffer mode: the seconds before a thrown error go out (source "buffer"), nothing without one', async () => {
   await withReplayPage(', sessionReplayBuffer: 10', async ({ page, replays, requested }) => {
-    await until(() => recorderLoaded(requested), 'the recorder (buffering)');
+    await until(() => requested.some((u) => u.endsWith('/dist/rum_replay_bg.wasm')), 'the recorder (buffering)');
+    await sleep(500); // instantiated and recording
     await page.evaluate(() => { document.getElementById('title').textContent = 'before-the-error'; });
     await page.type('#name', NAME);
     await sleep(1500);
