@@ -70,9 +70,11 @@ wasm-bindgen --target web --out-dir pkg-replay --out-name rum_replay \
   "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
 wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge $FEATURES --strip-debug --strip-producers \
   pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm
+wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
+  pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm > pkg-replay/names.json
+node scripts/minify-wasm-names.mjs pkg-replay/names.json pkg-replay/rum_replay.js
 # captureFetch from the glue's own copy of transport.js (the one the replay wasm sends with).
-{ echo 'export { __wbg_get_imports as getImports, __wbg_finalize_init as finishInit };'
-  echo "export { captureFetch } from './$(cd pkg-replay && ls snippets/*/src/browser/transport.js)';"; } >> pkg-replay/rum_replay.js
+echo "export { captureFetch } from './$(cd pkg-replay && ls snippets/*/src/browser/transport.js)';" >> pkg-replay/rum_replay.js
 esbuild js/replay/index.js --bundle --format=esm --minify --target=es2020 \
   --log-level=warning --outfile=dist/rum-replay.js
 terser dist/rum-replay.js --module -c passes=2 -m -o dist/rum-replay.js

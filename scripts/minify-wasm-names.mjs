@@ -10,7 +10,8 @@ import fs from 'node:fs';
 const [mapFile, glueFile] = process.argv.slice(2);
 const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
 let js = fs.readFileSync(glueFile, 'utf8');
-const GLUE = './rum_wasm_bg.js';
+// The glue's own module: './rum_wasm_bg.js' for the SDK, './rum_replay_bg.js' for the replay wasm.
+const GLUE = './' + glueFile.split('/').pop().replace(/\.js$/, '_bg.js');
 const count = (re) => (js.match(re) || []).length;
 
 // Code paths of the glue this SDK never takes, removed by exact text (the build fails when a
@@ -89,7 +90,7 @@ for (const [, from, to] of map.imports.filter(([m]) => m === GLUE)) {
 const unused = /\n {8}(__wbg\w+|__wbindgen\w+): function\([^)]*\) \{\n[^]*?\n {8}\},/g;
 js = js.replace(unused, '');
 // `"name": function` after the replacement above; quoted keys are fine in an object literal.
-js = js.replace(/"\.\/rum_wasm_bg\.js"/g, '"a"');
+js = js.replaceAll('"' + GLUE + '"', '"a"');
 for (const [from, to] of map.exports) {
   const re = new RegExp('\\bwasm\\.' + from + '\\b', 'g');
   js = js.replace(re, 'wasm[' + JSON.stringify(to) + ']');
