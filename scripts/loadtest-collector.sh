@@ -22,7 +22,10 @@ GEN="$TARGET/collector/examples/loadtest"
 
 TMP=$(mktemp -d)
 OUT="$TMP/collector.out"
-"$BIN" --addr 127.0.0.1:0 --db "$TMP/load.db" --geo-db none --retention-days 0 --www "$TMP" >"$OUT" 2>"$TMP/collector.err" &
+# Every simulated session connects from 127.0.0.1 and thinks between bundles: no per-address cap,
+# no idle close shorter than the think time.
+"$BIN" --addr 127.0.0.1:0 --db "$TMP/load.db" --geo-db none --retention-days 0 --www "$TMP" \
+  --max-connections 0 --max-connections-per-client 0 --idle-timeout 120 >"$OUT" 2>"$TMP/collector.err" &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT

@@ -5,12 +5,15 @@
 // channel: boxing them would add an allocation on the error path of a server, for no gain.
 #![allow(clippy::result_large_err)]
 
+pub mod caps;
 pub mod cli;
+pub mod config_check;
 pub mod enrich;
 pub mod http;
 pub mod ingest;
 pub mod query;
 pub mod remote_config;
 pub mod retention;
+pub mod server;
 pub mod session_path;
 pub mod store;
