@@ -10,6 +10,7 @@ use crate::core::agent::Exit;
 use crate::core::ids::Random;
 use crate::core::replay::{Ids, Segments};
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::RefCell;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -64,6 +65,9 @@ struct State {
     session: String,
     view: String,
     warned: bool,
+    /// `redactQueryParams` as the bundles apply it: extra names, or `false` (no redaction).
+    keep_secrets: bool,
+    secret_names: Vec<String>,
 }
 
 struct Global(RefCell<Option<State>>);
@@ -86,6 +90,13 @@ pub fn rhub(kind: u32, data: JsValue) {
             let own = s(2);
             st.url = crate::core::replay::replay_url(&s(0), Some(&own));
             st.pid = s(1);
+            // [3]: redactQueryParams (false, or an array whose strings are more secret names).
+            let rq = a.get(3);
+            st.keep_secrets = rq.as_bool() == Some(false);
+            if Array::is_array(&rq) {
+                let names: &Array = rq.unchecked_ref();
+                st.secret_names = names.iter().filter_map(|n| n.as_string()).collect();
+            }
         }
         IDS => {
             st.session = s(0);
@@ -142,5 +153,10 @@ pub fn rhub(kind: u32, data: JsValue) {
 /// same rule as the bundles' URLs (`core::redact`).
 #[wasm_bindgen]
 pub fn rurl(url: &str) -> String {
-    crate::core::redact::redact_url(url, &[]).unwrap_or_else(|| String::from(url))
+    let redacted = STATE.0.try_borrow().ok().and_then(|slot| match slot.as_ref() {
+        Some(st) if st.keep_secrets => None,
+        Some(st) => crate::core::redact::redact_url(url, &st.secret_names),
+        None => crate::core::redact::redact_url(url, &[]),
+    });
+    redacted.unwrap_or_else(|| String::from(url))
 }

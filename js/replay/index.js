@@ -54,7 +54,7 @@ export async function boot(cfg, base, pageFetch) {
   }
   const endpoint = new URL(String(cfg.endpoint), location.href).href;
   const own = cfg.sessionReplayEndpoint ? new URL(String(cfg.sessionReplayEndpoint), location.href).href : '';
-  call(SETUP, [endpoint, String(cfg.pid), own]);
+  call(SETUP, [endpoint, String(cfg.pid), own, cfg.redactQueryParams]);
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') exit(false); });
   addEventListener('pagehide', () => exit(true));
   addEventListener('error', onError);

@@ -27,7 +27,8 @@ const body = `
   <div id="editor" contenteditable="true"></div>
   <button id="go" type="button">Pay</button>
 </form>
-<ul id="list"></ul>`;
+<ul id="list"></ul>
+<a id="help" href="/help?access_token=tok-SECRET-2&amp;lang=en">help</a>`;
 
 const cfg = (origin, extra) => `{pid: 'replay-pid', endpoint: '${origin}/collect', spaMode: 'history'${extra}}`;
 
@@ -51,7 +52,7 @@ async function withReplayPage(extra, fn) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('request', (r) => requested.push(r.url()));
   try {
-    await page.goto(srv.origin + '/shop/cart');
+    await page.goto(srv.origin + '/shop/cart?token=tok-SECRET-1');
     assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
     await fn({ srv, page, replays, requested, errors });
   } finally {
@@ -152,7 +153,12 @@ test('sessionReplaySampleRate 1: rrweb segments with the contract fields, a full
 
     // Every body the SDK sent, decompressed: neither the password nor the name, nor hidden text.
     const all = [...replays.map((r) => r.text), ...srv.received.map((b) => b.text)].join('\n');
-    for (const s of [PASSWORD, NAME, 'Zebediah', 'hunter2', HIDDEN_TEXT, 'Masked words', EDITED, 'Typed into']) assert.ok(!all.includes(s), 'leaked: ' + s);
+    for (const s of [PASSWORD, NAME, 'Zebediah', 'hunter2', HIDDEN_TEXT, 'Masked words', EDITED, 'Typed into', 'tok-SECRET']) assert.ok(!all.includes(s), 'leaked: ' + s);
+    // URLs keep their shape, with the secrets' values redacted (the bundles' rule).
+    const meta = records(replays).find((e) => e.type === 4).data;
+    assert.equal(meta.href, srv.origin + '/shop/cart?token=[redacted]');
+    const help = findNode(full, (n) => n.attributes && n.attributes.id === 'help');
+    assert.equal(help.attributes.href, srv.origin + '/help?access_token=[redacted]&lang=en');
     assert.ok(all.includes('item-added-4'), 'the scan does see page text');
     assert.deepEqual(errors, []);
   });
