@@ -74,6 +74,11 @@ node bench/run.mjs --smoke 2>&1 | tee test-output/bench-smoke.log; rc=${PIPESTAT
 p=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' test-output/bench-smoke.log | tail -1)
 f=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' test-output/bench-smoke.log | tail -1)
 record bench "${p:-0}" "${f:-0}" "$rc"
+echo "== layer 4b: replay benchmark smoke (node bench/replay.mjs --smoke)"
+node bench/replay.mjs --smoke 2>&1 | tee test-output/replay-bench-smoke.log; rc=${PIPESTATUS[0]}
+p=$(sed -n 's/^replay-bench: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' test-output/replay-bench-smoke.log | tail -1)
+f=$(sed -n 's/^replay-bench: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' test-output/replay-bench-smoke.log | tail -1)
+record replay-bench "${p:-0}" "${f:-0}" "$rc"
 
 echo "== layer 5: lint (bash scripts/lint.sh: rustfmt, clippy, ESLint)"
 bash scripts/lint.sh 2>&1 | tee test-output/lint-summary.log; rc=${PIPESTATUS[0]}
@@ -83,6 +88,6 @@ record lint "${p:-0}" "${f:-0}" "$rc"
 
 echo
 echo "== summary"
-for l in native browser e2e bench lint; do echo "$l: ${PASS[$l]} passed, ${FAIL[$l]} failed"; done
+for l in native browser e2e bench replay-bench lint; do echo "$l: ${PASS[$l]} passed, ${FAIL[$l]} failed"; done
 echo "$total_pass passed, $total_fail failed"
 exit $status
