@@ -7,6 +7,7 @@ use crate::ingest::Limits;
 use crate::remote_config::RemoteConfigs;
 use crate::retention;
 use crate::server::{self, ConnLimits};
+use crate::store::clickhouse::{ClickHouseConfig, ClickHouseStore};
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -62,6 +63,9 @@ pub struct StoreArgs {
     /// normal: survives a process crash; full: also a power loss
     #[arg(long, global = true, env = "RUM_SYNCHRONOUS", value_enum, ignore_case = true, default_value = "normal")]
     pub synchronous: SyncMode,
+    /// sqlite:PATH (default: SQLite at --db) or clickhouse+http://HOST:PORT/DATABASE[?cluster=NAME] (deploy/)
+    #[arg(long, global = true, env = "RUM_STORE", value_name = "URL")]
+    pub store: Option<String>,
 }
 
 /// What `serve` listens on, serves and keeps.
@@ -222,9 +226,40 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// Opens the store named by `--store` (or SQLite at `--db`).
+fn open_store(s: &StoreArgs) -> Result<Arc<dyn Store>, String> {
+    match s.store.as_deref() {
+        Some(url) if url.starts_with("clickhouse+http://") => {
+            let cfg = ClickHouseConfig::parse(url)?;
+            let store = ClickHouseStore::open(cfg).map_err(|e| format!("--store {}: {e}", store_name(s)))?;
+            Ok(Arc::new(store))
+        }
+        Some(url) => {
+            let path = url.strip_prefix("sqlite:").ok_or_else(|| {
+                format!("--store must be sqlite:PATH or clickhouse+http://HOST:PORT/DATABASE, got `{url}`")
+            })?;
+            let store = SqliteStore::open(path, s.synchronous.into()).map_err(|e| format!("{path}: {e}"))?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            let store =
+                SqliteStore::open(&s.db, s.synchronous.into()).map_err(|e| format!("{}: {e}", s.db.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Where the data goes, for the log: the URL without its options (they may name local paths).
+fn store_name(s: &StoreArgs) -> String {
+    match s.store.as_deref() {
+        Some(url) => url.split('?').next().unwrap_or(url).to_string(),
+        None => format!("sqlite:{}", s.db.display()),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let Cli { command, store: s, serve: o } = cli;
-    let store = SqliteStore::open(&s.db, s.synchronous.into()).map_err(|e| format!("{}: {e}", s.db.display()))?;
+    let store = open_store(&s)?;
     match command.unwrap_or(Command::Serve) {
         Command::ExportUser { user_id: user } => {
             let data = store.export_user(&user).map_err(|e| e.to_string())?;
@@ -236,11 +271,11 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{}", serde_json::json!({"user_id": user, "deleted": n}));
             Ok(())
         }
-        Command::Serve => serve(o, &s.db, store),
+        Command::Serve => serve(o, &store_name(&s), store),
     }
 }
 
-fn serve(o: ServeArgs, db: &std::path::Path, store: SqliteStore) -> Result<(), String> {
+fn serve(o: ServeArgs, store_name: &str, store: Arc<dyn Store>) -> Result<(), String> {
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -253,7 +288,6 @@ fn serve(o: ServeArgs, db: &std::path::Path, store: SqliteStore) -> Result<(), S
         enricher = enricher.with_city_db(p)?;
         eprintln!("geo: city database {}", p.display());
     }
-    let store: Arc<dyn Store> = Arc::new(store);
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,
@@ -271,7 +305,7 @@ fn serve(o: ServeArgs, db: &std::path::Path, store: SqliteStore) -> Result<(), S
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
-        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", db.display());
+        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  store: {store_name}");
         server::serve(listener, app, o.conn.limits(), async {
             let _ = tokio::signal::ctrl_c().await;
         })

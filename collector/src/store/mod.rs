@@ -1,9 +1,13 @@
 //! The storage seam. HTTP handlers and background tasks talk to `dyn Store` only, so another
 //! engine (a distributed one) can replace SQLite without touching ingest, query or the console.
 
+pub mod clickhouse;
+pub mod clickhouse_http;
+mod clickhouse_insights;
 pub mod insights;
 pub mod replay;
 mod search;
+pub mod spool;
 pub mod sqlite;
 mod sqlite_replay;
 pub mod view_owner;
