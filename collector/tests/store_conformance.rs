@@ -357,7 +357,7 @@ fn export_and_delete_user(s: &dyn Store) {
     assert!(s.export_user("nobody").unwrap().sessions.is_empty());
 
     let n = s.delete_user("u-alice").unwrap();
-    assert_eq!(n, DeleteCounts { sessions: 1, events: 4 });
+    assert_eq!(n, DeleteCounts { sessions: 1, events: 4, replay_segments: 0 });
     assert!(s.session(A).unwrap().is_none());
     assert!(s.session_events(A).unwrap().is_empty());
     let ex = s.export_user("u-alice").unwrap();
@@ -370,11 +370,11 @@ fn retention_deletes_old_sessions(s: &dyn Store) {
     fixture(s);
     // Sessions whose last bundle arrived before the cutoff go, with their events.
     let n = s.delete_older_than(T0 + 15 * MIN).unwrap();
-    assert_eq!(n, DeleteCounts { sessions: 1, events: 4 });
+    assert_eq!(n, DeleteCounts { sessions: 1, events: 4, replay_segments: 0 });
     assert_eq!(ids(&list(s, SessionFilter::default())), [C, B]);
     assert_eq!(s.delete_older_than(T0).unwrap(), DeleteCounts::default());
     let n = s.delete_older_than(T0 + 3 * 86_400_000).unwrap();
-    assert_eq!(n, DeleteCounts { sessions: 2, events: 8 });
+    assert_eq!(n, DeleteCounts { sessions: 2, events: 8, replay_segments: 0 });
     assert_eq!(list(s, SessionFilter::default()).total, 0);
     assert!(s.error_groups(TimeRange::default(), 10).unwrap().is_empty());
 }

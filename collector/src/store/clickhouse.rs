@@ -802,6 +802,8 @@ impl ClickHouseStore {
 
 fn summary_from_row(r: &Map<String, Value>) -> SessionSummary {
     SessionSummary {
+        // Replays are not stored on ClickHouse yet (see `write_replay`).
+        has_replay: false,
         session_id: get_str(r, "session_id"),
         app_id: get_str(r, "app_id"),
         app_version: get_opt_str(r, "app_version"),
@@ -1158,7 +1160,7 @@ impl Store for ClickHouseStore {
             .iter()
             .map(|r| get_json(r, "body"))
             .collect();
-        Ok(UserExport { user_id: user_id.to_string(), sessions, events })
+        Ok(UserExport { user_id: user_id.to_string(), sessions, events, replay_segments: Vec::new() })
     }
 
     fn delete_user(&self, user_id: &str) -> StoreResult<DeleteCounts> {
@@ -1166,7 +1168,7 @@ impl Store for ClickHouseStore {
         let cond = self.events_of_user(user_id);
         let events = self.ch.scalar(&format!("SELECT count() FROM {} FINAL WHERE {cond}", self.ch.events))?;
         self.ch.delete_sessions(&owned, Some(&format!("user_id = {}", quote(user_id))))?;
-        Ok(DeleteCounts { sessions: owned.len() as u64, events: events.max(0) as u64 })
+        Ok(DeleteCounts { sessions: owned.len() as u64, events: events.max(0) as u64, replay_segments: 0 })
     }
 
     fn delete_older_than(&self, cutoff_ms: i64) -> StoreResult<DeleteCounts> {
@@ -1189,7 +1191,17 @@ impl Store for ClickHouseStore {
         // Events first: their condition reads the session rows that the second mutation deletes.
         self.ch.mutate_delete(&self.ch.events_local, &format!("session_id IN ({local_old})"))?;
         self.ch.mutate_delete(&self.ch.sessions_local, &format!("session_id IN ({local_old})"))?;
-        Ok(DeleteCounts { sessions: sessions as u64, events: events.max(0) as u64 })
+        Ok(DeleteCounts { sessions: sessions as u64, events: events.max(0) as u64, replay_segments: 0 })
+    }
+
+    // Session replay is stored by the SQLite store only so far: a segment is refused with a clear
+    // error (503, so the SDK keeps it and retries) rather than acknowledged and lost.
+    fn write_replay(&self, _segment: replay::NewSegment, _max_session_bytes: u64) -> StoreResult<replay::ReplayWrite> {
+        Err(StoreError::Db("session replay is not stored by the ClickHouse store yet (use the SQLite store)".into()))
+    }
+
+    fn session_replay(&self, _session_id: &str) -> StoreResult<Option<replay::SessionReplay>> {
+        Ok(None)
     }
 }
 
