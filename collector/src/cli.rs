@@ -1,5 +1,6 @@
 //! Command line: flags with environment fallbacks, and the subcommands.
 
+use crate::auth::access_setup as access;
 use crate::enrich::Enricher;
 use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
@@ -18,6 +19,7 @@ USAGE:
   rum-collector [serve] [OPTIONS]
   rum-collector export-user [--db PATH] <USER_ID>   print all data of a user as JSON
   rum-collector delete-user [--db PATH] <USER_ID>   delete all data of a user
+  rum-collector user ...  |  rum-collector token ...   users and API tokens (see ACCESS below)
 
 OPTIONS (environment variable in brackets):
   --addr ADDR             listen address, default 127.0.0.1:8080 [RUM_ADDR]
@@ -31,7 +33,21 @@ OPTIONS (environment variable in brackets):
   --trusted-proxy IP      honour X-Forwarded-For from this peer; repeatable or comma list [RUM_TRUSTED_PROXY]
   --max-body-bytes N      request body limit (also after gunzip), default 1048576 [RUM_MAX_BODY_BYTES]
   --synchronous MODE      normal (survives process crash) | full (also power loss), default normal [RUM_SYNCHRONOUS]
-  --admin-token TOKEN     require `Authorization: Bearer TOKEN` on privacy routes and PUT /config [RUM_ADMIN_TOKEN]
+  --admin-token TOKEN     an admin API token with this value (user `admin-token`; the former single
+                          admin token, kept for existing scripts) [RUM_ADMIN_TOKEN]
+  --no-auth               no login at all: local development only, refused unless --addr is loopback
+  --auth-db PATH          SQLite file of users and tokens, default: the --db file [RUM_AUTH_DB]
+  --secure-cookie MODE    auto (Secure when a trusted proxy says X-Forwarded-Proto: https) | always
+  --login-rate RATE       login attempts per client address and per user name, default 5/m,burst=10
+  --ingest-allow-origin O page origins that may send (repeatable or comma list), default any [RUM_INGEST_ALLOW_ORIGIN]
+  --ingest-allow-pid PID  pids that may send (repeatable or comma list), default any [RUM_INGEST_ALLOW_PID]
+  --ingest-rate-ip RATE   ingest requests per client address, default 50/s,burst=500; off to disable
+  --ingest-rate-pid RATE  ingest requests per pid, default 1000/s,burst=10000; off to disable
+  --redact-param NAME     more URL parameter names whose values are stored as [redacted] (repeatable
+                          or comma list; the built-in list is src/core/redact.rs) [RUM_REDACT_PARAMS]
+  --ip-storage MODE       full | truncated (/24, /48) | off, default full [RUM_IP_STORAGE]
+
+ACCESS (users and tokens; every route but ingest, remote-config reads, the demo and /dist needs one):
 ";
 
 /// Where `collector/geo/setup.sh` installs the default country database.
@@ -53,6 +69,22 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub synchronous: Synchronous,
     pub admin_token: Option<String>,
+    pub access: AccessOptions,
+}
+
+/// Access control and ingest-protection flags (see `auth`, `ingest_guard`, `minimise`).
+#[derive(Debug, Clone, Default)]
+pub struct AccessOptions {
+    pub no_auth: bool,
+    pub auth_db: Option<String>,
+    pub secure_cookie: Option<String>,
+    pub login_rate: Option<String>,
+    pub allow_origins: Vec<String>,
+    pub allow_pids: Vec<String>,
+    pub rate_ip: Option<String>,
+    pub rate_pid: Option<String>,
+    pub redact_params: Vec<String>,
+    pub ip_storage: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -75,6 +107,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         max_body_bytes: Limits::default().max_body_bytes,
         synchronous: Synchronous::Normal,
         admin_token: env("RUM_ADMIN_TOKEN"),
+        access: AccessOptions {
+            allow_origins: env("RUM_INGEST_ALLOW_ORIGIN").into_iter().collect(),
+            allow_pids: env("RUM_INGEST_ALLOW_PID").into_iter().collect(),
+            redact_params: env("RUM_REDACT_PARAMS").into_iter().collect(),
+            ip_storage: env("RUM_IP_STORAGE"),
+            ..AccessOptions::default()
+        },
     };
     let mut retention = env("RUM_RETENTION_DAYS");
     let mut proxies: Vec<String> = env("RUM_TRUSTED_PROXY").into_iter().collect();
@@ -90,6 +129,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             positional.push(arg);
             continue;
         };
+        if flag == "no-auth" {
+            o.access.no_auth = true;
+            continue;
+        }
         let (name, inline) = match flag.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (flag.to_string(), None),
@@ -111,6 +154,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "max-body-bytes" => max_body = Some(value),
             "synchronous" => sync = Some(value),
             "admin-token" => o.admin_token = Some(value),
+            "auth-db" => o.access.auth_db = Some(value),
+            "secure-cookie" => o.access.secure_cookie = Some(value),
+            "login-rate" => o.access.login_rate = Some(value),
+            "ingest-allow-origin" => o.access.allow_origins.push(value),
+            "ingest-allow-pid" => o.access.allow_pids.push(value),
+            "ingest-rate-ip" => o.access.rate_ip = Some(value),
+            "ingest-rate-pid" => o.access.rate_pid = Some(value),
+            "redact-param" => o.access.redact_params.push(value),
+            "ip-storage" => o.access.ip_storage = Some(value),
             _ => return Err(format!("unknown option --{name}")),
         }
     }
@@ -163,10 +215,20 @@ fn geo_path(o: &Options) -> Option<PathBuf> {
 }
 
 pub fn main() -> std::process::ExitCode {
-    let opts = match parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if matches!(args.first().map(String::as_str), Some("user" | "token")) {
+        return match crate::auth::admin_cli::run(&args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
+    let opts = match parse(args) {
         Ok(o) => o,
         Err(e) if e.is_empty() => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", crate::auth::admin_cli::USAGE);
             return std::process::ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -203,6 +265,7 @@ fn run(o: Options) -> Result<(), String> {
 }
 
 fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
+    access::refuse_open_no_auth(&o)?;
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -216,12 +279,15 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         eprintln!("geo: city database {}", p.display());
     }
     let store: Arc<dyn Store> = Arc::new(store);
+    let access = access::build(&o)?;
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,
         limits: Limits { max_body_bytes: o.max_body_bytes, ..Limits::default() },
         configs: RemoteConfigs::new(&o.config_dir),
-        admin_token: o.admin_token.clone(),
+        auth: access.auth,
+        ingest_guard: access.ingest_guard,
+        minimise: access.minimise,
     });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
@@ -232,6 +298,7 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
+        access::announce(access.first_password.as_deref(), addr, o.access.no_auth);
         eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", o.db.display());
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {

@@ -13,13 +13,13 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use crate::auth::Principal;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
 pub struct AppState {
@@ -27,8 +27,10 @@ pub struct AppState {
     pub enricher: Enricher,
     pub limits: Limits,
     pub configs: RemoteConfigs,
-    /// When set, privacy routes and `PUT /config` need `Authorization: Bearer <token>`.
-    pub admin_token: Option<String>,
+    /// Users, tokens, logins (see `auth`): every route but ingest goes through `auth::layer`.
+    pub auth: Arc<crate::auth::Auth>,
+    pub ingest_guard: crate::ingest_guard::IngestGuard,
+    pub minimise: crate::minimise::Minimise,
 }
 
 pub struct StaticDirs {
@@ -48,9 +50,6 @@ fn store_error(e: StoreError) -> Response {
 }
 
 pub fn router(state: Shared, dirs: StaticDirs) -> Router {
-    // Mirrors the caller's origin and allows credentials: the SDK may post from any page origin,
-    // and sendBeacon sends cookies (credentials "include").
-    let cors = CorsLayer::very_permissive().max_age(std::time::Duration::from_secs(3600));
     let www_index = dirs.www.join("index.html");
     let dist = ServeDir::new(&dirs.dist);
     Router::new()
@@ -77,7 +76,9 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
         )
         .nest_service("/dist", dist)
         .fallback_service(ServeDir::new(&dirs.www))
-        .layer(cors)
+        .merge(crate::auth::routes::router())
+        // CORS (ingest only), authentication, roles, app scope, CSRF, security headers.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::layer::guard))
         .with_state(state)
 }
 
@@ -105,10 +106,15 @@ async fn collect(
         Ok(b) => b,
         Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
     };
+    if let Err(r) = st.ingest_guard.admit_pid(&bundle.facts.app_id) {
+        return r;
+    }
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = st.enricher.client_ip(peer.ip(), forwarded);
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     st.enricher.enrich(&mut bundle.facts, &bundle.sent, ip, ua);
+    st.minimise.session(&mut bundle.facts, ip);
+    bundle.events.iter_mut().for_each(|ev| st.minimise.event(ev));
 
     // Normally one session per bundle; an event with its own `session_id` goes to that session.
     let mut groups: Vec<IngestBatch> = Vec::new();
@@ -144,16 +150,6 @@ async fn collect(
     .into_response()
 }
 
-fn check_admin(st: &AppState, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(token) = &st.admin_token else { return Ok(()) };
-    let sent = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if sent == Some(token.as_str()) {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, "this route needs `Authorization: Bearer <admin token>`"))
-    }
-}
-
 fn config_response(st: &AppState, key: &str) -> Response {
     match st.configs.get(key) {
         Ok(Some(v)) => {
@@ -176,10 +172,7 @@ async fn config_get_region(State(st): State<Shared>, Path((_region, pid)): Path<
     config_response(&st, &pid)
 }
 
-async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    if let Err(r) = check_admin(&st, &headers) {
-        return r;
-    }
+async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, body: Body) -> Response {
     let raw = match axum::body::to_bytes(body, MAX_CONFIG_BYTES).await {
         Ok(b) => b,
         Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, format!("config larger than {MAX_CONFIG_BYTES} bytes")),
@@ -208,19 +201,25 @@ async fn read<T: serde::Serialize + Send + 'static>(
     }
 }
 
-async fn list_sessions(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> Response {
-    let filter = match query::session_filter(&p, now_ms()) {
+async fn list_sessions(
+    State(st): State<Shared>,
+    Extension(who): Extension<Principal>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Response {
+    let mut filter = match query::session_filter(&p, now_ms()) {
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
+    filter.apps = who.apps;
     read(&st, move |s| s.list_sessions(&filter)).await
 }
 
-async fn session(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+async fn session(State(st): State<Shared>, Extension(who): Extension<Principal>, Path(id): Path<String>) -> Response {
     let store = st.store.clone();
     let sid = id.clone();
     let res = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-        let Some(summary) = store.session(&sid)? else { return Ok(None) };
+        // Outside the caller's apps, a session does not exist.
+        let Some(summary) = store.session(&sid)?.filter(|s| who.may_see(&s.app_id)) else { return Ok(None) };
         let pages = session_path::build(store.session_events(&sid)?);
         Ok(Some((summary, pages)))
     })
@@ -291,22 +290,11 @@ async fn timeseries(State(st): State<Shared>, Query(p): Query<HashMap<String, St
     }
 }
 
-async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(r) = check_admin(&st, &headers) {
-        return r;
-    }
+async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>) -> Response {
     read(&st, move |s| s.export_user(&user_id)).await
 }
 
-async fn delete_user(
-    State(st): State<Shared>,
-    Path(user_id): Path<String>,
-    headers: HeaderMap,
-    method: Method,
-) -> Response {
+async fn delete_user(State(st): State<Shared>, Path(user_id): Path<String>, method: Method) -> Response {
     debug_assert_eq!(method, Method::DELETE);
-    if let Err(r) = check_admin(&st, &headers) {
-        return r;
-    }
     read(&st, move |s| s.delete_user(&user_id)).await
 }

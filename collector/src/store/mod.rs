@@ -108,6 +108,8 @@ pub struct SessionFilter {
     pub user: Option<String>,
     pub session_id: Option<String>,
     pub app_id: Option<String>,
+    /// The caller's app scope (auth): `None` = every app, `Some(pids)` = only these.
+    pub apps: Option<Vec<String>>,
     pub ip: Option<String>,
     /// Substring of any page (pv) URL of the session.
     pub page_url: Option<String>,

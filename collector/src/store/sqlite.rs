@@ -448,6 +448,15 @@ fn session_where(f: &SessionFilter) -> (String, Vec<Box<dyn ToSql>>) {
             push(&format!("{col} = ? COLLATE NOCASE"), Box::new(v.clone()), &mut clauses, &mut args);
         }
     }
+    if let Some(apps) = &f.apps {
+        let mut marks = Vec::with_capacity(apps.len());
+        for a in apps {
+            args.push(Box::new(a.clone()));
+            marks.push(format!("?{}", args.len()));
+        }
+        // An empty scope sees nothing: `IN ()` is not SQL.
+        clauses.push(if marks.is_empty() { "0".into() } else { format!("s.app_id IN ({})", marks.join(", ")) });
+    }
     if let Some(v) = &f.page_url {
         push(
             "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.session_id AND e.is_pv = 1 AND e.url LIKE ? ESCAPE '\\')",
