@@ -7,11 +7,11 @@
 // Traffic goes to 127.0.0.1 only. Every wait has a timeout; every loop is bounded.
 
 import { createServer } from 'node:http';
-import { readFileSync, writeFileSync, mkdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { tmpdir, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import zlib from 'node:zlib';
 import { SDKS } from './sdks.mjs';
 

@@ -27,7 +27,7 @@ edit('function() { return handleError(function (', 'catching(function (', catchi
 edit('}, arguments); },', '}),', catching);
 // The catch body differs with reference types (externref table) and without (JS heap array).
 // Without catching imports (none today: our own JS catches), wasm-bindgen emits no handleError.
-edit(/function handleError\(f, args\) \{\n    try \{\n        return f\.apply\(this, args\);\n    \} catch \(e\) \{\n([^]*?)\n    \}\n\}/g,
+edit(/function handleError\(f, args\) \{\n {4}try \{\n {8}return f\.apply\(this, args\);\n {4}\} catch \(e\) \{\n([^]*?)\n {4}\}\n\}/g,
   'const catching = (f) => function () {\n    try {\n        return f.apply(this, arguments);\n    } catch (e) {\n$1\n    }\n};', catching ? 1 : 0);
 // Every string goes in with the same malloc and realloc: the function reads them itself
 // (wasm-bindgen's encode-only branch, for callers without realloc, goes).
@@ -73,9 +73,9 @@ if (direct.length) {
     return JSON.stringify(to) + ': ' + ns[1] + '.' + from + ',';
   }).join('\n        ');
   const before = js;
-  js = js.replace(/\n    \};\n    return \{\n        __proto__: null,\n/, (m) => '\n        ' + extra + m);
+  js = js.replace(/\n {4}\};\n {4}return \{\n {8}__proto__: null,\n/, (m) => '\n        ' + extra + m);
   if (js === before) throw new Error('imports object not found in the glue');
-  js = js.replace(/\n        "\.\/snippets\/[^"]+": import\d+,/g, '');
+  js = js.replace(/\n {8}"\.\/snippets\/[^"]+": import\d+,/g, '');
 }
 
 for (const [, from, to] of map.imports.filter(([m]) => m === GLUE)) {
@@ -86,7 +86,7 @@ for (const [, from, to] of map.imports.filter(([m]) => m === GLUE)) {
 }
 // Imports the wasm no longer has (wasm-opt removed their last caller) are not in the map and
 // keep their long names: their glue goes. Only whole entries of the imports object match.
-const unused = /\n        (__wbg\w+|__wbindgen\w+): function\([^)]*\) \{\n[^]*?\n        \},/g;
+const unused = /\n {8}(__wbg\w+|__wbindgen\w+): function\([^)]*\) \{\n[^]*?\n {8}\},/g;
 js = js.replace(unused, '');
 // `"name": function` after the replacement above; quoted keys are fine in an object literal.
 js = js.replace(/"\.\/rum_wasm_bg\.js"/g, '"a"');

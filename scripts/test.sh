@@ -4,6 +4,8 @@
 #   2. browser  — wasm-pack test --headless --chrome (browser adapters in real Chromium)
 #   3. e2e      — node --test tests/e2e (SDK, collector and console in Chromium, packaging, size)
 #   4. bench    — the benchmark's smoke run (1 run, bare page + rum-wasm), so it cannot rot
+#   5. lint     — scripts/lint.sh: rustfmt, clippy -D warnings (SDK native and wasm32, collector)
+#                 and ESLint; each check counts as one test
 # Each layer runs even if an earlier one failed; the command fails if any did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,8 +60,14 @@ p=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' test-ou
 f=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' test-output/bench-smoke.log | tail -1)
 record bench "${p:-0}" "${f:-0}" "$rc"
 
+echo "== layer 5: lint (bash scripts/lint.sh: rustfmt, clippy, ESLint)"
+bash scripts/lint.sh 2>&1 | tee test-output/lint-summary.log; rc=${PIPESTATUS[0]}
+p=$(sed -n 's/^lint: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' test-output/lint-summary.log)
+f=$(sed -n 's/^lint: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' test-output/lint-summary.log)
+record lint "${p:-0}" "${f:-0}" "$rc"
+
 echo
 echo "== summary"
-for l in native browser e2e bench; do echo "$l: ${PASS[$l]} passed, ${FAIL[$l]} failed"; done
+for l in native browser e2e bench lint; do echo "$l: ${PASS[$l]} passed, ${FAIL[$l]} failed"; done
 echo "$total_pass passed, $total_fail failed"
 exit $status

@@ -26,7 +26,9 @@ fn bad_bundles_are_refused_whole() {
         json!([{"event_type": "custom", "type": "x", "timestamp": 1, "name": "x".repeat(70_000)}]),
     );
     let bomb = gzip(&vec![b' '; 200_000]);
-    let cases: Vec<(&str, Vec<u8>, Vec<(&str, &str)>, u16, &str)> = vec![
+    // (name, body, extra headers, expected status, expected reason)
+    type Case<'a> = (&'a str, Vec<u8>, Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("not json", b"hello".to_vec(), vec![], 400, "not valid JSON"),
         ("empty", b"".to_vec(), vec![], 400, "not valid JSON"),
         ("array", b"[1,2]".to_vec(), vec![], 400, "must be a JSON object"),

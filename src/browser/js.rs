@@ -22,24 +22,28 @@ extern "C" {
     pub fn console_warn(msg: &str);
 }
 
+/// localStorage threw: disabled, blocked or full.
+#[derive(Debug)]
+pub struct StorageFailed;
+
 /// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
-pub fn ls_get(key: &str) -> Result<Option<String>, ()> {
+pub fn ls_get(key: &str) -> Result<Option<String>, StorageFailed> {
     let v = super::transport::ls(0, key, "");
     if v.is_undefined() {
-        Err(())
+        Err(StorageFailed)
     } else {
         Ok(v.as_string())
     }
 }
 
 /// `localStorage.setItem`: `Err` when it threw (disabled, blocked or full).
-pub fn ls_set(key: &str, value: &str) -> Result<(), ()> {
-    super::transport::ls(1, key, value).is_truthy().then_some(()).ok_or(())
+pub fn ls_set(key: &str, value: &str) -> Result<(), StorageFailed> {
+    super::transport::ls(1, key, value).is_truthy().then_some(()).ok_or(StorageFailed)
 }
 
 /// `localStorage.removeItem`: `Err` when it threw.
-pub fn ls_remove(key: &str) -> Result<(), ()> {
-    super::transport::ls(2, key, "").is_truthy().then_some(()).ok_or(())
+pub fn ls_remove(key: &str) -> Result<(), StorageFailed> {
+    super::transport::ls(2, key, "").is_truthy().then_some(()).ok_or(StorageFailed)
 }
 
 pub fn global() -> Object {

@@ -57,7 +57,7 @@ async function runSession() {
   try {
     out.firstUrl = srv.origin + '/app/home?from=harness';
     await page.goto(out.firstUrl);
-    out.ready = await page.evaluate(() => RumSDK.default.ready);
+    out.ready = await page.evaluate(() => window.RumSDK.default.ready);
     const lines = pageHtml(srv.origin).split('\n');
     out.boomLine = lines.findIndex((l) => l.includes("throw new Error('harness boom')")) + 1;
 
@@ -151,7 +151,6 @@ test('scripted session: every expected event arrives with ARMS field names and p
     if (found.length !== 1) throw new Error(`${what}: expected exactly 1 event, got ${found.length}${found.length ? ': ' + found.map(brief).join(' | ') : ''}`);
     return found[0];
   };
-  const pathOf = (u) => { try { return new URL(u).pathname; } catch { return ''; } };
 
   // The page itself saw what it would without the SDK.
   check('page results', () => {
@@ -386,7 +385,7 @@ test('a call that finished before a route change stays on the view where it happ
   const page = await ctx.newPage();
   try {
     await page.goto(srv.origin + '/app/home');
-    assert.equal(await page.evaluate(() => RumSDK.default.ready), true);
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
     await page.evaluate(async () => {
       await fetch('/api/ok?q=race').then((r) => r.text());
       history.pushState({}, '', '/app/next');

@@ -187,7 +187,7 @@ test('reload while the endpoint is down: the events from before the reload arriv
 });
 
 test('two tabs with the persisted bundles of a third, closed tab: the orphans arrive exactly once, each tab\'s own once', async () => {
-  const dead = (req, res) => req.socket.destroy();
+  const dead = (req) => req.socket.destroy();
   await withPage(async ({ srv, page: c, ctx }) => {
     // Tab C sends to an endpoint that is always down, so its bundles are persisted.
     await c.goto(srv.origin + '/c');

@@ -55,7 +55,7 @@ test('evaluateApi can judge a call, rename it and add properties; the page still
   const page = await browser.newPage();
   try {
     await page.goto(srv.origin + '/eval');
-    await page.evaluate(() => RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.ready);
     const pageSaw = await page.evaluate(async () => (await (await fetch('/api/ok')).json()).ok);
     assert.equal(pageSaw, true, 'the page reads its own response body');
     await page.evaluate(async () => { const x = new XMLHttpRequest(); x.open('GET', '/api/fail'); await new Promise((r) => { x.onloadend = r; x.send(); }); });

@@ -70,7 +70,7 @@ async function withPage({ head = '', body = '<button id="b">b</button>', extra =
   page.on('console', (m) => consoleMsgs.push(m.type() + ': ' + m.text()));
   try {
     await page.goto(srv.origin + '/p');
-    if (sdk) assert.equal(await page.evaluate(() => RumSDK.default.ready), true, 'SDK ready');
+    if (sdk) assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true, 'SDK ready');
     return await fn({ srv, page, pageErrors, consoleMsgs });
   } finally {
     await ctx.close();
@@ -117,13 +117,13 @@ test('a fetch that rejects: the page\'s catch gets the very same TypeError, and 
     const p = fetch('http://127.0.0.1:9/refused');
     const caught = await p.then(() => null, (e) => e);
     await new Promise((r) => setTimeout(r, 500));
-    const rec = __got.filter((g) => g.u === 'http://127.0.0.1:9/refused').pop();
+    const rec = window.__got.filter((g) => g.u === 'http://127.0.0.1:9/refused').pop();
     return {
       samePromise: p instanceof Promise,
       sameError: caught === rec.err,
       isTypeError: caught instanceof TypeError,
       text: String(caught),
-      unhandled: __unhandled,
+      unhandled: window.__unhandled,
     };
   };
   const [base, sdk] = await baselineAndSdk({ head: RECORDER }, script);
@@ -143,10 +143,10 @@ test('a failed fetch the page does not catch is still an unhandled rejection, ex
   // Without the SDK the page (and its own error tracking, and DevTools' "Uncaught (in promise)")
   // sees one unhandledrejection. The SDK observes the very promise it returns to the page.
   const script = async () => {
-    __record = false;
+    window.__record = false;
     fetch('http://127.0.0.1:9/uncaught');
     await new Promise((r) => setTimeout(r, 800));
-    return __unhandled;
+    return window.__unhandled;
   };
   const [base, sdk] = await baselineAndSdk({ head: RECORDER }, script);
   assert.deepEqual(base.result, ['TypeError: Failed to fetch']);
@@ -191,16 +191,16 @@ test('fetch and XHR patched by another library before the SDK loads, and fetch p
   </script>`;
   await withPage({ head }, async ({ srv, page, pageErrors }) => {
     const r = await page.evaluate(async () => {
-      libFetch = 0; libOpen = 0; // the SDK's own .wasm download went through the library's fetch
+      window.libFetch = 0; window.libOpen = 0; // the SDK's own .wasm download went through the library's fetch
       const mine = (u) => !String(u && u.url || u).includes('/collect');
       const out = {};
       out.before = await (await fetch('/api/ok?lib=before')).json();
       out.xhr = await new Promise((done) => { const x = new XMLHttpRequest(); x.open('GET', '/api/xhr?lib=before'); x.onload = () => done(x.responseText); x.send(); });
       window.libAfter = 0;
       const g = window.fetch;
-      window.fetch = function (u) { if (mine(u)) libAfter++; return g.apply(this, arguments); };
+      window.fetch = function (u) { if (mine(u)) window.libAfter++; return g.apply(this, arguments); };
       out.after = await (await fetch('/api/ok?lib=after')).json();
-      out.counts = [libFetch, libOpen, libAfter];
+      out.counts = [window.libFetch, window.libOpen, window.libAfter];
       return out;
     });
     assert.deepEqual(r, { before: { ok: true }, xhr: '{"xhr":1}', after: { ok: true }, counts: [2, 1, 1] });
@@ -211,10 +211,10 @@ test('fetch and XHR patched by another library before the SDK loads, and fetch p
     // optOut with a library patched over the SDK: the library's patch stays and still works.
     const afterOptOut = await page.evaluate(async () => {
       const mine = window.fetch;
-      RumSDK.default.optOut();
+      window.RumSDK.default.optOut();
       const kept = window.fetch === mine;
       const body = await (await fetch('/api/ok?lib=optout')).json();
-      return { kept, body, counts: [libFetch, libAfter] };
+      return { kept, body, counts: [window.libFetch, window.libAfter] };
     });
     assert.deepEqual(afterOptOut, { kept: true, body: { ok: true }, counts: [3, 2] });
     assert.deepEqual(pageErrors, []);
@@ -233,8 +233,8 @@ test('a page that overrides console.error before init: its override still runs, 
       const obj = { k: 1 };
       // (Primitive extra arguments have their own test below.)
       const ret = console.error('msg %s', err, obj);
-      const s = __seen[__seen.length - 1];
-      return { ret, calls: __seen.length, self: s.self === console, n: s.args.length, fmt: s.args[0], err: s.args[1] === err, obj: s.args[2] === obj };
+      const s = window.__seen[window.__seen.length - 1];
+      return { ret, calls: window.__seen.length, self: s.self === console, n: s.args.length, fmt: s.args[0], err: s.args[1] === err, obj: s.args[2] === obj };
     });
     assert.deepEqual(r, { ret: undefined, calls: 1, self: true, n: 3, fmt: 'msg %s', err: true, obj: true });
     assert.equal(consoleMsgs.filter((m) => m.startsWith('error: msg ')).length, 1, 'printed once: ' + consoleMsgs.join('\n'));
@@ -304,7 +304,7 @@ test('thrown/rejected/logged values that are neither Errors nor strings are repo
     await withPage({}, async ({ srv, page }) => {
       await page.evaluate(`${Array.isArray(code) ? code[0] : code}; 1`);
       await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
-      const sid = await page.evaluate(() => { RumSDK.default.sendCustom({ type: 'probe', name: 'after' }); return RumSDK.default.getSessionId(); });
+      const sid = await page.evaluate(() => { window.RumSDK.default.sendCustom({ type: 'probe', name: 'after' }); return window.RumSDK.default.getSessionId(); });
       await hide(page);
       await until(() => srv.events().some((e) => e.type === 'probe'), 'probe', 3000).catch(() => {});
       const got = srv.events();
@@ -370,7 +370,7 @@ test('fetch settles with the very same Response (or error) the original settled 
       const out = {};
       for (const [k, call] of Object.entries(cases)) {
         const p = call();
-        const rec = __returned[__returned.length - 1];
+        const rec = window.__returned[window.__returned.length - 1];
         const v = await p.then((r) => r, (e) => e);
         out[k] = p instanceof Promise && v === rec.v;
       }
@@ -460,7 +460,7 @@ test('request arguments pass through untouched: method, body, headers, credentia
 test('collectors switched off register nothing: fetch, XHR and console.error stay the originals, no error listeners, no such events', async () => {
   const extra = ', collectors: {api: false, jsError: false, action: false, consoleError: false}';
   await withPage({ extra }, async ({ srv, page, pageErrors }) => {
-    const r = await page.evaluate(() => ({ same: __sameAsOrig(), listeners: __activeListeners(['error', 'unhandledrejection']) }));
+    const r = await page.evaluate(() => ({ same: window.__sameAsOrig(), listeners: window.__activeListeners(['error', 'unhandledrejection']) }));
     assert.deepEqual(r.same, { fetch: true, open: true, send: true, setRequestHeader: true, error: true, pushState: false, replaceState: false });
     assert.deepEqual(r.listeners, []);
     await page.evaluate(async () => {
@@ -485,13 +485,13 @@ test('collectors switched off register nothing: fetch, XHR and console.error sta
 
 test('optOut() restores the originals and removes the SDK\'s error listeners', async () => {
   await withPage({}, async ({ page, pageErrors }) => {
-    const before = await page.evaluate(() => __sameAsOrig());
+    const before = await page.evaluate(() => window.__sameAsOrig());
     assert.deepEqual(before, { fetch: false, open: false, send: false, setRequestHeader: false, error: false, pushState: false, replaceState: false });
-    assert.ok((await page.evaluate(() => __activeListeners(['error', 'unhandledrejection']))).length > 0, 'the SDK listens while on');
+    assert.ok((await page.evaluate(() => window.__activeListeners(['error', 'unhandledrejection']))).length > 0, 'the SDK listens while on');
     const r = await page.evaluate(async () => {
-      RumSDK.default.optOut();
+      window.RumSDK.default.optOut();
       await new Promise((done) => setTimeout(done, 0));
-      return { same: __sameAsOrig(), listeners: __activeListeners(['error', 'unhandledrejection']), works: await (await fetch('/api/ok')).json() };
+      return { same: window.__sameAsOrig(), listeners: window.__activeListeners(['error', 'unhandledrejection']), works: await (await fetch('/api/ok')).json() };
     });
     assert.deepEqual(r, {
       same: { fetch: true, open: true, send: true, setRequestHeader: true, error: true, pushState: true, replaceState: true },

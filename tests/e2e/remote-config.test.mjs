@@ -219,7 +219,7 @@ test('a RegExp in remote filters.resource survives the cache and filters at the 
     const n = srv.received.length;
     await p.reload({ waitUntil: 'load' });
     // The calls must come after init has installed the fetch hook (init loads the wasm first).
-    await p.evaluate(() => RumSDK.default.ready);
+    await p.evaluate(() => window.RumSDK.default.ready);
     await p.evaluate(async () => { await fetch('/api/skip?a=1'); await fetch('/api/keep?a=1'); });
     await flush(p);
     const urls = () => srv.received.slice(n).flatMap((b) => b.json.events).filter((e) => e.event_type === 'resource').map((e) => e.url || e.name);

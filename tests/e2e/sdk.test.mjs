@@ -88,7 +88,7 @@ test('a CSP without wasm-unsafe-eval: the facade stays callable, no exception, o
     await p.goto(srv.origin + '/csp');
     assert.equal(await p.evaluate(() => window.RumSDK.default.ready), false);
     assert.equal(await p.evaluate(() => window.cfg.pid), 'e2e-pid');
-    await p.evaluate(() => { RumSDK.default.sendCustom({ type: 'a', name: 'b' }); RumSDK.default.flush(); });
+    await p.evaluate(() => { window.RumSDK.default.sendCustom({ type: 'a', name: 'b' }); window.RumSDK.default.flush(); });
     const msgs = consoleMsgs.filter((m) => m.includes('[rum-wasm]'));
     assert.equal(msgs.length, 1, msgs.join('\n'));
     assert.match(msgs[0], /wasm-unsafe-eval/);
@@ -143,14 +143,14 @@ test('a page that already has an ARMS session in localStorage continues it; an i
       localStorage.setItem('_arms_uid', 'uid_knownuser12345');
     }, now);
     await page.goto(srv.origin + '/app');
-    await page.evaluate(() => RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.ready);
     await hide(page);
     await until(() => srv.received.length, 'bundle');
     assert.equal(srv.received[0].json.session.id, 'aaaabbbbccccddddeeeeffff00001111');
     assert.equal(srv.received[0].json.user.id, 'uid_knownuser12345');
     await page.evaluate((now) => localStorage.setItem('_arms_session', `aaaabbbbccccddddeeeeffff00001111-1-${now - 7200e3}-${now - 3601e3}`), Date.now());
     await page.reload();
-    await page.evaluate(() => RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.ready);
     await hide(page);
     // The first page's exit bundle (old session) may arrive before or after the reloaded
     // page's: look for the new session's bundle, whichever position it has.
@@ -165,8 +165,8 @@ test('a page that already has an ARMS session in localStorage continues it; an i
 test('sampleRate 0: stores -0- and sends nothing at all', async () => {
   await withPage(async ({ srv, page }) => {
     await page.goto(srv.origin + '/s');
-    await page.evaluate(() => RumSDK.default.ready);
-    await page.evaluate(() => { for (let i = 0; i < 30; i++) RumSDK.default.sendCustom({ type: 'a', name: 'b' }); RumSDK.default.flush(); });
+    await page.evaluate(() => window.RumSDK.default.ready);
+    await page.evaluate(() => { for (let i = 0; i < 30; i++) window.RumSDK.default.sendCustom({ type: 'a', name: 'b' }); window.RumSDK.default.flush(); });
     await page.click('button');
     await hide(page);
     await new Promise((r) => setTimeout(r, 500));
@@ -178,7 +178,7 @@ test('sampleRate 0: stores -0- and sends nothing at all', async () => {
 test("storage: 'cookie' keeps the session in ARMS's cookies", async () => {
   await withPage(async ({ srv, page, ctx }) => {
     await page.goto(srv.origin + '/c');
-    await page.evaluate(() => RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.ready);
     await hide(page);
     await until(() => srv.received.length, 'bundle');
     const cookies = Object.fromEntries((await ctx.cookies()).map((c) => [c.name, c]));
@@ -195,9 +195,9 @@ test('two tabs of the site share one session', async () => {
   await withPage(async ({ srv, page }) => {
     const second = await ctx.newPage();
     await Promise.all([page.goto(srv.origin + '/t?tab=1'), second.goto(srv.origin + '/t?tab=2')]);
-    await Promise.all([page.evaluate(() => RumSDK.default.ready), second.evaluate(() => RumSDK.default.ready)]);
-    await page.evaluate(() => RumSDK.default.sendCustom({ type: 'tab', name: 'one' }));
-    await second.evaluate(() => RumSDK.default.sendCustom({ type: 'tab', name: 'two' }));
+    await Promise.all([page.evaluate(() => window.RumSDK.default.ready), second.evaluate(() => window.RumSDK.default.ready)]);
+    await page.evaluate(() => window.RumSDK.default.sendCustom({ type: 'tab', name: 'one' }));
+    await second.evaluate(() => window.RumSDK.default.sendCustom({ type: 'tab', name: 'two' }));
     await hide(page);
     await hide(second);
     await until(() => srv.events().filter((e) => e.type === 'tab').length === 2, 'both tabs');
@@ -211,18 +211,18 @@ test('opt-out stops sending, deletes stored ids, and persists across reloads; op
   const ctx = await browser.newContext();
   await withPage(async ({ srv, page }) => {
     await page.goto(srv.origin + '/o');
-    await page.evaluate(() => RumSDK.default.ready);
-    await page.evaluate(() => RumSDK.default.optOut());
+    await page.evaluate(() => window.RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.optOut());
     assert.equal(await page.evaluate(() => localStorage.getItem('_arms_session')), null);
     assert.equal(await page.evaluate(() => localStorage.getItem('_arms_uid')), null);
     await page.reload();
-    await page.evaluate(() => RumSDK.default.ready);
-    await page.evaluate(() => RumSDK.default.sendCustom({ type: 'x', name: 'y' }));
+    await page.evaluate(() => window.RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.sendCustom({ type: 'x', name: 'y' }));
     await hide(page);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(srv.received.length, 0);
     assert.equal(await page.evaluate(() => localStorage.getItem('_arms_session')), null);
-    await page.evaluate(() => RumSDK.default.optIn());
+    await page.evaluate(() => window.RumSDK.default.optIn());
     await hide(page);
     await until(() => srv.received.length, 'bundle after opt-in');
   }, { context: ctx, pages: { '/o': (req) => scriptPage(cfg('http://' + req.headers.host)) } });
@@ -231,10 +231,10 @@ test('opt-out stops sending, deletes stored ids, and persists across reloads; op
 
 test('a deeply nested config is parsed within the SDK\'s small stack; too deep is refused with a message, never a crash', async () => {
   const nest = (n) => '['.repeat(n) + ']'.repeat(n);
-  await withPage(async ({ srv, page, errors, consoleMsgs }) => {
+  await withPage(async ({ srv, page, errors }) => {
     await page.goto(srv.origin + '/deep');
     assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
-    await page.evaluate(() => RumSDK.default.sendCustom({ type: 'deep', name: 'ok' }));
+    await page.evaluate(() => window.RumSDK.default.sendCustom({ type: 'deep', name: 'ok' }));
     await hide(page);
     await until(() => srv.events().some((e) => e.type === 'deep'), 'an event after a 60-deep config');
     assert.deepEqual(errors, []);
@@ -250,10 +250,10 @@ test('a deeply nested config is parsed within the SDK\'s small stack; too deep i
 test('setConfig of parseResourceName and slowResourceThreshold alone applies to the next API call', async () => {
   await withPage(async ({ srv, page }) => {
     await page.goto(srv.origin + '/p');
-    await page.evaluate(() => RumSDK.default.ready);
+    await page.evaluate(() => window.RumSDK.default.ready);
     await page.evaluate(() => {
-      RumSDK.default.setConfig('parseResourceName', (u) => 'renamed:' + new URL(u).pathname);
-      RumSDK.default.setConfig('slowResourceThreshold', 0);
+      window.RumSDK.default.setConfig('parseResourceName', (u) => 'renamed:' + new URL(u).pathname);
+      window.RumSDK.default.setConfig('slowResourceThreshold', 0);
     });
     await page.evaluate(() => fetch('/api/after-set-config').catch(() => {}));
     await new Promise((r) => setTimeout(r, 400)); // the hook reports a call 200 ms after it ends

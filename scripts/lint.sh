@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Form checks, each one counted: rustfmt, clippy -D warnings (the SDK natively and for wasm32,
+# the collector) and ESLint over every JS file we write (eslint.config.js says which).
+# `npm run lint` alone, or layer 5 of `npm test`. Output of each check: test-output/lint.log.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+[ -f .toolchain-env ] && . ./.toolchain-env
+mkdir -p test-output; : > test-output/lint.log
+pass=0; fail=0
+check() { # name, command...
+  local name=$1; shift
+  echo "-- $name: $*" | tee -a test-output/lint.log
+  if "$@" >>test-output/lint.log 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $name (see test-output/lint.log)"; fi
+}
+check rustfmt cargo fmt --all --check
+check clippy-sdk-native cargo clippy --all-targets -p rum-wasm -- -D warnings
+check clippy-sdk-wasm32 cargo clippy --all-targets --target wasm32-unknown-unknown -p rum-wasm -- -D warnings
+# The shipped build (no_std, `slim`): what the page runs.
+check clippy-sdk-wasm32-slim cargo clippy --lib --target wasm32-unknown-unknown -p rum-wasm --features slim -- -D warnings
+check clippy-collector cargo clippy --all-targets -p rum-collector -- -D warnings
+check eslint eslint .
+echo "lint: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
