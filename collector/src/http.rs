@@ -1,6 +1,7 @@
 //! HTTP surface: routes, status codes and JSON shapes. Decoding/validation is in `ingest`,
 //! enrichment in `enrich`, data access behind `store::Store`; handlers only wire them together.
 
+use crate::auth::Principal;
 use crate::enrich::Enricher;
 use crate::ingest::{self, IngestError, Limits};
 use crate::query;
@@ -14,7 +15,6 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use crate::auth::Principal;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -111,8 +111,9 @@ mod tests {
         let mut ev = EventRow {
             url: Some("https://a.io/p?token=abc&q=shoes".into()),
             name: Some("https://api.io/x?ticket=T1".into()),
-            body: r#"{"url":"https://a.io/p?token=abc&q=shoes","nested":[{"u":"/cb#access_token=zz"}],"t":"a?token=b"}"#
-                .into(),
+            body:
+                r#"{"url":"https://a.io/p?token=abc&q=shoes","nested":[{"u":"/cb#access_token=zz"}],"t":"a?token=b"}"#
+                    .into(),
             ..EventRow::default()
         };
         m.event(&mut ev);

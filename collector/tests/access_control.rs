@@ -130,16 +130,14 @@ fn registered_routes() -> Vec<(String, String)> {
 
 /// Path parameters (`{id}`, `{*rest}`) filled with a plain value.
 fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|seg| if seg.starts_with('{') { "x" } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
+    path.split('/').map(|seg| if seg.starts_with('{') { "x" } else { seg }).collect::<Vec<_>>().join("/")
 }
 
 /// What is public by design (issue 12): ingest, the SDK's config read, health, the demo root,
 /// and the login itself. Everything else must refuse a request without credentials.
 fn public(method: &str, path: &str) -> bool {
-    let ingest = path == "/collect" || path.starts_with("/collect/") || path == "/replay" || path.starts_with("/replay/");
+    let ingest =
+        path == "/collect" || path.starts_with("/collect/") || path == "/replay" || path.starts_with("/replay/");
     (ingest && method == "POST")
         || (path.starts_with("/config/") && method == "GET")
         || (method == "GET" && (path == "/api/health" || path == "/"))
@@ -220,7 +218,11 @@ fn a_foreign_origin_gets_no_cors_grant_on_the_query_api_while_ingest_stays_open(
     let pre = f.s.request(
         "OPTIONS",
         "/api/sessions",
-        &[("Origin", evil), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "authorization")],
+        &[
+            ("Origin", evil),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "authorization"),
+        ],
         b"",
     );
     assert!(pre.header("access-control-allow-origin").is_none(), "preflight granted: {:?}", pre.headers);
@@ -349,9 +351,11 @@ fn tokens_are_created_and_revoked_from_the_command_line_and_the_admin_api() {
     let (_, admin) = token(tmp.path(), "root", None);
     let adm = [("Authorization", bearer(&admin))];
     let h: Vec<(&str, &str)> = adm.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let made = s.request("POST", "/api/admin/tokens", &h, json!({"user": "root", "label": "ci"}).to_string().as_bytes());
+    let made =
+        s.request("POST", "/api/admin/tokens", &h, json!({"user": "root", "label": "ci"}).to_string().as_bytes());
     assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
-    let (tid, tsecret) = (made.json()["token"]["id"].as_str().unwrap().to_string(), made.json()["secret"].as_str().unwrap().to_string());
+    let (tid, tsecret) =
+        (made.json()["token"]["id"].as_str().unwrap().to_string(), made.json()["secret"].as_str().unwrap().to_string());
     assert_eq!(s.request("GET", "/api/sessions", &[("Authorization", &bearer(&tsecret))], b"").status, 200);
     assert_eq!(s.request("DELETE", &format!("/api/admin/tokens/{tid}"), &h, b"").status, 200);
     assert_eq!(s.request("GET", "/api/sessions", &[("Authorization", &bearer(&tsecret))], b"").status, 401);
@@ -381,7 +385,12 @@ fn users_are_managed_from_the_command_line_and_the_admin_api() {
     let (_, admin) = token(tmp.path(), "root", None);
     let h = [("Authorization", bearer(&admin))];
     let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = s.request("POST", "/api/admin/users", &h, json!({"name": "dee", "role": "viewer", "apps": ["shop"]}).to_string().as_bytes());
+    let r = s.request(
+        "POST",
+        "/api/admin/users",
+        &h,
+        json!({"name": "dee", "role": "viewer", "apps": ["shop"]}).to_string().as_bytes(),
+    );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     let pw = r.json()["password"].as_str().unwrap().to_string();
     let l = login(&s, "dee", &pw, &[]);
@@ -442,7 +451,8 @@ fn users_and_tokens_scoped_to_apps_see_only_those_apps() {
     assert_eq!(get(&viewer, "/api/sessions/s-bank").status, 404, "outside the scope a session does not exist");
     assert_eq!(get(&viewer, "/api/ways/errors").status, 403, "cross-app aggregates are refused to scoped users");
     assert_eq!(get(&root, "/api/ways/errors").status, 200);
-    let put = |tok: &str, pid: &str| s.request("PUT", &format!("/config/{pid}"), &[("Authorization", &bearer(tok))], b"{}");
+    let put =
+        |tok: &str, pid: &str| s.request("PUT", &format!("/config/{pid}"), &[("Authorization", &bearer(tok))], b"{}");
     assert_eq!(put(&shopadmin, "shop").status, 200);
     assert_eq!(put(&shopadmin, "bank").status, 403);
     assert_eq!(s.request("DELETE", "/api/users/u1", &[("Authorization", &bearer(&shopadmin))], b"").status, 403);
@@ -521,7 +531,8 @@ fn secret_query_parameters_are_redacted_before_storage_and_addresses_truncated()
     for kept in ["q=shoes", "v=2", "lang=en", "token=[redacted]", "ticket=[redacted]", "password=[redacted]"] {
         assert!(all.contains(kept), "{kept} is missing");
     }
-    let ip: Option<String> = c.query_row("SELECT ip FROM sessions WHERE session_id = 's-redact'", [], |r| r.get(0)).unwrap();
+    let ip: Option<String> =
+        c.query_row("SELECT ip FROM sessions WHERE session_id = 's-redact'", [], |r| r.get(0)).unwrap();
     assert_eq!(ip.as_deref(), Some("127.0.0.0"), "truncated to its /24");
 }
 
@@ -530,7 +541,8 @@ fn ip_storage_off_keeps_no_address() {
     let s = Server::secure(&["--ip-storage", "off"]);
     assert_eq!(s.collect(&app_bundle("a", "s-ip", now_ms())).status, 200);
     let c = rusqlite::Connection::open(s.dir.join("rum.db")).unwrap();
-    let ip: Option<String> = c.query_row("SELECT ip FROM sessions WHERE session_id = 's-ip'", [], |r| r.get(0)).unwrap();
+    let ip: Option<String> =
+        c.query_row("SELECT ip FROM sessions WHERE session_id = 's-ip'", [], |r| r.get(0)).unwrap();
     assert_eq!(ip, None);
 }
 

@@ -5,7 +5,7 @@
 const { send } = window.rumAuth;
 const $ = (id) => document.getElementById(id);
 const apps = (s) => { const a = String(s || '').split(',').map((x) => x.trim()).filter(Boolean); return a.length ? a : null; };
-const when = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const shortTime = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 function cell(...children) {
   const td = document.createElement('td');
@@ -37,7 +37,7 @@ async function load() {
   let users, tokens;
   try { [users, tokens] = await Promise.all([send('GET', '/api/admin/users'), send('GET', '/api/admin/tokens')]); } catch (e) { return fail(e); }
   $('users').replaceChildren(...users.map((u) => {
-    const tr = row(cell(u.name), cell(u.role), cell(u.apps ? u.apps.join(', ') : 'all'), cell(when(u.created_ms)),
+    const tr = row(cell(u.name), cell(u.role), cell(u.apps ? u.apps.join(', ') : 'all'), cell(shortTime(u.created_ms)),
       cell(button(u.role === 'admin' ? 'Make viewer' : 'Make admin', () => change(u, u.role === 'admin' ? 'viewer' : 'admin')),
         ' ', button('Apps…', () => scope(u)), ' ', button('Remove', () => remove(u.name), 'remove-user')));
     tr.dataset.testid = 'user-row';
@@ -45,7 +45,7 @@ async function load() {
     return tr;
   }));
   $('tokens').replaceChildren(...tokens.map((t) => {
-    const tr = row(cell(t.id), cell(t.label), cell(t.user), cell(t.apps ? t.apps.join(', ') : "user's"), cell(when(t.created_ms)),
+    const tr = row(cell(t.id), cell(t.label), cell(t.user), cell(t.apps ? t.apps.join(', ') : "user's"), cell(shortTime(t.created_ms)),
       cell(button('Revoke', () => revoke(t.id), 'revoke-token')));
     tr.dataset.testid = 'token-row';
     return tr;

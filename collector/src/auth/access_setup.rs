@@ -30,8 +30,7 @@ pub fn refuse_open_no_auth(o: &Options) -> Result<(), String> {
     if !o.access.no_auth {
         return Ok(());
     }
-    let addrs: Vec<SocketAddr> =
-        o.addr.to_socket_addrs().map_err(|e| format!("--addr {}: {e}", o.addr))?.collect();
+    let addrs: Vec<SocketAddr> = o.addr.to_socket_addrs().map_err(|e| format!("--addr {}: {e}", o.addr))?.collect();
     if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
         return Err(format!(
             "--no-auth is for local development only and needs a loopback --addr (127.0.0.1, [::1]); `{}` is not",
@@ -67,7 +66,8 @@ pub fn build(o: &Options) -> Result<Access, String> {
     if let Some(r) = &a.login_rate {
         cfg.login_rate = Rate::parse(r).map_err(|e| format!("--login-rate: {e}"))?;
     }
-    let rate_ip = parse_rate(a.rate_ip.as_deref().unwrap_or(DEFAULT_RATE_IP)).map_err(|e| format!("--ingest-rate-ip: {e}"))?;
+    let rate_ip =
+        parse_rate(a.rate_ip.as_deref().unwrap_or(DEFAULT_RATE_IP)).map_err(|e| format!("--ingest-rate-ip: {e}"))?;
     let rate_pid =
         parse_rate(a.rate_pid.as_deref().unwrap_or(DEFAULT_RATE_PID)).map_err(|e| format!("--ingest-rate-pid: {e}"))?;
     let ingest_guard = IngestGuard::new(list(&a.allow_origins), list(&a.allow_pids), rate_ip, rate_pid);

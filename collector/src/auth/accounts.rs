@@ -79,7 +79,9 @@ pub fn valid_name(s: &str) -> bool {
 
 pub fn check_apps(apps: Option<&[String]>) -> AccountResult<()> {
     match apps {
-        Some([]) => Err(AccountError::Invalid("an app scope lists at least one pid (leave it out for all apps)".into())),
+        Some([]) => {
+            Err(AccountError::Invalid("an app scope lists at least one pid (leave it out for all apps)".into()))
+        }
         Some(a) if a.len() > 100 => Err(AccountError::Invalid("an app scope lists at most 100 pids".into())),
         Some(a) => match a.iter().find(|p| !valid_name(p)) {
             Some(p) => Err(AccountError::Invalid(format!("`{p}` is not a valid pid"))),
@@ -131,7 +133,12 @@ fn role_from_sql(s: &str) -> Role {
 
 fn user_from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<User> {
     let role: String = r.get(at + 1)?;
-    Ok(User { name: r.get(at)?, role: role_from_sql(&role), apps: apps_from_sql(r.get(at + 2)?), created_ms: r.get(at + 3)? })
+    Ok(User {
+        name: r.get(at)?,
+        role: role_from_sql(&role),
+        apps: apps_from_sql(r.get(at + 2)?),
+        created_ms: r.get(at + 3)?,
+    })
 }
 
 fn token_from_row(r: &rusqlite::Row) -> rusqlite::Result<TokenInfo> {
@@ -234,11 +241,9 @@ impl AccountStore for SqliteAccounts {
 
     fn user(&self, name: &str) -> AccountResult<Option<User>> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT name, role, apps, created_ms FROM auth_users WHERE name = ?1",
-                params![name],
-                |r| user_from_row(r, 0),
-            )
+            Ok(c.query_row("SELECT name, role, apps, created_ms FROM auth_users WHERE name = ?1", params![name], |r| {
+                user_from_row(r, 0)
+            })
             .optional()?)
         })
     }

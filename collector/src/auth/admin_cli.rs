@@ -69,12 +69,7 @@ pub fn split_list(s: &str) -> Vec<String> {
 /// Where the account tables are: `--auth-db`, else the session database.
 pub fn accounts_path(auth_db: Option<String>, db: Option<String>) -> PathBuf {
     let env = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-    auth_db
-        .or_else(|| env("RUM_AUTH_DB"))
-        .or(db)
-        .or_else(|| env("RUM_DB"))
-        .unwrap_or_else(|| "rum.db".into())
-        .into()
+    auth_db.or_else(|| env("RUM_AUTH_DB")).or(db).or_else(|| env("RUM_DB")).unwrap_or_else(|| "rum.db".into()).into()
 }
 
 fn read_password() -> Result<String, String> {
@@ -117,11 +112,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         ["user", "password", name] => {
-            let (pw, generated) = if a.password_stdin {
-                (read_password()?, false)
-            } else {
-                (super::password::generate()?, true)
-            };
+            let (pw, generated) =
+                if a.password_stdin { (read_password()?, false) } else { (super::password::generate()?, true) };
             super::set_password(acc, name, &pw).map_err(e)?;
             print_json(&serde_json::json!({ "user": name, "password": generated.then_some(pw) }))
         }

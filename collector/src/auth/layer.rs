@@ -123,7 +123,8 @@ fn identify(st: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Res
 fn unauthorized(method: &Method, path: &str) -> Response {
     if method == Method::GET && !path.starts_with("/api/") {
         // A person opening a console page: the login page, then back here.
-        let next = if path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)) { path } else { "/console/" };
+        let next =
+            if path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)) { path } else { "/console/" };
         let html = format!(
             "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=\"0;url=/console/login.html?next={next}\">\
              <title>Log in</title><p>This page needs a login: <a href=\"/console/login.html?next={next}\">log in</a>.</p>"
@@ -132,7 +133,8 @@ fn unauthorized(method: &Method, path: &str) -> Response {
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         return r;
     }
-    let mut r = json_error(StatusCode::UNAUTHORIZED, "this needs a console login or `Authorization: Bearer <API token>`");
+    let mut r =
+        json_error(StatusCode::UNAUTHORIZED, "this needs a console login or `Authorization: Bearer <API token>`");
     r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rum-collector\""));
     r
 }

@@ -63,7 +63,12 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(st): State<Shared>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Body) -> Response {
+async fn login(
+    State(st): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if !st.auth.enabled {
         return error(StatusCode::BAD_REQUEST, "this collector runs with --no-auth: there is nothing to log in to");
     }
@@ -115,11 +120,7 @@ async fn login(State(st): State<Shared>, ConnectInfo(peer): ConnectInfo<SocketAd
     r
 }
 
-async fn logout(
-    State(st): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
+async fn logout(State(st): State<Shared>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
     let cookie = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session::cookie_value);
     if let Some(c) = cookie {
         st.auth.logins.end(c);
@@ -160,8 +161,9 @@ async fn add_user(State(st): State<Shared>, body: Body) -> Response {
         Err(r) => return r,
     };
     let accounts = st.auth.accounts.clone();
-    let res = tokio::task::spawn_blocking(move || super::create_user(accounts.as_ref(), &b.name, b.role, b.apps, b.password))
-        .await;
+    let res =
+        tokio::task::spawn_blocking(move || super::create_user(accounts.as_ref(), &b.name, b.role, b.apps, b.password))
+            .await;
     match res {
         Ok(Ok((user, generated))) => {
             (StatusCode::CREATED, Json(json!({ "user": user, "password": generated }))).into_response()
@@ -245,4 +247,3 @@ async fn revoke_token(State(st): State<Shared>, Path(id): Path<String>) -> Respo
         Err(e) => account_error(e),
     }
 }
-
