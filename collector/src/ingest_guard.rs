@@ -73,6 +73,8 @@ impl IngestGuard {
                 .into_response());
         }
         match &self.per_pid {
+            // A long pid is keyed by its digest: the table's memory stays bounded.
+            Some(l) if pid.len() > 128 => l.take(&crate::auth::secret::digest(pid)).map_err(|w| too_many("app", w)),
             Some(l) => l.take(pid).map_err(|w| too_many("app", w)),
             None => Ok(()),
         }

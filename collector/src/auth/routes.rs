@@ -78,7 +78,9 @@ async fn login(
     };
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = st.enricher.client_ip(peer.ip(), forwarded);
-    for key in [format!("ip:{ip}"), format!("user:{}", b.user)] {
+    // Only real user names get a bucket of their own: arbitrary strings would grow the table.
+    let user_key = super::accounts::valid_name(&b.user).then(|| format!("user:{}", b.user));
+    for key in std::iter::once(format!("ip:{ip}")).chain(user_key) {
         if let Err(wait) = st.auth.login_limiter.take(&key) {
             let secs = retry_after_secs(wait);
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, format!("too many login attempts; retry in {secs} s"));
