@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Form checks, each one counted: rustfmt, clippy -D warnings (the SDK natively and for wasm32,
-# the collector) and ESLint over every JS file we write (eslint.config.js says which).
+# the collector), ESLint over every JS file we write (eslint.config.js says which), and no
+# import circle in src/ (scripts/check-imports.mjs, and its own test on fixture trees).
 # `npm run lint` alone, or layer 5 of `npm test`. Output of each check: test-output/lint.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +21,8 @@ check clippy-sdk-wasm32 cargo clippy --all-targets --target wasm32-unknown-unkno
 check clippy-sdk-wasm32-slim cargo clippy --lib --target wasm32-unknown-unknown -p rum-wasm --features slim -- -D warnings
 check clippy-collector cargo clippy --all-targets -p rum-collector -- -D warnings
 check eslint eslint .
+# No import circle among the modules of src/ (Rust and JS): calls go one way.
+check import-circles node scripts/check-imports.mjs
+check import-circles-checker node --test tests/tools/
 echo "lint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

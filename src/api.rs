@@ -3,11 +3,11 @@
 //! Thin: parse, call the core, return. Nothing here throws into the page: bad input gets one
 //! console message.
 
-use crate::browser::collect::Collectors;
+use crate::browser::collectors::Collectors;
 use crate::browser::fns::Fns;
 use crate::browser::host::BrowserHost;
 use crate::browser::js;
-use crate::browser::runtime::{self, Runtime};
+use crate::browser::runtime::{self, apply_config, Runtime};
 use crate::browser::store::BrowserStore;
 use crate::browser::transport::Transport;
 use crate::core::agent::Agent;
@@ -56,7 +56,7 @@ pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     }
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
-    let transport = Transport::new(cfg.endpoint.clone(), cfg.delivery.compress, &tab, &hub);
+    let transport = Transport::new(js::absolute_url(&cfg.endpoint), cfg.delivery.compress, &tab, &hub);
     let mut host = BrowserHost::new(store, Fns::new(fns), transport);
     let mut agent = Agent::new(cfg, &mut host);
     agent.start(&mut host, &js::location_href(), &js::fact_str(js::Fact::Referrer));
@@ -82,21 +82,6 @@ pub fn set_config(rt: &mut Runtime, config: &str) {
     let Some((cfg, local)) = parse_config(config) else { return };
     rt.local = local;
     apply_config(rt, cfg);
-}
-
-/// A new effective config (setConfig, or a fetched remote config): restarts only the
-/// collectors whose settings changed; no duplicate page view.
-pub fn apply_config(rt: &mut Runtime, cfg: Config) {
-    let reinstall = cfg.collectors != rt.agent.cfg.collectors || cfg.spa_mode != rt.agent.cfg.spa_mode;
-    rt.agent.set_config(&mut rt.host, cfg);
-    if reinstall && !rt.agent.opted_out() {
-        // Page-load-once collectors (perf, vitals) do not run again.
-        rt.collectors = None;
-        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
-    } else {
-        // parseResourceName and the slow thresholds may have changed all the same.
-        crate::browser::collect::configure_fields(&rt.agent.cfg, &rt.host.fns);
-    }
 }
 
 /// `sendCustom` (0), `sendException` (1), `sendResource` (2), `sendView` (3), `sendEvent` (4).

@@ -7,6 +7,7 @@ use js_sys::{Array, Function};
 use rum_wasm::browser::fns::Fns;
 use rum_wasm::browser::js;
 use rum_wasm::browser::store::{Backend, BrowserStore};
+use rum_wasm::browser::transport;
 use rum_wasm::core::config::StorageKind;
 use rum_wasm::core::filter::MatchHost;
 use rum_wasm::core::session::Store;
@@ -41,12 +42,12 @@ fn local_storage_round_trip_uses_the_real_store() {
     let mut s = BrowserStore::new(StorageKind::LocalStorage, None);
     assert!(s.backend() == Backend::Local);
     assert!(s.set("_arms_session", "aaaabbbbccccddddeeeeffff00001111-1-1-2"));
-    assert_eq!(js::ls_get("_arms_session").unwrap().as_deref(), Some("aaaabbbbccccddddeeeeffff00001111-1-1-2"));
+    assert_eq!(transport::ls_get("_arms_session").unwrap().as_deref(), Some("aaaabbbbccccddddeeeeffff00001111-1-1-2"));
     // Another tab (here: the page itself) changes the store: we read the store, not a copy.
-    js::ls_set("_arms_session", "changed").unwrap();
+    transport::ls_set("_arms_session", "changed").unwrap();
     assert_eq!(s.get("_arms_session").as_deref(), Some("changed"));
     s.remove("_arms_session");
-    assert_eq!(js::ls_get("_arms_session").unwrap(), None);
+    assert_eq!(transport::ls_get("_arms_session").unwrap(), None);
     assert_eq!(s.get("_arms_session"), None);
 }
 
@@ -142,22 +143,22 @@ fn filters_call_regexes_and_functions_and_survive_broken_ones() {
 
 #[wasm_bindgen_test]
 fn api_start_creates_an_arms_session_in_local_storage() {
-    js::ls_remove("_arms_session").unwrap();
+    transport::ls_remove("_arms_session").unwrap();
     let cfg = r#"{"pid":"web-test","endpoint":"http://127.0.0.1:9/collect","reportConfig":{"flushTime":10000}}"#;
     // The facade hands the `hub` export back as a function; here a closure over it does.
     let hub: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(rum_wasm::browser::hub::hub)
         .into_js_value()
         .unchecked_into();
     assert!(rum_wasm::api::start(JsValue::from_str(cfg), Array::new(), hub.clone()));
-    let stored = js::ls_get("_arms_session").unwrap().unwrap();
+    let stored = transport::ls_get("_arms_session").unwrap().unwrap();
     // The API beyond `start` goes through the hub, as the facade calls it.
     use rum_wasm::browser::hub::{hub as call, OPT_IN, OPT_OUT, SESSION_ID};
     let id = call(SESSION_ID, JsValue::UNDEFINED).as_string().unwrap();
     assert!(stored.starts_with(&format!("{id}-1-")), "{stored} vs {id}");
     assert!(!rum_wasm::api::start(JsValue::from_str(cfg), Array::new(), hub), "a second init is ignored");
     call(OPT_OUT, JsValue::UNDEFINED);
-    assert_eq!(js::ls_get("_arms_session").unwrap(), None);
+    assert_eq!(transport::ls_get("_arms_session").unwrap(), None);
     assert_eq!(call(SESSION_ID, JsValue::UNDEFINED).as_string().unwrap(), "");
     call(OPT_IN, JsValue::UNDEFINED);
-    assert!(js::ls_get("_arms_session").unwrap().is_some());
+    assert!(transport::ls_get("_arms_session").unwrap().is_some());
 }

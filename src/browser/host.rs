@@ -97,7 +97,7 @@ impl Host for BrowserHost {
         }
         self.cancel_timer();
         let delay = at.saturating_sub(self.now()) as f64;
-        self.timer = Some(super::hooks::set_timer(super::hub::TIMER, delay));
+        self.timer = Some(super::hooks::set_timer(super::kinds::TIMER, delay));
         self.timer_at = at;
     }
 

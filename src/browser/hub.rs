@@ -8,39 +8,11 @@
 
 use super::collect;
 use super::js;
-use super::runtime::{page_exit, run, Runtime};
+pub use super::kinds::*;
+use super::runtime::{page_exit, Runtime, DEFERRED, RT};
 use crate::api;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-// Kinds. The JS side uses the numbers (src/browser/hooks.js, transport.js).
-/// A collector's report, built by `fields.js`.
-pub const REPORT: u32 = 1;
-pub const ROUTE: u32 = 2;
-pub const VISIBILITY: u32 = 20;
-pub const PAGE_HIDE: u32 = 21;
-pub const PAGE_SHOW: u32 = 22;
-pub const ACTIVITY: u32 = 23;
-pub const TIMER: u32 = 30;
-pub const RELEASE: u32 = 31;
-pub const SENT: u32 = 40;
-pub const ADOPT: u32 = 41;
-pub const REMOTE: u32 = 50;
-// The facade's API calls (js/facade.js).
-pub const EARLY: u32 = 3;
-pub const FLUSH: u32 = 70;
-pub const OPT_OUT: u32 = 71;
-pub const OPT_IN: u32 = 72;
-pub const SET_CONFIG: u32 = 73;
-/// `send(kind, payload)`: SEND + the manual kind (0..=4), the payload's JSON text as data.
-pub const SEND: u32 = 80;
-/// Synchronous: the config's JSON text (or undefined).
-pub const GET_CONFIG: u32 = 61;
-/// Synchronous: the session id (empty when off, opted out or not sampled).
-pub const SESSION_ID: u32 = 62;
-/// Synchronous: a request is starting (data: its URL); the answer is the JSON text of
-/// `[trace headers | null, view id, view name]`, or undefined.
-pub const TRACE: u32 = 60;
 
 /// Activity is acted on at most this often: scroll fires at frame rate.
 const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
@@ -51,6 +23,53 @@ const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
 #[wasm_bindgen]
 pub fn hub(kind: u32, data: JsValue) -> JsValue {
     run(kind, data)
+}
+
+/// The one queue. Runs hub call `kind` on the runtime now, or right after the call in progress when
+/// re-entered; returns the answer of a synchronous kind (undefined when busy or not started).
+/// The deferred work is data, not closures: no boxed closure and vtable per call site.
+pub fn run(kind: u32, data: JsValue) -> JsValue {
+    let mut data = Some(data);
+    let mut out = JsValue::UNDEFINED;
+    let ran = RT.with(|c| match c.try_borrow_mut() {
+        Ok(mut slot) => {
+            if let (Some(rt), Some(d)) = (slot.as_mut(), data.take()) {
+                out = dispatch(rt, kind, d);
+            }
+            true
+        }
+        Err(_) => false,
+    });
+    if !ran {
+        // Synchronous kinds need their answer now: busy, they get none (and are not queued).
+        if let (Some(d), false) = (data, is_sync(kind)) {
+            DEFERRED.with(|q| {
+                if let Ok(mut q) = q.try_borrow_mut() {
+                    // Bounded: a callback storm while busy must not grow memory without limit.
+                    if q.len() < 256 {
+                        q.push((kind, d));
+                    }
+                }
+            });
+        }
+        return out;
+    }
+    drain();
+    out
+}
+
+fn drain() {
+    loop {
+        let next = DEFERRED.with(|d| d.try_borrow_mut().ok().and_then(|mut q| (!q.is_empty()).then(|| q.remove(0))));
+        let Some((kind, d)) = next else { return };
+        RT.with(|c| {
+            if let Ok(mut slot) = c.try_borrow_mut() {
+                if let Some(rt) = slot.as_mut() {
+                    dispatch(rt, kind, d);
+                }
+            }
+        });
+    }
 }
 
 /// Kinds that answer at once (and are dropped, not deferred, when the runtime is busy).

@@ -1,7 +1,8 @@
 //! The few browser globals the SDK reads directly, and wrappers over the JS helpers. No import
 //! may throw into the wasm (an exception unwinding through it would skip destructors and leave
 //! the SDK's state borrowed for ever): what can throw is called from our own JS helpers
-//! (hooks.js, transport.js), which catch it and answer undefined or false. (A `catch` import
+//! (hooks.js, transport.js), which catch it and answer undefined or false. (localStorage is
+//! reached through transport.rs, which holds its helper.) (A `catch` import
 //! would cost a wrapper in the glue and an exception check in the wasm at every call.)
 
 use alloc::string::String;
@@ -20,30 +21,6 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn console_warn(msg: &str);
-}
-
-/// localStorage threw: disabled, blocked or full.
-#[derive(Debug)]
-pub struct StorageFailed;
-
-/// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
-pub fn ls_get(key: &str) -> Result<Option<String>, StorageFailed> {
-    let v = super::transport::ls(0, key, "");
-    if v.is_undefined() {
-        Err(StorageFailed)
-    } else {
-        Ok(v.as_string())
-    }
-}
-
-/// `localStorage.setItem`: `Err` when it threw (disabled, blocked or full).
-pub fn ls_set(key: &str, value: &str) -> Result<(), StorageFailed> {
-    super::transport::ls(1, key, value).is_truthy().then_some(()).ok_or(StorageFailed)
-}
-
-/// `localStorage.removeItem`: `Err` when it threw.
-pub fn ls_remove(key: &str) -> Result<(), StorageFailed> {
-    super::transport::ls(2, key, "").is_truthy().then_some(()).ok_or(StorageFailed)
 }
 
 pub fn global() -> Object {

@@ -2,11 +2,13 @@
 //! into calls on the core.
 
 pub mod collect;
+pub mod collectors;
 pub mod fns;
 pub mod hooks;
 pub mod host;
 pub mod hub;
 pub mod js;
+pub mod kinds;
 pub mod lifecycle;
 pub mod remote;
 pub mod runtime;

@@ -3,7 +3,7 @@
 
 use super::js;
 use super::runtime::Runtime;
-use super::transport::Transport;
+use super::transport::{self, Transport};
 use crate::core::agent::Host;
 use crate::core::config::{from_value, Config, RemoteMode};
 use crate::core::json::{self, Value};
@@ -15,7 +15,7 @@ pub fn with_cache(local: &Value, cfg: &Config, now: u64) -> Option<Value> {
     if !cfg.remote.enable {
         return None;
     }
-    let text = js::ls_get(CACHE_KEY).ok().flatten();
+    let text = transport::ls_get(CACHE_KEY).ok().flatten();
     let remote = cached(text.as_deref(), &cfg.pid, now, cfg.remote.cache_timeout)?;
     let mut warnings = Vec::new();
     let merged = apply(local, &remote, &mut warnings);
@@ -32,14 +32,14 @@ pub fn begin(rt: &mut Runtime) {
         return;
     }
     // An unsampled session sends nothing: no fetch beyond the first one ever made.
-    let has_cache = js::ls_get(CACHE_KEY).ok().flatten().is_some();
+    let has_cache = transport::ls_get(CACHE_KEY).ok().flatten().is_some();
     if !rt.agent.sampled() && has_cache {
         return;
     }
     let Some(u) = url(cfg, rt.host.now()) else { return };
     if cfg.remote.mode == RemoteMode::RemoteFirst {
         rt.agent.hold = true;
-        super::hooks::set_timer(super::hub::RELEASE, cfg.remote.timeout as f64);
+        super::hooks::set_timer(super::kinds::RELEASE, cfg.remote.timeout as f64);
     }
     Transport::get_text(&u);
 }
@@ -51,14 +51,14 @@ pub fn arrived(rt: &mut Runtime, status: u16, text: &str) {
             Some(remote @ Value::Obj(_)) => {
                 let now = rt.host.now();
                 // Cached as received: RegExps keep their `/source/flags` form.
-                let _ = js::ls_set(CACHE_KEY, &cache_entry(&rt.agent.cfg.pid, now, &remote));
+                let _ = transport::ls_set(CACHE_KEY, &cache_entry(&rt.agent.cfg.pid, now, &remote));
                 let mut warnings = Vec::new();
                 let merged = apply(&rt.local, &remote, &mut warnings);
                 for w in &warnings {
                     rt.host.warn_once(w);
                 }
                 if let Ok(cfg) = from_value(&merged, &mut Vec::new()) {
-                    crate::api::apply_config(rt, cfg);
+                    super::runtime::apply_config(rt, cfg);
                 }
             }
             _ => rt.host.warn_once(crate::core::remote_config::NOT_AN_OBJECT),

@@ -2,10 +2,13 @@
 //!
 //! Callbacks can re-enter: a user's `beforeReport` may call `console.error` (which we hook),
 //! a hooked `fetch` may be called from inside a collector. A second mutable borrow would
-//! panic and abort the module, so re-entrant work is queued and run right after the outer call.
+//! panic and abort the module, so re-entrant work is queued and run right after the outer call
+//! (by `hub::run`, which owns the queue: calls go hub -> runtime, never back).
 
+use super::collectors::Collectors;
 use super::host::BrowserHost;
 use crate::core::agent::Agent;
+use crate::core::config::Config;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use wasm_bindgen::JsValue;
@@ -20,24 +23,24 @@ pub struct Runtime {
     /// The config as the app gave it (`init`/`setConfig`): remote config merges onto this.
     pub local: crate::core::json::Value,
     /// Automatic collection (hooks, observers); `None` until installed.
-    pub collectors: Option<super::collect::Collectors>,
+    pub collectors: Option<Collectors>,
 }
 
 /// wasm32 without threads: one instance per module, so a plain static is sound (and works
 /// without std, unlike `thread_local!`).
-struct Global<T>(T);
+pub(super) struct Global<T>(T);
 // SAFETY: wasm32-unknown-unknown as built here has no threads; nothing is shared across threads.
 unsafe impl<T> Sync for Global<T> {}
 
 impl<T> Global<T> {
-    fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+    pub(super) fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         f(&self.0)
     }
 }
 
-static RT: Global<RefCell<Option<Runtime>>> = Global(RefCell::new(None));
+pub(super) static RT: Global<RefCell<Option<Runtime>>> = Global(RefCell::new(None));
 /// Calls that arrived while the runtime was busy: `(kind, data)` for `hub::dispatch`.
-static DEFERRED: Global<RefCell<Vec<(u32, JsValue)>>> = Global(RefCell::new(Vec::new()));
+pub(super) static DEFERRED: Global<RefCell<Vec<(u32, JsValue)>>> = Global(RefCell::new(Vec::new()));
 
 pub fn is_started() -> bool {
     RT.with(|c| c.try_borrow().map(|r| r.is_some()).unwrap_or(true))
@@ -54,53 +57,6 @@ pub fn install(rt: Runtime) {
     });
 }
 
-/// Runs hub call `kind` on the runtime now, or right after the call in progress when
-/// re-entered; returns the answer of a synchronous kind (undefined when busy or not started).
-/// The deferred work is data, not closures: no boxed closure and vtable per call site.
-pub fn run(kind: u32, data: JsValue) -> JsValue {
-    let mut data = Some(data);
-    let mut out = JsValue::UNDEFINED;
-    let ran = RT.with(|c| match c.try_borrow_mut() {
-        Ok(mut slot) => {
-            if let (Some(rt), Some(d)) = (slot.as_mut(), data.take()) {
-                out = super::hub::dispatch(rt, kind, d);
-            }
-            true
-        }
-        Err(_) => false,
-    });
-    if !ran {
-        // Synchronous kinds need their answer now: busy, they get none (and are not queued).
-        if let (Some(d), false) = (data, super::hub::is_sync(kind)) {
-            DEFERRED.with(|q| {
-                if let Ok(mut q) = q.try_borrow_mut() {
-                    // Bounded: a callback storm while busy must not grow memory without limit.
-                    if q.len() < 256 {
-                        q.push((kind, d));
-                    }
-                }
-            });
-        }
-        return out;
-    }
-    drain();
-    out
-}
-
-fn drain() {
-    loop {
-        let next = DEFERRED.with(|d| d.try_borrow_mut().ok().and_then(|mut q| (!q.is_empty()).then(|| q.remove(0))));
-        let Some((kind, d)) = next else { return };
-        RT.with(|c| {
-            if let Ok(mut slot) = c.try_borrow_mut() {
-                if let Some(rt) = slot.as_mut() {
-                    super::hub::dispatch(rt, kind, d);
-                }
-            }
-        });
-    }
-}
-
 /// The page is hidden or left: final web vitals, then everything pending goes out.
 pub fn page_exit(rt: &mut Runtime, leaving: bool) {
     use crate::core::agent::Exit;
@@ -113,4 +69,19 @@ pub fn page_exit(rt: &mut Runtime, leaving: bool) {
         agent.leave(host);
     }
     agent.flush(host, if leaving { Exit::Leaving } else { Exit::Hidden });
+}
+
+/// A new effective config (setConfig, or a fetched remote config): restarts only the
+/// collectors whose settings changed; no duplicate page view.
+pub fn apply_config(rt: &mut Runtime, cfg: Config) {
+    let reinstall = cfg.collectors != rt.agent.cfg.collectors || cfg.spa_mode != rt.agent.cfg.spa_mode;
+    rt.agent.set_config(&mut rt.host, cfg);
+    if reinstall && !rt.agent.opted_out() {
+        // Page-load-once collectors (perf, vitals) do not run again.
+        rt.collectors = None;
+        rt.collectors = Some(Collectors::install(&rt.agent.cfg, &rt.host.fns, false));
+    } else {
+        // parseResourceName and the slow thresholds may have changed all the same.
+        super::collectors::configure_fields(&rt.agent.cfg, &rt.host.fns);
+    }
 }

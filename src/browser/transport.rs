@@ -26,6 +26,30 @@ extern "C" {
     pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
 }
 
+/// localStorage threw: disabled, blocked or full.
+#[derive(Debug)]
+pub struct StorageFailed;
+
+/// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
+pub fn ls_get(key: &str) -> Result<Option<String>, StorageFailed> {
+    let v = ls(0, key, "");
+    if v.is_undefined() {
+        Err(StorageFailed)
+    } else {
+        Ok(v.as_string())
+    }
+}
+
+/// `localStorage.setItem`: `Err` when it threw (disabled, blocked or full).
+pub fn ls_set(key: &str, value: &str) -> Result<(), StorageFailed> {
+    ls(1, key, value).is_truthy().then_some(()).ok_or(StorageFailed)
+}
+
+/// `localStorage.removeItem`: `Err` when it threw.
+pub fn ls_remove(key: &str) -> Result<(), StorageFailed> {
+    ls(2, key, "").is_truthy().then_some(()).ok_or(StorageFailed)
+}
+
 /// Where a tab keeps its unacknowledged bundles (suffixed with the tab's id).
 pub const OUTBOX_PREFIX: &str = "_rum_wasm_outbox:";
 
@@ -44,12 +68,13 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// `hub` is kept by transport.js for every JS report to come (answers, hooks, timers).
+    /// `endpoint` is absolute (`js::absolute_url`). `hub` is kept by transport.js for every JS
+    /// report to come (answers, hooks, timers).
     pub fn new(endpoint: String, compress: bool, tab: &str, hub: &Function) -> Transport {
         capture_fetch(hub);
         let outbox_key = crate::core::text::cat(&[OUTBOX_PREFIX, tab]);
         hold_tab(&outbox_key);
-        Transport { endpoint: super::js::absolute_url(&endpoint), compress, outbox_key }
+        Transport { endpoint, compress, outbox_key }
     }
 
     /// Takes over the bundles of tabs that are gone (each exactly once, see transport.js);
@@ -60,9 +85,9 @@ impl Transport {
 
     pub fn persist(&self, bundles: &str) -> bool {
         if bundles.is_empty() {
-            super::js::ls_remove(&self.outbox_key).is_ok()
+            ls_remove(&self.outbox_key).is_ok()
         } else {
-            super::js::ls_set(&self.outbox_key, bundles).is_ok()
+            ls_set(&self.outbox_key, bundles).is_ok()
         }
     }
 
