@@ -1,6 +1,6 @@
 //! Command line: flags with environment fallbacks, and the subcommands.
 
-use crate::auth::access_setup as access;
+use crate::auth::access_setup::{self as access, AccessOptions};
 use crate::enrich::Enricher;
 use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
@@ -70,21 +70,6 @@ pub struct Options {
     pub synchronous: Synchronous,
     pub admin_token: Option<String>,
     pub access: AccessOptions,
-}
-
-/// Access control and ingest-protection flags (see `auth`, `ingest_guard`, `minimise`).
-#[derive(Debug, Clone, Default)]
-pub struct AccessOptions {
-    pub no_auth: bool,
-    pub auth_db: Option<String>,
-    pub secure_cookie: Option<String>,
-    pub login_rate: Option<String>,
-    pub allow_origins: Vec<String>,
-    pub allow_pids: Vec<String>,
-    pub rate_ip: Option<String>,
-    pub rate_pid: Option<String>,
-    pub redact_params: Vec<String>,
-    pub ip_storage: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -265,7 +250,7 @@ fn run(o: Options) -> Result<(), String> {
 }
 
 fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
-    access::refuse_open_no_auth(&o)?;
+    access::refuse_open_no_auth(&o.access, &o.addr)?;
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -279,14 +264,13 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         eprintln!("geo: city database {}", p.display());
     }
     let store: Arc<dyn Store> = Arc::new(store);
-    let access = access::build(&o)?;
+    let access = access::build(&o.access, &o.db, &o.trusted_proxies, o.admin_token.as_deref())?;
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,
         limits: Limits { max_body_bytes: o.max_body_bytes, ..Limits::default() },
         configs: RemoteConfigs::new(&o.config_dir),
-        auth: access.auth,
-        ingest_guard: access.ingest_guard,
+        access: access.state,
         minimise: access.minimise,
     });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;

@@ -27,9 +27,8 @@ pub struct AppState {
     pub enricher: Enricher,
     pub limits: Limits,
     pub configs: RemoteConfigs,
-    /// Users, tokens, logins (see `auth`): every route but ingest goes through `auth::layer`.
-    pub auth: Arc<crate::auth::Auth>,
-    pub ingest_guard: crate::ingest_guard::IngestGuard,
+    /// Users, tokens, logins, ingest limits (see `auth`): every request goes through `auth::layer`.
+    pub access: Arc<crate::auth::AccessState>,
     pub minimise: crate::minimise::Minimise,
 }
 
@@ -76,9 +75,9 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
         )
         .nest_service("/dist", dist)
         .fallback_service(ServeDir::new(&dirs.www))
-        .merge(crate::auth::routes::router())
+        .merge(crate::auth::routes::router().with_state(state.access.clone()))
         // CORS (ingest only), authentication, roles, app scope, CSRF, security headers.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::layer::guard))
+        .layer(axum::middleware::from_fn_with_state(state.access.clone(), crate::auth::layer::guard))
         .with_state(state)
 }
 
@@ -106,7 +105,7 @@ async fn collect(
         Ok(b) => b,
         Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
     };
-    if let Err(r) = st.ingest_guard.admit_pid(&bundle.facts.app_id) {
+    if let Err(r) = st.access.ingest_guard.admit_pid(&bundle.facts.app_id) {
         return r;
     }
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());

@@ -2,7 +2,7 @@
 //! token-bucket rate limits per client address and per pid (429 with `Retry-After`, which the
 //! SDK honours). Ingest stays open to any origin unless an allowlist is given.
 
-use crate::auth::rate_limit::{retry_after_secs, Limiter, Rate};
+use crate::rate_limit::{retry_after_secs, Limiter, Rate};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -73,8 +73,11 @@ impl IngestGuard {
                 .into_response());
         }
         match &self.per_pid {
-            // A long pid is keyed by its digest: the table's memory stays bounded.
-            Some(l) if pid.len() > 128 => l.take(&crate::auth::secret::digest(pid)).map_err(|w| too_many("app", w)),
+            // A long pid is keyed by its start and length: the table's memory stays bounded.
+            Some(l) if pid.len() > 128 => {
+                let key: String = pid.chars().take(64).chain(format!("…{}", pid.len()).chars()).collect();
+                l.take(&key).map_err(|w| too_many("app", w))
+            }
             Some(l) => l.take(pid).map_err(|w| too_many("app", w)),
             None => Ok(()),
         }

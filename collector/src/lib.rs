@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod ingest_guard;
 pub mod minimise;
 pub mod query;
+pub mod rate_limit;
 pub mod remote_config;
 pub mod retention;
 pub mod session_path;

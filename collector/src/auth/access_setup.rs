@@ -4,17 +4,32 @@
 
 use super::accounts::{AccountStore, SqliteAccounts};
 use super::admin_cli::{accounts_path, split_list};
-use super::rate_limit::Rate;
-use super::{Auth, AuthConfig, SecureCookie};
-use crate::cli::Options;
+use super::{AccessState, Auth, AuthConfig, SecureCookie};
+use crate::enrich::Enricher;
 use crate::ingest_guard::{parse_rate, IngestGuard, DEFAULT_RATE_IP, DEFAULT_RATE_PID};
 use crate::minimise::{IpStorage, Minimise};
-use std::net::{SocketAddr, ToSocketAddrs};
+use crate::rate_limit::Rate;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::Path;
 use std::sync::Arc;
 
+/// Access control and ingest-protection flags (see `auth`, `ingest_guard`, `minimise`).
+#[derive(Debug, Clone, Default)]
+pub struct AccessOptions {
+    pub no_auth: bool,
+    pub auth_db: Option<String>,
+    pub secure_cookie: Option<String>,
+    pub login_rate: Option<String>,
+    pub allow_origins: Vec<String>,
+    pub allow_pids: Vec<String>,
+    pub rate_ip: Option<String>,
+    pub rate_pid: Option<String>,
+    pub redact_params: Vec<String>,
+    pub ip_storage: Option<String>,
+}
+
 pub struct Access {
-    pub auth: Arc<Auth>,
-    pub ingest_guard: IngestGuard,
+    pub state: Arc<AccessState>,
     pub minimise: Minimise,
     /// The generated password of the first-start admin, to print once.
     pub first_password: Option<String>,
@@ -26,30 +41,33 @@ fn list(values: &[String]) -> Option<Vec<String>> {
 }
 
 /// `--no-auth` opens every session to whoever reaches the port: only on loopback.
-pub fn refuse_open_no_auth(o: &Options) -> Result<(), String> {
-    if !o.access.no_auth {
+pub fn refuse_open_no_auth(a: &AccessOptions, addr: &str) -> Result<(), String> {
+    if !a.no_auth {
         return Ok(());
     }
-    let addrs: Vec<SocketAddr> = o.addr.to_socket_addrs().map_err(|e| format!("--addr {}: {e}", o.addr))?.collect();
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_err(|e| format!("--addr {addr}: {e}"))?.collect();
     if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
         return Err(format!(
-            "--no-auth is for local development only and needs a loopback --addr (127.0.0.1, [::1]); `{}` is not",
-            o.addr
+            "--no-auth is for local development only and needs a loopback --addr (127.0.0.1, [::1]); `{addr}` is not"
         ));
     }
     Ok(())
 }
 
-pub fn build(o: &Options) -> Result<Access, String> {
-    let a = &o.access;
-    let path = accounts_path(a.auth_db.clone(), Some(o.db.to_string_lossy().into_owned()));
+pub fn build(
+    a: &AccessOptions,
+    db: &Path,
+    trusted_proxies: &[IpAddr],
+    admin_token: Option<&str>,
+) -> Result<Access, String> {
+    let path = accounts_path(a.auth_db.clone(), Some(db.to_string_lossy().into_owned()));
     let accounts: Arc<dyn AccountStore> =
         Arc::new(SqliteAccounts::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
     let mut first_password = None;
     if !a.no_auth {
         first_password = super::bootstrap(accounts.as_ref()).map_err(|e| e.to_string())?;
     }
-    if let Some(t) = &o.admin_token {
+    if let Some(t) = admin_token {
         super::install_legacy_token(accounts.as_ref(), t).map_err(|e| format!("--admin-token: {e}"))?;
     }
     let secure_cookie = match a.secure_cookie.as_deref() {
@@ -60,7 +78,7 @@ pub fn build(o: &Options) -> Result<Access, String> {
     let mut cfg = AuthConfig {
         enabled: !a.no_auth,
         secure_cookie,
-        trusted_proxies: o.trusted_proxies.clone(),
+        trusted_proxies: trusted_proxies.to_vec(),
         ..AuthConfig::default()
     };
     if let Some(r) = &a.login_rate {
@@ -76,7 +94,12 @@ pub fn build(o: &Options) -> Result<Access, String> {
         None => IpStorage::Full,
     };
     let minimise = Minimise { extra_secret_params: list(&a.redact_params).unwrap_or_default(), ip };
-    Ok(Access { auth: Arc::new(Auth::new(accounts, cfg)), ingest_guard, minimise, first_password })
+    let state = AccessState {
+        auth: Auth::new(accounts, cfg),
+        ingest_guard: Arc::new(ingest_guard),
+        addresses: Enricher::new(trusted_proxies.to_vec()),
+    };
+    Ok(Access { state: Arc::new(state), minimise, first_password })
 }
 
 /// Printed on stderr after the `listening on` line (which stays the first line of stdout).

@@ -3,8 +3,7 @@
 //! console logins, and the security headers of every answer.
 
 use super::policy::{self, Need};
-use super::{session, Principal, Role, SecureCookie};
-use crate::http::AppState;
+use super::{session, AccessState, Principal, Role, SecureCookie};
 use crate::retention::now_ms;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -26,7 +25,7 @@ fn json_error(status: StatusCode, msg: &str) -> Response {
 }
 
 pub async fn guard(
-    State(st): State<Arc<AppState>>,
+    State(st): State<Arc<AccessState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut req: Request,
     next: Next,
@@ -45,7 +44,7 @@ pub async fn guard(
         }
         if method == Method::POST {
             let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-            let ip = st.enricher.client_ip(peer.ip(), forwarded);
+            let ip = st.addresses.client_ip(peer.ip(), forwarded);
             if let Err(r) = st.ingest_guard.admit_ip(ip) {
                 return with_cors(with_base_headers(r), granted.as_deref());
             }
@@ -98,7 +97,7 @@ pub async fn guard(
     console_headers(resp)
 }
 
-fn identify(st: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+fn identify(st: &AccessState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
     let db_error = |e: super::accounts::AccountError| {
         eprintln!("auth: {e}");
         json_error(StatusCode::SERVICE_UNAVAILABLE, "the account store is not available")
@@ -159,7 +158,7 @@ fn check_csrf(expected: &str, headers: &HeaderMap, origin: Option<&str>, https: 
 }
 
 /// Whether the browser reached us over HTTPS: said by a trusted proxy, or configured.
-pub fn secure_request(st: &AppState, peer: SocketAddr, headers: &HeaderMap) -> bool {
+pub fn secure_request(st: &AccessState, peer: SocketAddr, headers: &HeaderMap) -> bool {
     match st.auth.secure_cookie {
         SecureCookie::Always => true,
         SecureCookie::Auto => {

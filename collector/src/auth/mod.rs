@@ -11,13 +11,14 @@ pub mod admin_cli;
 pub mod layer;
 pub mod password;
 pub mod policy;
-pub mod rate_limit;
 pub mod routes;
 pub mod secret;
 pub mod session;
 
+use crate::enrich::Enricher;
+use crate::ingest_guard::IngestGuard;
+use crate::rate_limit::{Limiter, Rate};
 use accounts::{AccountError, AccountStore, TokenInfo, User};
-use rate_limit::{Limiter, Rate};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -151,6 +152,16 @@ impl Auth {
             csrf: Some(login.csrf),
         }))
     }
+}
+
+/// What the auth layer and the auth routes work with: their own state, so that `auth` does not
+/// depend on `http` (the router uses `auth`, never the other way round).
+pub struct AccessState {
+    pub auth: Auth,
+    /// Shared with ingest (`http`), which checks pids after reading a bundle.
+    pub ingest_guard: Arc<IngestGuard>,
+    /// Client addresses behind trusted proxies (`X-Forwarded-For`), as ingest sees them.
+    pub addresses: Enricher,
 }
 
 /// Creates a user; with no password given, generates one and returns it (shown once).

@@ -3,9 +3,8 @@
 //! `Extension<Principal>`.
 
 use super::accounts::{AccountError, User};
-use super::rate_limit::retry_after_secs;
-use super::{layer, session, Principal, Role};
-use crate::http::AppState;
+use super::{layer, session, AccessState, Principal, Role};
+use crate::rate_limit::retry_after_secs;
 use crate::retention::now_ms;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, State};
@@ -18,7 +17,7 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-type Shared = Arc<AppState>;
+type Shared = Arc<AccessState>;
 
 /// Bodies of this API are a few short fields.
 const MAX_BODY: usize = 16 * 1024;
@@ -77,7 +76,7 @@ async fn login(
         Err(r) => return r,
     };
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = st.enricher.client_ip(peer.ip(), forwarded);
+    let ip = st.addresses.client_ip(peer.ip(), forwarded);
     // Only real user names get a bucket of their own: arbitrary strings would grow the table.
     let user_key = super::accounts::valid_name(&b.user).then(|| format!("user:{}", b.user));
     for key in std::iter::once(format!("ip:{ip}")).chain(user_key) {
