@@ -86,9 +86,11 @@ impl Server {
         s
     }
 
-    /// Starts a server on an existing dir (restarts keep the same database), with `--no-auth`.
+    /// Starts a server on an existing dir (restarts keep the same database), with `--no-auth` and
+    /// without the ingest rate limits (these tests send from one address as fast as they can;
+    /// `extra` comes later on the command line, so a test can still set them).
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
-        let mut args = vec!["--no-auth"];
+        let mut args = vec!["--no-auth", "--ingest-rate-ip", "off", "--ingest-rate-pid", "off"];
         args.extend_from_slice(extra);
         Server::spawn(dir, &args)
     }
