@@ -264,7 +264,7 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         eprintln!("geo: city database {}", p.display());
     }
     let store: Arc<dyn Store> = Arc::new(store);
-    let access = access::build(&o.access, &o.db, &o.trusted_proxies, o.admin_token.as_deref())?;
+    let access = access::build(&o.access, &o.db, &o.trusted_proxies, o.admin_token.as_deref(), store.clone())?;
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,

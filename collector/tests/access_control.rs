@@ -449,6 +449,11 @@ fn users_and_tokens_scoped_to_apps_see_only_those_apps() {
     assert_eq!(get(&viewer, "/api/sessions?app_id=bank").json()["total"], 0);
     assert_eq!(get(&viewer, "/api/sessions/s-shop").status, 200);
     assert_eq!(get(&viewer, "/api/sessions/s-bank").status, 404, "outside the scope a session does not exist");
+    // Also on every route under a session (its replay, ...): refused before any handler runs.
+    let sub = get(&viewer, "/api/sessions/s-bank/replay");
+    assert_eq!(sub.status, 404);
+    assert_eq!(sub.json()["error"], "no session `s-bank`");
+    assert_ne!(get(&viewer, "/api/sessions/s-shop/replay").body, sub.body);
     assert_eq!(get(&viewer, "/api/ways/errors").status, 403, "cross-app aggregates are refused to scoped users");
     assert_eq!(get(&root, "/api/ways/errors").status, 200);
     let put =

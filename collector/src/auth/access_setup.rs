@@ -9,6 +9,7 @@ use crate::enrich::Enricher;
 use crate::ingest_guard::{parse_rate, IngestGuard, DEFAULT_RATE_IP, DEFAULT_RATE_PID};
 use crate::minimise::{IpStorage, Minimise};
 use crate::rate_limit::Rate;
+use crate::store::Store;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub fn build(
     db: &Path,
     trusted_proxies: &[IpAddr],
     admin_token: Option<&str>,
+    store: Arc<dyn Store>,
 ) -> Result<Access, String> {
     let path = accounts_path(a.auth_db.clone(), Some(db.to_string_lossy().into_owned()));
     let accounts: Arc<dyn AccountStore> =
@@ -98,6 +100,7 @@ pub fn build(
         auth: Auth::new(accounts, cfg),
         ingest_guard: Arc::new(ingest_guard),
         addresses: Enricher::new(trusted_proxies.to_vec()),
+        store,
     };
     Ok(Access { state: Arc::new(state), minimise, first_password })
 }

@@ -87,6 +87,11 @@ pub async fn guard(
             return console_headers(json_error(StatusCode::FORBIDDEN, "this is outside the apps this user may see"));
         }
     }
+    if let Some(id) = policy::session_of(&path).filter(|_| principal.apps.is_some()) {
+        if let Err(r) = session_in_scope(&st, &principal, id).await {
+            return console_headers(r);
+        }
+    }
     req.extensions_mut().insert(principal);
     let api = path.starts_with("/api/");
     let mut resp = next.run(req).await;
@@ -95,6 +100,21 @@ pub async fn guard(
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     console_headers(resp)
+}
+
+/// A session outside the caller's apps does not exist for them (404, as an unknown id), on every
+/// route about one session: its page, its replay, whatever is added under it later.
+async fn session_in_scope(st: &AccessState, who: &Principal, id: &str) -> Result<(), Response> {
+    let (store, sid) = (st.store.clone(), id.to_string());
+    match tokio::task::spawn_blocking(move || store.session(&sid)).await {
+        Ok(Ok(Some(s))) if who.may_see(&s.app_id) => Ok(()),
+        Ok(Ok(_)) => Err(json_error(StatusCode::NOT_FOUND, &format!("no session `{id}`"))),
+        Ok(Err(e)) => {
+            eprintln!("auth: {e}");
+            Err(json_error(StatusCode::SERVICE_UNAVAILABLE, "the store is not available"))
+        }
+        Err(e) => Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, &format!("scope check failed: {e}"))),
+    }
 }
 
 fn identify(st: &AccessState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {

@@ -18,6 +18,7 @@ pub mod session;
 use crate::enrich::Enricher;
 use crate::ingest_guard::IngestGuard;
 use crate::rate_limit::{Limiter, Rate};
+use crate::store::Store;
 use accounts::{AccountError, AccountStore, TokenInfo, User};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -162,6 +163,8 @@ pub struct AccessState {
     pub ingest_guard: Arc<IngestGuard>,
     /// Client addresses behind trusted proxies (`X-Forwarded-For`), as ingest sees them.
     pub addresses: Enricher,
+    /// To check the app of a session an app-scoped caller asks for (`/api/sessions/<id>/...`).
+    pub store: Arc<dyn Store>,
 }
 
 /// Creates a user; with no password given, generates one and returns it (shown once).

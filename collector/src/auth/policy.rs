@@ -66,6 +66,12 @@ pub fn spans_apps(path: &str) -> bool {
     under(path, "/api/users") || under(path, "/api/admin") || under(path, "/api/ways") || under(path, "/api/timeseries")
 }
 
+/// The session a route is about (`/api/sessions/<id>` and anything under it, such as its replay).
+pub fn session_of(path: &str) -> Option<&str> {
+    let id = path.strip_prefix("/api/sessions/")?.split('/').next()?;
+    (!id.is_empty()).then_some(id)
+}
+
 /// The pid a config write is about (`PUT /config/<pid>`).
 pub fn config_pid(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/config/")?;
@@ -106,5 +112,9 @@ mod tests {
         }
         assert_eq!(config_pid("/config/cn-hangzhou/p1"), Some("p1"));
         assert_eq!(config_pid("/config/p1"), Some("p1"));
+        assert_eq!(session_of("/api/sessions/abc/replay"), Some("abc"));
+        assert_eq!(session_of("/api/sessions/abc"), Some("abc"));
+        assert_eq!(session_of("/api/sessions"), None);
+        assert_eq!(session_of("/api/sessions/"), None);
     }
 }
