@@ -192,6 +192,11 @@ test('console: search by user name → one row → the session page (screenshot)
   const sessionCookie = cookies.find((c) => c.name === 'rum_session');
   assert.ok(sessionCookie && sessionCookie.httpOnly && sessionCookie.sameSite === 'Strict', JSON.stringify(cookies));
   assert.equal(await con.evaluate(() => document.cookie.includes('rum_session')), false, 'HttpOnly: not readable by scripts');
+  // Already logged in, the login page sends straight back (where a link from another site lands,
+  // as the SameSite=Strict cookie does not come with it).
+  await con.goto(base + '/console/login.html?next=/console/');
+  await con.waitForSelector('[data-testid=search-input]', { timeout: 10000 });
+  assert.equal(new URL(con.url()).pathname, '/console/');
   await con.fill('[data-testid=search-input]', NAME);
   await con.click('[data-testid=search-button]');
   const row = con.locator('[data-testid=session-row]');

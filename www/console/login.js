@@ -28,3 +28,9 @@ document.getElementById('login').addEventListener('submit', async (ev) => {
   const msg = await r.json().catch(() => ({}));
   error.textContent = msg.error || 'HTTP ' + r.status;
 });
+
+// Already logged in (a link from another site arrives without the SameSite=Strict cookie, and
+// lands here): straight back, no second login.
+fetch('/api/auth/me', { headers: { accept: 'application/json' } }).then((r) => {
+  if (r.ok) location.assign(nextPage());
+}, () => {});
