@@ -61,7 +61,7 @@ pub async fn guard(
         return if console { console_headers(r) } else { with_base_headers(r) };
     }
     let principal = if st.auth.enabled {
-        match identify(&st, req.headers()) {
+        match identify(&st, req.headers()).await {
             Ok(Some(p)) => p,
             Ok(None) => return console_headers(unauthorized(&method, &path)),
             Err(r) => return console_headers(r),
@@ -117,25 +117,42 @@ async fn session_in_scope(st: &AccessState, who: &Principal, id: &str) -> Result
     }
 }
 
-fn identify(st: &AccessState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
-    let db_error = |e: super::accounts::AccountError| {
-        eprintln!("auth: {e}");
-        json_error(StatusCode::SERVICE_UNAVAILABLE, "the account store is not available")
-    };
-    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+/// The caller, from an API token or a login cookie. The account store is SQLite behind a lock:
+/// read on a blocking thread, not on the async workers.
+async fn identify(st: &Arc<AccessState>, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+    enum Credential {
+        Token(String),
+        Cookie(String),
+    }
+    let credential = if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let token = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
         let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 200) else {
             return Err(json_error(StatusCode::UNAUTHORIZED, "Authorization must be `Bearer <API token>`"));
         };
-        return match st.auth.by_token(token).map_err(db_error)? {
-            Some(p) => Ok(Some(p)),
-            None => Err(json_error(StatusCode::UNAUTHORIZED, "unknown or revoked API token")),
-        };
-    }
-    let cookie = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session::cookie_value);
-    match cookie {
-        Some(c) => st.auth.by_login(c, now_ms()).map_err(db_error),
-        None => Ok(None),
+        Credential::Token(token.to_string())
+    } else {
+        let cookie =
+            headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session::cookie_value);
+        match cookie {
+            Some(c) => Credential::Cookie(c.to_string()),
+            None => return Ok(None),
+        }
+    };
+    let st = st.clone();
+    let found = tokio::task::spawn_blocking(move || match &credential {
+        Credential::Token(t) => st.auth.by_token(t).map(|p| (p, true)),
+        Credential::Cookie(c) => st.auth.by_login(c, now_ms()).map(|p| (p, false)),
+    })
+    .await;
+    match found {
+        Ok(Ok((Some(p), _))) => Ok(Some(p)),
+        Ok(Ok((None, true))) => Err(json_error(StatusCode::UNAUTHORIZED, "unknown or revoked API token")),
+        Ok(Ok((None, false))) => Ok(None),
+        Ok(Err(e)) => {
+            eprintln!("auth: {e}");
+            Err(json_error(StatusCode::SERVICE_UNAVAILABLE, "the account store is not available"))
+        }
+        Err(e) => Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, &format!("authentication failed: {e}"))),
     }
 }
 
