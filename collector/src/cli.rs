@@ -1,6 +1,8 @@
-//! Command line: flags with environment fallbacks, and the subcommands.
+//! Command line: flags with environment fallbacks, and the subcommands (declared with clap; the
+//! flags table in collector/README.md is checked against it by collector/tests/cli.rs).
 
 use crate::auth::access_setup::{self as access, AccessOptions};
+use crate::auth::admin_cli::{self, TokenCommand, UserCommand};
 use crate::enrich::Enricher;
 use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
@@ -8,187 +10,139 @@ use crate::remote_config::RemoteConfigs;
 use crate::retention;
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const USAGE: &str = "\
-rum-collector: receives RUM bundles (ARMS wire format), stores them, serves the console.
-
-USAGE:
-  rum-collector [serve] [OPTIONS]
-  rum-collector export-user [--db PATH] <USER_ID>   print all data of a user as JSON
-  rum-collector delete-user [--db PATH] <USER_ID>   delete all data of a user
-  rum-collector user ...  |  rum-collector token ...   users and API tokens (see ACCESS below)
-
-OPTIONS (environment variable in brackets):
-  --addr ADDR             listen address, default 127.0.0.1:8080 [RUM_ADDR]
-  --db PATH               SQLite file, default rum.db [RUM_DB]
-  --www DIR               static files served at /, console at /console/, default www [RUM_WWW]
-  --dist DIR              served at /dist/, default dist [RUM_DIST]
-  --config-dir DIR        remote configs <pid>.json, default remote-config [RUM_CONFIG_DIR]
-  --geo-db PATH|none      country MMDB; default: collector/geo's database when installed [RUM_GEO_DB]
-  --city-db PATH          city MMDB (optional, more precise) [RUM_CITY_DB]
-  --retention-days N      delete sessions older than N days, 0 = keep, default 30 [RUM_RETENTION_DAYS]
-  --trusted-proxy IP      honour X-Forwarded-For from this peer; repeatable or comma list [RUM_TRUSTED_PROXY]
-  --max-body-bytes N      request body limit (also after gunzip), default 1048576 [RUM_MAX_BODY_BYTES]
-  --synchronous MODE      normal (survives process crash) | full (also power loss), default normal [RUM_SYNCHRONOUS]
-  --admin-token TOKEN     an admin API token with this value (user `admin-token`; the former single
-                          admin token, kept for existing scripts) [RUM_ADMIN_TOKEN]
-  --no-auth               no login at all: local development only, refused unless --addr is loopback
-  --auth-db PATH          SQLite file of users and tokens, default: the --db file [RUM_AUTH_DB]
-  --secure-cookie MODE    auto (Secure when a trusted proxy says X-Forwarded-Proto: https) | always
-  --login-rate RATE       login attempts per client address and per user name, default 5/m,burst=10
-  --ingest-allow-origin O page origins that may send (repeatable or comma list), default any [RUM_INGEST_ALLOW_ORIGIN]
-  --ingest-allow-pid PID  pids that may send (repeatable or comma list), default any [RUM_INGEST_ALLOW_PID]
-  --ingest-rate-ip RATE   ingest requests per client address, default 50/s,burst=500; off to disable
-  --ingest-rate-pid RATE  ingest requests per pid, default 1000/s,burst=10000; off to disable
-  --redact-param NAME     more URL parameter names whose values are stored as [redacted] (repeatable
-                          or comma list; the built-in list is src/core/redact.rs) [RUM_REDACT_PARAMS]
-  --ip-storage MODE       full | truncated (/24, /48) | off, default full [RUM_IP_STORAGE]
-
-ACCESS (users and tokens; every route but ingest, remote-config reads, the demo and /dist needs one):
-";
-
 /// Where `collector/geo/setup.sh` installs the default country database.
 const DEFAULT_GEO: &str = "node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb";
 
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub command: String,
-    pub user_id: Option<String>,
-    pub addr: String,
-    pub db: PathBuf,
-    pub www: PathBuf,
-    pub dist: PathBuf,
-    pub config_dir: PathBuf,
-    pub geo_db: Option<String>,
-    pub city_db: Option<PathBuf>,
-    pub retention_days: u32,
-    pub trusted_proxies: Vec<IpAddr>,
-    pub max_body_bytes: usize,
-    pub synchronous: Synchronous,
-    pub admin_token: Option<String>,
+/// The command line, declared: `--help`, errors and environment fallbacks come from clap.
+/// Every flag has an environment variable (an empty one counts as unset) and is global, so it
+/// may come before or after the subcommand. A new subcommand is a variant of `Command`; a new
+/// group of flags (a store other than SQLite) is one more flattened `Args` struct.
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "rum-collector",
+    version,
+    about = "rum-collector: receives RUM bundles (ARMS wire format), stores them, serves the console.",
+    after_help = "Without a command, `serve` runs."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(flatten)]
     pub access: AccessOptions,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the collector: ingest, query API, console (the default)
+    Serve,
+    /// Print all data of a user (sessions and events) as JSON
+    ExportUser {
+        /// The user's id, as the SDK sent it
+        user_id: String,
+    },
+    /// Delete all data of a user
+    DeleteUser {
+        /// The user's id, as the SDK sent it
+        user_id: String,
+    },
+    /// Console and API users: add, remove, list, password
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// API tokens for scripts (`Authorization: Bearer`): create, revoke, list
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
 }
 
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
-    let mut o = Options {
-        command: "serve".into(),
-        user_id: None,
-        addr: env("RUM_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
-        db: env("RUM_DB").unwrap_or_else(|| "rum.db".into()).into(),
-        www: env("RUM_WWW").unwrap_or_else(|| "www".into()).into(),
-        dist: env("RUM_DIST").unwrap_or_else(|| "dist".into()).into(),
-        config_dir: env("RUM_CONFIG_DIR").unwrap_or_else(|| "remote-config".into()).into(),
-        geo_db: env("RUM_GEO_DB"),
-        city_db: env("RUM_CITY_DB").map(PathBuf::from),
-        retention_days: 30,
-        trusted_proxies: Vec::new(),
-        max_body_bytes: Limits::default().max_body_bytes,
-        synchronous: Synchronous::Normal,
-        admin_token: env("RUM_ADMIN_TOKEN"),
-        access: AccessOptions {
-            allow_origins: env("RUM_INGEST_ALLOW_ORIGIN").into_iter().collect(),
-            allow_pids: env("RUM_INGEST_ALLOW_PID").into_iter().collect(),
-            redact_params: env("RUM_REDACT_PARAMS").into_iter().collect(),
-            ip_storage: env("RUM_IP_STORAGE"),
-            ..AccessOptions::default()
-        },
-    };
-    let mut retention = env("RUM_RETENTION_DAYS");
-    let mut proxies: Vec<String> = env("RUM_TRUSTED_PROXY").into_iter().collect();
-    let mut max_body = env("RUM_MAX_BODY_BYTES");
-    let mut sync = env("RUM_SYNCHRONOUS");
-    let mut positional = Vec::new();
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        if arg == "-h" || arg == "--help" {
-            return Err(String::new());
-        }
-        let Some(flag) = arg.strip_prefix("--") else {
-            positional.push(arg);
-            continue;
-        };
-        if flag == "no-auth" {
-            o.access.no_auth = true;
-            continue;
-        }
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (flag.to_string(), None),
-        };
-        let value = match inline.or_else(|| it.next()) {
-            Some(v) => v,
-            None => return Err(format!("--{name} needs a value")),
-        };
-        match name.as_str() {
-            "addr" => o.addr = value,
-            "db" => o.db = value.into(),
-            "www" => o.www = value.into(),
-            "dist" => o.dist = value.into(),
-            "config-dir" => o.config_dir = value.into(),
-            "geo-db" => o.geo_db = Some(value),
-            "city-db" => o.city_db = Some(value.into()),
-            "retention-days" => retention = Some(value),
-            "trusted-proxy" => proxies.push(value),
-            "max-body-bytes" => max_body = Some(value),
-            "synchronous" => sync = Some(value),
-            "admin-token" => o.admin_token = Some(value),
-            "auth-db" => o.access.auth_db = Some(value),
-            "secure-cookie" => o.access.secure_cookie = Some(value),
-            "login-rate" => o.access.login_rate = Some(value),
-            "ingest-allow-origin" => o.access.allow_origins.push(value),
-            "ingest-allow-pid" => o.access.allow_pids.push(value),
-            "ingest-rate-ip" => o.access.rate_ip = Some(value),
-            "ingest-rate-pid" => o.access.rate_pid = Some(value),
-            "redact-param" => o.access.redact_params.push(value),
-            "ip-storage" => o.access.ip_storage = Some(value),
-            _ => return Err(format!("unknown option --{name}")),
-        }
-    }
-    if let Some(r) = retention {
-        o.retention_days = r.parse().map_err(|_| format!("--retention-days must be a whole number, got `{r}`"))?;
-    }
-    for p in proxies.iter().flat_map(|p| p.split(',')).map(str::trim).filter(|p| !p.is_empty()) {
-        o.trusted_proxies.push(p.parse().map_err(|_| format!("--trusted-proxy: `{p}` is not an IP address"))?);
-    }
-    if let Some(m) = max_body {
-        o.max_body_bytes = m
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("--max-body-bytes must be a positive number, got `{m}`"))?;
-    }
-    if let Some(s) = sync {
-        o.synchronous = match s.to_ascii_lowercase().as_str() {
-            "normal" => Synchronous::Normal,
-            "full" => Synchronous::Full,
-            _ => return Err(format!("--synchronous must be normal or full, got `{s}`")),
-        };
-    }
-    let mut pos = positional.into_iter();
-    if let Some(cmd) = pos.next() {
-        match cmd.as_str() {
-            "serve" => {}
-            "export-user" | "delete-user" => {
-                o.user_id = Some(pos.next().ok_or_else(|| format!("{cmd} needs a user id"))?);
-                o.command = cmd;
-            }
-            other => return Err(format!("unknown command `{other}`")),
-        }
-    }
-    if let Some(extra) = pos.next() {
-        return Err(format!("unexpected argument `{extra}`"));
-    }
-    Ok(o)
+/// Where the data is kept: every command needs it.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// SQLite file
+    #[arg(long, global = true, env = "RUM_DB", default_value = "rum.db", value_name = "PATH")]
+    pub db: PathBuf,
+    /// normal: survives a process crash; full: also a power loss
+    #[arg(long, global = true, env = "RUM_SYNCHRONOUS", value_enum, ignore_case = true, default_value = "normal")]
+    pub synchronous: SyncMode,
 }
 
-fn geo_path(o: &Options) -> Option<PathBuf> {
+/// What `serve` listens on, serves and keeps.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Listen address (`127.0.0.1:0`: a free port, printed on the first stdout line)
+    #[arg(long, global = true, env = "RUM_ADDR", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub addr: String,
+    /// Static files served at /, the console at /console/
+    #[arg(long, global = true, env = "RUM_WWW", default_value = "www", value_name = "DIR")]
+    pub www: PathBuf,
+    /// Served at /dist/ (the built SDK)
+    #[arg(long, global = true, env = "RUM_DIST", default_value = "dist", value_name = "DIR")]
+    pub dist: PathBuf,
+    /// Remote configs, one <pid>.json each
+    #[arg(long, global = true, env = "RUM_CONFIG_DIR", default_value = "remote-config", value_name = "DIR")]
+    pub config_dir: PathBuf,
+    /// Country MMDB, or `none`; default: collector/geo's database when installed
+    #[arg(long, global = true, env = "RUM_GEO_DB", value_name = "PATH|none")]
+    pub geo_db: Option<String>,
+    /// City MMDB (optional, more precise)
+    #[arg(long, global = true, env = "RUM_CITY_DB", value_name = "PATH")]
+    pub city_db: Option<PathBuf>,
+    /// Delete sessions older than N days; 0 keeps them
+    #[arg(long, global = true, env = "RUM_RETENTION_DAYS", default_value_t = 30, value_name = "N")]
+    pub retention_days: u32,
+    /// Honour X-Forwarded-For from this peer; repeatable or a comma list
+    #[arg(long = "trusted-proxy", global = true, env = "RUM_TRUSTED_PROXY", value_delimiter = ',', value_parser = ip, value_name = "IP")]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Request body limit in bytes (checked again after decompression)
+    #[arg(long, global = true, env = "RUM_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes, value_parser = positive, value_name = "N")]
+    pub max_body_bytes: usize,
+    /// An admin API token with this value (user `admin-token`; the former single admin token)
+    #[arg(long, global = true, env = "RUM_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+}
+
+/// SQLite's `synchronous` setting, as the command line names it.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    Normal,
+    Full,
+}
+
+impl From<SyncMode> for Synchronous {
+    fn from(m: SyncMode) -> Synchronous {
+        match m {
+            SyncMode::Normal => Synchronous::Normal,
+            SyncMode::Full => Synchronous::Full,
+        }
+    }
+}
+
+fn ip(s: &str) -> Result<IpAddr, String> {
+    s.trim().parse().map_err(|_| format!("`{s}` is not an IP address"))
+}
+
+fn positive(s: &str) -> Result<usize, String> {
+    s.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("must be a positive number, got `{s}`"))
+}
+
+/// The command line (without the program name) with the environment's fallbacks. An `Err` is
+/// clap's: help, version, or a usage error; `.exit()` prints it with the right status.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("rum-collector".to_string()).chain(args))
+}
+
+fn geo_path(o: &ServeArgs) -> Option<PathBuf> {
     match o.geo_db.as_deref() {
         Some("none") | Some("") => None,
         Some(p) => Some(PathBuf::from(p)),
@@ -200,28 +154,18 @@ fn geo_path(o: &Options) -> Option<PathBuf> {
 }
 
 pub fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if matches!(args.first().map(String::as_str), Some("user" | "token")) {
-        return match crate::auth::admin_cli::run(&args) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::ExitCode::from(2)
-            }
-        };
+    // An empty variable means unset (as before clap, which would read it as an empty value).
+    // Still one thread here, so changing the environment is sound.
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_str().is_some_and(|n| n.starts_with("RUM_")) {
+            std::env::remove_var(name);
+        }
     }
-    let opts = match parse(args) {
-        Ok(o) => o,
-        Err(e) if e.is_empty() => {
-            print!("{USAGE}{}", crate::auth::admin_cli::USAGE);
-            return std::process::ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("error: {e}\n\n{USAGE}");
-            return std::process::ExitCode::from(2);
-        }
+    let cli = match parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
     };
-    match run(opts) {
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -230,27 +174,29 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(o: Options) -> Result<(), String> {
-    let store = SqliteStore::open(&o.db, o.synchronous).map_err(|e| format!("{}: {e}", o.db.display()))?;
-    match o.command.as_str() {
-        "export-user" => {
-            let user = o.user_id.unwrap_or_default();
-            let data = store.export_user(&user).map_err(|e| e.to_string())?;
+fn run(cli: Cli) -> Result<(), String> {
+    let Cli { command, store: s, serve: o, access: a } = cli;
+    let open = || SqliteStore::open(&s.db, s.synchronous.into()).map_err(|e| format!("{}: {e}", s.db.display()));
+    match command.unwrap_or(Command::Serve) {
+        Command::ExportUser { user_id: user } => {
+            let data = open()?.export_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?);
             Ok(())
         }
-        "delete-user" => {
-            let user = o.user_id.unwrap_or_default();
-            let n = store.delete_user(&user).map_err(|e| e.to_string())?;
+        Command::DeleteUser { user_id: user } => {
+            let n = open()?.delete_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::json!({"user_id": user, "deleted": n}));
             Ok(())
         }
-        _ => serve(o, store),
+        // Users and tokens live in their own tables (`--auth-db`, by default in the `--db` file).
+        Command::User { action } => admin_cli::run_user(action, &access::accounts_file(&a, &s.db)),
+        Command::Token { action } => admin_cli::run_token(action, &access::accounts_file(&a, &s.db)),
+        Command::Serve => serve(o, a, &s.db, open()?),
     }
 }
 
-fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
-    access::refuse_open_no_auth(&o.access, &o.addr)?;
+fn serve(o: ServeArgs, a: AccessOptions, db: &std::path::Path, store: SqliteStore) -> Result<(), String> {
+    access::refuse_open_no_auth(&a, &o.addr)?;
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -264,7 +210,7 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         eprintln!("geo: city database {}", p.display());
     }
     let store: Arc<dyn Store> = Arc::new(store);
-    let access = access::build(&o.access, &o.db, &o.trusted_proxies, o.admin_token.as_deref(), store.clone())?;
+    let access = access::build(&a, db, &o.trusted_proxies, o.admin_token.as_deref(), store.clone())?;
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,
@@ -282,8 +228,8 @@ fn serve(o: Options, store: SqliteStore) -> Result<(), String> {
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
-        access::announce(access.first_password.as_deref(), addr, o.access.no_auth);
-        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", o.db.display());
+        access::announce(access.first_password.as_deref(), addr, a.no_auth);
+        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", db.display());
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

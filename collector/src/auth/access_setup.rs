@@ -3,30 +3,69 @@
 //! refusal of `--no-auth` anywhere but on loopback.
 
 use super::accounts::{AccountStore, SqliteAccounts};
-use super::admin_cli::{accounts_path, split_list};
+use super::admin_cli::split_list;
 use super::{AccessState, Auth, AuthConfig, SecureCookie};
 use crate::enrich::Enricher;
 use crate::ingest_guard::{parse_rate, IngestGuard, DEFAULT_RATE_IP, DEFAULT_RATE_PID};
 use crate::minimise::{IpStorage, Minimise};
 use crate::rate_limit::Rate;
 use crate::store::Store;
+use clap::Args;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Access control and ingest-protection flags (see `auth`, `ingest_guard`, `minimise`).
-#[derive(Debug, Clone, Default)]
+/// Access control and ingest-protection flags (see `auth`, `ingest_guard`, `minimise`); part of
+/// the collector's command line (`cli::Cli` flattens them), global like every flag.
+#[derive(Args, Debug, Clone, Default)]
 pub struct AccessOptions {
+    /// No login at all: local development only, refused unless --addr is loopback
+    #[arg(long, global = true, env = "RUM_NO_AUTH")]
     pub no_auth: bool,
-    pub auth_db: Option<String>,
-    pub secure_cookie: Option<String>,
-    pub login_rate: Option<String>,
+    /// SQLite file of users and tokens; default: the --db file
+    #[arg(long, global = true, env = "RUM_AUTH_DB", value_name = "PATH")]
+    pub auth_db: Option<PathBuf>,
+    /// auto: Secure cookie when a trusted proxy says X-Forwarded-Proto: https; always
+    #[arg(long, global = true, env = "RUM_SECURE_COOKIE", default_value = "auto", value_name = "MODE")]
+    pub secure_cookie: String,
+    /// Login attempts per client address and per user name (N/s, N/m or N/h, optional ,burst=B)
+    #[arg(long, global = true, env = "RUM_LOGIN_RATE", default_value = "5/m,burst=10", value_name = "RATE")]
+    pub login_rate: String,
+    /// Page origins that may send to ingest; repeatable or a comma list
+    #[arg(
+        long = "ingest-allow-origin",
+        global = true,
+        env = "RUM_INGEST_ALLOW_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
     pub allow_origins: Vec<String>,
+    /// Pids that may send to ingest; repeatable or a comma list
+    #[arg(
+        long = "ingest-allow-pid",
+        global = true,
+        env = "RUM_INGEST_ALLOW_PID",
+        value_delimiter = ',',
+        value_name = "PID"
+    )]
     pub allow_pids: Vec<String>,
-    pub rate_ip: Option<String>,
-    pub rate_pid: Option<String>,
+    /// Ingest requests per client address (a rate, or off)
+    #[arg(long = "ingest-rate-ip", global = true, env = "RUM_INGEST_RATE_IP", default_value = DEFAULT_RATE_IP, value_name = "RATE")]
+    pub rate_ip: String,
+    /// Ingest requests per pid (a rate, or off)
+    #[arg(long = "ingest-rate-pid", global = true, env = "RUM_INGEST_RATE_PID", default_value = DEFAULT_RATE_PID, value_name = "RATE")]
+    pub rate_pid: String,
+    /// More URL parameter names whose values are stored as [redacted]; repeatable or a comma list
+    #[arg(long = "redact-param", global = true, env = "RUM_REDACT_PARAMS", value_delimiter = ',', value_name = "NAME")]
     pub redact_params: Vec<String>,
-    pub ip_storage: Option<String>,
+    /// Visitor addresses: full, truncated (/24, /48) or off
+    #[arg(long, global = true, env = "RUM_IP_STORAGE", default_value = "full", value_name = "MODE")]
+    pub ip_storage: String,
+}
+
+/// Where the account tables are: `--auth-db`, else the session database's file.
+pub fn accounts_file(a: &AccessOptions, db: &Path) -> PathBuf {
+    a.auth_db.clone().unwrap_or_else(|| db.to_path_buf())
 }
 
 pub struct Access {
@@ -62,7 +101,7 @@ pub fn build(
     admin_token: Option<&str>,
     store: Arc<dyn Store>,
 ) -> Result<Access, String> {
-    let path = accounts_path(a.auth_db.clone(), Some(db.to_string_lossy().into_owned()));
+    let path = accounts_file(a, db);
     let accounts: Arc<dyn AccountStore> =
         Arc::new(SqliteAccounts::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
     let mut first_password = None;
@@ -72,29 +111,21 @@ pub fn build(
     if let Some(t) = admin_token {
         super::install_legacy_token(accounts.as_ref(), t).map_err(|e| format!("--admin-token: {e}"))?;
     }
-    let secure_cookie = match a.secure_cookie.as_deref() {
-        None | Some("auto") => SecureCookie::Auto,
-        Some("always") => SecureCookie::Always,
-        Some(other) => return Err(format!("--secure-cookie is auto or always, got `{other}`")),
+    let secure_cookie = match a.secure_cookie.as_str() {
+        "auto" => SecureCookie::Auto,
+        "always" => SecureCookie::Always,
+        other => return Err(format!("--secure-cookie is auto or always, got `{other}`")),
     };
-    let mut cfg = AuthConfig {
+    let cfg = AuthConfig {
         enabled: !a.no_auth,
         secure_cookie,
+        login_rate: Rate::parse(&a.login_rate).map_err(|e| format!("--login-rate: {e}"))?,
         trusted_proxies: trusted_proxies.to_vec(),
-        ..AuthConfig::default()
     };
-    if let Some(r) = &a.login_rate {
-        cfg.login_rate = Rate::parse(r).map_err(|e| format!("--login-rate: {e}"))?;
-    }
-    let rate_ip =
-        parse_rate(a.rate_ip.as_deref().unwrap_or(DEFAULT_RATE_IP)).map_err(|e| format!("--ingest-rate-ip: {e}"))?;
-    let rate_pid =
-        parse_rate(a.rate_pid.as_deref().unwrap_or(DEFAULT_RATE_PID)).map_err(|e| format!("--ingest-rate-pid: {e}"))?;
+    let rate_ip = parse_rate(&a.rate_ip).map_err(|e| format!("--ingest-rate-ip: {e}"))?;
+    let rate_pid = parse_rate(&a.rate_pid).map_err(|e| format!("--ingest-rate-pid: {e}"))?;
     let ingest_guard = IngestGuard::new(list(&a.allow_origins), list(&a.allow_pids), rate_ip, rate_pid);
-    let ip = match &a.ip_storage {
-        Some(s) => IpStorage::parse(s)?,
-        None => IpStorage::Full,
-    };
+    let ip = IpStorage::parse(&a.ip_storage)?;
     let minimise = Minimise { extra_secret_params: list(&a.redact_params).unwrap_or_default(), ip };
     let state = AccessState {
         auth: Auth::new(accounts, cfg),

@@ -99,17 +99,6 @@ pub struct AuthConfig {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            enabled: true,
-            secure_cookie: SecureCookie::Auto,
-            login_rate: Rate { per_second: 5.0 / 60.0, burst: 10.0 },
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
-
 pub struct Auth {
     pub enabled: bool,
     pub accounts: Arc<dyn AccountStore>,
