@@ -35,8 +35,8 @@ impl IpStorage {
                 Some(std::net::Ipv4Addr::new(a, b, c, 0).to_string())
             }
             (IpStorage::Truncated, IpAddr::V6(v6)) => {
-                let s = v6.segments();
-                Some(std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0).to_string())
+                let [a, b, c, ..] = v6.segments();
+                Some(std::net::Ipv6Addr::new(a, b, c, 0, 0, 0, 0, 0).to_string())
             }
         }
     }

@@ -185,8 +185,8 @@ fn check_csrf(expected: &str, headers: &HeaderMap, origin: Option<&str>, https: 
     }
     if let Some(o) = origin {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let ours = [format!("http://{host}"), format!("https://{host}")];
-        let ok = if https { o == ours[1] } else { ours.iter().any(|x| x == o) };
+        // Over HTTPS only the https origin is ours; over plain HTTP (local use) either.
+        let ok = o == format!("https://{host}") || (!https && o == format!("http://{host}"));
         if !ok {
             return Err(json_error(StatusCode::FORBIDDEN, "cross-origin request refused"));
         }
