@@ -21,8 +21,9 @@ check clippy-sdk-wasm32 cargo clippy --all-targets --target wasm32-unknown-unkno
 check clippy-sdk-wasm32-slim cargo clippy --lib --target wasm32-unknown-unknown -p rum-wasm --features slim -- -D warnings
 check clippy-collector cargo clippy --all-targets -p rum-collector -- -D warnings
 check eslint eslint .
-# No import circle among the modules of src/ (Rust and JS): calls go one way.
+# No import circle among the modules of src/ (Rust and JS): calls go one way. tests/tools/: the
+# tests of the build's own tools (the import checker, the glue minifier) on fixtures.
 check import-circles node scripts/check-imports.mjs
-check import-circles-checker node --test tests/tools/
+check tools-tests node --test tests/tools/
 echo "lint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

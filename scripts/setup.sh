@@ -65,6 +65,18 @@ else
   echo "[setup] need Chrome/Chromium and a matching chromedriver on PATH" >&2; exit 1
 fi
 
+# 4b. sqlite3: the console test edits a real collector's database the way an older collector or a
+#     manual fix could leave it (tests/e2e/console-odd-data.test.mjs).
+if have sqlite3; then
+  log "sqlite3: present"
+elif have apt-get; then
+  log "installing Debian sqlite3"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+else
+  echo "[setup] need the sqlite3 command on PATH" >&2; exit 1
+fi
+
 # 5. npm dev dependencies (binaryen for wasm-opt, esbuild, terser, playwright-core, typescript, vite).
 #    None of them downloads a browser; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is belt and braces.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

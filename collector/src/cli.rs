@@ -8,10 +8,11 @@ use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
 use crate::remote_config::RemoteConfigs;
 use crate::retention;
+use crate::server::{self, ConnLimits};
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -110,6 +111,41 @@ pub struct ServeArgs {
     /// An admin API token with this value (user `admin-token`; the former single admin token)
     #[arg(long, global = true, env = "RUM_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub admin_token: Option<String>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// What one connection may hold (`server.rs`): deadlines, and caps on open connections.
+#[derive(Args, Debug, Clone)]
+pub struct ConnArgs {
+    /// A request's headers must arrive within this time (seconds)
+    #[arg(long, global = true, env = "RUM_HEADER_TIMEOUT", default_value_t = 10, value_parser = positive, value_name = "SECS")]
+    pub header_timeout: usize,
+    /// A request's body must arrive within this time (seconds), else 408
+    #[arg(long, global = true, env = "RUM_BODY_TIMEOUT", default_value_t = 30, value_parser = positive, value_name = "SECS")]
+    pub body_timeout: usize,
+    /// Close a connection without a request in progress and without a byte for this long (seconds)
+    #[arg(long, global = true, env = "RUM_IDLE_TIMEOUT", default_value_t = 5, value_parser = positive, value_name = "SECS")]
+    pub idle_timeout: usize,
+    /// Open connections overall, then 503; 0 = no cap
+    #[arg(long, global = true, env = "RUM_MAX_CONNECTIONS", default_value_t = 4096, value_name = "N")]
+    pub max_connections: usize,
+    /// Open connections per client address, then 503; 0 = no cap
+    #[arg(long, global = true, env = "RUM_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128, value_name = "N")]
+    pub max_connections_per_client: usize,
+}
+
+impl ConnArgs {
+    pub fn limits(&self) -> ConnLimits {
+        let secs = |n: usize| std::time::Duration::from_secs(n as u64);
+        ConnLimits {
+            header_timeout: secs(self.header_timeout),
+            body_timeout: secs(self.body_timeout),
+            idle_timeout: secs(self.idle_timeout),
+            max_connections: self.max_connections,
+            max_per_client: self.max_connections_per_client,
+        }
+    }
 }
 
 /// SQLite's `synchronous` setting, as the command line names it.
@@ -230,11 +266,10 @@ fn serve(o: ServeArgs, a: AccessOptions, db: &std::path::Path, store: SqliteStor
         println!("listening on http://{addr}");
         access::announce(access.first_password.as_deref(), addr, a.no_auth);
         eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", db.display());
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
+        server::serve(listener, app, o.conn.limits(), async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
     })
 }

@@ -5,13 +5,14 @@ use crate::auth::Principal;
 use crate::enrich::Enricher;
 use crate::ingest::{self, IngestError, Limits};
 use crate::query;
-use crate::remote_config::{RemoteConfigs, MAX_CONFIG_BYTES};
+use crate::remote_config::{ConfigError, RemoteConfigs, MAX_CONFIG_BYTES};
 use crate::retention::now_ms;
+use crate::server;
 use crate::session_path;
-use crate::store::{IngestBatch, Store, StoreError};
+use crate::store::{Store, StoreError};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -39,13 +40,92 @@ pub struct StaticDirs {
 
 type Shared = Arc<AppState>;
 
-fn error(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": msg.into() }))).into_response()
+/// Every way a request can fail, mapped to its HTTP status in one place (`into_response`).
+#[derive(Debug)]
+pub enum ApiError {
+    Ingest(IngestError),
+    Store(StoreError),
+    Config(ConfigError),
+    BadRequest(String),
+    NotFound(String),
+    Unauthorized,
+    /// The body did not arrive within `--body-timeout` (`server::TimedBody`).
+    BodyTimeout,
+    TooLarge(usize),
+    Internal(String),
 }
 
-fn store_error(e: StoreError) -> Response {
-    eprintln!("store: {e}");
-    error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, msg, extra) = match self {
+            ApiError::Ingest(e) => {
+                (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string(), None)
+            }
+            ApiError::Store(e) => {
+                eprintln!("store: {e}");
+                (StatusCode::SERVICE_UNAVAILABLE, e.to_string(), None)
+            }
+            ApiError::Config(e @ (ConfigError::InvalidPid(_) | ConfigError::Invalid(_))) => {
+                let all = match &e {
+                    ConfigError::Invalid(list) => Some(json!(list)),
+                    _ => None,
+                };
+                (StatusCode::BAD_REQUEST, e.to_string(), all)
+            }
+            ApiError::Config(e @ ConfigError::NoSuchVersion(_)) => (StatusCode::NOT_FOUND, e.to_string(), None),
+            ApiError::Config(e @ ConfigError::Io(_)) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, None),
+            ApiError::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, "this route needs `Authorization: Bearer <admin token>`".to_string(), None)
+            }
+            ApiError::BodyTimeout => {
+                (StatusCode::REQUEST_TIMEOUT, "request body not received in time".to_string(), None)
+            }
+            ApiError::TooLarge(n) => (StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {n} bytes"), None),
+            ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m, None),
+        };
+        let mut body = json!({ "error": msg });
+        if let Some(all) = extra {
+            body["errors"] = all;
+        }
+        let mut r = (status, Json(body)).into_response();
+        if status == StatusCode::REQUEST_TIMEOUT {
+            r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        r
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Store(e)
+    }
+}
+
+impl From<ConfigError> for ApiError {
+    fn from(e: ConfigError) -> Self {
+        ApiError::Config(e)
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        ApiError::Ingest(e)
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Reads a whole body within `limit` bytes and the connection's body deadline.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if server::is_body_timeout(&e) {
+            ApiError::BodyTimeout
+        } else {
+            ApiError::TooLarge(limit)
+        }
+    })
 }
 
 pub fn router(state: Shared, dirs: StaticDirs) -> Router {
@@ -64,6 +144,8 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
         .route("/api/ways/api-failures", get(api_failures))
         .route("/api/timeseries", get(timeseries))
         .route("/api/users/{user_id}", get(export_user).delete(delete_user))
+        .route("/api/config/{pid}/versions", get(config_versions))
+        .route("/api/config/{pid}/versions/{version}/restore", post(config_restore))
         .route(
             "/",
             get(move || async move {
@@ -86,213 +168,172 @@ async fn collect(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> ApiResult {
     let limits = st.limits;
-    let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, IngestError::TooLarge(limits.max_body_bytes).to_string());
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes) {
-        return too_large();
+        return Err(IngestError::TooLarge(limits.max_body_bytes).into());
     }
-    let raw: Bytes = match axum::body::to_bytes(body, limits.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => return too_large(),
-    };
+    let raw = read_body(body, limits.max_body_bytes).await.map_err(|e| match e {
+        ApiError::TooLarge(n) => IngestError::TooLarge(n).into(),
+        other => other,
+    })?;
     let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
-    let received = now_ms();
-    let parsed =
-        ingest::decode_body(&raw, encoding, &limits).and_then(|text| ingest::parse_bundle(&text, &limits, received));
-    let mut bundle = match parsed {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()),
-    };
-    if let Err(r) = st.access.ingest_guard.admit_pid(&bundle.facts.app_id) {
-        return r;
-    }
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = st.enricher.client_ip(peer.ip(), forwarded);
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    st.enricher.enrich(&mut bundle.facts, &bundle.sent, ip, ua);
-    st.minimise.session(&mut bundle.facts, ip);
-    bundle.events.iter_mut().for_each(|ev| st.minimise.event(ev));
-
-    // Normally one session per bundle; an event with its own `session_id` goes to that session.
-    let mut groups: Vec<IngestBatch> = Vec::new();
-    for ev in std::mem::take(&mut bundle.events) {
-        match groups.iter_mut().find(|g| g.session.session_id == ev.session_id) {
-            Some(g) => g.events.push(ev),
-            None => {
-                let mut session = bundle.facts.clone();
-                session.session_id = ev.session_id.clone();
-                groups.push(IngestBatch { session, events: vec![ev] });
-            }
+    let mut ingested = ingest::ingest(&raw, encoding, &limits, now_ms(), |facts, sent| {
+        st.enricher.enrich(facts, sent, ip, ua);
+        st.minimise.session(facts, ip);
+    })?;
+    // Every batch of a bundle carries the bundle's app: one pid to admit.
+    if let Some(b) = ingested.batches.first() {
+        if let Err(refused) = st.access.ingest_guard.admit_pid(&b.session.app_id) {
+            return Ok(refused);
         }
     }
-    if !groups.iter().any(|g| g.session.session_id == bundle.facts.session_id) {
-        groups.insert(0, IngestBatch { session: bundle.facts.clone(), events: Vec::new() });
+    for ev in ingested.batches.iter_mut().flat_map(|b| b.events.iter_mut()) {
+        st.minimise.event(ev);
     }
     let (mut accepted, mut duplicates) = (0usize, 0usize);
-    for g in groups {
-        match st.store.write(g).await {
-            Ok(o) => {
-                accepted += o.inserted;
-                duplicates += o.duplicates;
-            }
-            Err(e) => return store_error(e),
-        }
+    for batch in ingested.batches {
+        let o = st.store.write(batch).await?;
+        accepted += o.inserted;
+        duplicates += o.duplicates;
     }
-    Json(json!({
+    let p = &ingested.problems;
+    let mut body = json!({
         "accepted": accepted,
         "duplicates": duplicates,
-        "rejected": bundle.rejected.len(),
-        "errors": bundle.rejected,
-    }))
-    .into_response()
-}
-
-fn config_response(st: &AppState, key: &str) -> Response {
-    match st.configs.get(key) {
-        Ok(Some(v)) => {
-            // The SDK fetches on every init; a short cache keeps edits visible quickly.
-            let mut r = Json(v).into_response();
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60"));
-            r
-        }
-        Ok(None) => error(StatusCode::NOT_FOUND, format!("no remote config for `{key}`")),
-        Err(e) if e.starts_with("invalid pid") => error(StatusCode::BAD_REQUEST, e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        "rejected": p.refused_count(),
+        "errors": p.list,
+    });
+    if p.omitted > 0 {
+        body["errors_omitted"] = json!(p.omitted);
     }
+    Ok(Json(body).into_response())
 }
 
-async fn config_get(State(st): State<Shared>, Path(pid): Path<String>) -> Response {
+fn config_response(st: &AppState, key: &str) -> ApiResult {
+    let v = st.configs.get(key)?.ok_or_else(|| ApiError::NotFound(format!("no remote config for `{key}`")))?;
+    // The SDK fetches on every init; a short cache keeps edits visible quickly.
+    let mut r = Json(v).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60"));
+    Ok(r)
+}
+
+async fn config_get(State(st): State<Shared>, Path(pid): Path<String>) -> ApiResult {
     config_response(&st, &pid)
 }
 
-async fn config_get_region(State(st): State<Shared>, Path((_region, pid)): Path<(String, String)>) -> Response {
+async fn config_get_region(State(st): State<Shared>, Path((_region, pid)): Path<(String, String)>) -> ApiResult {
     config_response(&st, &pid)
 }
 
-async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, body: Body) -> Response {
-    let raw = match axum::body::to_bytes(body, MAX_CONFIG_BYTES).await {
-        Ok(b) => b,
-        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, format!("config larger than {MAX_CONFIG_BYTES} bytes")),
-    };
-    let value: Value = match serde_json::from_slice(&raw) {
-        Ok(v) => v,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("config is not valid JSON: {e}")),
-    };
-    match st.configs.put(&pid, &value) {
-        Ok(()) => Json(json!({"ok": true, "pid": pid})).into_response(),
-        Err(e) if e.starts_with("invalid pid") || e.starts_with("config must") => error(StatusCode::BAD_REQUEST, e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, body: Body) -> ApiResult {
+    let raw = read_body(body, MAX_CONFIG_BYTES).await?;
+    let value: Value = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::Config(ConfigError::Invalid(vec![format!("config is not valid JSON: {e}")])))?;
+    st.configs.put(&pid, &value)?;
+    Ok(Json(json!({"ok": true, "pid": pid})).into_response())
+}
+
+async fn config_versions(State(st): State<Shared>, Path(pid): Path<String>) -> ApiResult {
+    let versions = st.configs.versions(&pid)?;
+    Ok(Json(json!({"pid": pid, "current": st.configs.get(&pid)?, "versions": versions})).into_response())
+}
+
+async fn config_restore(State(st): State<Shared>, Path((pid, version)): Path<(String, String)>) -> ApiResult {
+    let version: u64 =
+        version.parse().map_err(|_| ApiError::BadRequest(format!("`{version}` is not a version number")))?;
+    let config = st.configs.restore(&pid, version)?;
+    Ok(Json(json!({"ok": true, "pid": pid, "restored": version, "config": config})).into_response())
+}
+
+/// Runs a blocking store call off the async runtime.
+async fn blocking<T: Send + 'static>(
+    st: &Shared,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = st.store.clone();
+    match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(ApiError::Internal(format!("query failed: {e}"))),
     }
 }
 
-/// Runs a blocking store read off the async runtime.
 async fn read<T: serde::Serialize + Send + 'static>(
     st: &Shared,
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-) -> Response {
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
-        Ok(Ok(v)) => Json(v).into_response(),
-        Ok(Err(e)) => store_error(e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("query failed: {e}")),
-    }
+) -> ApiResult {
+    Ok(Json(blocking(st, f).await?).into_response())
 }
 
 async fn list_sessions(
     State(st): State<Shared>,
     Extension(who): Extension<Principal>,
     Query(p): Query<HashMap<String, String>>,
-) -> Response {
-    let mut filter = match query::session_filter(&p, now_ms()) {
-        Ok(f) => f,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
-    };
+) -> ApiResult {
+    let mut filter = query::session_filter(&p, now_ms()).map_err(ApiError::BadRequest)?;
     filter.apps = who.apps;
     read(&st, move |s| s.list_sessions(&filter)).await
 }
 
-async fn session(State(st): State<Shared>, Path(id): Path<String>) -> Response {
-    let store = st.store.clone();
+async fn session(State(st): State<Shared>, Path(id): Path<String>) -> ApiResult {
     let sid = id.clone();
-    let res = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+    let found = blocking(&st, move |store| {
         let Some(summary) = store.session(&sid)? else { return Ok(None) };
         let pages = session_path::build(store.session_events(&sid)?);
         Ok(Some((summary, pages)))
     })
-    .await;
-    match res {
-        Ok(Ok(Some((summary, pages)))) => Json(json!({ "session": summary, "pages": pages })).into_response(),
-        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, format!("no session `{id}`")),
-        Ok(Err(e)) => store_error(e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("query failed: {e}")),
-    }
+    .await?;
+    let (summary, pages) = found.ok_or_else(|| ApiError::NotFound(format!("no session `{id}`")))?;
+    Ok(Json(json!({ "session": summary, "pages": pages })).into_response())
 }
 
-fn range_or_400(p: &HashMap<String, String>) -> Result<crate::store::TimeRange, Response> {
-    query::time_range(p, now_ms()).map_err(|e| error(StatusCode::BAD_REQUEST, e))
+fn range(p: &HashMap<String, String>) -> Result<crate::store::TimeRange, ApiError> {
+    query::time_range(p, now_ms()).map_err(ApiError::BadRequest)
 }
 
 fn limit(p: &HashMap<String, String>, default: i64) -> i64 {
     p.get("limit").and_then(|s| s.parse().ok()).unwrap_or(default).clamp(1, query::MAX_PAGE)
 }
 
-async fn slow_loads(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> Response {
-    let r = match range_or_400(&p) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let n = limit(&p, 20);
+async fn slow_loads(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
+    let (r, n) = (range(&p)?, limit(&p, 20));
     read(&st, move |s| s.slow_loads(r, n)).await
 }
 
-async fn error_groups(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> Response {
-    let r = match range_or_400(&p) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let n = limit(&p, 50);
+async fn error_groups(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
+    let (r, n) = (range(&p)?, limit(&p, 50));
     read(&st, move |s| s.error_groups(r, n)).await
 }
 
-async fn api_failures(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> Response {
-    let r = match range_or_400(&p) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let n = limit(&p, 50);
+async fn api_failures(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
+    let (r, n) = (range(&p)?, limit(&p, 50));
     read(&st, move |s| s.api_failure_groups(r, n)).await
 }
 
-async fn timeseries(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> Response {
-    let r = match range_or_400(&p) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
+async fn timeseries(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
+    let r = range(&p)?;
     let to = r.to_ms.unwrap_or_else(now_ms);
     let from = r.from_ms.unwrap_or(to - 86_400_000);
     if from >= to {
-        return error(StatusCode::BAD_REQUEST, "`from` must be before `to`");
+        return Err(ApiError::BadRequest("`from` must be before `to`".into()));
     }
     let bucket = match p.get("bucket").map(|b| b.parse::<i64>()) {
         Some(Ok(b)) if b > 0 => b.max((to - from) / 2000),
-        Some(_) => return error(StatusCode::BAD_REQUEST, "`bucket` must be a positive integer (ms)"),
+        Some(_) => return Err(ApiError::BadRequest("`bucket` must be a positive integer (ms)".into())),
         None => query::bucket_for(from, to),
     };
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || store.timeseries(from, to, bucket)).await {
-        Ok(Ok(b)) => Json(json!({"from": from, "to": to, "bucket_ms": bucket, "buckets": b})).into_response(),
-        Ok(Err(e)) => store_error(e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("query failed: {e}")),
-    }
+    let b = blocking(&st, move |s| s.timeseries(from, to, bucket)).await?;
+    Ok(Json(json!({"from": from, "to": to, "bucket_ms": bucket, "buckets": b})).into_response())
 }
 
-async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>) -> Response {
+async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>) -> ApiResult {
     read(&st, move |s| s.export_user(&user_id)).await
 }
 
-async fn delete_user(State(st): State<Shared>, Path(user_id): Path<String>, method: Method) -> Response {
-    debug_assert_eq!(method, Method::DELETE);
+async fn delete_user(State(st): State<Shared>, Path(user_id): Path<String>) -> ApiResult {
     read(&st, move |s| s.delete_user(&user_id)).await
 }

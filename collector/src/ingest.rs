@@ -1,13 +1,16 @@
-//! Turns a raw `/collect` request body into validated rows: decoding (gzip, UTF-8), JSON with a
-//! nesting limit, bundle checks (a bad bundle is refused whole) and per-event checks (a bad event
-//! is refused alone, its siblings are kept). No I/O here: `http.rs` calls it, `store` stores it.
+//! Turns a raw `/collect` request body into typed per-session batches: decoding (gzip, UTF-8),
+//! JSON with a nesting limit, bundle checks (a bad bundle is refused whole), per-event checks (a
+//! bad event is refused alone, its siblings are kept), caps and type checks of every field
+//! (`caps`), and the grouping by session: the bundle's metadata goes with its own session only,
+//! and one bundle writes at most `MAX_SESSIONS_PER_BUNDLE` sessions. No I/O here: `http.rs`
+//! calls `ingest`, `store` stores the batches.
 //!
 //! Wire format: ARMS bundle `{app, user, session, net, view, events[], properties, _v, ...}`
 //! (shared/anchors/arms-sdk.md §4-5). Each event inherits `session.id` and `view {id, name}` from
 //! the bundle unless it carries its own `session_id` / `view` (ARMS drops them when equal).
 
-use crate::store::{EventRow, SessionFacts};
-use serde::Serialize;
+use crate::caps::{self, Problems};
+use crate::store::{EventRow, IngestBatch, SessionFacts};
 use serde_json::{Map, Value};
 use std::io::Read;
 
@@ -70,6 +73,8 @@ impl std::fmt::Display for IngestError {
     }
 }
 
+impl std::error::Error for IngestError {}
+
 /// Decodes `Content-Encoding` and checks UTF-8. Sizes are checked by the caller for the raw body.
 pub fn decode_body(raw: &[u8], encoding: Option<&str>, limits: &Limits) -> Result<String, IngestError> {
     if raw.len() > limits.max_body_bytes {
@@ -127,21 +132,15 @@ fn check_depth(text: &str, max: usize) -> Result<(), IngestError> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Rejected {
-    pub index: usize,
-    pub error: String,
-}
-
-/// A validated bundle: session facts as the SDK sent them (enrichment fills the gaps later) and
-/// events grouped per session (an event may carry a `session_id` other than the bundle's).
+/// A validated bundle: session facts as the SDK sent them (enrichment fills the gaps later), the
+/// accepted events (each knows its session) and the problems found.
 #[derive(Debug, Clone)]
 pub struct ParsedBundle {
     pub facts: SessionFacts,
     /// SDK-sent `geo`/`net`/`device`/`os`, kept to know what enrichment must not override.
     pub sent: SentFields,
     pub events: Vec<EventRow>,
-    pub rejected: Vec<Rejected>,
+    pub problems: Problems,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -156,6 +155,137 @@ pub struct SentFields {
     pub browser_version: Option<String>,
 }
 
+/// What one request becomes: one batch per session (the bundle's own first, carrying the bundle
+/// metadata; the others only their events and the small session facts) and the problems.
+#[derive(Debug)]
+pub struct Ingested {
+    pub batches: Vec<IngestBatch>,
+    pub problems: Problems,
+}
+
+/// The whole of ingest for one request body: decode, parse, cap, enrich (by the caller's
+/// enricher, which sees the SDK-sent fields), then group into per-session batches.
+pub fn ingest(
+    raw: &[u8],
+    encoding: Option<&str>,
+    limits: &Limits,
+    received_ms: i64,
+    enrich: impl FnOnce(&mut SessionFacts, &SentFields),
+) -> Result<Ingested, IngestError> {
+    let text = decode_body(raw, encoding, limits)?;
+    let mut bundle = parse_bundle(&text, limits, received_ms)?;
+    enrich(&mut bundle.facts, &bundle.sent);
+    cap_facts(&mut bundle.facts);
+    Ok(bundle.into_batches())
+}
+
+impl ParsedBundle {
+    /// Groups events by session. Events naming another session (the SDK's own case: the tail of
+    /// the previous session after a renewal) become batches of their own without a copy of the
+    /// bundle metadata; `parse_bundle` already refused events beyond `MAX_SESSIONS_PER_BUNDLE`.
+    pub fn into_batches(self) -> Ingested {
+        // The facts other sessions get: the bundle's small, capped ones, without its metadata.
+        let shared = SessionFacts { bundle_meta: None, ..self.facts.clone() };
+        let mut own = IngestBatch { session: self.facts, events: Vec::new() };
+        let mut others: Vec<IngestBatch> = Vec::new();
+        for ev in self.events {
+            if ev.session_id == own.session.session_id {
+                own.events.push(ev);
+                continue;
+            }
+            match others.iter_mut().find(|b| b.session.session_id == ev.session_id) {
+                Some(b) => b.events.push(ev),
+                None => {
+                    let session = SessionFacts { session_id: ev.session_id.clone(), ..shared.clone() };
+                    others.push(IngestBatch { session, events: vec![ev] });
+                }
+            }
+        }
+        let mut batches = vec![own];
+        batches.extend(others);
+        Ingested { batches, problems: self.problems }
+    }
+}
+
+/// Sessions one bundle may write: its own and the tails of a few earlier ones.
+pub const MAX_SESSIONS_PER_BUNDLE: usize = 4;
+/// Texts of the session row (ids, versions, user name, user agent).
+pub const FACT_TEXT_CHARS: usize = 256;
+pub const USER_AGENT_CHARS: usize = 512;
+/// The stored bundle metadata (without events) is at most this many bytes of JSON.
+pub const MAX_META_BYTES: usize = 64 * 1024;
+
+fn cap_facts(f: &mut SessionFacts) {
+    for t in [
+        &mut f.app_version,
+        &mut f.env,
+        &mut f.user_id,
+        &mut f.user_name,
+        &mut f.ip,
+        &mut f.browser,
+        &mut f.browser_version,
+        &mut f.os,
+        &mut f.device_type,
+        &mut f.connection,
+        &mut f.country,
+        &mut f.region,
+        &mut f.city,
+        &mut f.sdk_version,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        caps::cut(t, FACT_TEXT_CHARS);
+    }
+    if let Some(ua) = &mut f.user_agent {
+        caps::cut(ua, USER_AGENT_CHARS);
+    }
+}
+
+/// The bundle without its events, capped: descriptive objects keep scalars, `properties` follow
+/// ARMS's rules, other top-level keys are kept only when small.
+fn bundle_meta(bundle: &mut Map<String, Value>, problems: &mut Problems) -> String {
+    let keys: Vec<String> = bundle.keys().cloned().collect();
+    for (n, key) in keys.into_iter().enumerate() {
+        let Some(v) = bundle.get_mut(&key) else { continue };
+        let verdict: Result<(), String> = match (key.as_str(), v) {
+            ("properties", v) => match caps::properties(v) {
+                Ok(0) => Ok(()),
+                Ok(d) => {
+                    problems.dropped(None, "properties", format!("{d} entries dropped (ARMS keeps ≤ {} string or number values, keys ≤ {} characters, values ≤ {} characters)", caps::PROPERTIES_MAX_KEYS, caps::PROPERTIES_MAX_KEY_CHARS, caps::PROPERTIES_MAX_VALUE_CHARS));
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            (_, _) if n >= caps::META_MAX_KEYS || key.chars().count() > caps::KEY_CHARS => {
+                Err("is beyond what a bundle may carry".to_string())
+            }
+            (_, Value::Object(m)) => {
+                caps::meta_object(&key, m, problems);
+                Ok(())
+            }
+            (_, Value::String(s)) => {
+                caps::cut(s, caps::META_TEXT_CHARS);
+                Ok(())
+            }
+            (_, Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(()),
+            (_, Value::Array(_)) => Err("must not be an array".to_string()),
+        };
+        if let Err(e) = verdict {
+            bundle.remove(&key);
+            let shown = caps::cut_owned(key, caps::KEY_CHARS);
+            problems.dropped(None, &shown, format!("bundle `{shown}` {e}; dropped"));
+        }
+    }
+    let meta = serde_json::to_string(&*bundle).unwrap_or_else(|_| "{}".to_string());
+    // Unreachable with the caps above (32 keys of capped scalars), but the bound is what counts.
+    if meta.len() > MAX_META_BYTES {
+        problems.dropped(None, "bundle", format!("metadata over {MAX_META_BYTES} bytes; not stored"));
+        return "{}".to_string();
+    }
+    meta
+}
+
 pub fn parse_bundle(text: &str, limits: &Limits, received_ms: i64) -> Result<ParsedBundle, IngestError> {
     check_depth(text, limits.max_depth)?;
     let value: Value = serde_json::from_str(text).map_err(|e| IngestError::NotJson(e.to_string()))?;
@@ -167,12 +297,11 @@ pub fn parse_bundle(text: &str, limits: &Limits, received_ms: i64) -> Result<Par
     let app_id = required_id(app, "app.id", 256)?;
     let session = object_field(&bundle, "session")?.ok_or_else(|| invalid("missing `session` object"))?;
     let session_id = required_id(session, "session.id", 128)?;
-    let user = object_field(&bundle, "user")?;
     let bundle_view = match bundle.get("view") {
         None | Some(Value::Null) => None,
         Some(v) => Some(parse_view(v).map_err(|e| invalid(&format!("bundle `view`: {e}")))?),
     };
-    for key in ["net", "geo", "device", "os", "isp", "properties"] {
+    for key in ["user", "net", "geo", "device", "os", "isp", "properties"] {
         object_field(&bundle, key)?;
     }
     let events = match events {
@@ -183,6 +312,8 @@ pub fn parse_bundle(text: &str, limits: &Limits, received_ms: i64) -> Result<Par
     if events.len() > limits.max_events {
         return Err(IngestError::TooManyEvents(limits.max_events));
     }
+    let mut problems = Problems::default();
+    let meta = bundle_meta(&mut bundle, &mut problems);
 
     let text_of = |obj: Option<&Map<String, Value>>, key: &str| obj.and_then(|o| scalar_text(o.get(key)));
     let sub = |key: &str| bundle.get(key).and_then(Value::as_object);
@@ -199,25 +330,41 @@ pub fn parse_bundle(text: &str, limits: &Limits, received_ms: i64) -> Result<Par
     let facts = SessionFacts {
         session_id: session_id.clone(),
         app_id,
-        app_version: text_of(Some(app), "version"),
-        env: text_of(Some(app), "env"),
-        user_id: text_of(user, "id"),
-        user_name: text_of(user, "name"),
+        app_version: text_of(sub("app"), "version"),
+        env: text_of(sub("app"), "env"),
+        user_id: text_of(sub("user"), "id"),
+        user_name: text_of(sub("user"), "name"),
         sdk_version: scalar_text(bundle.get("_v")),
-        bundle_meta: Value::Object(bundle.clone()).to_string(),
+        bundle_meta: Some(meta),
         received_ms,
         ..SessionFacts::default()
     };
 
     let mut rows = Vec::with_capacity(events.len());
-    let mut rejected = Vec::new();
+    let mut others: Vec<String> = Vec::new();
     for (index, ev) in events.into_iter().enumerate() {
-        match parse_event(ev, &session_id, bundle_view.as_ref()) {
-            Ok(row) => rows.push(row),
-            Err(error) => rejected.push(Rejected { index, error }),
+        let row = match parse_event(ev, index, &session_id, bundle_view.as_ref(), &mut problems) {
+            Ok(row) => row,
+            Err(error) => {
+                problems.refused(index, error);
+                continue;
+            }
+        };
+        if row.session_id != session_id && !others.contains(&row.session_id) {
+            if others.len() + 1 >= MAX_SESSIONS_PER_BUNDLE {
+                problems.refused(
+                    index,
+                    format!(
+                        "`session_id` names one session too many: a bundle carries events of at most {MAX_SESSIONS_PER_BUNDLE} sessions"
+                    ),
+                );
+                continue;
+            }
+            others.push(row.session_id.clone());
         }
+        rows.push(row);
     }
-    Ok(ParsedBundle { facts, sent, events: rows, rejected })
+    Ok(ParsedBundle { facts, sent, events: rows, problems })
 }
 
 fn invalid(msg: &str) -> IngestError {
@@ -251,50 +398,48 @@ fn scalar_text(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// View ids are ours (32 hex) and names are paths: both capped.
+const VIEW_ID_CHARS: usize = 128;
+const VIEW_NAME_CHARS: usize = 1000;
+
 fn parse_view(v: &Value) -> Result<(String, Option<String>), String> {
     let o = v.as_object().ok_or("`view` must be an object")?;
     let id = match o.get("id") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::String(s)) if !s.is_empty() => caps::cut_owned(s.clone(), VIEW_ID_CHARS),
         Some(Value::String(_)) | None => return Err("`view.id` is missing".into()),
         Some(_) => return Err("`view.id` must be a string".into()),
     };
     let name = match o.get("name") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(caps::cut_owned(s.clone(), VIEW_NAME_CHARS)),
         Some(_) => return Err("`view.name` must be a string".into()),
     };
     Ok((id, name))
 }
 
-fn opt_str(o: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(format!("`{key}` must be a string")),
-    }
+fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
+    o.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-fn opt_num(o: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| format!("`{key}` is out of range"))
-        }
-        Some(_) => Err(format!("`{key}` must be a number")),
-    }
+fn num(o: &Map<String, Value>, key: &str) -> Option<f64> {
+    o.get(key).and_then(Value::as_f64).filter(|f| f.is_finite())
 }
 
+/// One event: `event_type` and `timestamp` must be right or the event is refused; every other
+/// field is capped and type-checked by `caps::event` (a wrong one is dropped, the event kept).
 fn parse_event(
     ev: Value,
+    index: usize,
     bundle_session: &str,
     bundle_view: Option<&(String, Option<String>)>,
+    problems: &mut Problems,
 ) -> Result<EventRow, String> {
-    let Value::Object(o) = &ev else {
+    let Value::Object(mut o) = ev else {
         return Err("event must be an object".into());
     };
     let event_type = match o.get("event_type") {
         Some(Value::String(s)) if EVENT_TYPES.contains(&s.as_str()) => s.clone(),
-        Some(Value::String(s)) => return Err(format!("unknown `event_type` `{s}`")),
+        Some(Value::String(s)) => return Err(format!("unknown `event_type` `{}`", caps::cut_owned(s.clone(), 64))),
         None => return Err("missing `event_type`".into()),
         Some(_) => return Err("`event_type` must be a string".into()),
     };
@@ -307,31 +452,37 @@ fn parse_event(
         None => return Err("missing `timestamp`".into()),
         Some(_) => return Err("`timestamp` must be a number".into()),
     };
-    let kind = opt_str(o, "type")?;
-    let session_id = match opt_str(o, "session_id")? {
-        Some(s) if !s.is_empty() => s,
-        _ => bundle_session.to_string(),
+    // An event's session decides where it is stored: a wrong one refuses the event.
+    let session_id = match o.get("session_id") {
+        None | Some(Value::Null) => bundle_session.to_string(),
+        Some(Value::String(s)) if s.is_empty() => bundle_session.to_string(),
+        Some(Value::String(s)) if s.len() > 128 => return Err("`session_id` longer than 128 characters".into()),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err("`session_id` must be a string".into()),
     };
-    if session_id.len() > 128 {
-        return Err("`session_id` longer than 128 characters".into());
-    }
     let view = match o.get("view") {
         None | Some(Value::Null) => bundle_view.cloned(),
-        Some(v) => Some(parse_view(v)?),
+        Some(v) => match parse_view(v) {
+            Ok(view) => Some(view),
+            Err(e) => {
+                o.remove("view");
+                problems.dropped(Some(index), "view", format!("{e}; dropped (the bundle's view is used)"));
+                bundle_view.cloned()
+            }
+        },
     };
-    let event_id = opt_str(o, "event_id")?;
-    let name = opt_str(o, "name")?;
-    let url = opt_str(o, "url")?;
-    // `message` of a custom event may be anything the app sent; index it only when it is text.
-    let message = match o.get("message") {
-        Some(Value::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let status_code = opt_num(o, "status_code")?.map(|f| f as i64);
-    let success = opt_num(o, "success")?.map(|f| f as i64);
-    let duration = opt_num(o, "duration")?;
-    let load_event = opt_num(o, "load_event")?;
-    let slow_flag = opt_num(o, "slow")?;
+    caps::event(&mut o, index, problems);
+
+    let kind = text(&o, "type");
+    let event_id = text(&o, "event_id");
+    let name = text(&o, "name");
+    let url = text(&o, "url");
+    let message = text(&o, "message");
+    let status_code = num(&o, "status_code").map(|f| f as i64);
+    let success = num(&o, "success").map(|f| f as i64);
+    let duration = num(&o, "duration");
+    let load_event = num(&o, "load_event");
+    let slow_flag = num(&o, "slow");
 
     let kind_is = |k: &str| kind.as_deref() == Some(k);
     let is_perf = event_type == "view" && kind_is("perf");
@@ -341,10 +492,22 @@ fn parse_event(
             Some(f) => f == 1.0,
             None => load_event.is_some_and(|l| l > SLOW_LOAD_MS),
         };
+    let is_error = event_type == "exception";
+    let group_key = if is_error {
+        Some(message.clone().unwrap_or_default())
+    } else if is_api {
+        // The same call with another query string or fragment is the same group.
+        let u = url.as_deref().or(name.as_deref()).unwrap_or_default();
+        Some(u.split(['?', '#']).next().unwrap_or_default().to_string())
+    } else {
+        None
+    };
     Ok(EventRow {
         event_id,
+        group_key,
+        method: if is_api { text(&o, "method") } else { None },
         is_pv: event_type == "view" && kind_is("pv"),
-        is_error: event_type == "exception",
+        is_error,
         is_api,
         is_api_failure: is_api && success == Some(0),
         is_slow,
@@ -361,7 +524,7 @@ fn parse_event(
         success,
         duration,
         event_type,
-        body: ev.to_string(),
+        body: Value::Object(o).to_string(),
     })
 }
 
@@ -421,7 +584,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.events.len(), 2);
-        assert_eq!(b.rejected.iter().map(|r| r.index).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(b.problems.list.iter().map(|r| r.index).collect::<Vec<_>>(), [Some(1), Some(2), Some(3)]);
         assert!(b.events[1].is_api_failure);
     }
 

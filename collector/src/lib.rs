@@ -6,7 +6,9 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod caps;
 pub mod cli;
+pub mod config_check;
 pub mod enrich;
 pub mod http;
 pub mod ingest;
@@ -16,5 +18,6 @@ pub mod query;
 pub mod rate_limit;
 pub mod remote_config;
 pub mod retention;
+pub mod server;
 pub mod session_path;
 pub mod store;

@@ -84,7 +84,9 @@ impl Minimise {
 
     pub fn session(&self, facts: &mut SessionFacts, ip: IpAddr) {
         facts.ip = self.ip.apply(ip);
-        self.json_text(&mut facts.bundle_meta);
+        if let Some(meta) = &mut facts.bundle_meta {
+            self.json_text(meta);
+        }
     }
 
     pub fn event(&self, ev: &mut EventRow) {

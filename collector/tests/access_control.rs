@@ -291,7 +291,7 @@ fn login_cookie_flags_csrf_and_logout() {
     assert_eq!(me.json()["csrf"], csrf.as_str());
     assert_eq!(s.request("GET", "/api/sessions", &[("Cookie", &c)], b"").status, 200);
     // A change needs the login's CSRF token, and no foreign Origin.
-    let cfg = br#"{"sample":1}"#;
+    let cfg = br#"{"env":"prod"}"#;
     assert_eq!(s.request("PUT", "/config/p1", &[("Cookie", &c)], cfg).status, 403, "no CSRF token");
     assert_eq!(s.request("PUT", "/config/p1", &[("Cookie", &c), ("X-CSRF-Token", "guess")], cfg).status, 403);
     let foreign = [("Cookie", c.as_str()), ("X-CSRF-Token", csrf.as_str()), ("Origin", "https://evil.example")];
@@ -460,6 +460,9 @@ fn users_and_tokens_scoped_to_apps_see_only_those_apps() {
         |tok: &str, pid: &str| s.request("PUT", &format!("/config/{pid}"), &[("Authorization", &bearer(tok))], b"{}");
     assert_eq!(put(&shopadmin, "shop").status, 200);
     assert_eq!(put(&shopadmin, "bank").status, 403);
+    let versions = |pid: &str| get(&shopadmin, &format!("/api/config/{pid}/versions")).status;
+    assert_eq!(versions("shop"), 200);
+    assert_eq!(versions("bank"), 403, "config history of another app");
     assert_eq!(s.request("DELETE", "/api/users/u1", &[("Authorization", &bearer(&shopadmin))], b"").status, 403);
 }
 

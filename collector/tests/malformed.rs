@@ -106,20 +106,25 @@ fn bad_event_in_good_bundle_is_rejected_alone() {
     let r = s.collect(&bundle("sess-1", "u1", events));
     assert_eq!(r.status, 200);
     let j = r.json();
-    assert_eq!(j["accepted"], 3, "{j}");
-    assert_eq!(j["rejected"], 5, "{j}");
+    // A wrong event_type or timestamp refuses the event; a wrong field (view, load_event) is
+    // dropped and reported, and the event kept.
+    assert_eq!(j["accepted"], 5, "{j}");
+    assert_eq!(j["rejected"], 3, "{j}");
     let idx: Vec<i64> = j["errors"].as_array().unwrap().iter().map(|e| e["index"].as_i64().unwrap()).collect();
     assert_eq!(idx, [1, 3, 4, 5, 7]);
     assert!(j["errors"][0]["error"].as_str().unwrap().contains("timestamp"));
+    assert_eq!(j["errors"][2]["field"], "view");
+    assert_eq!(j["errors"][4]["field"], "load_event");
     let d = s.get_json("/api/sessions/sess-1");
-    assert_eq!(d["session"]["events"], 3);
+    assert_eq!(d["session"]["events"], 5);
     assert_eq!(d["session"]["js_errors"], 1);
     assert_eq!(d["session"]["api_failures"], 1);
+    assert_eq!(d["session"]["slow_loads"], 0, "a perf event without a usable load time is not slow");
     let stored: Vec<&str> =
         d["pages"][0]["events"].as_array().unwrap().iter().map(|e| e["body"]["event_id"].as_str().unwrap()).collect();
-    assert_eq!(stored, ["e1", "e3", "e7"]);
+    assert_eq!(stored, ["e1", "e3", "e5", "e7", "e8"]);
     // Unknown fields are kept in the event JSON.
-    assert_eq!(d["pages"][0]["events"][2]["body"]["tab_id"], "t1");
+    assert_eq!(d["pages"][0]["events"][3]["body"]["tab_id"], "t1");
 }
 
 #[test]

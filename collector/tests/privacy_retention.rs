@@ -97,3 +97,45 @@ fn retention_deletes_old_sessions_only() {
     drop(s);
     drop(tmp);
 }
+
+/// Issue 17 finding 8: a large privacy delete held the one writer for seconds. It now runs in
+/// chunks on the writer's queue, so bundles sent during it are stored (and answered) between
+/// chunks instead of after the whole delete.
+#[test]
+fn a_large_delete_lets_ingest_through() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let s = Server::start(&[]);
+    let t = now_ms();
+    for b in 0..60 {
+        let events: Vec<Value> = (0..1000)
+            .map(|i| json!({"event_type": "custom", "type": "x", "timestamp": t + i, "event_id": format!("c{i}"), "name": "n"}))
+            .collect();
+        assert_eq!(s.collect(&bundle(&format!("big-{b}"), "carol", json!(events))).status, 200);
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let deleter = {
+        let (addr, done) = (s.addr.clone(), done.clone());
+        std::thread::spawn(move || {
+            let r = request(&addr, "DELETE", "/api/users/carol", &[], b"");
+            done.store(true, Ordering::SeqCst);
+            r
+        })
+    };
+    let mut acked_during_delete = 0;
+    let mut n = 0;
+    while !done.load(Ordering::SeqCst) {
+        let r = s.collect(&bundle("dave-1", "dave", json!([pv(t, &format!("d{n}"))])));
+        assert_eq!(r.status, 200);
+        n += 1;
+        if !done.load(Ordering::SeqCst) {
+            acked_during_delete += 1;
+        }
+    }
+    let r = deleter.join().unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({"sessions": 60, "events": 60_000}));
+    eprintln!("bundles acknowledged while 60,000 events were deleted: {acked_during_delete}");
+    assert!(acked_during_delete >= 3, "ingest waited for the whole delete ({acked_during_delete} acknowledged)");
+    assert_eq!(s.get_json("/api/sessions/dave-1")["session"]["events"], n);
+}

@@ -727,10 +727,13 @@ pub mod tests {
         assert_eq!(bundles.len(), 2);
         assert_eq!(bundles[0].get_path(&["session", "id"]).unwrap().as_str(), Some(s1.as_str()));
         assert_eq!(bundles[1].get_path(&["session", "id"]).unwrap().as_str(), Some(s2.as_str()));
+        assert_eq!(
+            bundles.iter().map(|b| b.get("events").unwrap().as_arr().unwrap().len()).collect::<Vec<_>>(),
+            [2, 2]
+        );
         let ev = h.events();
-        let by_session: Vec<(&str, String)> =
-            ev.iter().map(|e| (e.get("session_id").unwrap().as_str().unwrap(), names(&h)[0].clone())).collect();
-        assert_eq!(by_session.len(), 4);
+        let sessions: Vec<&str> = ev.iter().map(|e| e.get("session_id").unwrap().as_str().unwrap()).collect();
+        assert_eq!(sessions, [s1.as_str(), s1.as_str(), s2.as_str(), s2.as_str()]);
         assert_eq!(names(&h), ["view/pv:/app/home", "custom/biz:before", "view/pv:/app/home", "custom/biz:after"]);
         assert_eq!(ev[2].get("loading_type").unwrap().as_str(), Some("session_start"));
         assert_ne!(ev[0].get_path(&["view", "id"]), ev[2].get_path(&["view", "id"]));

@@ -36,12 +36,6 @@ pub struct Item {
     pub keepalive: bool,
 }
 
-/// What the transport should do: send these (id, body, keepalive).
-pub struct Send {
-    pub id: u32,
-    pub keepalive: bool,
-}
-
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Settled {
     Delivered,
@@ -88,16 +82,6 @@ impl Outbox {
                 _ => break,
             }
         }
-    }
-
-    /// What to send now (see [`Outbox::next_send`]), all at once.
-    pub fn due(&mut self, now: u64, exit: bool, fresh_only: bool) -> Vec<Send> {
-        let mut out = Vec::new();
-        let mut budget = self.exit_budget();
-        while let Some(i) = self.next_send(now, exit, fresh_only, &mut budget) {
-            out.push(Send { id: i.id, keepalive: i.keepalive });
-        }
-        out
     }
 
     /// Keepalive bytes that may still go out at exit: the shared quota less what is in flight.
@@ -198,6 +182,22 @@ impl Outbox {
 mod tests {
     use super::*;
 
+    /// A bundle to send: what `Agent::flush` reads from each `next_send`.
+    struct Send {
+        id: u32,
+        keepalive: bool,
+    }
+
+    /// Everything to send now, the way `Agent::flush` asks: `next_send` until it says no.
+    fn due(o: &mut Outbox, now: u64, exit: bool, fresh_only: bool) -> Vec<Send> {
+        let mut out = Vec::new();
+        let mut budget = o.exit_budget();
+        while let Some(i) = o.next_send(now, exit, fresh_only, &mut budget) {
+            out.push(Send { id: i.id, keepalive: i.keepalive });
+        }
+        out
+    }
+
     fn body(n: usize) -> String {
         crate::core::text::cat(&["{\"x\":\"", &"a".repeat(n), "\"}"])
     }
@@ -207,11 +207,11 @@ mod tests {
         let mut o = Outbox::new(1 << 20);
         o.push(body(1), 0);
         o.push(body(2), 0);
-        let s = o.due(0, false, false);
+        let s = due(&mut o, 0, false, false);
         assert_eq!(s.len(), 1);
-        assert!(o.due(0, false, false).is_empty(), "nothing else while one is in flight");
+        assert!(due(&mut o, 0, false, false).is_empty(), "nothing else while one is in flight");
         assert_eq!(o.settle(s[0].id, 200, None, 5, 0.5), Settled::Delivered);
-        let s2 = o.due(5, false, false);
+        let s2 = due(&mut o, 5, false, false);
         assert_eq!(o.body(s2[0].id).unwrap().len(), body(2).len());
         assert_eq!(o.settle(s2[0].id, 204, None, 6, 0.5), Settled::Delivered);
         assert!(o.items.is_empty());
@@ -232,7 +232,7 @@ mod tests {
         ] {
             let mut o = Outbox::new(1 << 20);
             o.push(body(1), 0);
-            let s = o.due(0, false, false);
+            let s = due(&mut o, 0, false, false);
             let out = o.settle(s[0].id, status, None, 0, 0.0);
             assert_eq!(matches!(out, Settled::Retry(_)), retry, "status {status}");
             assert_eq!(o.items.len(), usize::from(retry));
@@ -242,12 +242,12 @@ mod tests {
         let mut waits = Vec::new();
         let mut now = 0;
         for _ in 0..10 {
-            let s = o.due(now, false, false);
+            let s = due(&mut o, now, false, false);
             assert_eq!(s.len(), 1, "due again at {now}");
             match o.settle(s[0].id, 503, None, now, 0.999) {
                 Settled::Retry(at) => {
                     waits.push(at - now);
-                    assert!(o.due(at - 1, false, false).is_empty(), "not before the backoff");
+                    assert!(due(&mut o, at - 1, false, false).is_empty(), "not before the backoff");
                     now = at;
                 }
                 other => panic!("{other:?}"),
@@ -262,9 +262,9 @@ mod tests {
     fn retry_after_is_honoured_and_capped() {
         let mut o = Outbox::new(1 << 20);
         o.push(body(1), 0);
-        let s = o.due(0, false, false);
+        let s = due(&mut o, 0, false, false);
         assert_eq!(o.settle(s[0].id, 429, Some(7000), 100, 0.0), Settled::Retry(7100));
-        let s = o.due(7100, false, false);
+        let s = due(&mut o, 7100, false, false);
         assert_eq!(o.settle(s[0].id, 429, Some(10_000_000), 7100, 0.0), Settled::Retry(7100 + RETRY_AFTER_MAX));
     }
 
@@ -285,22 +285,22 @@ mod tests {
         for _ in 0..5 {
             o.push(body(25_000), 0);
         }
-        let s = o.due(0, true, false);
+        let s = due(&mut o, 0, true, false);
         assert_eq!(s.len(), 2, "two of 25 KB fit in 60 KB");
         assert!(s.iter().all(|x| x.keepalive));
-        assert!(o.due(0, true, false).is_empty(), "the budget is used while those are in flight");
+        assert!(due(&mut o, 0, true, false).is_empty(), "the budget is used while those are in flight");
         o.settle(s[0].id, 200, None, 1, 0.0);
-        assert_eq!(o.due(1, true, false).len(), 1);
+        assert_eq!(due(&mut o, 1, true, false).len(), 1);
     }
 
     #[test]
     fn leaving_beacons_only_fresh_bundles_and_keeps_failed_ones() {
         let mut o = Outbox::new(1 << 20);
         o.push(body(10), 0);
-        let s = o.due(0, false, false);
+        let s = due(&mut o, 0, false, false);
         o.settle(s[0].id, 0, None, 0, 0.0);
         o.push(body(20), 0);
-        let sent = o.due(5000, true, true);
+        let sent = due(&mut o, 5000, true, true);
         assert_eq!(sent.len(), 1);
         assert_eq!(o.body(sent[0].id).unwrap().len(), body(20).len());
         assert_eq!(

@@ -177,6 +177,7 @@ export async function startCollector() {
   return {
     origin,
     token,
+    db: path.join(dir, 'rum.db'),
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

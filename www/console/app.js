@@ -31,6 +31,37 @@ function svg(tag, attrs, ...children) {
   return el;
 }
 
+// The one way the console reads stored data. The store holds what browsers sent (and older
+// collectors let through): a field may be missing, of another type or huge. `get` returns the
+// value only when it has the wanted type ('string' also takes a finite number), else undefined;
+// texts are cut for display. Nothing else in this file reads a field of the data directly.
+const MAX_SHOWN = 2000;
+function get(o, key, type) {
+  const v = o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+  switch (type) {
+    case 'string':
+      if (typeof v === 'number' && isFinite(v)) return String(v);
+      if (typeof v !== 'string') return undefined;
+      return v.length > MAX_SHOWN ? v.slice(0, MAX_SHOWN) + '…' : v;
+    case 'number': return typeof v === 'number' && isFinite(v) ? v : undefined;
+    case 'boolean': return typeof v === 'boolean' ? v : undefined;
+    case 'array': return Array.isArray(v) ? v : [];
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+    default: return v;
+  }
+}
+const str = (o, k) => get(o, k, 'string');
+const num = (o, k) => get(o, k, 'number');
+const obj = (o, k) => get(o, k, 'object');
+const arr = (o, k) => get(o, k, 'array');
+// One part of a page that could not be drawn: said so, the rest of the page still works.
+function guarded(draw, what) {
+  try { return draw(); } catch (e) {
+    console.warn('console: could not show ' + what, e);
+    return h('span', { class: 'muted unreadable', 'data-testid': 'unreadable' }, `(unreadable ${what})`);
+  }
+}
+
 async function api(path) {
   const r = await fetch(path, { headers: { accept: 'application/json' } });
   // The login ended (expired, logged out elsewhere): log in again, then come back here.
@@ -42,15 +73,17 @@ async function api(path) {
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 function fmtTime(ms) {
-  const d = new Date(ms);
+  const d = new Date(typeof ms === 'number' ? ms : NaN);
+  if (isNaN(d)) return '—';
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 function fmtClock(ms) {
-  const d = new Date(ms);
+  const d = new Date(typeof ms === 'number' ? ms : NaN);
+  if (isNaN(d)) return '—';
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 function fmtDur(ms) {
-  if (ms == null) return '';
+  if (typeof ms !== 'number' || !isFinite(ms)) return '';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
@@ -58,7 +91,7 @@ function fmtDur(ms) {
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 const join = (...xs) => xs.filter(Boolean).join(' · ');
-const where = (s) => join([s.city, s.region, s.country].filter(Boolean).join(', '), join(s.browser, s.browser_version), s.os);
+const where = (s) => join([str(s, 'city'), str(s, 'region'), str(s, 'country')].filter(Boolean).join(', '), join(str(s, 'browser'), str(s, 'browser_version')), str(s, 'os'));
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/';
@@ -117,18 +150,23 @@ async function sessionList(params) {
     p.set('sort', key); p.set('order', cur === key && desc ? 'asc' : 'desc'); p.delete('offset');
     return h('a', { href: '#/?' + p }, label + (cur === key ? (desc ? ' ↓' : ' ↑') : ''));
   };
-  const rows = data.sessions.map((s) => h('tr', {
-    'data-testid': 'session-row', 'data-session-id': s.session_id, tabindex: 0,
-    onclick: () => go('/session/' + encodeURIComponent(s.session_id)),
-    onkeydown: (e) => { if (e.key === 'Enter') go('/session/' + encodeURIComponent(s.session_id)); },
-  },
-  h('td', {}, fmtTime(s.start_ms)),
-  h('td', {}, h('a', { href: '#/session/' + encodeURIComponent(s.session_id) }, s.user_name || s.user_id || '(anonymous)'), s.user_name && s.user_id ? h('div', { class: 'muted' }, s.user_id) : null),
-  h('td', { class: 'num' }, fmtDur(s.duration_ms)),
-  h('td', { class: 'num' }, s.pvs),
-  h('td', { class: 'num' + (s.js_errors ? ' bad' : '') }, s.js_errors),
-  h('td', { class: 'num' + (s.api_failures ? ' bad' : '') }, s.api_failures),
-  h('td', {}, where(s) || h('span', { class: 'muted' }, '—'))));
+  const rows = arr(data, 'sessions').map((s) => guarded(() => {
+    const id = str(s, 'session_id') || '';
+    const [user, uid] = [str(s, 'user_name'), str(s, 'user_id')];
+    const [errors, fails] = [num(s, 'js_errors'), num(s, 'api_failures')];
+    return h('tr', {
+      'data-testid': 'session-row', 'data-session-id': id, tabindex: 0,
+      onclick: () => go('/session/' + encodeURIComponent(id)),
+      onkeydown: (e) => { if (e.key === 'Enter') go('/session/' + encodeURIComponent(id)); },
+    },
+    h('td', {}, fmtTime(num(s, 'start_ms'))),
+    h('td', {}, h('a', { href: '#/session/' + encodeURIComponent(id) }, user || uid || '(anonymous)'), user && uid ? h('div', { class: 'muted' }, uid) : null),
+    h('td', { class: 'num' }, fmtDur(num(s, 'duration_ms'))),
+    h('td', { class: 'num' }, num(s, 'pvs')),
+    h('td', { class: 'num' + (errors ? ' bad' : '') }, errors),
+    h('td', { class: 'num' + (fails ? ' bad' : '') }, fails),
+    h('td', {}, where(s) || h('span', { class: 'muted' }, '—')));
+  }, 'session'));
   const offset = Number(params.get('offset') || 0);
   const pageLink = (off, label) => {
     const p = new URLSearchParams(params); p.set('offset', off);
@@ -141,9 +179,9 @@ async function sessionList(params) {
         h('th', { class: 'num' }, 'PVs'), h('th', { class: 'num' }, sortLink('errors', 'Errors')), h('th', { class: 'num' }, 'API failures'), h('th', {}, 'Location · browser · OS'))),
       h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No sessions match.')))),
     h('div', { class: 'pager' },
-      h('span', { class: 'muted' }, `${data.total} sessions`),
+      h('span', { class: 'muted' }, `${num(data, 'total') ?? 0} sessions`),
       offset > 0 ? pageLink(Math.max(0, offset - PAGE), '← Newer') : null,
-      offset + PAGE < data.total ? pageLink(offset + PAGE, 'Older →') : null));
+      offset + PAGE < (num(data, 'total') ?? 0) ? pageLink(offset + PAGE, 'Older →') : null));
 }
 
 function filterForm(params, range) {
@@ -174,21 +212,27 @@ function filterForm(params, range) {
 
 // ---- one session: summary + path ----
 function eventLabel(e) {
-  const b = e.body || {};
-  switch (e.event_type) {
-    case 'view':
-      if (e.type === 'pv') return `Page view ${b.loading_type ? '(' + b.loading_type.replace('_', ' ') + ')' : ''}`;
-      if (e.type === 'perf') return `Page load ${b.load_event != null ? fmtDur(b.load_event) : ''}${e.is_slow ? ' (slow)' : ''}`;
-      if (e.type === 'webvitals') return 'Web vitals ' + ['largest_contentful_paint', 'first_input_delay', 'cumulative_layout_shift', 'interaction_to_next_paint']
-        .filter((k) => b[k] != null).map((k) => `${k.split('_').map((w) => w[0].toUpperCase()).join('')} ${b[k]}`).join(', ');
-      return `View ${e.type || ''}`;
-    case 'resource':
-      return `${b.method || ''} ${e.url || e.name || ''} ${e.status_code != null ? '→ ' + e.status_code : ''} ${e.duration != null ? fmtDur(e.duration) : ''}`.trim();
-    case 'exception': return `${b.name || 'Error'}: ${e.message || ''}`;
-    case 'action': return `${e.name || 'action'}${b.times > 1 ? ' ×' + b.times : ''}`;
-    case 'longTask': return `Long task ${fmtDur(e.duration)}${b.fps != null ? ', ' + b.fps + ' fps' : ''}`;
-    case 'custom': return `${e.name || ''}${b.value != null ? ' = ' + b.value : ''}`;
-    default: return e.name || '';
+  const b = obj(e, 'body') || {};
+  const type = str(e, 'type');
+  switch (str(e, 'event_type')) {
+    case 'view': {
+      const loading = str(b, 'loading_type');
+      if (type === 'pv') return `Page view ${loading ? '(' + loading.replace('_', ' ') + ')' : ''}`;
+      if (type === 'perf') return `Page load ${fmtDur(num(b, 'load_event'))}${get(e, 'is_slow', 'boolean') ? ' (slow)' : ''}`;
+      if (type === 'webvitals') return 'Web vitals ' + ['largest_contentful_paint', 'first_input_delay', 'cumulative_layout_shift', 'interaction_to_next_paint']
+        .filter((k) => num(b, k) != null).map((k) => `${k.split('_').map((w) => w[0].toUpperCase()).join('')} ${num(b, k)}`).join(', ');
+      return `View ${type || ''}`;
+    }
+    case 'resource': {
+      const status = num(e, 'status_code');
+      const duration = num(e, 'duration');
+      return `${str(b, 'method') || ''} ${str(e, 'url') || str(e, 'name') || ''} ${status != null ? '→ ' + status : ''} ${duration != null ? fmtDur(duration) : ''}`.trim();
+    }
+    case 'exception': return `${str(b, 'name') || 'Error'}: ${str(e, 'message') || ''}`;
+    case 'action': return `${str(e, 'name') || 'action'}${num(b, 'times') > 1 ? ' ×' + num(b, 'times') : ''}`;
+    case 'longTask': return `Long task ${fmtDur(num(e, 'duration'))}${num(b, 'fps') != null ? ', ' + num(b, 'fps') + ' fps' : ''}`;
+    case 'custom': return `${str(e, 'name') || ''}${str(b, 'value') != null ? ' = ' + str(b, 'value') : ''}`;
+    default: return str(e, 'name') || '';
   }
 }
 
@@ -198,37 +242,51 @@ async function sessionPage(id) {
   try { data = await api('/api/sessions/' + encodeURIComponent(id)); } catch (e) {
     return render(h('h1', {}, 'Session'), h('p', { class: 'error' }, e.status === 404 ? `No session "${id}".` : e.message));
   }
-  const s = data.session;
-  const item = (label, value, testid) => h('div', {}, h('dt', {}, label), h('dd', testid ? { 'data-testid': testid } : {}, value == null || value === '' ? '—' : value));
+  const s = obj(data, 'session') || {};
+  const show = (v) => (v == null || v === '' ? '—' : v);
+  const item = (label, value, testid) => h('div', {}, h('dt', {}, label), h('dd', testid ? { 'data-testid': testid } : {}, show(value)));
   const summary = h('dl', { class: 'summary card' },
-    item('User name', s.user_name, 'summary-user'), item('User id', s.user_id, 'summary-user-id'), item('Session id', s.session_id, 'summary-session-id'),
-    item('PVs', s.pvs, 'summary-pvs'), item('JS errors', s.js_errors, 'summary-errors'), item('API calls', s.api_calls, 'summary-api-calls'),
-    item('API failures', s.api_failures, 'summary-api-failures'), item('Slow loads', s.slow_loads, 'summary-slow-loads'),
-    item('Duration', fmtDur(s.duration_ms), 'summary-duration'), item('Start', fmtTime(s.start_ms)),
-    item('Device', join(s.device_type, s.os)), item('Region', [s.city, s.region, s.country].filter(Boolean).join(', ')),
-    item('Browser', join(s.browser, s.browser_version)), item('IP', s.ip), item('Network', s.connection),
-    item('App version', join(s.app_version, s.env)), item('App', s.app_id), item('SDK', s.sdk_version));
+    item('User name', str(s, 'user_name'), 'summary-user'), item('User id', str(s, 'user_id'), 'summary-user-id'), item('Session id', str(s, 'session_id'), 'summary-session-id'),
+    item('PVs', num(s, 'pvs'), 'summary-pvs'), item('JS errors', num(s, 'js_errors'), 'summary-errors'), item('API calls', num(s, 'api_calls'), 'summary-api-calls'),
+    item('API failures', num(s, 'api_failures'), 'summary-api-failures'), item('Slow loads', num(s, 'slow_loads'), 'summary-slow-loads'),
+    item('Duration', fmtDur(num(s, 'duration_ms')), 'summary-duration'), item('Start', fmtTime(num(s, 'start_ms'))),
+    item('Device', join(str(s, 'device_type'), str(s, 'os'))), item('Region', [str(s, 'city'), str(s, 'region'), str(s, 'country')].filter(Boolean).join(', ')),
+    item('Browser', join(str(s, 'browser'), str(s, 'browser_version'))), item('IP', str(s, 'ip')), item('Network', str(s, 'connection')),
+    item('App version', join(str(s, 'app_version'), str(s, 'env'))), item('App', str(s, 'app_id')), item('SDK', str(s, 'sdk_version')));
   const details = h('aside', { class: 'card details', 'data-testid': 'event-details' }, h('p', { class: 'muted' }, 'Select an event to see its details.'));
   let selected = null;
-  const pages = data.pages.map((p, i) => h('details', { class: 'page', open: true, 'data-testid': 'path-page', 'data-view-name': p.view_name || '', 'data-view-id': p.view_id || '' },
-    h('summary', {},
-      h('span', { class: 'muted' }, `${i + 1}.`), h('span', { class: 'name' }, p.view_name || '(no view)'),
-      h('span', { class: 'muted' }, fmtClock(p.ts)), p.loading_type ? h('span', { class: 'tag' }, p.loading_type.replace('_', ' ')) : null,
-      h('span', { class: 'tag' }, `${p.events.length} events`),
-      p.events.some((e) => e.is_error) ? h('span', { class: 'tag bad' }, 'errors') : null,
-      h('span', { class: 'url' }, p.url || '')),
-    h('ol', { class: 'events' }, p.events.map((e) => {
-      const li = h('li', { 'data-testid': 'path-event', 'data-event-type': e.event_type, 'data-type': e.type || '', tabindex: 0,
-        onclick: () => { if (selected) selected.classList.remove('sel'); selected = li; li.classList.add('sel'); details.replaceChildren(...eventDetails(e)); } },
-      h('span', { class: 't' }, fmtClock(e.ts).slice(0, 8)),
-      h('span', { class: 'k ' + e.event_type }, `${e.event_type}${e.type ? '/' + e.type : ''}`),
-      h('span', { class: 'd' }, eventLabel(e)),
-      h('span', {}, e.is_api_failure ? h('span', { class: 'tag bad' }, 'failed') : e.is_slow ? h('span', { class: 'tag bad' }, 'slow') : null));
-      li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') li.click(); });
-      return li;
-    }))));
+  const eventItem = (e) => {
+    const kind = str(e, 'event_type') || '?';
+    const type = str(e, 'type');
+    const unreadable = get(e, 'unreadable', 'boolean') || !obj(e, 'body');
+    const li = h('li', { 'data-testid': 'path-event', 'data-event-type': kind, 'data-type': type || '', tabindex: 0,
+      onclick: () => {
+        if (selected) selected.classList.remove('sel');
+        selected = li; li.classList.add('sel');
+        details.replaceChildren(...[guarded(() => eventDetails(e), 'event details')].flat());
+      } },
+    h('span', { class: 't' }, fmtClock(num(e, 'ts')).slice(0, 8)),
+    h('span', { class: 'k ' + kind.replace(/[^A-Za-z]/g, '') }, `${kind}${type ? '/' + type : ''}`),
+    h('span', { class: 'd' }, unreadable ? h('span', { class: 'muted unreadable', 'data-testid': 'unreadable' }, '(unreadable event: its stored JSON is damaged)') : eventLabel(e)),
+    h('span', {}, get(e, 'is_api_failure', 'boolean') ? h('span', { class: 'tag bad' }, 'failed') : get(e, 'is_slow', 'boolean') ? h('span', { class: 'tag bad' }, 'slow') : null));
+    li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') li.click(); });
+    return li;
+  };
+  const pages = arr(data, 'pages').map((p, i) => guarded(() => {
+    const events = arr(p, 'events');
+    const loading = str(p, 'loading_type');
+    return h('details', { class: 'page', open: true, 'data-testid': 'path-page', 'data-view-name': str(p, 'view_name') || '', 'data-view-id': str(p, 'view_id') || '' },
+      h('summary', {},
+        h('span', { class: 'muted' }, `${i + 1}.`), h('span', { class: 'name' }, str(p, 'view_name') || '(no view)'),
+        h('span', { class: 'muted' }, fmtClock(num(p, 'ts'))), loading ? h('span', { class: 'tag' }, loading.replace('_', ' ')) : null,
+        h('span', { class: 'tag' }, `${events.length} events`),
+        events.some((e) => get(e, 'is_error', 'boolean')) ? h('span', { class: 'tag bad' }, 'errors') : null,
+        h('span', { class: 'url' }, str(p, 'url') || '')),
+      h('ol', { class: 'events' }, events.map((e) => guarded(() => eventItem(e), 'event'))));
+  }, 'page'));
+  const who = str(s, 'user_name') || str(s, 'user_id') || str(s, 'session_id') || id;
   render(
-    h('h1', {}, 'Session ', h('span', { class: 'muted' }, s.user_name || s.user_id || s.session_id)),
+    h('h1', {}, 'Session ', h('span', { class: 'muted' }, who)),
     summary,
     h('div', { class: 'layout' }, h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.')), details));
 }
@@ -241,25 +299,28 @@ function parseMaybeJson(v) {
 // Timing phases of a resource, or page-load milestones, as a small SVG waterfall.
 function waterfall(b, e) {
   let bars = [];
-  if (e.event_type === 'resource') {
-    const t = parseMaybeJson(b.timing_data) || {};
+  const kind = str(e, 'event_type');
+  if (kind === 'resource') {
+    const t = parseMaybeJson(get(b, 'timing_data')) || {};
     const ph = (name, a, z) => (typeof a === 'number' && typeof z === 'number' && z >= a && a > 0 ? bars.push([name, a, z]) : null);
-    if (typeof t === 'object' && t.startTime != null) {
-      ph('redirect', t.redirectStart, t.redirectEnd); ph('dns', t.domainLookupStart, t.domainLookupEnd);
-      ph('connect', t.connectStart, t.connectEnd); ph('ssl', t.secureConnectionStart, t.connectEnd);
-      ph('request → first byte', t.requestStart, t.responseStart); ph('download', t.responseStart, t.responseEnd);
-      const base = t.startTime; bars = bars.map(([n, a, z]) => [n, a - base, z - base]);
-      bars.unshift(['total', 0, t.duration || (t.responseEnd - base)]);
+    if (t !== null && typeof t === 'object' && num(t, 'startTime') != null) {
+      const at = (k) => num(t, k);
+      ph('redirect', at('redirectStart'), at('redirectEnd')); ph('dns', at('domainLookupStart'), at('domainLookupEnd'));
+      ph('connect', at('connectStart'), at('connectEnd')); ph('ssl', at('secureConnectionStart'), at('connectEnd'));
+      ph('request → first byte', at('requestStart'), at('responseStart')); ph('download', at('responseStart'), at('responseEnd'));
+      const base = num(t, 'startTime'); bars = bars.map(([n, a, z]) => [n, a - base, z - base]);
+      bars.unshift(['total', 0, num(t, 'duration') || ((num(t, 'responseEnd') ?? base) - base)]);
     } else {
       let at = 0;
       for (const [k, n] of [['redirect_duration', 'redirect'], ['dns_duration', 'dns'], ['connect_duration', 'connect'], ['ssl_duration', 'ssl'], ['first_byte_duration', 'first byte'], ['download_duration', 'download']]) {
-        if (typeof b[k] === 'number' && b[k] > 0) { bars.push([n, at, at + b[k]]); at += b[k]; }
+        const v = num(b, k);
+        if (v > 0) { bars.push([n, at, at + v]); at += v; }
       }
-      if (typeof b.duration === 'number') bars.unshift(['total', 0, b.duration]);
+      if (num(b, 'duration') != null) bars.unshift(['total', 0, num(b, 'duration')]);
     }
-  } else if (e.event_type === 'view' && e.type === 'perf') {
+  } else if (kind === 'view' && str(e, 'type') === 'perf') {
     for (const [k, n] of [['first_paint', 'first paint'], ['first_contentful_paint', 'first contentful paint'], ['dom_interactive', 'DOM interactive'], ['dom_content_loaded', 'DOMContentLoaded'], ['dom_complete', 'DOM complete'], ['load_event', 'load']]) {
-      if (typeof b[k] === 'number') bars.push([n, 0, b[k]]);
+      if (num(b, k) != null) bars.push([n, 0, num(b, k)]);
     }
   }
   bars = bars.filter(([, a, z]) => isFinite(a) && isFinite(z));
@@ -269,31 +330,38 @@ function waterfall(b, e) {
   return h('div', {}, h('h3', {}, 'Timing'), svg('svg', { width: '100%', viewBox: `0 0 ${W + L + 60} ${bars.length * row + 4}`, role: 'img', 'aria-label': 'timing waterfall', 'data-testid': 'waterfall' },
     bars.map(([n, a, z], i) => [
       svg('text', { x: 0, y: i * row + 13 }, n),
-      svg('rect', { x: L + (a / max) * W, y: i * row + 3, width: Math.max(1, ((z - a) / max) * W), height: row - 6, rx: 2, fill: i === 0 && e.event_type === 'resource' ? '#c9d6f5' : '#2f6fed' }),
+      svg('rect', { x: L + (a / max) * W, y: i * row + 3, width: Math.max(1, ((z - a) / max) * W), height: row - 6, rx: 2, fill: i === 0 && kind === 'resource' ? '#c9d6f5' : '#2f6fed' }),
       svg('text', { x: L + W + 6, y: i * row + 13 }, `${(z - a).toFixed(1)} ms`),
     ])));
 }
 
 function eventDetails(e) {
-  const b = e.body || {};
-  const rows = [['Time', fmtTime(e.ts) + '.' + pad(e.ts % 1000, 3)], ['Type', `${e.event_type}/${e.type || ''}`], ['Name', e.name], ['URL', e.url],
-    ['Method', b.method], ['Status', e.status_code], ['Success', e.success == null ? null : e.success === 1 ? 'yes' : e.success === 0 ? 'no' : 'unknown'],
-    ['Message', e.message], ['Duration', e.duration != null ? `${e.duration.toFixed ? e.duration.toFixed(1) : e.duration} ms` : null],
-    ['Source', b.source], ['File', b.file ? `${b.file}:${b.line}:${b.column}` : null], ['Target', b.target_name], ['Times', b.times > 1 ? b.times : null],
-    ['Trace id', b.trace_id], ['View', e.view_name]].filter(([, v]) => v != null && v !== '');
-  const out = [h('h2', {}, eventLabel(e)), h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]))];
-  if (b.stack) out.push(h('h3', {}, 'Stack trace'), h('pre', { 'data-testid': 'event-stack' }, b.stack));
-  const wf = waterfall(b, e);
+  const b = obj(e, 'body') || {};
+  const ts = num(e, 'ts');
+  const success = num(e, 'success');
+  const duration = num(e, 'duration');
+  const file = str(b, 'file');
+  const rows = [['Time', ts != null ? fmtTime(ts) + '.' + pad(ts % 1000, 3) : null], ['Type', `${str(e, 'event_type') || '?'}/${str(e, 'type') || ''}`], ['Name', str(e, 'name')], ['URL', str(e, 'url')],
+    ['Method', str(b, 'method')], ['Status', num(e, 'status_code')], ['Success', success == null ? null : success === 1 ? 'yes' : success === 0 ? 'no' : 'unknown'],
+    ['Message', str(e, 'message')], ['Duration', duration != null ? `${duration.toFixed(1)} ms` : null],
+    ['Source', str(b, 'source')], ['File', file ? `${file}:${str(b, 'line') ?? ''}:${str(b, 'column') ?? ''}` : null], ['Target', str(b, 'target_name')], ['Times', num(b, 'times') > 1 ? num(b, 'times') : null],
+    ['Trace id', str(b, 'trace_id')], ['View', str(e, 'view_name')]].filter(([, v]) => v != null && v !== '');
+  const heading = get(e, 'unreadable', 'boolean') || !obj(e, 'body') ? '(unreadable event: its stored JSON is damaged)' : eventLabel(e);
+  const out = [h('h2', {}, heading), h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]))];
+  const stack = str(b, 'stack');
+  if (stack) out.push(h('h3', {}, 'Stack trace'), h('pre', { 'data-testid': 'event-stack' }, stack));
+  const wf = guarded(() => waterfall(b, e), 'timing');
   if (wf) out.push(wf);
-  if (b.snapshots) out.push(h('h3', {}, 'Snapshot'), h('pre', {}, JSON.stringify(parseMaybeJson(b.snapshots), null, 2)));
-  if (b.properties) out.push(h('h3', {}, 'Properties'), h('pre', {}, JSON.stringify(b.properties, null, 2)));
-  out.push(h('details', {}, h('summary', {}, 'Raw event JSON'), h('pre', {}, JSON.stringify(b, null, 2))));
+  const pretty = (v) => { const t = JSON.stringify(v, null, 2) ?? String(v); return t.length > 20000 ? t.slice(0, 20000) + '\n…' : t; };
+  if (get(b, 'snapshots') != null) out.push(h('h3', {}, 'Snapshot'), h('pre', {}, pretty(parseMaybeJson(get(b, 'snapshots')))));
+  if (get(b, 'properties') != null) out.push(h('h3', {}, 'Properties'), h('pre', {}, pretty(get(b, 'properties'))));
+  out.push(h('details', {}, h('summary', {}, 'Raw event JSON'), h('pre', {}, pretty(get(e, 'body')))));
   return out;
 }
 
 // ---- ways in ----
 function chart(ts) {
-  const b = ts.buckets;
+  const b = arr(ts, 'buckets').map((x) => ({ sessions: num(x, 'sessions') ?? 0, errors: num(x, 'errors') ?? 0 }));
   const W = 720, H = 160, P = 28;
   const max = Math.max(1, ...b.map((x) => Math.max(x.sessions, x.errors)));
   const x = (i) => P + (i / Math.max(1, b.length - 1)) * (W - 2 * P);
@@ -304,11 +372,11 @@ function chart(ts) {
     svg('text', { x: 2, y: y(max) + 4 }, max), svg('text', { x: 2, y: H - P + 4 }, 0),
     svg('path', { d: line('sessions'), fill: 'none', stroke: '#2f6fed', 'stroke-width': 2 }),
     svg('path', { d: line('errors'), fill: 'none', stroke: '#d93f3f', 'stroke-width': 2 }),
-    svg('text', { x: P, y: H - 8 }, fmtTime(ts.from)), svg('text', { x: W - P - 120, y: H - 8 }, fmtTime(ts.to)),
+    svg('text', { x: P, y: H - 8 }, fmtTime(num(ts, 'from'))), svg('text', { x: W - P - 120, y: H - 8 }, fmtTime(num(ts, 'to'))),
     svg('text', { x: W - 150, y: 14, fill: '#2f6fed' }, '— sessions'), svg('text', { x: W - 70, y: 14, fill: '#d93f3f' }, '— errors'));
 }
 
-const sessionLinks = (ids) => h('span', { class: 'ids' }, ids.map((id) => h('a', { href: '#/session/' + encodeURIComponent(id) }, id.slice(0, 8))));
+const sessionLinks = (ids) => h('span', { class: 'ids' }, ids.filter((id) => typeof id === 'string').map((id) => h('a', { href: '#/session/' + encodeURIComponent(id) }, id.slice(0, 8))));
 
 async function waysPage(params) {
   const range = params.get('range') || '24h';
@@ -322,17 +390,18 @@ async function waysPage(params) {
     const tsq = span ? `from=${to - span}&to=${to}` : `from=${to - 30 * 864e5}&to=${to}`;
     const [slow, errors, fails, ts] = await Promise.all([
       api('/api/ways/slow-loads?' + q), api('/api/ways/errors?' + q), api('/api/ways/api-failures?' + q), api('/api/timeseries?' + tsq)]);
+    const list = (v) => (Array.isArray(v) ? v : []);
     const table = (head, rows) => h('table', {}, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, 'Nothing in this range.'))));
     render(
       h('h1', {}, 'Ways in ', sel),
       h('div', { class: 'card' }, h('h2', {}, 'Sessions and errors over time'), chart(ts)),
       h('div', { class: 'ways' },
         h('section', { 'data-testid': 'ways-slow-loads' }, h('h2', {}, 'Slowest page loads (top 20)'), table(['Load', 'Page', 'User', 'Session'],
-          slow.map((r) => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(r.load_ms)), h('td', {}, r.view_name || r.url || ''), h('td', {}, r.user_name || ''), h('td', {}, sessionLinks([r.session_id])))))),
+          list(slow).map((r) => guarded(() => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(num(r, 'load_ms'))), h('td', {}, str(r, 'view_name') || str(r, 'url') || ''), h('td', {}, str(r, 'user_name') || ''), h('td', {}, sessionLinks([str(r, 'session_id')]))), 'row')))),
         h('section', { 'data-testid': 'ways-errors' }, h('h2', {}, 'JS errors by message'), table(['Count', 'Error', 'Sessions'],
-          errors.map((g) => h('tr', {}, h('td', { class: 'num' }, g.count), h('td', {}, h('strong', {}, g.name || ''), ' ', g.message), h('td', {}, `${g.sessions}: `, sessionLinks(g.session_ids)))))),
+          list(errors).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, h('strong', {}, str(g, 'name') || ''), ' ', str(g, 'message') || ''), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(arr(g, 'session_ids')))), 'row')))),
         h('section', { 'data-testid': 'ways-api-failures' }, h('h2', {}, 'Failing API calls by URL and status'), table(['Count', 'Call', 'Status', 'Sessions'],
-          fails.map((g) => h('tr', {}, h('td', { class: 'num' }, g.count), h('td', {}, `${g.method || ''} ${g.url}`), h('td', { class: 'bad' }, g.status_code ?? 'network error'), h('td', {}, `${g.sessions}: `, sessionLinks(g.session_ids))))))));
+          list(fails).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, `${str(g, 'method') || ''} ${str(g, 'url') || ''}`), h('td', { class: 'bad' }, num(g, 'status_code') ?? 'network error'), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(arr(g, 'session_ids')))), 'row'))))));
   } catch (e) { fail(e); }
 }
 

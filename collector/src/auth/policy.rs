@@ -72,8 +72,11 @@ pub fn session_of(path: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// The pid a config write is about (`PUT /config/<pid>`).
+/// The pid a config route is about (`PUT /config/<pid>`, `/api/config/<pid>/versions...`).
 pub fn config_pid(path: &str) -> Option<&str> {
+    if let Some(rest) = path.strip_prefix("/api/config/") {
+        return rest.split('/').next().filter(|p| !p.is_empty());
+    }
     let rest = path.strip_prefix("/config/")?;
     Some(rest.rsplit('/').next().unwrap_or(rest))
 }
@@ -112,6 +115,7 @@ mod tests {
         }
         assert_eq!(config_pid("/config/cn-hangzhou/p1"), Some("p1"));
         assert_eq!(config_pid("/config/p1"), Some("p1"));
+        assert_eq!(config_pid("/api/config/p1/versions/3/restore"), Some("p1"));
         assert_eq!(session_of("/api/sessions/abc/replay"), Some("abc"));
         assert_eq!(session_of("/api/sessions/abc"), Some("abc"));
         assert_eq!(session_of("/api/sessions"), None);

@@ -53,8 +53,9 @@ pub struct SessionFacts {
     pub region: Option<String>,
     pub city: Option<String>,
     pub sdk_version: Option<String>,
-    /// The bundle without its `events` (app, user, properties, ...), shown in the console.
-    pub bundle_meta: String,
+    /// The bundle without its `events` (app, user, properties, ...), shown in the console; `None`
+    /// for a session that only received events named by another session's bundle (kept as is).
+    pub bundle_meta: Option<String>,
     /// Server clock at ingest: retention uses it because client clocks can be wrong.
     pub received_ms: i64,
 }
@@ -81,6 +82,10 @@ pub struct EventRow {
     pub is_api: bool,
     pub is_api_failure: bool,
     pub is_slow: bool,
+    /// What the console groups by: an error's message, a failed API call's URL without query.
+    pub group_key: Option<String>,
+    /// HTTP method of an API call.
+    pub method: Option<String>,
     pub body: String,
 }
 
@@ -193,6 +198,9 @@ pub struct StoredEvent {
     pub is_api: bool,
     pub is_api_failure: bool,
     pub is_slow: bool,
+    /// The stored JSON of the event is not a JSON object: shown as unreadable, not hidden.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
     pub body: Value,
 }
 
