@@ -1,11 +1,11 @@
 // ESLint (flat config) over every JS file we write; `npm test` runs it (scripts/test.sh, lint layer).
 // Generated and fetched code stays out: pkg/ and dist/ come from wasm-bindgen and the build,
-// bench/node_modules and bench/.work hold the peers' SDKs.
+// bench/node_modules and bench/.work hold the peers' SDKs, www/console/vendor the console's player (set-up copies it).
 import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['dist/**', 'pkg/**', 'target/**', 'test-output/**', 'node_modules/**', 'bench/node_modules/**', 'bench/.work/**'] },
+  { ignores: ['dist/**', 'pkg/**', 'target/**', 'test-output/**', 'node_modules/**', 'bench/node_modules/**', 'bench/.work/**', 'www/console/vendor/**'] },
   js.configs.recommended,
   {
     rules: {

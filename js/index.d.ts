@@ -131,6 +131,12 @@ export interface ArmsRumConfig {
   delivery?: DeliveryConfig;
   /** rum-wasm: gzip bodies with CompressionStream (the ARMS endpoint expects plain JSON). */
   compress?: boolean;
+  /**
+   * rum-wasm: secret URL parameters. Values of parameters whose names look like secrets (token,
+   * password, key, code, ...) are sent as `[redacted]`; these names are added (exact, any case).
+   * `false` turns redaction off: the only way to let URL secrets leave the page.
+   */
+  redactQueryParams?: string[] | boolean;
   /** rum-wasm: where to load the .wasm from. Default: next to the script. */
   wasmUrl?: string | URL;
 }

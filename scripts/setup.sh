@@ -87,6 +87,8 @@ else
   log "installing npm dev dependencies"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+# 5c. The console's charts and world map (uPlot, d3-geo, world-atlas) into www/console/vendor/.
+bash "$ROOT/scripts/console-charts-vendor.sh"
 # 6. The collector's default country database (CC0), from the npm registry.
 bash "$ROOT/collector/geo/setup.sh"
 

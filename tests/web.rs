@@ -1,6 +1,7 @@
 //! Browser adapters in real headless Chromium (wasm-bindgen-test): real localStorage, real
-//! cookies, real listeners, real patching. Run by `wasm-pack test --headless --chrome` and by
-//! `cargo test --target wasm32-unknown-unknown`.
+//! cookies, real listeners, real patching. Run by `npm test` (layer 2) as
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="node scripts/browser-tests.mjs" cargo test
+//! --target wasm32-unknown-unknown` (why not chromedriver: scripts/browser-tests.mjs).
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function};

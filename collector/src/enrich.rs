@@ -76,6 +76,11 @@ impl Enricher {
         }
     }
 
+    /// Whether a country and a city database are loaded (the console says why geography is empty).
+    pub fn databases(&self) -> (bool, bool) {
+        (self.country_db.is_some(), self.city_db.is_some())
+    }
+
     pub fn geo(&self, ip: IpAddr) -> Geo {
         if !is_public(ip) {
             return Geo::default();

@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -38,7 +39,7 @@ pub struct StaticDirs {
     pub dist: PathBuf,
 }
 
-type Shared = Arc<AppState>;
+pub(crate) type Shared = Arc<AppState>;
 
 /// Every way a request can fail, mapped to its HTTP status in one place (`into_response`).
 #[derive(Debug)]
@@ -115,7 +116,7 @@ impl From<IngestError> for ApiError {
     }
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 /// Reads a whole body within `limit` bytes and the connection's body deadline.
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
@@ -154,6 +155,12 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
                     Err(_) => Redirect::to("/console/").into_response(),
                 }
             }),
+        )
+        .merge(crate::diagnosis_http::routes())
+        // The demo is a history-mode SPA: a reload of /demo/cart gets the shop, not a 404.
+        .nest_service(
+            "/demo",
+            ServeDir::new(dirs.www.join("demo")).fallback(ServeFile::new(dirs.www.join("demo/index.html"))),
         )
         .nest_service("/dist", dist)
         .fallback_service(ServeDir::new(&dirs.www))
@@ -262,7 +269,7 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-async fn read<T: serde::Serialize + Send + 'static>(
+pub(crate) async fn read<T: serde::Serialize + Send + 'static>(
     st: &Shared,
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> ApiResult {
@@ -283,7 +290,12 @@ async fn session(State(st): State<Shared>, Path(id): Path<String>) -> ApiResult 
     let sid = id.clone();
     let found = blocking(&st, move |store| {
         let Some(summary) = store.session(&sid)? else { return Ok(None) };
-        let pages = session_path::build(store.session_events(&sid)?);
+        let mut events = store.session_events(&sid)?;
+        // Web vitals sent after a user switch belong to the session of their view.
+        if let Some(visitor) = summary.user_id.as_deref() {
+            events = crate::store::view_owner::rehome(events, store.foreign_views(&sid, visitor)?);
+        }
+        let pages = session_path::build(events);
         Ok(Some((summary, pages)))
     })
     .await?;

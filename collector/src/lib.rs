@@ -9,6 +9,7 @@ pub mod auth;
 pub mod caps;
 pub mod cli;
 pub mod config_check;
+pub mod diagnosis_http;
 pub mod enrich;
 pub mod http;
 pub mod ingest;

@@ -19,6 +19,14 @@ fn int(p: &Params, key: &str) -> Result<Option<i64>, String> {
     }
 }
 
+/// Free text is matched with LIKE over events: bounded so one query stays cheap.
+fn bounded(p: &Params, key: &str) -> Result<Option<String>, String> {
+    match text(p, key) {
+        Some(s) if s.chars().count() > 200 => Err(format!("`{key}` longer than 200 characters")),
+        v => Ok(v),
+    }
+}
+
 /// `range=15m|1h|24h|7d` (relative to `now_ms`) or `from`/`to` in ms since epoch.
 pub fn time_range(p: &Params, now_ms: i64) -> Result<TimeRange, String> {
     let mut r = TimeRange { from_ms: int(p, "from")?, to_ms: int(p, "to")? };
@@ -68,6 +76,8 @@ pub fn session_filter(p: &Params, now_ms: i64) -> Result<SessionFilter, String> 
         to_ms: range.to_ms,
         user: text(p, "q").or_else(|| text(p, "user")),
         session_id: text(p, "session_id"),
+        app_user_id: text(p, "app_user_id"),
+        text: bounded(p, "text")?,
         app_id: text(p, "app_id"),
         ip: text(p, "ip"),
         page_url: text(p, "url"),

@@ -456,6 +456,9 @@ fn users_and_tokens_scoped_to_apps_see_only_those_apps() {
     assert_ne!(get(&viewer, "/api/sessions/s-shop/replay").body, sub.body);
     assert_eq!(get(&viewer, "/api/ways/errors").status, 403, "cross-app aggregates are refused to scoped users");
     assert_eq!(get(&root, "/api/ways/errors").status, 200);
+    for p in ["/api/kpis", "/api/geo", "/api/diagnosis/errors", "/api/timeseries"] {
+        assert_eq!(get(&viewer, p).status, 403, "{p} for a scoped user");
+    }
     let put =
         |tok: &str, pid: &str| s.request("PUT", &format!("/config/{pid}"), &[("Authorization", &bearer(tok))], b"{}");
     assert_eq!(put(&shopadmin, "shop").status, 200);

@@ -165,7 +165,9 @@ fn search_filters_sort_and_ways_in() {
     assert_eq!(f500["count"], 2);
     let slow = s.get_json("/api/ways/slow-loads");
     let loads: Vec<f64> = slow.as_array().unwrap().iter().map(|x| x["load_ms"].as_f64().unwrap()).collect();
-    assert!(!loads.is_empty() && loads.windows(2).all(|w| w[0] >= w[1]), "{loads:?}");
+    // Only loads over the slow threshold (3 s) are "slow": the captured loads are all faster
+    // (tests/e2e/console-depth.test.mjs drives a slow one).
+    assert!(loads.is_empty(), "{loads:?}");
     // Captured timestamps are in 2026: a window around them holds all sessions and errors.
     let ts = s.get_json("/api/timeseries?from=1795389000000&to=1795392000000");
     let buckets = ts["buckets"].as_array().unwrap();

@@ -11,14 +11,21 @@
 // are what the config's filters test (a resource's URL; an error's name, message and stack).
 
 const SLOW_DEFAULT = 1000;
-export const opts = { name: null, slowResource: SLOW_DEFAULT, slowLoad: 3000 };
+export const opts = { name: null, slowResource: SLOW_DEFAULT, slowLoad: 3000, sample: 100 };
 
-/** `parseResourceName`, the slow thresholds: set by the Rust side when it installs collectors. */
-export function configure(parseResourceName, slowResource, slowLoad) {
+/**
+ * `parseResourceName`, the slow thresholds and the tracing sample (%, for `trace_data`): set by
+ * the Rust side when it installs collectors.
+ */
+export function configure(parseResourceName, slowResource, slowLoad, sample) {
   opts.name = typeof parseResourceName === 'function' ? parseResourceName : null;
   opts.slowResource = slowResource;
   opts.slowLoad = slowLoad;
+  opts.sample = sample;
 }
+
+// ARMS's `timing_data` and `snapshots`: a performance entry as JSON text (its toJSON).
+const entryJson = (e) => { try { return JSON.stringify(e); } catch (_) { return undefined; } };
 
 // Numbers as the Rust writer prints them: truncated to 3 decimals (binary noise absorbed).
 const r3 = (n) => (Number.isFinite(n) ? Math.sign(n) * Math.trunc(Math.abs(n) * 1000 + 1e-6) / 1000 : null);
@@ -89,8 +96,26 @@ export function resourceReport(e) {
   o.success = status === 0 ? -1 : ok(status) ? 1 : 0;
   o.duration = pos(duration);
   timing(o, e);
+  o.timing_data = entryJson(e);
   if (duration > opts.slowResource) o.slow = 1;
   return ['resource', body(o), , , , , url];
+}
+
+/**
+ * ARMS's `trace_data`, `{spanId, sample, sampled, headers}` as JSON text, from the headers we
+ * added: traceparent `00-trace-span-0F`, b3 `trace-span-F`, jaeger `trace:span:0:F`, or B3's
+ * separate headers.
+ */
+function traceData(tr) {
+  if (!isObj(tr)) return undefined;
+  const tp = str(get(tr, 'traceparent'));
+  const one = tp || str(get(tr, 'b3')) || str(get(tr, 'uber-trace-id'));
+  return JSON.stringify({
+    spanId: one ? one.slice(tp ? 36 : 33, tp ? 52 : 49) : str(get(tr, 'X-B3-SpanId')),
+    sample: opts.sample,
+    sampled: one ? one.endsWith('1') : get(tr, 'X-B3-Sampled') === '1',
+    headers: tr,
+  });
 }
 
 function traceId(tr) {
@@ -136,8 +161,9 @@ export function apiReport(d) {
   o.message = over('message', 1000)
     ?? (error !== undefined && status === 0 ? (error.startsWith('TypeError') ? '' : 'Error: ') + error : d.t || '');
   o.trace_id = over('trace_id', 100) ?? traceId(d.tr);
+  o.trace_data = traceData(d.tr);
   o.duration = pos(duration);
-  if (d.tm) timing(o, d.tm);
+  if (d.tm) { timing(o, d.tm); o.timing_data = entryJson(d.tm); }
   if (duration > opts.slowResource) o.slow = 1;
   o.snapshots = over('snapshots', 5000);
   o.properties = properties(get(ev, 'properties'));
@@ -206,6 +232,7 @@ export function clickReport(c) {
 export function perfReport(t, url, referrer) {
   const o = { type: 'perf', url, referrer };
   for (const k of ['first_paint', 'first_contentful_paint', 'dom_interactive', 'dom_content_loaded', 'dom_complete', 'load_event']) o[k] = plausible(t[k]);
+  o.snapshots = t.nav && entryJson(t.nav);
   if (o.load_event > opts.slowLoad) o.slow = 1;
   return ['view', body(o)];
 }
@@ -227,12 +254,16 @@ export function vitalsReport(v, url, referrer) {
 
 const MIN_LONG_TASK = 150;
 
-/** A stall of one or more long frames; null under 150 ms. Its 5 slowest scripts as a snapshot. */
-export function longTaskReport(t) {
+/**
+ * A stall of one or more long frames; null under 150 ms. Its 5 slowest scripts as a snapshot;
+ * `id` and `name` are the view's (`v`: the hub's `[headers, view id, view name]`), as ARMS
+ * sends them.
+ */
+export function longTaskReport(t, v) {
   const duration = t.end - t.start;
   if (!(duration >= MIN_LONG_TASK)) return null;
   const scripts = t.scripts.slice().sort((a, b) => num(b, 'duration') - num(a, 'duration')).slice(0, 5)
     .map((s) => ({ sourceURL: str(get(s, 'sourceURL')) || '', sourceFunctionName: str(get(s, 'sourceFunctionName')) || '', invokerType: str(get(s, 'invokerType')) || '', duration: num(s, 'duration') }));
-  const o = { type: 'fps', source: t.source, duration, fps: Math.floor(1000 / (duration / Math.max(t.frames, 1)) + 0.5), snapshots: JSON.stringify(scripts, (_k, v) => (typeof v === 'number' ? r3(v) : v)) };
+  const o = { id: str(get(v, 1)), name: str(get(v, 2)), type: 'fps', source: t.source, duration, fps: Math.floor(1000 / (duration / Math.max(t.frames, 1)) + 0.5), snapshots: JSON.stringify(scripts, (_k, v) => (typeof v === 'number' ? r3(v) : v)) };
   return ['longTask', body(o)];
 }

@@ -169,12 +169,25 @@ function xpath(el) {
   return '/' + parts.join('/');
 }
 
+// What names a click. What a user typed never does: a text-entry field (an input other than a
+// button, a textarea, contenteditable) gives no value or text, only its developer-set label.
+// `data-rum-action-name` on the element or an ancestor names the action outright;
+// `data-rum-privacy="mask"|"hidden"` (the replay recorder's attribute) hides the text inside.
+function label(t, el) {
+  const named = t.closest('[data-rum-action-name]');
+  if (named) return named.getAttribute('data-rum-action-name');
+  if (t.closest('[data-rum-privacy=mask],[data-rum-privacy=hidden]')) return '';
+  const entry = el.tagName === 'TEXTAREA' || t.isContentEditable || el.isContentEditable
+    || (el.tagName === 'INPUT' && !/^(button|submit|reset|image)$/.test(el.type));
+  return (entry ? '' : el.innerText || el.value) || el.getAttribute('aria-label') || el.title || '';
+}
+
 // A click on something clickable. Only plain facts leave here: no element handle is kept.
 function describeClick(ev) {
   const t = ev.target;
   const el = t && t.closest ? t.closest(CLICKABLE) : null;
   if (!el) return null;
-  const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || '').trim();
+  const text = label(t, el).trim();
   return {
     tag: el.tagName.toLowerCase(),
     type: el.getAttribute('type') || '',
@@ -214,7 +227,7 @@ function observeResources(hub) {
 function observeLongTasks(hub) {
   let seq = null;
   let timer = 0;
-  const emit = () => { const r = seq && longTaskReport(seq); seq = null; if (r) hub(1, r); };
+  const emit = () => { const r = seq && longTaskReport(seq, ask(hub, '')); seq = null; if (r) hub(1, r); };
   const add = (e, source) => {
     const end = e.startTime + e.duration;
     if (seq && e.startTime - seq.end < 17) {
@@ -295,6 +308,7 @@ function pageTiming() {
     dom_content_loaded: n.domContentLoadedEventStart - n.fetchStart,
     dom_complete: n.domComplete - n.fetchStart,
     load_event: n.loadEventStart - n.fetchStart,
+    nav: n,
   };
   for (const p of performance.getEntriesByType('paint')) {
     if (p.name === 'first-paint') out.first_paint = p.startTime;

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/browser/fields.js")]
 extern "C" {
-    pub fn configure(parse_resource_name: &JsValue, slow_resource: f64, slow_load: f64);
+    pub fn configure(parse_resource_name: &JsValue, slow_resource: f64, slow_load: f64, sample: f64);
 }
 
 #[wasm_bindgen(module = "/src/browser/hooks.js")]

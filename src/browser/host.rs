@@ -88,6 +88,10 @@ impl Host for BrowserHost {
         }
     }
 
+    fn persisted_elsewhere(&mut self) -> usize {
+        self.transport.persisted_elsewhere()
+    }
+
     fn arm_timer(&mut self, at: u64) {
         // Every event pushes the flush deadline a little later: keep a timer that fires no
         // later than asked (the agent re-arms when it fires early) instead of clearing and

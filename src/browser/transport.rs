@@ -22,7 +22,8 @@ extern "C" {
     fn hold_tab(key: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str);
-    /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove).
+    /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove, 3 the other
+    /// tabs' outbox bytes).
     pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
 }
 
@@ -81,6 +82,11 @@ impl Transport {
     /// they arrive through the hub.
     pub fn claim_orphans(&self) {
         claim_orphans(OUTBOX_PREFIX, &self.outbox_key);
+    }
+
+    /// What the other tabs' outbox keys hold (UTF-16 units, near enough to bytes for a bound).
+    pub fn persisted_elsewhere(&self) -> usize {
+        ls(3, OUTBOX_PREFIX, &self.outbox_key).as_f64().unwrap_or(0.0) as usize
     }
 
     pub fn persist(&self, bundles: &str) -> bool {

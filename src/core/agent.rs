@@ -36,6 +36,8 @@ pub trait Host {
     fn send(&mut self, id: u32, body: &str, exit: Exit) -> bool;
     /// Keeps the unacknowledged bundles for the next page load ("" = nothing left).
     fn persist(&mut self, bundles: &str);
+    /// Bytes the other tabs of this origin keep persisted (the bound is shared).
+    fn persisted_elsewhere(&mut self) -> usize;
     /// Asks for `on_timer` to be called at `at` (replacing any earlier request).
     fn arm_timer(&mut self, at: u64);
     fn warn(&mut self, msg: &str);
@@ -225,7 +227,8 @@ impl Agent {
             event_type: spec.event_type,
             times: spec.times.then_some(1),
             merge_key: spec.merge_key,
-            body: spec.body,
+            // Secrets in URLs never reach the queue (unless the developer turned this off).
+            body: redacted(&self.cfg, spec.body),
         };
         match self.queue.push(event, now) {
             _ if self.hold => {}
@@ -302,6 +305,10 @@ impl Agent {
     }
 
     fn persist(&mut self, h: &mut impl Host) {
+        // One bound for the whole origin, whatever the number of tabs: what the others keep
+        // leaves this tab the rest; its oldest bundles go first, counted in `dropped_batches`.
+        let room = self.outbox.max_bytes.saturating_sub(h.persisted_elsewhere());
+        self.outbox.bound(room);
         h.persist(&self.outbox.to_persisted());
         self.persisted = !self.outbox.items.is_empty();
         self.outbox.dirty = false;
@@ -391,8 +398,8 @@ impl Agent {
                 e.write(&sid, head.view, &mut body);
             });
             bundle_close(&head, &mut body);
+            let carries = core::mem::take(&mut head.dropped_batches);
             head.dropped = 0;
-            head.dropped_batches = 0;
             let body = match self.cfg.before_report {
                 Some(f) => match h.before_report(f, body) {
                     Some(b) => b,
@@ -402,6 +409,9 @@ impl Agent {
             };
             let now = h.now();
             self.outbox.push(body, now);
+            if let Some(last) = self.outbox.items.last_mut() {
+                last.carries = carries;
+            }
         }
         self.pump(h, exit);
     }
@@ -450,6 +460,16 @@ impl Agent {
     }
 }
 
+/// An event's fields with the secrets in their URLs redacted (unless the developer turned that
+/// off). Out of line: `emit` is inlined at its call sites.
+#[inline(never)]
+fn redacted(cfg: &Config, mut body: String) -> String {
+    if let Some(extra) = &cfg.redact {
+        super::redact::redact_json(&mut body, extra);
+    }
+    body
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -469,6 +489,8 @@ pub mod tests {
         /// Bundles the endpoint accepted (2xx), in order.
         pub delivered: Vec<String>,
         pub persisted: String,
+        /// What other tabs keep persisted (bytes).
+        pub elsewhere: usize,
         /// When true, beacons (exit = Leaving) are taken by the "browser".
         pub beacon_ok: bool,
         pub timer: Option<u64>,
@@ -500,6 +522,7 @@ pub mod tests {
                 bodies: BTreeMap::new(),
                 delivered: Vec::new(),
                 persisted: String::new(),
+                elsewhere: 0,
                 beacon_ok: true,
                 timer: None,
                 warnings: Vec::new(),
@@ -549,6 +572,9 @@ pub mod tests {
         }
         fn persist(&mut self, bundles: &str) {
             self.persisted = String::from(bundles);
+        }
+        fn persisted_elsewhere(&mut self) -> usize {
+            self.elsewhere
         }
         fn arm_timer(&mut self, at: u64) {
             self.timer = Some(at);
@@ -643,6 +669,29 @@ pub mod tests {
         assert_eq!(e.get("url").unwrap().as_str(), Some("http://127.0.0.1:45321/app/home?from=harness"));
         let id = e.get("event_id").unwrap().as_str().unwrap();
         assert!(id.starts_with(&crate::core::text::cat(&["00-", &s.id, "-"])) && id.len() == 3 + 32 + 1 + 16);
+    }
+
+    #[test]
+    fn secrets_in_urls_are_redacted_before_queueing_unless_the_developer_turned_it_off() {
+        let visit = |extra: &str| {
+            let mut h = FakeHost::new(9);
+            let mut a = Agent::new(config(extra), &mut h);
+            a.start(&mut h, "https://shop.io/cart?token=t0k&item=4", "https://idp.io/cb?code=c0d");
+            a.emit(
+                &mut h,
+                Spec::new("resource", String::from(r#""type":"fetch","url":"https://api.io/o?orderRef=77""#)),
+            );
+            flush_all(&mut a, &mut h);
+            h.delivered.concat()
+        };
+        let sent = visit("");
+        assert!(sent.contains(r#""url":"https://shop.io/cart?token=[redacted]&item=4""#), "{sent}");
+        assert!(sent.contains(r#""referrer":"https://idp.io/cb?code=[redacted]""#), "{sent}");
+        assert!(sent.contains("orderRef=77"), "{sent}");
+        let sent = visit(r#","redactQueryParams":["orderref"]"#);
+        assert!(sent.contains("orderRef=[redacted]") && !sent.contains("t0k"), "{sent}");
+        let sent = visit(r#","redactQueryParams":false"#);
+        assert!(sent.contains("token=t0k") && sent.contains("code=c0d"), "{sent}");
     }
 
     #[test]
@@ -944,6 +993,48 @@ pub mod tests {
         let names = names_of(&h.delivered);
         assert!(names.iter().any(|n| n == "custom/biz:before-reload"), "{names:?}");
         assert_eq!(names.iter().filter(|n| n.as_str() == "view/pv:/app/home").count(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn the_persisted_bound_is_shared_with_the_other_tabs_oldest_dropped_and_counted() {
+        let (mut a, mut h) =
+            started(r#","reportConfig":{"maxEventCount":10},"delivery":{"maxPersistBytes":100000}"#, 24);
+        let big = "z".repeat(1000);
+        let mut n = 0;
+        let mut big_one = |a: &mut Agent, h: &mut FakeHost| {
+            n += 1;
+            let name = crate::core::text::cat(&[&crate::core::json::u64_to_string(n), "-", &big]);
+            a.emit(h, custom(&name));
+        };
+        // Down: 60 events in 6 bundles of about 10 KB, all kept by this tab alone.
+        for _ in 0..60 {
+            big_one(&mut a, &mut h);
+            answer(&mut a, &mut h, 0);
+        }
+        assert!(h.persisted.len() > 50_000, "{}", h.persisted.len());
+        assert_eq!(a.outbox.dropped_bundles, 0);
+        // Other tabs now hold 80 KB: this tab keeps 20 KB, its newest bundles.
+        h.elsewhere = 80_000;
+        big_one(&mut a, &mut h);
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 0);
+        assert!(h.persisted.len() <= 20_000, "{}", h.persisted.len());
+        let dropped = a.outbox.dropped_bundles;
+        assert!(dropped >= 3, "{dropped}");
+        assert!(h.persisted.contains("\"name\":\"61-"), "the newest stays");
+        assert!(!h.persisted.contains("\"name\":\"1-"), "the oldest went first");
+        // Up again: the count goes out with the next bundle.
+        h.elsewhere = 0;
+        for _ in 0..50 {
+            h.now += 61_000;
+            a.on_timer(&mut h);
+            answer(&mut a, &mut h, 200);
+        }
+        big_one(&mut a, &mut h);
+        a.flush(&mut h, Exit::No);
+        answer(&mut a, &mut h, 200);
+        let counted: f64 = h.bundles().iter().filter_map(|b| b.get("dropped_batches")?.as_f64()).sum();
+        assert_eq!(counted, f64::from(dropped));
     }
 
     #[test]

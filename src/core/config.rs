@@ -147,6 +147,9 @@ pub struct Config {
     pub delivery: Delivery,
     pub slow_load: f64,
     pub slow_resource: f64,
+    /// `redactQueryParams`: the developer's own secret parameter names (beside the built-in ones
+    /// of `core::redact`), or `None` when set to `false`, the one way to let URL secrets out.
+    pub redact: Option<Vec<String>>,
 }
 
 const PREFIX: &str = "[rum-wasm] ";
@@ -567,8 +570,26 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         }
     }
 
+    // Anything but `false` keeps the built-in names; an array's strings are added to them.
+    let rq = v.get("redactQueryParams");
+    let mut redact = Some(Vec::new());
+    match rq {
+        Some(Value::Bool(false)) => redact = None,
+        None | Some(Value::Null | Value::Bool(true)) => {}
+        Some(Value::Arr(names)) => {
+            for n in names {
+                match n {
+                    Value::Str(s) => redact.get_or_insert_with(Vec::new).push(s.clone()),
+                    _ => c.warn("", "redactQueryParams", n, "nothing for that entry"),
+                }
+            }
+        }
+        Some(other) => c.warn("", "redactQueryParams", other, "the built-in names"),
+    }
+
     Ok(Config {
         raw: v.clone(),
+        redact,
         app: scalar_fields(v.get("app"), ""),
         user,
         extra,
@@ -685,6 +706,22 @@ mod tests {
         assert!(!c.tracing.enable);
         assert!(!c.remote.enable);
         assert_eq!(c.remote.cache_timeout, HOUR);
+    }
+
+    #[test]
+    fn url_redaction_is_on_unless_set_to_false_and_takes_extra_names() {
+        let base = r#"{"pid":"p","endpoint":"http://e/collect""#;
+        let at = |extra: &str| ok(&cat(&[base, extra, "}"]));
+        assert_eq!(at("").0.redact, Some(Vec::new()));
+        assert_eq!(at(r#","redactQueryParams":true"#).0.redact, Some(Vec::new()));
+        assert_eq!(at(r#","redactQueryParams":false"#).0.redact, None);
+        let (c, w) = at(r#","redactQueryParams":["orderRef",7]"#);
+        assert_eq!(c.redact, Some(alloc::vec![String::from("orderRef")]));
+        assert_eq!(w, ["[rum-wasm] redactQueryParams: 7 is not valid; using nothing for that entry"]);
+        // Anything else keeps the built-in names: only an explicit false lets secrets out.
+        let (c, w) = at(r#","redactQueryParams":"no""#);
+        assert_eq!(c.redact, Some(Vec::new()));
+        assert_eq!(w.len(), 1);
     }
 
     #[test]

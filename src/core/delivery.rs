@@ -34,6 +34,9 @@ pub struct Item {
     pub state: State,
     /// Sent with keepalive (counts against the exit budget until it settles).
     pub keepalive: bool,
+    /// The dropped bundles this one reports (`dropped_batches`): counted again if it is dropped
+    /// too, so no drop goes unreported.
+    pub carries: u32,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -70,14 +73,27 @@ impl Outbox {
     pub fn push(&mut self, body: String, now: u64) {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.items.push(Item { id, body, attempts: 0, next_at: now, state: State::Waiting, keepalive: false });
+        self.items.push(Item {
+            id,
+            body,
+            attempts: 0,
+            next_at: now,
+            state: State::Waiting,
+            keepalive: false,
+            carries: 0,
+        });
         self.dirty = true;
-        // Bounded: drop the oldest waiting bundles (never one in flight) and count them.
-        while self.bytes() > self.max_bytes && self.items.len() > 1 {
+        self.bound(self.max_bytes);
+    }
+
+    /// At most `max` bytes (or one bundle): the oldest waiting bundles (never one in flight) are
+    /// dropped and counted.
+    pub fn bound(&mut self, max: usize) {
+        while self.bytes() > max && self.items.len() > 1 {
             match self.items.iter().position(|i| i.state == State::Waiting) {
                 Some(p) if p + 1 < self.items.len() => {
-                    self.items.remove(p);
-                    self.dropped_bundles = self.dropped_bundles.saturating_add(1);
+                    let gone = self.items.remove(p);
+                    self.dropped_bundles = self.dropped_bundles.saturating_add(1).saturating_add(gone.carries);
                 }
                 _ => break,
             }

@@ -60,8 +60,46 @@ pub fn cache_entry(pid: &str, now: u64, content: &Value) -> String {
 
 pub const NOT_AN_OBJECT: &str = "[rum-wasm] the remote config is not a JSON object; it was ignored";
 
-/// Merges `remote` into `local` one top-level field at a time; a field whose merge makes the
-/// config warn is left out, with one warning naming it. `pid` and `endpoint` stay local.
+/// The fields a remote config may change: what is collected, how it is batched and sampled, and
+/// the labels it carries. Not where data goes or who it names (`pid`, `endpoint`, `app`, `user`,
+/// `device`...), not what leaves the page (`tracing` adds headers to other sites' requests,
+/// `redactQueryParams`, `compress`, `delivery`), not the remote config itself, and never the
+/// page's functions.
+pub const REMOTE_FIELDS: [&str; 10] = [
+    "env",
+    "version",
+    "properties",
+    "reportConfig",
+    "collectors",
+    "filters",
+    "spaMode",
+    "slowLoadThreshold",
+    "slowResourceThreshold",
+    "sessionConfig",
+];
+
+/// Of `sessionConfig`, these only: `storage` and `domain` would move the session.
+const REMOTE_SESSION_FIELDS: [&str; 3] = ["sampleRate", "overtime", "maxDuration"];
+
+/// Whether `v` names a function of the page (`{"$fn": n}`, the facade's marshalling): a remote
+/// config is plain JSON, so that is a forgery. (Looked for in `v` written out again, where a
+/// key is always plain `"$fn"` whatever escapes the received text used: one search instead of
+/// a walk of the tree.)
+fn names_a_function(v: &Value) -> bool {
+    find(&v.to_json(), "\"$fn\":").is_some()
+}
+
+/// Whether the remote field `k: v` is one a remote config may set.
+fn remote_may_set(k: &str, v: &Value) -> bool {
+    REMOTE_FIELDS.contains(&k)
+        && !names_a_function(v)
+        && (k != "sessionConfig"
+            || v.as_obj().is_some_and(|o| o.iter().all(|(sk, _)| REMOTE_SESSION_FIELDS.contains(&sk.as_str()))))
+}
+
+/// Merges `remote` into `local` one top-level field at a time, only the fields a remote config
+/// may set; a field that may not be set, or whose merge makes the config warn (the same type
+/// checks as the local config), is left out with one warning naming it.
 pub fn apply(local: &Value, remote: &Value, warnings: &mut Vec<String>) -> Value {
     let mut current = local.clone();
     let Some(fields) = remote.as_obj() else {
@@ -72,6 +110,10 @@ pub fn apply(local: &Value, remote: &Value, warnings: &mut Vec<String>) -> Value
     let _ = from_value(&current, &mut scratch);
     let baseline = scratch.len();
     for (k, v) in fields {
+        if !remote_may_set(k, v) {
+            warnings.push(cat(&["[rum-wasm] remote config field '", k, "' cannot be set remotely; it was ignored"]));
+            continue;
+        }
         let mut candidate = current.clone();
         merge_field(&mut candidate, k, v, true);
         scratch.clear();
@@ -124,6 +166,57 @@ mod tests {
     }
 
     #[test]
+    fn only_the_fields_safe_to_change_remotely_apply() {
+        let local =
+            parse(r#"{"pid":"p@x","endpoint":"e","user":{"name":"alice"},"sessionConfig":{"storage":"cookie"}}"#)
+                .unwrap();
+        let remote = parse(
+            r#"{"endpoint":"https://evil.io/c","app":{"id":"other"},"user":{"name":"mallory"},
+                "tracing":{"enable":true,"allowedUrls":["https://third.party"]},"redactQueryParams":false,
+                "remoteConfig":{"url":"https://evil.io/rc"},"beforeReport":{"$fn":0},"compress":true,
+                "filters":{"resource":[{"$fn":1}]},"sessionConfig":{"sampleRate":0.5,"storage":"localStorage"},
+                "env":"gray","version":"2.0","properties":{"k":"v"},"reportConfig":{"flushTime":1000},
+                "collectors":{"action":false},"spaMode":"hash","slowLoadThreshold":5000}"#,
+        )
+        .unwrap();
+        let mut w = Vec::new();
+        let c = from_value(&apply(&local, &remote, &mut w), &mut Vec::new()).unwrap();
+        for k in [
+            "endpoint",
+            "app",
+            "user",
+            "tracing",
+            "redactQueryParams",
+            "remoteConfig",
+            "beforeReport",
+            "compress",
+            "filters",
+            "sessionConfig",
+        ] {
+            let msg = cat(&["[rum-wasm] remote config field '", k, "' cannot be set remotely; it was ignored"]);
+            assert!(w.contains(&msg), "{k}: {w:?}");
+        }
+        assert_eq!(w.len(), 10, "{w:?}");
+        assert_eq!(c.endpoint, "e");
+        assert!(c.user.iter().any(|(k, v)| k == "name" && v.as_str() == Some("alice")));
+        assert!(!c.tracing.enable && c.redact.is_some() && !c.delivery.compress && c.before_report.is_none());
+        assert!(c.resource_filters.is_empty() && c.remote.url.is_none());
+        assert_eq!(c.storage, crate::core::config::StorageKind::Cookie);
+        assert_eq!((c.env.as_str(), c.version.as_deref(), c.flush_time), ("gray", Some("2.0"), 1000));
+        assert!(!c.collectors.action && c.properties.len() == 1 && c.slow_load == 5000.0);
+        assert_eq!(c.spa_mode, crate::core::config::SpaMode::Hash);
+        // A function reference spelled with an escape is one too.
+        let mut w = Vec::new();
+        let forged = parse(r#"{"filters":{"exception":[{"\u0024fn":0}]}}"#).unwrap();
+        let c = from_value(&apply(&local, &forged, &mut w), &mut Vec::new()).unwrap();
+        assert!(c.exception_filters.is_empty() && w.len() == 1, "{w:?}");
+        // A sessionConfig with the safe fields only applies.
+        let remote = parse(r#"{"sessionConfig":{"sampleRate":0.5,"overtime":1200000}}"#).unwrap();
+        let c = from_value(&apply(&local, &remote, &mut w), &mut Vec::new()).unwrap();
+        assert_eq!((c.sample_rate, c.overtime), (0.5, 1_200_000));
+    }
+
+    #[test]
     fn remote_overrides_field_by_field_and_bad_fields_are_ignored_with_one_warning_each() {
         let local = parse(r#"{"pid":"p@x","endpoint":"e","reportConfig":{"flushTime":3000},"env":"prod"}"#).unwrap();
         let remote = parse(
@@ -141,8 +234,9 @@ mod tests {
         assert_eq!(c.overtime, crate::core::config::DEFAULT_OVERTIME, "the bad field is not applied");
         assert_eq!(c.env, "prod", "kept what it had");
         assert_eq!(c.properties.len(), 1);
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("'sessionConfig'") && w[1].contains("'env'"));
+        assert_eq!(w.len(), 4, "{w:?}");
+        assert!(w[0].contains("'pid' cannot be set remotely") && w[1].contains("'endpoint' cannot"));
+        assert!(w[2].contains("'sessionConfig' is not valid") && w[3].contains("'env' is not valid"));
         let mut w = Vec::new();
         assert_eq!(apply(&local, &Value::str("x"), &mut w).to_json(), local.to_json());
         assert_eq!(w.len(), 1);

@@ -2,8 +2,8 @@
 //! values. Same-origin http(s) requests are traced; others only when `allowedUrls` matches, so
 //! no CORS preflight is ever added to a third party's API by surprise.
 
-use super::config::{Propagator, Tracing};
-use super::filter::{matches, MatchHost};
+use super::config::{Matcher, Propagator, Tracing};
+use super::filter::{matches, origin_host, MatchHost};
 use super::ids::{hex, trace_id, Random};
 use super::text::cat;
 use alloc::string::String;
@@ -31,10 +31,10 @@ pub fn propagate(
     if !t.enable || !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
-    let props: &[Propagator] = if super::filter::origin_host(url).0 == ctx.page_origin {
+    let props: &[Propagator] = if origin_host(url).0 == ctx.page_origin {
         &t.propagators
     } else {
-        &t.allowed.iter().find(|(m, _)| matches(m, url, host))?.1
+        &t.allowed.iter().find(|(m, _)| allowed(m, url, host))?.1
     };
     let tid = trace_id(rng);
     let span = hex(rng, 16);
@@ -67,10 +67,24 @@ pub fn propagate(
     (!headers.is_empty()).then_some(Trace { trace_id: tid, headers })
 }
 
+/// An `allowedUrls` entry matches `url`. A string is a prefix that respects the host boundary:
+/// when it ends inside the origin (`https://api.example.com`), the URL's host must end there too,
+/// so `https://api.example.com.evil.io` does not match (ARMS's plain prefix would). A string that
+/// reaches into the path (`https://api.example.com/v1`) is a plain prefix.
+fn allowed(m: &Matcher, url: &str, host: &impl MatchHost) -> bool {
+    match m {
+        Matcher::Prefix(p) => {
+            url.starts_with(p.as_str())
+                && (origin_host(p).0.len() < p.len()
+                    || matches!(url.as_bytes().get(p.len()), None | Some(b'/' | b'?' | b'#' | b':')))
+        }
+        _ => matches(m, url, host),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::Matcher;
     use crate::core::ids::tests::SeqRandom;
 
     struct NoHost;
@@ -89,7 +103,7 @@ mod tests {
             sample: 100.0,
             propagators: alloc::vec![Propagator::TraceContext],
             allowed: alloc::vec![(
-                Matcher::Prefix(String::from("https://api.partner")),
+                Matcher::Prefix(String::from("https://api.partner.com")),
                 alloc::vec![Propagator::B3, Propagator::Jaeger]
             )],
             tracestate: true,
@@ -125,6 +139,31 @@ mod tests {
         assert!(propagate(&Tracing { enable: false, ..tracing() }, "http://127.0.0.1:45321/a", &CTX, &mut r, &NoHost)
             .is_none());
         assert!(propagate(&tracing(), "data:x", &CTX, &mut r, &NoHost).is_none());
+    }
+
+    #[test]
+    fn string_matchers_respect_the_host_boundary() {
+        let with = |prefix: &str, url: &str| {
+            let t = Tracing {
+                allowed: alloc::vec![(Matcher::Prefix(String::from(prefix)), alloc::vec![Propagator::B3])],
+                ..tracing()
+            };
+            propagate(&t, url, &CTX, &mut SeqRandom::new(4), &NoHost).is_some()
+        };
+        for (prefix, url, want) in [
+            ("https://api.example.com", "https://api.example.com", true),
+            ("https://api.example.com", "https://api.example.com/v1/x", true),
+            ("https://api.example.com", "https://api.example.com?q=1", true),
+            ("https://api.example.com", "https://api.example.com:8443/x", true),
+            ("https://api.example.com", "https://api.example.com.evil.io/x", false),
+            ("https://api.example.com", "https://api.example.community/x", false),
+            ("https://api.example.com/", "https://api.example.com/x", true),
+            ("https://api.example.com/v1", "https://api.example.com/v1/users", true),
+            ("https://api.example.com/v1", "https://api.example.com/v2", false),
+            ("https://api.", "https://api.example.com/x", false),
+        ] {
+            assert_eq!(with(prefix, url), want, "{prefix} vs {url}");
+        }
     }
 
     #[test]

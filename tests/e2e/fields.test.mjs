@@ -7,7 +7,7 @@ import * as f from '../../src/browser/fields.js';
 const obj = (r) => '{' + r[1] + '}';
 
 test('API calls: ok, failed, network error, slow, redirect, judged by evaluateApi', () => {
-  f.configure(undefined, 1000, 3000);
+  f.configure(undefined, 1000, 3000, 100);
   const base = { k: 'fetch', m: 'GET', u: 'http://h/api/ok?q=1', s: 200, t: 'OK', d: 6.2 };
   const r = f.apiReport(base);
   assert.equal(obj(r), '{"url":"http://h/api/ok?q=1","name":"/api/ok","type":"fetch","method":"GET","success":1,"status_code":200,"message":"OK","duration":6.2}');
@@ -34,6 +34,15 @@ test('trace ids from the headers we added, and evaluateApi caps', () => {
   assert.match(obj(tp), /"trace_id":"0af7651916cd43dd8448eb211c80319c"/);
   const b3 = f.apiReport({ k: 'fetch', m: 'GET', u: 'u', s: 200, d: 1, tr: { b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' } });
   assert.match(obj(b3), /"trace_id":"80f198ee56343ba864fe8b2a57d3eff7"/);
+  // trace_data: {spanId, sample, sampled, headers} as JSON text, whichever propagator made it.
+  const td = (r) => JSON.parse(JSON.parse(obj(r)).trace_data);
+  assert.deepEqual(td(tp), { spanId: 'b7ad6b7169203331', sample: 100, sampled: true, headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+  assert.deepEqual([td(b3).spanId, td(b3).sampled], ['e457b5a2e4d86bd1', true]);
+  const jaeger = f.apiReport({ k: 'fetch', m: 'GET', u: 'u', s: 200, d: 1, tr: { 'uber-trace-id': '80f198ee56343ba864fe8b2a57d3eff7:e457b5a2e4d86bd1:0:0' } });
+  assert.deepEqual([td(jaeger).spanId, td(jaeger).sampled], ['e457b5a2e4d86bd1', false]);
+  const multi = f.apiReport({ k: 'fetch', m: 'GET', u: 'u', s: 200, d: 1, tr: { 'X-B3-TraceId': 'a'.repeat(32), 'X-B3-SpanId': 'b'.repeat(16), 'X-B3-Sampled': '1' } });
+  assert.deepEqual([td(multi).spanId, td(multi).sampled], ['b'.repeat(16), true]);
+  assert.equal(JSON.parse(obj(f.apiReport({ k: 'fetch', m: 'GET', u: 'u', s: 200, d: 1 }))).trace_data, undefined, 'untraced: no trace_data');
   const long = f.apiReport({ k: 'fetch', m: 'GET', u: 'u', s: 200, d: 1, ev: { message: 'x'.repeat(3000), properties: Object.fromEntries(Array.from({ length: 30 }, (_, i) => ['k' + i, i])) } });
   assert.equal(JSON.parse(obj(long)).message.length, 1000);
   assert.equal(Object.keys(JSON.parse(obj(long)).properties).length, 20);
@@ -44,7 +53,7 @@ test('parseResourceName names resources; a throwing one falls back to the path',
   assert.match(obj(f.apiReport({ k: 'fetch', m: 'GET', u: 'http://h/a', s: 200, d: 1 })), /"name":"named:10"/);
   f.configure(() => { throw new Error('page bug'); }, 1000, 3000);
   assert.match(obj(f.apiReport({ k: 'fetch', m: 'GET', u: 'http://h/a/b?x', s: 200, d: 1 })), /"name":"\/a\/b"/);
-  f.configure(undefined, 1000, 3000);
+  f.configure(undefined, 1000, 3000, 100);
 });
 
 test('resource types and status of static resources', () => {
@@ -56,7 +65,11 @@ test('resource types and status of static resources', () => {
   assert.equal(f.resourceType('link', '/x'), 'other');
   assert.equal(f.resourceType('constructor', '/toString'), 'other');
   const e = { name: 'http://h/static/missing.png', initiatorType: 'img', duration: 3, responseStatus: 404 };
-  assert.equal(obj(f.resourceReport(e)), '{"url":"http://h/static/missing.png","name":"/static/missing.png","type":"image","method":"GET","status_code":404,"success":0,"duration":3}');
+  assert.equal(obj(f.resourceReport(e)), '{"url":"http://h/static/missing.png","name":"/static/missing.png","type":"image","method":"GET","status_code":404,"success":0,"duration":3,'
+    + '"timing_data":"{\\"name\\":\\"http://h/static/missing.png\\",\\"initiatorType\\":\\"img\\",\\"duration\\":3,\\"responseStatus\\":404}"}');
+  // timing_data is the entry's own JSON (toJSON), as ARMS sends it.
+  const entry = { toJSON: () => ({ name: 'http://h/x.js', entryType: 'resource', duration: 5 }), name: 'http://h/x.js', duration: 5 };
+  assert.equal(JSON.parse(JSON.parse(obj(f.resourceReport(entry))).timing_data).entryType, 'resource');
   assert.match(obj(f.resourceReport({ ...e, responseStatus: 0 })), /"success":-1/);
 });
 
@@ -109,9 +122,12 @@ test('clicks: names and snapshots like ARMS', () => {
 });
 
 test('page load: implausible values dropped, slow loads marked; vitals or nothing', () => {
-  f.configure(undefined, 1000, 3000);
+  f.configure(undefined, 1000, 3000, 100);
   const t = { dom_interactive: 241.899, dom_content_loaded: 242.5, dom_complete: 289.899, load_event: 290, first_paint: 0, first_contentful_paint: 5000000 };
   assert.equal(obj(f.perfReport(t, 'http://h/', '')), '{"type":"perf","url":"http://h/","referrer":"","dom_interactive":241.899,"dom_content_loaded":242.5,"dom_complete":289.899,"load_event":290}');
+  // snapshots: the navigation entry's JSON, as ARMS sends it.
+  const nav = { toJSON: () => ({ name: 'http://h/', entryType: 'navigation' }) };
+  assert.equal(JSON.parse(obj(f.perfReport({ ...t, nav }, 'http://h/', ''))).snapshots, '{"name":"http://h/","entryType":"navigation"}');
   assert.match(obj(f.perfReport({ ...t, load_event: 4200 }, 'u', '')), /"load_event":4200,"slow":1}$/);
   const v = { lcp: 252, fid: 4, fit: 4993.399, cls: 0, inp: 0, ttfb: 27.5, fcp: 252 };
   assert.equal(obj(f.vitalsReport(v, 'u', '')), '{"type":"webvitals","url":"u","referrer":"","largest_contentful_paint":252,"first_input_delay":4,"first_input_time":4993.399,"cumulative_layout_shift":0,"time_to_first_byte":27.5,"first_contentful_paint":252}');
@@ -126,6 +142,7 @@ test('a 200 ms stall is reported with its slowest scripts; a short one is not', 
       { sourceURL: 'b.js', sourceFunctionName: '', invokerType: 'event-listener', duration: 190.5 },
     ],
   };
+  assert.match(obj(f.longTaskReport(t, [null, 'view-1', '/app/home'])), /^\{"id":"view-1","name":"\/app\/home","type":"fps",/);
   assert.equal(obj(f.longTaskReport(t)), '{"type":"fps","source":"LoAF","duration":201,"fps":5,"snapshots":"[{\\"sourceURL\\":\\"b.js\\",\\"sourceFunctionName\\":\\"\\",\\"invokerType\\":\\"event-listener\\",\\"duration\\":190.5},{\\"sourceURL\\":\\"a.js\\",\\"sourceFunctionName\\":\\"f\\",\\"invokerType\\":\\"classic-script\\",\\"duration\\":8.2}]"}');
   assert.equal(f.longTaskReport({ ...t, end: 130 }), null);
 });

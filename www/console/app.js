@@ -1,13 +1,20 @@
 // Session-trace console: plain JS, no build step. Hash routes give every view a stable URL:
 //   #/?q=..&range=..   session list      #/session/<id>   one session      #/ways   ways in
+//   #/speed, #/errors, #/api, #/custom   diagnosis pages (pages/*.js); session tabs in tabs/*.js
 // Every value from the data is put in the page as text (never as HTML): it comes from browsers.
 'use strict';
+/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage, mapPage, timeChart, sessionRef */
 
 const app = document.getElementById('app');
-const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['all', 'All time'], ['custom', 'Custom']];
+const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['6h', 'Last 6 h'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['all', 'All time'], ['custom', 'Custom']];
+// Duration presets of the session list, as min/max_duration (ms).
+const DURATIONS = { lt1m: [null, 59999], '1to10m': [60000, 600000], gt10m: [600001, null] };
+// The browser exposes the effective type (4g…) everywhere, the connection type (wifi…) only on some platforms.
+const CONNECTIONS = [['', 'Any'], ['4g', '4g (effective)'], ['3g', '3g (effective)'], ['2g', '2g (effective)'], ['slow-2g', 'slow-2g (effective)'],
+  ['wifi', 'wifi (type)'], ['cellular', 'cellular (type)'], ['ethernet', 'ethernet (type)']];
 const FILTERS = [
-  ['session_id', 'Session id'], ['ip', 'Visitor IP'], ['url', 'Page URL contains'], ['browser', 'Browser'],
-  ['browser_version', 'Browser version'], ['os', 'OS'], ['device', 'Device type'], ['connection', 'Connection'],
+  ['text', 'Text (URLs, errors, actions, attributes)'], ['app_user_id', 'App user id'], ['session_id', 'Session id (prefix)'], ['ip', 'Visitor IP'], ['url', 'Page URL contains'], ['browser', 'Browser'],
+  ['browser_version', 'Browser version (prefix)'], ['os', 'OS'], ['device', 'Device type'],
   ['country', 'Country'], ['region', 'Region'], ['city', 'City'], ['app_version', 'App version'], ['env', 'Environment'],
 ];
 const PAGE = 50;
@@ -115,13 +122,8 @@ document.getElementById('search').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const v = document.getElementById('search-input').value.trim();
   if (!v) return go('/');
-  if (/^[0-9a-zA-Z_-]{16,128}$/.test(v)) {
-    try {
-      await api('/api/sessions/' + encodeURIComponent(v));
-      return go('/session/' + encodeURIComponent(v));
-    } catch (e) { if (e.status !== 404) return fail(e); }
-  }
-  const p = new URLSearchParams({ q: v, range: 'all' });
+  // One list query: `q` also matches a session id (prefix); a single such hit opens the session.
+  const p = new URLSearchParams({ q: v, range: 'all', open: '1' });
   go('/', p);
 });
 
@@ -137,12 +139,21 @@ async function sessionList(params) {
     if (range !== 'all') q.set('range', range);
   }
   if (params.get('errors') === 'gtN') { q.set('errors', '>' + (params.get('n') || '0')); }
-  q.delete('n');
+  q.delete('n'); q.delete('open'); q.delete('dur');
+  const [minD, maxD] = DURATIONS[params.get('dur')] || [];
+  if (minD != null) q.set('min_duration', minD);
+  if (maxD != null) q.set('max_duration', maxD);
   q.set('limit', PAGE);
   const form = filterForm(params, range);
   render(h('h1', {}, 'Sessions'), form, h('p', { class: 'muted' }, 'Loading…'));
   let data;
   try { data = await api('/api/sessions?' + q); } catch (e) { return render(h('h1', {}, 'Sessions'), form, h('p', { class: 'error' }, e.message)); }
+  const typed = params.get('q') || '';
+  if (params.get('open') && data.total === 1 && typed.length >= 8 && data.sessions[0].session_id.startsWith(typed)) {
+    return location.replace('#/session/' + encodeURIComponent(data.sessions[0].session_id));
+  }
+  q.delete('limit'); q.delete('offset'); q.delete('sort'); q.delete('order');
+  const kpis = kpiStrip(q);
   const sortLink = (key, label) => {
     const p = new URLSearchParams(params);
     const cur = params.get('sort') || 'start';
@@ -152,7 +163,7 @@ async function sessionList(params) {
   };
   const rows = arr(data, 'sessions').map((s) => guarded(() => {
     const id = str(s, 'session_id') || '';
-    const [user, uid] = [str(s, 'user_name'), str(s, 'user_id')];
+    const [user, uid, appUid] = [str(s, 'user_name'), str(s, 'user_id'), appUserId(s)];
     const [errors, fails] = [num(s, 'js_errors'), num(s, 'api_failures')];
     return h('tr', {
       'data-testid': 'session-row', 'data-session-id': id, tabindex: 0,
@@ -160,7 +171,10 @@ async function sessionList(params) {
       onkeydown: (e) => { if (e.key === 'Enter') go('/session/' + encodeURIComponent(id)); },
     },
     h('td', {}, fmtTime(num(s, 'start_ms'))),
-    h('td', {}, h('a', { href: '#/session/' + encodeURIComponent(id) }, user || uid || '(anonymous)'), user && uid ? h('div', { class: 'muted' }, uid) : null),
+    h('td', { class: 'sid', title: id, 'data-testid': 'row-session-id' }, id.slice(0, 12)),
+    h('td', {}, h('a', { href: '#/session/' + encodeURIComponent(id) }, user || appUid || '(anonymous)'),
+      appUid ? h('div', { class: 'muted', 'data-testid': 'row-app-user-id' }, 'app id ', appUid) : null,
+      uid ? h('div', { class: 'muted' }, 'visitor ', uid) : null),
     h('td', { class: 'num' }, fmtDur(num(s, 'duration_ms'))),
     h('td', { class: 'num' }, num(s, 'pvs')),
     h('td', { class: 'num' + (errors ? ' bad' : '') }, errors),
@@ -173,11 +187,11 @@ async function sessionList(params) {
     return h('a', { href: '#/?' + p }, label);
   };
   render(
-    h('h1', {}, 'Sessions'), form,
+    h('h1', {}, 'Sessions'), form, kpis,
     h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, sortLink('start', 'Start')), h('th', {}, 'User'), h('th', { class: 'num' }, sortLink('duration', 'Duration')),
+      h('thead', {}, h('tr', {}, h('th', {}, sortLink('start', 'Start')), h('th', {}, 'Session'), h('th', {}, 'User'), h('th', { class: 'num' }, sortLink('duration', 'Duration')),
         h('th', { class: 'num' }, 'PVs'), h('th', { class: 'num' }, sortLink('errors', 'Errors')), h('th', { class: 'num' }, 'API failures'), h('th', {}, 'Location · browser · OS'))),
-      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No sessions match.')))),
+      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No sessions match.')))),
     h('div', { class: 'pager' },
       h('span', { class: 'muted' }, `${num(data, 'total') ?? 0} sessions`),
       offset > 0 ? pageLink(Math.max(0, offset - PAGE), '← Newer') : null,
@@ -194,13 +208,15 @@ function filterForm(params, range) {
     for (const [k, v] of new FormData(form)) if (String(v).trim()) p.set(k, String(v).trim());
     go('/', p);
   } },
-  field('q', 'User name or id'),
+  field('q', 'User name, app user id, visitor id or session id'),
   field('range', 'Time range', select('range', RANGES, range)),
   range === 'custom' ? field('from', 'From', h('input', { name: 'from', type: 'datetime-local', value: params.get('from') || '' })) : null,
   range === 'custom' ? field('to', 'To', h('input', { name: 'to', type: 'datetime-local', value: params.get('to') || '' })) : null,
   FILTERS.map(([n, l]) => field(n, l)),
+  field('connection', 'Connection', select('connection', CONNECTIONS, params.get('connection') || '')),
   field('errors', 'JS errors', errorsSel),
   field('n', 'N (for > N)', h('input', { name: 'n', type: 'number', min: 0, value: params.get('n') || '' })),
+  field('dur', 'Duration', select('dur', [['', 'Any'], ['lt1m', '< 1 min'], ['1to10m', '1–10 min'], ['gt10m', '> 10 min']], params.get('dur') || '')),
   field('min_duration', 'Min duration (ms)', h('input', { name: 'min_duration', type: 'number', min: 0, value: params.get('min_duration') || '' })),
   field('max_duration', 'Max duration (ms)', h('input', { name: 'max_duration', type: 'number', min: 0, value: params.get('max_duration') || '' })),
   h('input', { type: 'hidden', name: 'sort', value: params.get('sort') || '' }),
@@ -211,6 +227,16 @@ function filterForm(params, range) {
 }
 
 // ---- one session: summary + path ----
+// [field, short name, good up to, poor over] (web.dev thresholds); CLS has no unit.
+const VITALS = [['largest_contentful_paint', 'LCP', 2500, 4000], ['first_contentful_paint', 'FCP', 1800, 3000], ['interaction_to_next_paint', 'INP', 200, 500],
+  ['first_input_delay', 'FID', 100, 300], ['cumulative_layout_shift', 'CLS', 0.1, 0.25], ['time_to_first_byte', 'TTFB', 800, 1800]];
+const fmtVital = (k, v) => (k === 'cumulative_layout_shift' ? Number(v).toFixed(3) : `${Math.round(v)} ms`);
+function rateVital(k, v) {
+  const t = VITALS.find(([f]) => f === k);
+  return !t || v == null ? null : v <= t[2] ? 'good' : v <= t[3] ? 'needs improvement' : 'poor';
+}
+// The app's own user id (config `user.id`, sent as `user.user_id`); `user_id` is the SDK's visitor id.
+const appUserId = (s) => str(obj(obj(s, 'bundle'), 'user'), 'user_id') || str(s, 'app_user_id') || null;
 function eventLabel(e) {
   const b = obj(e, 'body') || {};
   const type = str(e, 'type');
@@ -219,8 +245,8 @@ function eventLabel(e) {
       const loading = str(b, 'loading_type');
       if (type === 'pv') return `Page view ${loading ? '(' + loading.replace('_', ' ') + ')' : ''}`;
       if (type === 'perf') return `Page load ${fmtDur(num(b, 'load_event'))}${get(e, 'is_slow', 'boolean') ? ' (slow)' : ''}`;
-      if (type === 'webvitals') return 'Web vitals ' + ['largest_contentful_paint', 'first_input_delay', 'cumulative_layout_shift', 'interaction_to_next_paint']
-        .filter((k) => num(b, k) != null).map((k) => `${k.split('_').map((w) => w[0].toUpperCase()).join('')} ${num(b, k)}`).join(', ');
+      if (type === 'webvitals') return 'Web vitals ' + VITALS.filter(([k]) => num(b, k) != null).map(([k, n]) => `${n} ${fmtVital(k, num(b, k))}`).join(', ');
+      if (type === 'leave') return `Leave${num(b, 'time_on_page') != null ? ' after ' + fmtDur(num(b, 'time_on_page')) + ' on the page' : ''}`;
       return `View ${type || ''}`;
     }
     case 'resource': {
@@ -246,13 +272,17 @@ async function sessionPage(id) {
   const show = (v) => (v == null || v === '' ? '—' : v);
   const item = (label, value, testid) => h('div', {}, h('dt', {}, label), h('dd', testid ? { 'data-testid': testid } : {}, show(value)));
   const summary = h('dl', { class: 'summary card' },
-    item('User name', str(s, 'user_name'), 'summary-user'), item('User id', str(s, 'user_id'), 'summary-user-id'), item('Session id', str(s, 'session_id'), 'summary-session-id'),
+    item('User name', str(s, 'user_name'), 'summary-user'), item('App user id', appUserId(s), 'summary-app-user-id'), item('Visitor id (SDK)', str(s, 'user_id'), 'summary-user-id'),
+    item('Session id', str(s, 'session_id'), 'summary-session-id'),
     item('PVs', num(s, 'pvs'), 'summary-pvs'), item('JS errors', num(s, 'js_errors'), 'summary-errors'), item('API calls', num(s, 'api_calls'), 'summary-api-calls'),
     item('API failures', num(s, 'api_failures'), 'summary-api-failures'), item('Slow loads', num(s, 'slow_loads'), 'summary-slow-loads'),
     item('Duration', fmtDur(num(s, 'duration_ms')), 'summary-duration'), item('Start', fmtTime(num(s, 'start_ms'))),
-    item('Device', join(str(s, 'device_type'), str(s, 'os'))), item('Region', [str(s, 'city'), str(s, 'region'), str(s, 'country')].filter(Boolean).join(', ')),
-    item('Browser', join(str(s, 'browser'), str(s, 'browser_version'))), item('IP', str(s, 'ip')), item('Network', str(s, 'connection')),
-    item('App version', join(str(s, 'app_version'), str(s, 'env'))), item('App', str(s, 'app_id')), item('SDK', str(s, 'sdk_version')));
+    item('Device', join(str(s, 'device_type'), str(s, 'os'))), item('OS version', guarded(() => osVersion(s), 'OS version'), 'summary-os-version'),
+    item('Region', [str(s, 'city'), str(s, 'region'), str(s, 'country')].filter(Boolean).join(', ')),
+    item('Browser', join(str(s, 'browser'), str(s, 'browser_version'))), item('Screen · viewport', guarded(() => screenOf(s), 'screen'), 'summary-screen'), item('IP', str(s, 'ip')),
+    item('Effective connection', str(obj(obj(s, 'bundle'), 'net'), 'model') || str(s, 'connection'), 'summary-connection'),
+    item('App version', join(str(s, 'app_version'), str(s, 'env'))), item('App', str(s, 'app_id')), item('SDK', str(s, 'sdk_version')),
+    item('Custom attributes', guarded(() => attributesOf(s), 'custom attributes'), 'summary-attributes'));
   const details = h('aside', { class: 'card details', 'data-testid': 'event-details' }, h('p', { class: 'muted' }, 'Select an event to see its details.'));
   let selected = null;
   const eventItem = (e) => {
@@ -281,14 +311,63 @@ async function sessionPage(id) {
         h('span', { class: 'muted' }, fmtClock(num(p, 'ts'))), loading ? h('span', { class: 'tag' }, loading.replace('_', ' ')) : null,
         h('span', { class: 'tag' }, `${events.length} events`),
         events.some((e) => get(e, 'is_error', 'boolean')) ? h('span', { class: 'tag bad' }, 'errors') : null,
-        h('span', { class: 'url' }, str(p, 'url') || '')),
+        h('span', { class: 'url' }, str(p, 'url') || ''), guarded(() => pageHeader(p), 'page header')),
       h('ol', { class: 'events' }, events.map((e) => guarded(() => eventItem(e), 'event'))));
   }, 'page'));
   const who = str(s, 'user_name') || str(s, 'user_id') || str(s, 'session_id') || id;
+  const path = h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.'));
   render(
     h('h1', {}, 'Session ', h('span', { class: 'muted' }, who)),
     summary,
-    h('div', { class: 'layout' }, h('section', {}, h('h2', {}, 'Session path'), pages.length ? pages : h('p', { class: 'muted' }, 'No events.')), details));
+    h('div', { class: 'layout' }, tabbed(data, path, (e) => details.replaceChildren(...[guarded(() => eventDetails(e), 'event details')].flat())), details));
+}
+
+// The path with the Resources and Errors tabs beside it; the path alone if the tabs cannot be drawn.
+function tabbed(data, path, show) {
+  try { return sessionTabs(data, path, show); } catch (e) {
+    console.warn('console: could not show the session tabs', e);
+    return path;
+  }
+}
+
+// The bundle's custom attributes (config `properties`), as `key=value` pairs.
+function attributesOf(s) {
+  const p = s.bundle && s.bundle.properties;
+  return p && typeof p === 'object' ? Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ') : null;
+}
+
+// What the bundle says about the device; the user agent's OS version when the SDK sent none.
+function osVersion(s) {
+  const b = s.bundle || {};
+  if (b.os && b.os.version) return String(b.os.version);
+  const m = /(Windows NT|Mac OS X|Android|CPU (?:iPhone )?OS) ([\d._]+)/.exec(s.user_agent || '');
+  return m ? `${m[1].replace(/^CPU (iPhone )?OS/, 'iOS')} ${m[2].replace(/_/g, '.')}` : (/Linux/.test(s.user_agent || '') ? 'Linux (no version in the user agent)' : null);
+}
+function screenOf(s) {
+  const d = (s.bundle && s.bundle.device) || {};
+  const screen = d.screen_width && d.screen_height ? `${d.screen_width}×${d.screen_height}` : d.screen || null;
+  const vp = d.viewport_width && d.viewport_height ? `${d.viewport_width}×${d.viewport_height}` : d.viewport || null;
+  return screen || vp ? join(screen && 'screen ' + screen, vp && 'viewport ' + vp) : 'not sent by the SDK';
+}
+
+// Per page: load time, vitals rated, errors, clicks, inputs.
+function pageHeader(p) {
+  const perf = p.events.find((e) => e.event_type === 'view' && e.type === 'perf');
+  const vit = p.events.find((e) => e.event_type === 'view' && e.type === 'webvitals');
+  const count = (f) => p.events.filter(f).reduce((n, e) => n + ((e.body && e.body.times) || 1), 0);
+  const tags = [];
+  if (perf && perf.body && perf.body.load_event != null) tags.push(h('span', { class: 'tag' + (perf.is_slow ? ' bad' : ''), 'data-testid': 'page-load' }, 'load ' + fmtDur(perf.body.load_event)));
+  if (vit) for (const [k, n] of VITALS) {
+    const v = vit.body && vit.body[k];
+    if (v == null) continue;
+    const r = rateVital(k, v);
+    tags.push(h('span', { class: 'tag vital ' + r.replace(' ', '-'), 'data-testid': 'page-vital', 'data-vital': n, 'data-rating': r, title: r }, `${n} ${fmtVital(k, v)} · ${r}`));
+  }
+  const errs = count((e) => e.is_error);
+  tags.push(h('span', { class: 'tag' + (errs ? ' bad' : ''), 'data-testid': 'page-errors' }, `${errs} errors`));
+  tags.push(h('span', { class: 'tag', 'data-testid': 'page-clicks' }, `${count((e) => e.event_type === 'action' && (!e.type || e.type === 'click'))} clicks`));
+  tags.push(h('span', { class: 'tag' }, `${count((e) => e.event_type === 'action' && e.type === 'input')} inputs`));
+  return h('span', { class: 'page-head' }, tags);
 }
 
 function parseMaybeJson(v) {
@@ -327,7 +406,7 @@ function waterfall(b, e) {
   if (!bars.length) return null;
   const max = Math.max(...bars.map(([, , z]) => z), 1);
   const W = 360, L = 150, row = 18;
-  return h('div', {}, h('h3', {}, 'Timing'), svg('svg', { width: '100%', viewBox: `0 0 ${W + L + 60} ${bars.length * row + 4}`, role: 'img', 'aria-label': 'timing waterfall', 'data-testid': 'waterfall' },
+  return h('div', {}, h('h3', {}, 'Timing'), svg('svg', { width: '100%', viewBox: `0 0 ${W + L + 80} ${bars.length * row + 4}`, role: 'img', 'aria-label': 'timing waterfall', 'data-testid': 'waterfall' },
     bars.map(([n, a, z], i) => [
       svg('text', { x: 0, y: i * row + 13 }, n),
       svg('rect', { x: L + (a / max) * W, y: i * row + 3, width: Math.max(1, ((z - a) / max) * W), height: row - 6, rx: 2, fill: i === 0 && kind === 'resource' ? '#c9d6f5' : '#2f6fed' }),
@@ -360,22 +439,6 @@ function eventDetails(e) {
 }
 
 // ---- ways in ----
-function chart(ts) {
-  const b = arr(ts, 'buckets').map((x) => ({ sessions: num(x, 'sessions') ?? 0, errors: num(x, 'errors') ?? 0 }));
-  const W = 720, H = 160, P = 28;
-  const max = Math.max(1, ...b.map((x) => Math.max(x.sessions, x.errors)));
-  const x = (i) => P + (i / Math.max(1, b.length - 1)) * (W - 2 * P);
-  const y = (v) => H - P - (v / max) * (H - 2 * P);
-  const line = (k) => b.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p[k]).toFixed(1)}`).join('');
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': 'sessions and errors over time', 'data-testid': 'chart' },
-    svg('line', { x1: P, y1: H - P, x2: W - P, y2: H - P, stroke: '#e3e6ee' }),
-    svg('text', { x: 2, y: y(max) + 4 }, max), svg('text', { x: 2, y: H - P + 4 }, 0),
-    svg('path', { d: line('sessions'), fill: 'none', stroke: '#2f6fed', 'stroke-width': 2 }),
-    svg('path', { d: line('errors'), fill: 'none', stroke: '#d93f3f', 'stroke-width': 2 }),
-    svg('text', { x: P, y: H - 8 }, fmtTime(num(ts, 'from'))), svg('text', { x: W - P - 120, y: H - 8 }, fmtTime(num(ts, 'to'))),
-    svg('text', { x: W - 150, y: 14, fill: '#2f6fed' }, '— sessions'), svg('text', { x: W - 70, y: 14, fill: '#d93f3f' }, '— errors'));
-}
-
 const sessionLinks = (ids) => h('span', { class: 'ids' }, ids.filter((id) => typeof id === 'string').map((id) => h('a', { href: '#/session/' + encodeURIComponent(id) }, id.slice(0, 8))));
 
 async function waysPage(params) {
@@ -394,10 +457,10 @@ async function waysPage(params) {
     const table = (head, rows) => h('table', {}, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, 'Nothing in this range.'))));
     render(
       h('h1', {}, 'Ways in ', sel),
-      h('div', { class: 'card' }, h('h2', {}, 'Sessions and errors over time'), chart(ts)),
+      h('div', { class: 'card' }, h('h2', {}, 'Sessions and errors over time'), timeChart(ts)),
       h('div', { class: 'ways' },
         h('section', { 'data-testid': 'ways-slow-loads' }, h('h2', {}, 'Slowest page loads (top 20)'), table(['Load', 'Page', 'User', 'Session'],
-          list(slow).map((r) => guarded(() => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(num(r, 'load_ms'))), h('td', {}, str(r, 'view_name') || str(r, 'url') || ''), h('td', {}, str(r, 'user_name') || ''), h('td', {}, sessionLinks([str(r, 'session_id')]))), 'row')))),
+          list(slow).map((r) => guarded(() => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(num(r, 'load_ms'))), h('td', {}, str(r, 'view_name') || str(r, 'url') || ''), h('td', {}, str(r, 'user_name') || ''), h('td', {}, sessionRef(r))), 'row')))),
         h('section', { 'data-testid': 'ways-errors' }, h('h2', {}, 'JS errors by message'), table(['Count', 'Error', 'Sessions'],
           list(errors).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, h('strong', {}, str(g, 'name') || ''), ' ', str(g, 'message') || ''), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(arr(g, 'session_ids')))), 'row')))),
         h('section', { 'data-testid': 'ways-api-failures' }, h('h2', {}, 'Failing API calls by URL and status'), table(['Count', 'Call', 'Status', 'Sessions'],
@@ -410,6 +473,8 @@ function route() {
   const m = path.match(/^\/session\/(.+)$/);
   if (m) return sessionPage(decodeURIComponent(m[1])).catch(fail);
   if (path === '/ways') return waysPage(params).catch(fail);
+  const diag = { '/speed': speedPage, '/errors': errorsPage, '/api': apiPage, '/custom': customPage, '/map': mapPage }[path];
+  if (diag) return diag(params).catch(fail);
   const input = document.getElementById('search-input');
   if (params.get('q') && !input.value) input.value = params.get('q');
   return sessionList(params).catch(fail);

@@ -63,7 +63,9 @@ pub fn need(method: &Method, path: &str) -> Need {
 
 /// Routes that read or change data across apps: an app-scoped user or token cannot use them.
 pub fn spans_apps(path: &str) -> bool {
-    under(path, "/api/users") || under(path, "/api/admin") || under(path, "/api/ways") || under(path, "/api/timeseries")
+    const CROSS_APP: &[&str] =
+        &["/api/users", "/api/admin", "/api/ways", "/api/timeseries", "/api/kpis", "/api/geo", "/api/diagnosis"];
+    CROSS_APP.iter().any(|p| under(path, p))
 }
 
 /// The session a route is about (`/api/sessions/<id>` and anything under it, such as its replay).

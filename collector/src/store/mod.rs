@@ -1,7 +1,10 @@
 //! The storage seam. HTTP handlers and background tasks talk to `dyn Store` only, so another
 //! engine (a distributed one) can replace SQLite without touching ingest, query or the console.
 
+pub mod insights;
+mod search;
 pub mod sqlite;
+pub mod view_owner;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -111,7 +114,12 @@ pub struct SessionFilter {
     pub to_ms: Option<i64>,
     /// Matches user name (substring, case-insensitive) or user id (exact).
     pub user: Option<String>,
+    /// Prefix of the session id.
     pub session_id: Option<String>,
+    /// The app's own user id (`user.user_id` on the wire), exact.
+    pub app_user_id: Option<String>,
+    /// Substring of any URL, error message, action or event name, or custom attribute.
+    pub text: Option<String>,
     pub app_id: Option<String>,
     /// The caller's app scope (auth): `None` = every app, `Some(pids)` = only these.
     pub apps: Option<Vec<String>>,
@@ -275,7 +283,7 @@ pub struct WriteOutcome {
 
 /// The storage seam. Writes are async because an engine may group them; a returned `Ok` means
 /// the data is durable (the collector answers 2xx only after it).
-pub trait Store: Send + Sync + 'static {
+pub trait Store: insights::Insights + view_owner::ViewOwner + Send + Sync + 'static {
     fn write(
         &self,
         batch: IngestBatch,

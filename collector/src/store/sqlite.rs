@@ -174,7 +174,7 @@ impl SqliteStore {
         self.read(|c| Ok(c.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?))
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let conn = match self.readers.lock().ok().and_then(|mut p| p.pop()) {
             Some(c) => c,
             None => open(&self.path, self.sync)?,
@@ -483,10 +483,10 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
     })
 }
 
-const EVENT_COLS: &str = "seq, ts, event_type, type, view_id, view_name, name, url, message, status_code,
+pub(super) const EVENT_COLS: &str = "seq, ts, event_type, type, view_id, view_name, name, url, message, status_code,
     success, duration, is_error, is_api, is_api_failure, is_slow, body";
 
-fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
+pub(super) fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
     use lenient::{flag, int, real, text};
     let body = json_or_none(text(r, "body")?);
     Ok(StoredEvent {
@@ -511,16 +511,25 @@ fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
     })
 }
 
-fn like_pattern(s: &str) -> String {
+/// The app's own user id: config `user.id` travels as `user.user_id` (the bundle's `user.id` is
+/// the SDK's visitor id, shared by everyone on one browser).
+pub(super) const APP_USER_ID: &str = "json_extract(s.bundle_meta, '$.user.user_id')";
+
+fn prefix_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("{escaped}%")
+}
+
+pub(super) fn like_pattern(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
-type Named = Vec<(&'static str, Box<dyn ToSql>)>;
+pub(super) type Named = Vec<(&'static str, Box<dyn ToSql>)>;
 
 /// Builds the WHERE clause of the session list; values go in as named parameters, never as SQL
 /// text. Each filter has its own parameter name (the column's).
-fn session_where(f: &SessionFilter) -> (String, Named) {
+pub(super) fn session_where(f: &SessionFilter) -> (String, Named) {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Named = Vec::new();
     let mut push = |sql: String, name: &'static str, v: Box<dyn ToSql>| {
@@ -535,27 +544,66 @@ fn session_where(f: &SessionFilter) -> (String, Named) {
         push("s.start_ms <= :to".into(), ":to", Box::new(v));
     }
     if let Some(v) = &f.user {
-        push("(s.user_id = :user OR s.user_name LIKE :user_like ESCAPE '\\')".into(), ":user", Box::new(v.clone()));
-        // The clause above uses a second value: no clause of its own.
+        // Also the app's own user id (config `user.id`, sent as `user.user_id`), and a session id
+        // prefix long enough (8+) not to match sessions by chance.
+        let by_session = if v.len() >= 8 { " OR s.session_id LIKE :user_prefix ESCAPE '\\'" } else { "" };
+        push(
+            format!(
+                "(s.user_id = :user OR s.user_name LIKE :user_like ESCAPE '\\' OR {APP_USER_ID} = :user{by_session})"
+            ),
+            ":user",
+            Box::new(v.clone()),
+        );
+        // The clause above uses more values: no clause of their own.
         push(String::new(), ":user_like", Box::new(like_pattern(v)));
+        if v.len() >= 8 {
+            push(String::new(), ":user_prefix", Box::new(prefix_pattern(v)));
+        }
     }
-    let exact: [(&str, &'static str, &Option<String>); 12] = [
+    if let Some(v) = &f.app_user_id {
+        push(format!("{APP_USER_ID} = :app_user_id"), ":app_user_id", Box::new(v.clone()));
+    }
+    // `156` finds 156.0.7000.1.
+    if let Some(v) = &f.browser_version {
+        push(
+            "s.browser_version LIKE :browser_version ESCAPE '\\'".into(),
+            ":browser_version",
+            Box::new(prefix_pattern(v)),
+        );
+    }
+    // The effective type (4g) is the column; the connection type (wifi, cellular) where the
+    // browser exposes it is only in the bundle's `net`.
+    if let Some(v) = &f.connection {
+        push(
+            "(s.connection = :connection COLLATE NOCASE OR json_extract(s.bundle_meta, '$.net.type') = :connection COLLATE NOCASE)"
+                .into(),
+            ":connection",
+            Box::new(v.clone()),
+        );
+    }
+    if let Some(v) = &f.text {
+        push(format!("({})", super::search::TEXT_MATCH), ":text", Box::new(like_pattern(v)));
+    }
+    let exact: [(&str, &'static str, &Option<String>); 10] = [
         ("s.app_id", ":app_id", &f.app_id),
         ("s.ip", ":ip", &f.ip),
         ("s.browser", ":browser", &f.browser),
-        ("s.browser_version", ":browser_version", &f.browser_version),
         ("s.os", ":os", &f.os),
         ("s.device_type", ":device_type", &f.device_type),
-        ("s.connection", ":connection", &f.connection),
         ("s.country", ":country", &f.country),
         ("s.region", ":region", &f.region),
         ("s.city", ":city", &f.city),
         ("s.app_version", ":app_version", &f.app_version),
         ("s.env", ":env", &f.env),
     ];
-    // Session ids are exact (hex from the SDK): the primary key answers.
+    // A session id prefix (a copied short id) as a range of the primary key: the index answers.
     if let Some(v) = &f.session_id {
-        push("s.session_id = :session_id".into(), ":session_id", Box::new(v.clone()));
+        push(
+            "s.session_id >= :session_id AND s.session_id < :session_id_end".into(),
+            ":session_id",
+            Box::new(v.clone()),
+        );
+        push(String::new(), ":session_id_end", Box::new(format!("{v}\u{10FFFF}")));
     }
     for (col, name, v) in exact {
         if let Some(v) = v {
@@ -614,7 +662,7 @@ pub fn session_list_sql(f: &SessionFilter) -> (String, String, Named) {
 const SLOW_LOADS_SQL: &str = "
     SELECT e.session_id, e.view_id, e.view_name, e.url, e.load_ms, e.ts, s.user_name
     FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
-    WHERE e.load_ms IS NOT NULL {range}
+    WHERE e.load_ms IS NOT NULL AND e.is_slow = 1 {range}
     ORDER BY e.load_ms DESC LIMIT :limit";
 
 /// Error groups: one pass over an errors-only index, then a sort of the groups; no subquery per
@@ -678,7 +726,7 @@ pub fn console_queries(r: TimeRange) -> Vec<(&'static str, String)> {
 /// Session ids listed per group.
 const GROUP_SESSION_IDS: usize = 20;
 
-fn as_named(p: &Named) -> Vec<(&str, &dyn ToSql)> {
+pub(super) fn as_named(p: &Named) -> Vec<(&str, &dyn ToSql)> {
     p.iter().map(|(k, v)| (*k, v.as_ref())).collect()
 }
 

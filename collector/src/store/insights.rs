@@ -1,0 +1,468 @@
+//! The console's diagnosis reads: KPIs of a session filter, page speed, JS error diagnosis, API
+//! details and the custom event list. Rows are grouped here, in Rust, from one bounded scan each
+//! (at most `MAX_ROWS` events), so percentiles need no SQL extension.
+
+use super::sqlite::{as_named, like_pattern, session_where, SqliteStore, APP_USER_ID};
+use super::{SessionFilter, StoreResult, TimeRange};
+use rusqlite::{params_from_iter, Row, ToSql};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Events read by one diagnosis query at most, newest first: older ones are left out.
+pub const MAX_ROWS: i64 = 50_000;
+/// Sessions listed per group.
+const REFS: usize = 20;
+
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Kpis {
+    pub sessions: i64,
+    pub avg_duration_ms: f64,
+    /// Share of sessions with at least one JS error, 0..1.
+    pub error_rate: f64,
+    pub pages_per_session: f64,
+}
+
+/// Who and when, so a link reads "alice, 10:42" rather than an id prefix.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionRef {
+    pub session_id: String,
+    pub ts: i64,
+    pub user_name: Option<String>,
+    pub app_user_id: Option<String>,
+    pub visitor_id: Option<String>,
+    /// What the row measured (a load or a call duration), when it has one.
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageSpeed {
+    pub page: String,
+    pub loads: i64,
+    pub p75_ms: f64,
+    pub p95_ms: f64,
+    pub slow: i64,
+    pub slowest: Vec<SessionRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorDiagnosis {
+    pub message: String,
+    pub name: Option<String>,
+    pub count: i64,
+    pub users: i64,
+    pub sessions: i64,
+    pub first_ts: i64,
+    pub last_ts: i64,
+    pub stack: Option<String>,
+    /// Most recent first.
+    pub recent: Vec<SessionRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiDetail {
+    pub method: String,
+    /// URL without query string and fragment.
+    pub url: String,
+    pub calls: i64,
+    pub failures: i64,
+    pub p75_ms: f64,
+    /// `[status or null (network error), calls]`, most calls first.
+    pub by_status: Vec<(Option<i64>, i64)>,
+    pub recent: Vec<SessionRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomEvent {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub view_name: Option<String>,
+    pub body: Value,
+    pub session: SessionRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountryRow {
+    pub country: String,
+    pub sessions: i64,
+    pub error_rate: f64,
+    pub avg_duration_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceRow {
+    pub country: String,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub sessions: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Geography {
+    pub countries: Vec<CountryRow>,
+    /// Region/city breakdown where the database has them (a country-only database has none).
+    pub places: Vec<PlaceRow>,
+    /// Sessions without a country, and how many of those came from a private or loopback IP.
+    pub unknown: i64,
+    pub unknown_private_ip: i64,
+}
+
+pub trait Insights {
+    fn geography(&self, filter: &SessionFilter) -> StoreResult<Geography>;
+    fn kpis(&self, filter: &SessionFilter) -> StoreResult<Kpis>;
+    fn page_speed(&self, range: TimeRange) -> StoreResult<Vec<PageSpeed>>;
+    fn error_diagnosis(&self, range: TimeRange) -> StoreResult<Vec<ErrorDiagnosis>>;
+    fn api_details(&self, range: TimeRange) -> StoreResult<Vec<ApiDetail>>;
+    /// Newest first; `text` matches name, type or body.
+    fn custom_events(&self, range: TimeRange, text: Option<&str>, limit: i64) -> StoreResult<Vec<CustomEvent>>;
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.saturating_sub(1).min(sorted.len() - 1)).copied().unwrap_or(0.0)
+}
+
+fn range_sql(col: &str, r: TimeRange, args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut s = String::new();
+    for (v, op) in [(r.from_ms, ">="), (r.to_ms, "<=")] {
+        if let Some(v) = v {
+            args.push(Box::new(v));
+            s.push_str(&format!(" AND {col} {op} ?{}", args.len()));
+        }
+    }
+    s
+}
+
+/// Columns 0..5 of every diagnosis scan: the session reference.
+fn ref_cols() -> String {
+    format!("e.session_id, e.ts, s.user_name, {APP_USER_ID}, s.user_id")
+}
+
+fn ref_from_row(r: &Row, value: Option<f64>) -> rusqlite::Result<SessionRef> {
+    Ok(SessionRef {
+        session_id: r.get(0)?,
+        ts: r.get(1)?,
+        user_name: r.get(2)?,
+        app_user_id: r.get(3)?,
+        visitor_id: r.get(4)?,
+        value,
+    })
+}
+
+/// URL without query string and fragment (`/api/x?id=1` and `?id=2` are one endpoint).
+fn base_url(u: &str) -> &str {
+    u.split(['?', '#']).next().unwrap_or(u)
+}
+
+fn push_ref(refs: &mut Vec<SessionRef>, seen: &mut HashSet<String>, r: SessionRef) {
+    if refs.len() < REFS && seen.insert(r.session_id.clone()) {
+        refs.push(r);
+    }
+}
+
+fn private_ip(ip: &str) -> bool {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v)) => v.is_private() || v.is_loopback() || v.is_link_local(),
+        Ok(std::net::IpAddr::V6(v)) => v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00,
+        Err(_) => false,
+    }
+}
+
+impl Insights for SqliteStore {
+    fn geography(&self, f: &SessionFilter) -> StoreResult<Geography> {
+        self.read(|c| {
+            let (where_sql, args) = session_where(f);
+            let args = as_named(&args);
+            let and = if where_sql.is_empty() { "WHERE" } else { "AND" };
+            let mut st = c.prepare(&format!(
+                "SELECT s.country, count(*), avg(s.js_errors > 0), avg(s.end_ms - s.start_ms) FROM sessions s
+                 {where_sql} {and} s.country IS NOT NULL GROUP BY s.country ORDER BY count(*) DESC LIMIT 300"
+            ))?;
+            let countries = st
+                .query_map(&*args, |r| {
+                    Ok(CountryRow {
+                        country: r.get(0)?,
+                        sessions: r.get(1)?,
+                        error_rate: r.get(2)?,
+                        avg_duration_ms: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut st = c.prepare(&format!(
+                "SELECT s.country, s.region, s.city, count(*) FROM sessions s
+                 {where_sql} {and} s.country IS NOT NULL AND (s.region IS NOT NULL OR s.city IS NOT NULL)
+                 GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 100"
+            ))?;
+            let places = st
+                .query_map(&*args, |r| {
+                    Ok(PlaceRow { country: r.get(0)?, region: r.get(1)?, city: r.get(2)?, sessions: r.get(3)? })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut st = c.prepare(&format!(
+                "SELECT coalesce(s.ip, '') FROM sessions s {where_sql} {and} s.country IS NULL LIMIT {MAX_ROWS}"
+            ))?;
+            let ips = st.query_map(&*args, |r| r.get::<_, String>(0))?;
+            let mut g = Geography { countries, places, ..Geography::default() };
+            for ip in ips {
+                g.unknown += 1;
+                g.unknown_private_ip += private_ip(&ip?) as i64;
+            }
+            Ok(g)
+        })
+    }
+
+    fn kpis(&self, f: &SessionFilter) -> StoreResult<Kpis> {
+        self.read(|c| {
+            let (where_sql, args) = session_where(f);
+            let args = as_named(&args);
+            let sql = format!(
+                "SELECT count(*), coalesce(avg(s.end_ms - s.start_ms), 0), coalesce(avg(s.js_errors > 0), 0),
+                        coalesce(avg(s.pvs), 0) FROM sessions s {where_sql}"
+            );
+            Ok(c.query_row(&sql, &*args, |r| {
+                Ok(Kpis {
+                    sessions: r.get(0)?,
+                    avg_duration_ms: r.get(1)?,
+                    error_rate: r.get(2)?,
+                    pages_per_session: r.get(3)?,
+                })
+            })?)
+        })
+    }
+
+    fn page_speed(&self, range: TimeRange) -> StoreResult<Vec<PageSpeed>> {
+        self.read(|c| {
+            let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+            let rc = range_sql("e.ts", range, &mut args);
+            let sql = format!(
+                "SELECT {}, e.load_ms, e.is_slow, coalesce(e.view_name, e.url, '')
+                 FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
+                 WHERE e.load_ms IS NOT NULL {rc} ORDER BY e.load_ms DESC LIMIT {MAX_ROWS}",
+                ref_cols()
+            );
+            let mut st = c.prepare(&sql)?;
+            // Per page: its loads, its slow count, its slowest sessions (and their ids).
+            type Acc = (Vec<f64>, i64, Vec<SessionRef>, HashSet<String>);
+            let mut pages: BTreeMap<String, Acc> = BTreeMap::new();
+            let mut rows = st.query(params_from_iter(args.iter()))?;
+            while let Some(r) = rows.next()? {
+                let load: f64 = r.get(5)?;
+                let slow: bool = r.get(6)?;
+                let page = pages.entry(r.get(7)?).or_default();
+                page.0.push(load);
+                page.1 += slow as i64;
+                // Rows come slowest first: the first ones are the slowest sessions.
+                if page.2.len() < 5 {
+                    push_ref(&mut page.2, &mut page.3, ref_from_row(r, Some(load))?);
+                }
+            }
+            let mut out: Vec<PageSpeed> = pages
+                .into_iter()
+                .map(|(page, (mut loads, slow, slowest, _))| {
+                    loads.sort_by(f64::total_cmp);
+                    PageSpeed {
+                        page,
+                        loads: loads.len() as i64,
+                        p75_ms: percentile(&loads, 0.75),
+                        p95_ms: percentile(&loads, 0.95),
+                        slow,
+                        slowest,
+                    }
+                })
+                .collect();
+            out.sort_by(|a, b| b.p75_ms.total_cmp(&a.p75_ms));
+            Ok(out)
+        })
+    }
+
+    fn error_diagnosis(&self, range: TimeRange) -> StoreResult<Vec<ErrorDiagnosis>> {
+        self.read(|c| {
+            let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+            let rc = range_sql("e.ts", range, &mut args);
+            let sql = format!(
+                "SELECT {}, coalesce(e.message, ''), json_extract(e.body, '$.name'), json_extract(e.body, '$.stack')
+                 FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
+                 WHERE e.is_error = 1 {rc} ORDER BY e.ts DESC LIMIT {MAX_ROWS}",
+                ref_cols()
+            );
+            let mut st = c.prepare(&sql)?;
+            let mut groups: HashMap<String, (ErrorDiagnosis, HashSet<String>, HashSet<String>)> = HashMap::new();
+            let mut rows = st.query(params_from_iter(args.iter()))?;
+            while let Some(r) = rows.next()? {
+                let message: String = r.get(5)?;
+                let sref = ref_from_row(r, None)?;
+                let (g, users, sessions) = groups.entry(message.clone()).or_insert_with(|| {
+                    (
+                        ErrorDiagnosis {
+                            message,
+                            name: None,
+                            count: 0,
+                            users: 0,
+                            sessions: 0,
+                            first_ts: sref.ts,
+                            last_ts: sref.ts,
+                            stack: None,
+                            recent: Vec::new(),
+                        },
+                        HashSet::new(),
+                        HashSet::new(),
+                    )
+                });
+                g.count += 1;
+                g.first_ts = g.first_ts.min(sref.ts);
+                g.last_ts = g.last_ts.max(sref.ts);
+                if g.name.is_none() {
+                    g.name = r.get::<_, Option<String>>(6).ok().flatten();
+                }
+                if g.stack.is_none() {
+                    g.stack = r.get::<_, Option<String>>(7).ok().flatten();
+                }
+                let who = sref.app_user_id.clone().or(sref.user_name.clone()).or(sref.visitor_id.clone());
+                users.insert(who.unwrap_or_else(|| sref.session_id.clone()));
+                push_ref(&mut g.recent, sessions, sref);
+                g.sessions = sessions.len() as i64;
+                g.users = users.len() as i64;
+            }
+            // `sessions` stops at REFS entries (the list); count the rest apart.
+            let mut out: Vec<ErrorDiagnosis> = groups.into_values().map(|(g, ..)| g).collect();
+            for g in &mut out {
+                let mut a: Vec<Box<dyn ToSql>> = vec![Box::new(g.message.clone())];
+                let rc = range_sql("ts", range, &mut a);
+                g.sessions = c.query_row(
+                    &format!(
+                        "SELECT count(DISTINCT session_id) FROM events WHERE is_error = 1 AND coalesce(message, '') = ?1 {rc}"
+                    ),
+                    params_from_iter(a.iter()),
+                    |r| r.get(0),
+                )?;
+            }
+            out.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_ts.cmp(&a.last_ts)));
+            out.truncate(100);
+            Ok(out)
+        })
+    }
+
+    fn api_details(&self, range: TimeRange) -> StoreResult<Vec<ApiDetail>> {
+        self.read(|c| {
+            let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+            let rc = range_sql("e.ts", range, &mut args);
+            let sql = format!(
+                "SELECT {}, coalesce(e.url, e.name, ''), coalesce(json_extract(e.body, '$.method'), 'GET'),
+                        e.status_code, e.is_api_failure, e.duration
+                 FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
+                 WHERE e.is_api = 1 {rc} ORDER BY e.ts DESC LIMIT {MAX_ROWS}",
+                ref_cols()
+            );
+            let mut st = c.prepare(&sql)?;
+            type Acc = (ApiDetail, Vec<f64>, BTreeMap<Option<i64>, i64>, HashSet<String>);
+            let mut groups: HashMap<(String, String), Acc> = HashMap::new();
+            let mut rows = st.query(params_from_iter(args.iter()))?;
+            while let Some(r) = rows.next()? {
+                let url: String = r.get(5)?;
+                let method: String = r.get::<_, Option<String>>(6).ok().flatten().unwrap_or_default();
+                let status: Option<i64> = r.get(7)?;
+                let failed: bool = r.get(8)?;
+                let duration: Option<f64> = r.get(9)?;
+                let key = (method.clone(), base_url(&url).to_string());
+                let acc = groups.entry(key).or_insert_with(|| {
+                    let detail = ApiDetail {
+                        method,
+                        url: base_url(&url).to_string(),
+                        calls: 0,
+                        failures: 0,
+                        p75_ms: 0.0,
+                        by_status: Vec::new(),
+                        recent: Vec::new(),
+                    };
+                    (detail, Vec::new(), BTreeMap::new(), HashSet::new())
+                });
+                acc.0.calls += 1;
+                acc.0.failures += failed as i64;
+                if let Some(d) = duration {
+                    acc.1.push(d);
+                }
+                *acc.2.entry(status).or_default() += 1;
+                push_ref(&mut acc.0.recent, &mut acc.3, ref_from_row(r, duration)?);
+            }
+            let mut out: Vec<ApiDetail> = groups
+                .into_values()
+                .map(|(mut d, mut durations, statuses, _)| {
+                    durations.sort_by(f64::total_cmp);
+                    d.p75_ms = percentile(&durations, 0.75);
+                    d.by_status = statuses.into_iter().collect();
+                    d.by_status.sort_by_key(|s| std::cmp::Reverse(s.1));
+                    d
+                })
+                .collect();
+            out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.url.cmp(&b.url)));
+            out.truncate(200);
+            Ok(out)
+        })
+    }
+
+    fn custom_events(&self, range: TimeRange, text: Option<&str>, limit: i64) -> StoreResult<Vec<CustomEvent>> {
+        self.read(|c| {
+            let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+            let mut rc = range_sql("e.ts", range, &mut args);
+            if let Some(t) = text {
+                args.push(Box::new(like_pattern(t)));
+                let n = args.len();
+                rc.push_str(&format!(
+                    " AND (e.name LIKE ?{n} ESCAPE '\\' OR e.type LIKE ?{n} ESCAPE '\\' OR e.body LIKE ?{n} ESCAPE '\\')"
+                ));
+            }
+            let sql = format!(
+                "SELECT {}, e.name, e.type, e.view_name, e.body
+                 FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
+                 WHERE e.event_type = 'custom' {rc} ORDER BY e.ts DESC LIMIT {}",
+                ref_cols(),
+                limit.clamp(1, 500)
+            );
+            let mut st = c.prepare(&sql)?;
+            let rows = st
+                .query_map(params_from_iter(args.iter()), |r| {
+                    let body: String = r.get(8)?;
+                    Ok(CustomEvent {
+                        name: r.get(5)?,
+                        kind: r.get(6)?,
+                        view_name: r.get(7)?,
+                        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                        session: ref_from_row(r, None)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.75), 15.0);
+        assert_eq!(percentile(&v, 0.95), 19.0);
+        assert_eq!(percentile(&[7.0], 0.95), 7.0);
+        assert_eq!(percentile(&[], 0.75), 0.0);
+    }
+
+    #[test]
+    fn private_addresses() {
+        assert!(private_ip("127.0.0.1") && private_ip("10.1.2.3") && private_ip("192.168.0.0") && private_ip("::1"));
+        assert!(!private_ip("8.8.8.0") && !private_ip("") && !private_ip("2001:db8::"));
+    }
+
+    #[test]
+    fn endpoints_drop_query_and_fragment() {
+        assert_eq!(base_url("https://a/x?id=1#f"), "https://a/x");
+        assert_eq!(base_url("/y#f"), "/y");
+    }
+}
