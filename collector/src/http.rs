@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::services::ServeDir;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub struct AppState {
