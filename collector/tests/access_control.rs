@@ -140,7 +140,7 @@ fn public(method: &str, path: &str) -> bool {
         path == "/collect" || path.starts_with("/collect/") || path == "/replay" || path.starts_with("/replay/");
     (ingest && method == "POST")
         || (path.starts_with("/config/") && method == "GET")
-        || (method == "GET" && (path == "/api/health" || path == "/"))
+        || (method == "GET" && (path == "/api/health" || path == "/" || path.starts_with("/demo-api/")))
         || (method == "POST" && path == "/api/auth/login")
 }
 

@@ -38,7 +38,9 @@ pub fn need(method: &Method, path: &str) -> Need {
     if is_ingest(method, path) || is_config_read(method, path) {
         return Need::Public;
     }
-    if read && (path == "/" || path == "/api/health" || under(path, "/demo") || under(path, "/dist")) {
+    // The demo shop and its pretend backend (`/demo-api/*`) stand for a customer's site.
+    let demo = under(path, "/demo") || under(path, "/demo-api");
+    if read && (path == "/" || path == "/api/health" || demo || under(path, "/dist")) {
         return Need::Public;
     }
     if read && LOGIN_FILES.contains(&path) {
@@ -100,6 +102,7 @@ mod tests {
             (Method::PUT, "/config/p1", Need::Admin),
             (Method::GET, "/api/health", Need::Public),
             (Method::GET, "/demo/", Need::Public),
+            (Method::GET, "/demo-api/slow", Need::Public),
             (Method::GET, "/console/", Need::Viewer),
             (Method::GET, "/console/app.js", Need::Viewer),
             (Method::GET, "/console/login.html", Need::Public),
