@@ -182,9 +182,12 @@ impl Server {
         for _ in 0..100 {
             let text = self.stderr.lock().unwrap().clone();
             if let Some(i) = text.find("shown only this once:") {
-                return text[i..].lines().nth(2).map(|l| l.trim().to_string());
-            }
-            if text.contains("console: http") {
+                // The banner's lines arrive one by one: wait for the password's.
+                let pw = text[i..].lines().nth(2).map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+                if pw.is_some() {
+                    return pw;
+                }
+            } else if text.contains("console: http") {
                 // Printed after the banner: there is none.
                 return None;
             }
