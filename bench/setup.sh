@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 need=0
 for p in @arms/rum-browser @datadog/browser-rum @datadog/browser-rum-slim @sentry/browser \
-         @grafana/faro-web-sdk @elastic/apm-rum @openobserve/browser-rum esbuild playwright-core; do
+         @grafana/faro-web-sdk @elastic/apm-rum @openobserve/browser-rum @rrweb/record esbuild playwright-core; do
   [ -f "node_modules/$p/package.json" ] || need=1
 done
 if [ "$need" = 1 ]; then

@@ -139,6 +139,14 @@ export interface ArmsRumConfig {
   redactQueryParams?: string[] | boolean;
   /** rum-wasm: where to load the .wasm from. Default: next to the script. */
   wasmUrl?: string | URL;
+  /** rum-wasm: share (0..1) of the sampled sessions that record a replay; decided once per session. Default 0. */
+  sessionReplaySampleRate?: number;
+  /** rum-wasm: what replay records of the page. Typed text is masked unless 'allow'; passwords, e-mail, tel and card fields always. Default 'mask-user-input'. */
+  defaultPrivacyLevel?: 'mask-user-input' | 'mask' | 'allow';
+  /** rum-wasm: sessions not chosen keep the last seconds (true: 30) in memory, uploaded on a JS error or a forced start. Default off. */
+  sessionReplayBuffer?: boolean | number;
+  /** rum-wasm: where replay segments go. Default: the endpoint's origin + '/replay'. */
+  sessionReplayEndpoint?: string;
 }
 
 export interface CustomRumEvent { type: string; name: string; group?: string; value?: number; properties?: Scalars; [k: string]: unknown }
@@ -165,6 +173,10 @@ export interface ArmsRum {
   optOut(): void;
   /** rum-wasm: undo optOut(); a new session starts. */
   optIn(): void;
+  /** rum-wasm: record this session's replay; `force` records a sampled session that sessionReplaySampleRate did not choose (never a sampled-out one). */
+  startSessionReplayRecording(options?: { force?: boolean }): void;
+  /** rum-wasm: stop recording (until the next start); buffered seconds are dropped. */
+  stopSessionReplayRecording(): void;
   /** rum-wasm: the current session id ('' when off, opted out or sampled out). */
   getSessionId(): string;
   /** rum-wasm: bytes of wasm linear memory. */

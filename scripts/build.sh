@@ -18,15 +18,18 @@ FLAGS="$FLAGS -C target-feature=-reference-types"
 # stable compiler, hence RUSTC_BOOTSTRAP, and only this shipped build uses them; tests build
 # the ordinary way. Without the source (`rustup component add rust-src`) the build still works.
 OUT=target/slim
-if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} $FLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features slim \
-    -Zbuild-std=core,alloc --target-dir "$OUT"
-else
-  echo "build: no rust-src, so core/alloc are the prebuilt ones (larger wasm)" >&2
-  RUSTFLAGS="${RUSTFLAGS:-} $FLAGS" \
-    cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features slim --target-dir "$OUT"
-fi
+wasm_build() { # features
+  if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} $FLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+      cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features "$1" \
+      -Zbuild-std=core,alloc --target-dir "$OUT"
+  else
+    echo "build: no rust-src, so core/alloc are the prebuilt ones (larger wasm)" >&2
+    RUSTFLAGS="${RUSTFLAGS:-} $FLAGS" \
+      cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features "$1" --target-dir "$OUT"
+  fi
+}
+wasm_build slim
 rm -rf pkg dist
 wasm-bindgen --target web --out-dir pkg --out-name rum_wasm \
   "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
@@ -41,6 +44,9 @@ wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge $FEATURES --strip-de
 wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
   pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm > pkg/names.json
 node scripts/minify-wasm-names.mjs pkg/names.json pkg/rum_wasm.js
+# The facade tells the replay loader the config and the .wasm's URL: through the glue, so that
+# both reach the one copy of replay.js that the wasm imports (wasm-bindgen copies it to snippets/).
+echo "export { setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
 
 mkdir -p dist
 esbuild js/index.js --bundle --format=esm --minify --target=es2020 \
@@ -54,4 +60,23 @@ terser dist/index.js --module -c passes=2 -m -o dist/index.js
 terser dist/rum.js -c passes=2 -m -o dist/rum.js
 cp pkg/rum_wasm_bg.wasm dist/
 cp js/index.d.ts dist/index.d.ts
+
+# The lazy replay file, loaded only by pages that record: the same crate built with
+# `--features replay` (src/replay_api.rs: segments and their delivery over core::delivery),
+# and the recorder (js/replay/) bundled with its glue. dist/rum-replay.js + rum_replay_bg.wasm.
+wasm_build slim,replay
+rm -rf pkg-replay
+wasm-bindgen --target web --out-dir pkg-replay --out-name rum_replay \
+  "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
+wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge $FEATURES --strip-debug --strip-producers \
+  pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm
+wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
+  pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm > pkg-replay/names.json
+node scripts/minify-wasm-names.mjs pkg-replay/names.json pkg-replay/rum_replay.js
+# captureFetch from the glue's own copy of transport.js (the one the replay wasm sends with).
+echo "export { captureFetch } from './$(cd pkg-replay && ls snippets/*/src/browser/transport.js)';" >> pkg-replay/rum_replay.js
+esbuild js/replay/index.js --bundle --format=esm --minify --target=es2020 \
+  --log-level=warning --outfile=dist/rum-replay.js
+terser dist/rum-replay.js --module -c passes=2 -m -o dist/rum-replay.js
+cp pkg-replay/rum_replay_bg.wasm dist/
 echo "built dist/: $(cd dist && ls | tr '\n' ' ')"

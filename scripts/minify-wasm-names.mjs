@@ -34,7 +34,8 @@ const isWasmMember = (n, name) => n.type === 'MemberExpression' && !n.computed &
   && n.object.name === 'wasm' && (name === undefined || n.property.name === name);
 
 /** The glue with the mapping applied; throws `glue shape changed: <step>` when a step finds nothing. */
-export function minifyGlue(js, map) {
+/** `glue`: the glue's own module, './rum_wasm_bg.js' for the SDK, './rum_replay_bg.js' for the replay wasm. */
+export function minifyGlue(js, map, glue = GLUE) {
   const ast = parse(js, { ecmaVersion: 'latest', sourceType: 'module' });
   const edits = []; // [start, end, text], applied from the end
   const edit = (start, end, text) => edits.push([start, end, text]);
@@ -92,13 +93,13 @@ export function minifyGlue(js, map) {
   const ret = getImports?.body.body.find((s) => s.type === 'ReturnStatement')?.argument;
   if (own?.type !== 'ObjectExpression' || ret?.type !== 'ObjectExpression') fail('__wbg_get_imports: import0 and the returned object');
   const modules = ret.properties.filter((p) => p.type === 'Property' && keyName(p) !== '__proto__');
-  const glueModule = modules.find((p) => keyName(p) === GLUE && p.value.name === 'import0');
-  if (!glueModule) fail(`"${GLUE}": import0 in the returned imports`);
+  const glueModule = modules.find((p) => keyName(p) === glue && p.value.name === 'import0');
+  if (!glueModule) fail(`"${glue}": import0 in the returned imports`);
 
   // Imports of our own snippets that need no glue (no `catch`, plain arguments) go to the wasm
   // straight from the snippet's namespace object: they join the one minified module as
   // `"<short>": importN.<name>`, and the snippet modules leave the imports object.
-  const direct = map.imports.filter(([m]) => m !== GLUE);
+  const direct = map.imports.filter(([m]) => m !== glue);
   const extra = direct.map(([m, from, to]) => {
     const ns = ast.body.find((s) => s.type === 'ImportDeclaration' && s.source.value === m
       && s.specifiers[0]?.type === 'ImportNamespaceSpecifier');
@@ -108,7 +109,7 @@ export function minifyGlue(js, map) {
   for (const p of modules) if (p !== glueModule) dropProperty(p);
   // The glue's own imports get their short names; the ones the wasm no longer has (wasm-opt
   // removed their last caller: not in the map) go.
-  const short = new Map(map.imports.filter(([m]) => m === GLUE).map(([, from, to]) => [from, to]));
+  const short = new Map(map.imports.filter(([m]) => m === glue).map(([, from, to]) => [from, to]));
   const seen = new Set();
   for (const p of own.properties) {
     const name = p.type === 'Property' ? keyName(p) : null;
@@ -159,5 +160,5 @@ export function minifyGlue(js, map) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [mapFile, glueFile] = process.argv.slice(2);
   const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
-  fs.writeFileSync(glueFile, minifyGlue(fs.readFileSync(glueFile, 'utf8'), map));
+  fs.writeFileSync(glueFile, minifyGlue(fs.readFileSync(glueFile, 'utf8'), map, './' + glueFile.split('/').pop().replace(/\.js$/, '_bg.js')));
 }

@@ -95,4 +95,17 @@ bash "$ROOT/collector/geo/setup.sh"
 # 7. The benchmark's peers (ARMS, Datadog, Sentry, Faro, Elastic, OpenObserve), for `npm run bench`
 #    and the smoke run in `npm test`.
 bash "$ROOT/bench/setup.sh"
+
+# 8. ClickHouse (server + client) for the ClickHouse store's tests: a two-shard cluster on
+#    loopback is started by scripts/test.sh. Debian ships 18.16; the package starts no service.
+if have clickhouse-server; then
+  log "clickhouse-server: present"
+elif have apt-get; then
+  log "installing Debian clickhouse-server + clickhouse-client"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null
+else
+  log "clickhouse-server: not installed; the ClickHouse store tests will say so and not run"
+fi
 log "done"

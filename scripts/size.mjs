@@ -18,7 +18,10 @@ export function sizes() {
   const script = measure('rum.js');
   const esm = measure('index.js');
   const sum = (a, b, label) => ({ file: label, raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
-  return { wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), budget };
+  // Session replay: loaded only by pages that record, with a budget of its own.
+  const replay = fs.existsSync(path.join(dist, 'rum-replay.js'))
+    ? sum(measure('rum-replay.js'), measure('rum_replay_bg.wasm'), 'replay, lazy (rum-replay.js + rum_replay_bg.wasm)') : null;
+  return { wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, budget };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -27,10 +30,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const s = sizes();
-  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal];
+  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : [])];
   console.log('| file | raw bytes | gzip -9 | brotli |\n|---|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.file} | ${r.raw} | ${r.gzip} | ${r.brotli} |`);
   const total = Math.max(s.scriptTotal.gzip, s.esmTotal.gzip);
   console.log(`\nbudget: ${total} of ${budget.totalGzip} gzip bytes (${(100 * total / budget.totalGzip).toFixed(1)}%); issue budget ${budget.issueBudgetGzip}, goal ${budget.goalGzip}`);
-  if (total > budget.totalGzip) { console.error('OVER BUDGET'); process.exit(1); }
+  if (s.replay) console.log(`replay (lazy): ${s.replay.gzip} of ${budget.replayGzip} gzip bytes`);
+  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip)) { console.error('OVER BUDGET'); process.exit(1); }
 }

@@ -23,7 +23,10 @@ mod slim {
 
 pub mod core;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "replay")))]
 pub mod api;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "replay")))]
 pub mod browser;
+/// The lazy replay wasm's surface (built with `--features replay`: none of the above).
+#[cfg(all(target_arch = "wasm32", feature = "replay"))]
+pub mod replay_api;

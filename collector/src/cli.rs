@@ -9,11 +9,12 @@ use crate::ingest::Limits;
 use crate::remote_config::RemoteConfigs;
 use crate::retention;
 use crate::server::{self, ConnLimits};
+use crate::store::clickhouse::{ClickHouseConfig, ClickHouseStore};
 use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where `collector/geo/setup.sh` installs the default country database.
@@ -76,6 +77,9 @@ pub struct StoreArgs {
     /// normal: survives a process crash; full: also a power loss
     #[arg(long, global = true, env = "RUM_SYNCHRONOUS", value_enum, ignore_case = true, default_value = "normal")]
     pub synchronous: SyncMode,
+    /// sqlite:PATH (default: SQLite at --db) or clickhouse+http://HOST:PORT/DATABASE[?cluster=NAME] (deploy/)
+    #[arg(long, global = true, env = "RUM_STORE", value_name = "URL")]
+    pub store: Option<String>,
 }
 
 /// What `serve` listens on, serves and keeps.
@@ -210,28 +214,65 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// Opens the store named by `--store` (or SQLite at `--db`).
+fn open_store(s: &StoreArgs) -> Result<Arc<dyn Store>, String> {
+    match s.store.as_deref() {
+        Some(url) if url.starts_with("clickhouse+http://") => {
+            let cfg = ClickHouseConfig::parse(url)?;
+            let store = ClickHouseStore::open(cfg).map_err(|e| format!("--store {}: {e}", store_name(s)))?;
+            Ok(Arc::new(store))
+        }
+        Some(url) => {
+            let path = url.strip_prefix("sqlite:").ok_or_else(|| {
+                format!("--store must be sqlite:PATH or clickhouse+http://HOST:PORT/DATABASE, got `{url}`")
+            })?;
+            let store = SqliteStore::open(path, s.synchronous.into()).map_err(|e| format!("{path}: {e}"))?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            let store =
+                SqliteStore::open(&s.db, s.synchronous.into()).map_err(|e| format!("{}: {e}", s.db.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Where the data goes, for the log: the URL without its options (they may name local paths).
+fn store_name(s: &StoreArgs) -> String {
+    match s.store.as_deref() {
+        Some(url) => url.split('?').next().unwrap_or(url).to_string(),
+        None => format!("sqlite:{}", s.db.display()),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let Cli { command, store: s, serve: o, access: a } = cli;
-    let open = || SqliteStore::open(&s.db, s.synchronous.into()).map_err(|e| format!("{}: {e}", s.db.display()));
-    match command.unwrap_or(Command::Serve) {
+    let command = command.unwrap_or(Command::Serve);
+    // Users and tokens live in their own tables (`--auth-db`, by default in the `--db` file),
+    // whatever the session store.
+    match command {
+        Command::User { action } => return admin_cli::run_user(action, &access::accounts_file(&a, &s.db)),
+        Command::Token { action } => return admin_cli::run_token(action, &access::accounts_file(&a, &s.db)),
+        _ => {}
+    }
+    let store = open_store(&s)?;
+    match command {
         Command::ExportUser { user_id: user } => {
-            let data = open()?.export_user(&user).map_err(|e| e.to_string())?;
+            let data = store.export_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?);
             Ok(())
         }
         Command::DeleteUser { user_id: user } => {
-            let n = open()?.delete_user(&user).map_err(|e| e.to_string())?;
+            let n = store.delete_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::json!({"user_id": user, "deleted": n}));
             Ok(())
         }
-        // Users and tokens live in their own tables (`--auth-db`, by default in the `--db` file).
-        Command::User { action } => admin_cli::run_user(action, &access::accounts_file(&a, &s.db)),
-        Command::Token { action } => admin_cli::run_token(action, &access::accounts_file(&a, &s.db)),
-        Command::Serve => serve(o, a, &s.db, open()?),
+        Command::Serve => serve(o, a, &s.db, &store_name(&s), store),
+        Command::User { .. } | Command::Token { .. } => Ok(()),
     }
 }
 
-fn serve(o: ServeArgs, a: AccessOptions, db: &std::path::Path, store: SqliteStore) -> Result<(), String> {
+fn serve(o: ServeArgs, a: AccessOptions, db: &Path, store_name: &str, store: Arc<dyn Store>) -> Result<(), String> {
     access::refuse_open_no_auth(&a, &o.addr)?;
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
@@ -245,7 +286,6 @@ fn serve(o: ServeArgs, a: AccessOptions, db: &std::path::Path, store: SqliteStor
         enricher = enricher.with_city_db(p)?;
         eprintln!("geo: city database {}", p.display());
     }
-    let store: Arc<dyn Store> = Arc::new(store);
     let access = access::build(&a, db, &o.trusted_proxies, o.admin_token.as_deref(), store.clone())?;
     let state = Arc::new(AppState {
         store: store.clone(),
@@ -265,7 +305,7 @@ fn serve(o: ServeArgs, a: AccessOptions, db: &std::path::Path, store: SqliteStor
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
         access::announce(access.first_password.as_deref(), addr, a.no_auth);
-        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  db: {}", db.display());
+        eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  store: {store_name}");
         server::serve(listener, app, o.conn.limits(), async {
             let _ = tokio::signal::ctrl_c().await;
         })

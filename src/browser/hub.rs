@@ -88,9 +88,11 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
         OPT_OUT => api::opt_out(rt),
         OPT_IN => api::opt_in(rt),
         SET_CONFIG => api::set_config(rt, &d.as_string().unwrap_or_default()),
+        REPLAY..=76 => rt.replay.api(kind - REPLAY),
         SEND..=84 => api::send(rt, (kind - SEND) as u8, &d.as_string().unwrap_or_default()),
         _ => events(rt, kind, d),
     }
+    super::replay::sync(rt);
     JsValue::UNDEFINED
 }
 

@@ -20,6 +20,8 @@ pub const FLUSH: u32 = 70;
 pub const OPT_OUT: u32 = 71;
 pub const OPT_IN: u32 = 72;
 pub const SET_CONFIG: u32 = 73;
+/// `stopSessionReplayRecording` (74), `startSessionReplayRecording()` (75), with force (76).
+pub const REPLAY: u32 = 74;
 /// `send(kind, payload)`: SEND + the manual kind (0..=4), the payload's JSON text as data.
 pub const SEND: u32 = 80;
 /// Synchronous: the config's JSON text (or undefined).

@@ -11,6 +11,7 @@ pub mod js;
 pub mod kinds;
 pub mod lifecycle;
 pub mod remote;
+pub mod replay;
 pub mod runtime;
 pub mod store;
 pub mod transport;

@@ -24,6 +24,8 @@ pub struct Runtime {
     pub local: crate::core::json::Value,
     /// Automatic collection (hooks, observers); `None` until installed.
     pub collectors: Option<Collectors>,
+    /// Session replay's state in the core (see `replay::sync`).
+    pub replay: crate::core::replay::Control,
 }
 
 /// wasm32 without threads: one instance per module, so a plain static is sound (and works

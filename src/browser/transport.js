@@ -7,11 +7,14 @@ let pageFetch = null;
 /** The Rust hub (set once, first thing at start): results, hooks and timers report through it. */
 export let hub = null;
 
-export function captureFetch(h) {
+export function captureFetch(h, f) {
   hub = h;
-  pageFetch = typeof fetch === 'function' ? fetch.bind(globalThis) : null;
+  pageFetch = f || (typeof fetch === 'function' ? fetch.bind(globalThis) : null);
   return !!pageFetch;
 }
+
+/** The page's fetch as captured (for the replay recorder: its sends stay unhooked too). */
+export const ownFetch = () => pageFetch;
 
 function retryAfter(r) {
   const v = r.headers.get('Retry-After');

@@ -147,6 +147,10 @@ pub struct Config {
     pub delivery: Delivery,
     pub slow_load: f64,
     pub slow_resource: f64,
+    /// Session replay: the share of sampled sessions that record (0..=1, default 0).
+    pub replay_sample_rate: f64,
+    /// Session replay: sessions not chosen keep the last seconds in memory (`sessionReplayBuffer`).
+    pub replay_buffer: bool,
     /// `redactQueryParams`: the developer's own secret parameter names (beside the built-in ones
     /// of `core::redact`), or `None` when set to `false`, the one way to let URL secrets out.
     pub redact: Option<Vec<String>>,
@@ -156,7 +160,7 @@ const PREFIX: &str = "[rum-wasm] ";
 
 /// The numeric options: `(section, key, lo, hi, default)`, valid in `lo..=hi`; section `""` is
 /// the top level. `Check::num` reads one by its index here.
-const NUMS: [(&str, &str, f64, f64, f64); 13] = [
+const NUMS: [(&str, &str, f64, f64, f64); 14] = [
     ("reportConfig", "flushTime", 1.0, 10_000.0, DEFAULT_FLUSH_TIME as f64),
     ("reportConfig", "maxEventCount", 1.0, 100.0, DEFAULT_MAX_EVENT_COUNT as f64),
     ("sessionConfig", "sampleRate", 0.0, 1.0, 1.0),
@@ -170,6 +174,7 @@ const NUMS: [(&str, &str, f64, f64, f64); 13] = [
     ("remoteConfig", "timeout", 0.0, 60_000.0, DEFAULT_REMOTE_TIMEOUT as f64),
     ("", "slowLoadThreshold", 0.0, 3.6e6, DEFAULT_SLOW_LOAD),
     ("", "slowResourceThreshold", 0.0, 3.6e6, DEFAULT_SLOW_RESOURCE),
+    ("", "sessionReplaySampleRate", 0.0, 1.0, 0.0),
 ];
 const FLUSH_TIME: usize = 0;
 const MAX_EVENT_COUNT: usize = 1;
@@ -184,6 +189,7 @@ const CACHE_TIMEOUT: usize = 9;
 const REMOTE_TIMEOUT: usize = 10;
 const SLOW_LOAD: usize = 11;
 const SLOW_RESOURCE: usize = 12;
+const REPLAY_SAMPLE_RATE: usize = 13;
 
 struct Check<'a> {
     warnings: &'a mut Vec<String>,
@@ -602,6 +608,8 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
         remote: remote(&mut c, v),
         slow_load: c.num(v, SLOW_LOAD),
         slow_resource: c.num(v, SLOW_RESOURCE),
+        replay_sample_rate: c.num(v, REPLAY_SAMPLE_RATE),
+        replay_buffer: flag(Some(v), "sessionReplayBuffer", false),
         pid,
         endpoint,
         env,

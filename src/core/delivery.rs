@@ -66,6 +66,11 @@ impl Outbox {
         Outbox { items: Vec::new(), next_id: 1, max_bytes, dropped_bundles: 0, dirty: false }
     }
 
+    /// Ids start at `id` (replay's outbox sets a bit of its own: answers come back by id).
+    pub fn first_id(&mut self, id: u32) {
+        self.next_id = id;
+    }
+
     pub fn bytes(&self) -> usize {
         self.items.iter().map(|i| i.body.len()).sum()
     }

@@ -13,6 +13,7 @@ pub mod json;
 pub mod manual;
 pub mod redact;
 pub mod remote_config;
+pub mod replay;
 pub mod session;
 pub mod text;
 pub mod tracing;

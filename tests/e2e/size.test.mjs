@@ -10,3 +10,10 @@ test('gzip total of JS + wasm is within the budget', () => {
   }
   assert.ok(s.wasm.raw > 1000 && s.script.raw > 1000, 'the files are real builds');
 });
+
+test('the lazy replay files are within their own budget', () => {
+  const s = sizes();
+  assert.ok(s.replay, 'dist/rum-replay.js is built');
+  assert.ok(s.replay.gzip <= s.budget.replayGzip, `${s.replay.file}: ${s.replay.gzip} gzip bytes > budget ${s.budget.replayGzip}`);
+  assert.ok(s.replay.raw > 1000, 'a real build');
+});

@@ -1,8 +1,12 @@
 //! The storage seam. HTTP handlers and background tasks talk to `dyn Store` only, so another
 //! engine (a distributed one) can replace SQLite without touching ingest, query or the console.
 
+pub mod clickhouse;
+pub mod clickhouse_http;
+mod clickhouse_insights;
 pub mod insights;
 mod search;
+pub mod spool;
 pub mod sqlite;
 pub mod view_owner;
 

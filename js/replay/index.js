@@ -1,0 +1,136 @@
+// The lazy replay file (dist/rum-replay.js, with dist/rum_replay_bg.wasm beside it): the
+// recorder and the replay wasm (segments and their delivery), imported by the core's loader
+// (src/browser/replay.js) only when the core decides that this page records. The core decides
+// the mode; `control` carries it out.
+// captureFetch: the glue's copy of transport.js, the one the replay wasm sends with.
+import { captureFetch, finishInit, getImports, rhub, rurl } from '../../pkg-replay/rum_replay.js';
+import { record } from './record.js';
+
+const TAG = '[rum-wasm] ';
+// rhub kinds (src/replay_api.rs).
+const SETUP = 1;
+const IDS = 2;
+const RECORDS = 3;
+const TICK = 4;
+const EXIT = 5;
+const MODE = 6;
+const RELEASE = 7;
+const CLEAR = 8;
+// How often the recorder hands its events over (and segments are checked for age).
+const TICK_MS = 500;
+const BUFFER_DEFAULT_S = 30;
+
+let rec = null;
+let mode = 0;
+let ids = '';
+let last = '';
+let level = 'mask-user-input';
+let bufferMs = BUFFER_DEFAULT_S * 1000;
+let checkoutAt = 0;
+let timer = 0;
+
+const call = (kind, data) => { try { rhub(kind, data); } catch (_) { /* never into the page */ } };
+
+/** Loads the replay wasm and reads the replay options; resolves to `control`. Rejects when the wasm cannot load. */
+export async function boot(cfg, base, pageFetch) {
+  const f = pageFetch || fetch;
+  const r = await f(new URL('rum_replay_bg.wasm', base).href);
+  if (!r.ok) throw new Error('rum_replay_bg.wasm: HTTP ' + r.status);
+  const w = await WebAssembly.instantiate(await r.arrayBuffer(), getImports());
+  finishInit(w.instance, w.module);
+  captureFetch(rhub, pageFetch);
+  cfg = cfg || {};
+  const lvl = cfg.defaultPrivacyLevel;
+  if (lvl != null && !['mask-user-input', 'mask', 'allow'].includes(lvl)) {
+    console.warn(TAG + "defaultPrivacyLevel: '" + lvl + "' is not valid; using 'mask'");
+    level = 'mask';
+  } else if (lvl) {
+    level = lvl;
+  }
+  const b = cfg.sessionReplayBuffer;
+  if (typeof b === 'number') {
+    if (b >= 5 && b <= 300) bufferMs = b * 1000;
+    else console.warn(TAG + 'sessionReplayBuffer: ' + b + ' is not valid; using ' + BUFFER_DEFAULT_S);
+  }
+  const endpoint = new URL(String(cfg.endpoint), location.href).href;
+  const own = cfg.sessionReplayEndpoint ? new URL(String(cfg.sessionReplayEndpoint), location.href).href : '';
+  call(SETUP, [endpoint, String(cfg.pid), own, cfg.redactQueryParams]);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') exit(false); });
+  addEventListener('pagehide', () => exit(true));
+  addEventListener('error', onError);
+  addEventListener('unhandledrejection', onError);
+  return control;
+}
+
+function flush() { if (rec) rec.flush(); }
+
+function exit(leaving) {
+  flush();
+  call(EXIT, leaving);
+}
+
+// Buffer mode: the seconds before the error go out, and buffering goes on from a new full
+// snapshot (so the next error's upload is playable on its own).
+function onError() {
+  if (mode !== 1 || !rec) return;
+  flush();
+  call(RELEASE);
+  snapshot();
+}
+
+function snapshot() {
+  checkoutAt = Date.now() + bufferMs;
+  rec.snapshot();
+}
+
+function tick() {
+  flush();
+  call(TICK);
+  // Buffer mode keeps from the second-last full snapshot: one every `bufferMs` keeps at least
+  // that many seconds, at most twice as many.
+  if (mode === 1 && Date.now() >= checkoutAt) snapshot();
+}
+
+function stop(drop) {
+  flush();
+  call(CLEAR, drop);
+  if (rec) rec.stop();
+  rec = null;
+  clearInterval(timer);
+  mode = 0;
+  ids = '';
+}
+
+/**
+ * The core's decision: op 0 off, 1 buffer, 2 record (chosen), 3 record (forced), 8 opted out
+ * (stop and drop what waits); `session`/`view`: the ids the segments belong to.
+ */
+export function control(op, session, view) {
+  try {
+    // The core calls after every event: only changes count.
+    const key = op + ' ' + session + ' ' + view;
+    if (key === last) return;
+    last = key;
+    if (op === 0 || op === 8) return stop(op === 8);
+    flush();
+    // Buffer to recording (a forced start): what was buffered goes out first.
+    if (mode === 1 && op !== 1) call(RELEASE);
+    if (mode !== op) call(MODE, [op === 1, op === 3]);
+    mode = op;
+    const now = session + ' ' + view;
+    if (now === ids && rec) return;
+    ids = now;
+    call(IDS, [session, view]);
+    // A new session or view starts with a full snapshot (taken at start, too).
+    if (rec) {
+      snapshot();
+    } else {
+      checkoutAt = Date.now() + bufferMs;
+      rec = record({ level, url: rurl }, (text, count, first, last, full) => call(RECORDS, [text, count, first, last, full]));
+      timer = setInterval(tick, TICK_MS);
+    }
+  } catch (e) {
+    console.warn(TAG + 'session replay stopped: ' + e);
+    stop(false);
+  }
+}

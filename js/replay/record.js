@@ -1,0 +1,357 @@
+// The recorder: the page as rrweb events (rrweb's format: meta type 4, full snapshot type 2
+// with the serialized node tree, incremental snapshots type 3 with a `source` per kind), so
+// rrweb's player replays it and users can take the data elsewhere. Masking happens here, in
+// the DOM walk, before any value leaves it:
+// - what a user types is never recorded unless the level is 'allow';
+// - password, e-mail, tel and card fields are masked at every level (a field once seen as a
+//   password stays masked after a "show password" toggle);
+// - `data-rum-privacy="allow|mask-user-input|mask|hidden"` on an element sets the level of
+//   its subtree (an unknown value means 'mask': fail closed); 'hidden' becomes a placeholder
+//   of the same size, and nothing inside it is observed.
+// Constants from the replay products' settled figures: moves sampled every 50 ms and sent
+// every 500 ms, scroll 100 ms, resize 200 ms; a mutation batch over 10,000 records is not
+// diffed: a new full snapshot replaces it.
+
+const META = 4;
+const FULL = 2;
+const INC = 3;
+const MUTATION = 0;
+const MOVE = 1;
+const MOUSE = 2;
+const SCROLL = 3;
+const RESIZE = 4;
+const INPUT = 5;
+const TOUCH_MOVE = 6;
+const MEDIA = 7;
+const MASK = '***';
+const LEVELS = ['allow', 'mask-user-input', 'mask', 'hidden'];
+const ATTR = 'data-rum-privacy';
+const MUTATION_STORM = 10000;
+const MOUSE_TYPES = { mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5, blur: 6, touchstart: 7, touchend: 9 };
+const MEDIA_TYPES = { play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4 };
+const MASKED_WHEN_MASK = /^(title|alt|placeholder|aria-label|aria-description|data-.*)$/;
+const SENSITIVE_NAME = /pass|card|cc-?num|cvc|cvv|iban|ssn/i;
+
+/**
+ * Starts recording. `o.level`: the default privacy level; `o.url(u)`: a URL as it may leave
+ * the page (secrets redacted); `emit(text, count, first, last, full)`: a batch of events, as
+ * the inside of a JSON array. Returns { snapshot, flush, stop }.
+ */
+export function record(o, emit) {
+  const doc = document;
+  const dflt = o.level;
+  const pw = new WeakSet();
+  let ids = new WeakMap();
+  let next = 1;
+  let q = [];
+  let full = false;
+  let lastInput = new Map();
+  let moves = [];
+  let moveKind = MOVE;
+  let lastMove = 0;
+  const off = [];
+
+  const idOf = (n) => ids.get(n);
+  const push = (type, data, t = Date.now()) => { q.push({ type, data, timestamp: t }); };
+  const inc = (data) => push(INC, data);
+
+  const own = (el) => {
+    const v = el.getAttribute && el.getAttribute(ATTR);
+    return v == null ? null : LEVELS.includes(v) ? v : 'mask';
+  };
+  // The level of a node already in the page: the nearest marked ancestor's, or the default.
+  const levelOf = (n) => {
+    const el = n && (n.nodeType === 1 ? n : n.parentElement);
+    const m = el && el.closest && el.closest('[' + ATTR + ']');
+    return m ? own(m) : dflt;
+  };
+  const sensitive = (el) => {
+    if (el.localName !== 'input') return false;
+    const t = (el.type || '').toLowerCase();
+    if (t === 'password') pw.add(el);
+    return pw.has(el) || t === 'email' || t === 'tel' || t === 'hidden'
+      || /^cc-/i.test(el.autocomplete || '') || SENSITIVE_NAME.test((el.name || '') + ' ' + (el.id || ''));
+  };
+  const maskValue = (el, v, lvl) => (!v || (lvl === 'allow' && !sensitive(el)) ? v : MASK);
+  // Text in a textarea or an editable element is what the user typed: masked unless allowed.
+  const maskText = (t, lvl, parent) => {
+    if (lvl !== 'allow' && parent && (parent.localName === 'textarea' || parent.isContentEditable)) return t && t.replace(/\S/g, 'x');
+    return lvl === 'mask' ? t.replace(/\S/g, 'x') : t;
+  };
+  const absolute = (v) => {
+    try { return o.url(new URL(v, doc.baseURI).href); } catch (_) { return v; }
+  };
+  const cssText = (sheet) => {
+    try {
+      let t = '';
+      for (const r of sheet.cssRules) t += r.cssText;
+      // url(...) relative to the sheet, made absolute: the player lives on another origin.
+      return sheet.href ? t.replace(/url\((['"]?)([^'")]+)\1\)/g, (m, q1, u) => (/^(data:|#)/.test(u) ? m : 'url(' + q1 + new URL(u, sheet.href).href + q1 + ')')) : t;
+    } catch (_) { return null; } // cross-origin: the link stays a link
+  };
+
+  const attrValue = (el, tag, name, v, lvl) => {
+    if (name === 'value' && (tag === 'input' || tag === 'textarea' || tag === 'select')) return maskValue(el, el.value, lvl);
+    if (name === 'value' && tag === 'option') return lvl === 'mask' ? v && MASK : v;
+    if (lvl === 'mask' && name !== ATTR && MASKED_WHEN_MASK.test(name)) return v && MASK;
+    if ((name === 'src' || name === 'href') && v && !/^(data:|#|javascript:)/i.test(v)) return absolute(v);
+    return v;
+  };
+
+  const attrs = (el, tag, lvl) => {
+    const a = {};
+    for (const { name, value } of el.attributes) {
+      // Handlers never run in the player; scripts are not replayed.
+      if (!/^on/i.test(name) && !(tag === 'script' && name === 'src')) a[name] = attrValue(el, tag, name, value, lvl);
+    }
+    if (tag === 'input' || tag === 'textarea' || tag === 'select') {
+      const t = el.type;
+      if (t === 'checkbox' || t === 'radio') {
+        if (el.checked) a.checked = true;
+      } else if (t !== 'file') {
+        a.value = maskValue(el, el.value, lvl);
+      }
+    }
+    if (tag === 'option' && el.selected && lvl === 'allow') a.selected = true;
+    if ((tag === 'link' && /stylesheet/i.test(el.rel)) || (tag === 'style' && !el.textContent)) {
+      const css = el.sheet && cssText(el.sheet);
+      if (css != null) {
+        a._cssText = css;
+        if (tag === 'link') { delete a.href; delete a.rel; }
+      }
+    }
+    return a;
+  };
+
+  // A node and its subtree, with new ids; null for what the format has no place for.
+  const ser = (n, lvl, svg) => {
+    let s;
+    let kids = true;
+    switch (n.nodeType) {
+      case 9: s = { type: 0, childNodes: [] }; break;
+      case 10: s = { type: 1, name: n.name, publicId: n.publicId, systemId: n.systemId }; kids = false; break;
+      case 1: {
+        const tag = n.localName;
+        lvl = own(n) || lvl;
+        svg = svg || tag === 'svg';
+        if (lvl === 'hidden') {
+          const r = n.getBoundingClientRect();
+          s = { type: 2, tagName: tag, attributes: { rr_width: r.width + 'px', rr_height: r.height + 'px' }, childNodes: [], needBlock: true };
+          kids = false;
+        } else {
+          if (n.localName === 'input') sensitive(n);
+          s = { type: 2, tagName: tag, attributes: attrs(n, tag, lvl), childNodes: [] };
+          kids = tag !== 'script' && tag !== 'noscript' && !(tag === 'style' && s.attributes._cssText != null);
+        }
+        if (svg) s.isSVG = true;
+        break;
+      }
+      case 3: {
+        const p = n.parentNode;
+        const ptag = p && p.localName;
+        s = ptag === 'style'
+          ? { type: 3, textContent: n.textContent, isStyle: true }
+          : { type: 3, textContent: ptag === 'script' ? '' : maskText(n.textContent, lvl, p) };
+        kids = false;
+        break;
+      }
+      case 4: s = { type: 4, textContent: '' }; kids = false; break;
+      case 8: s = { type: 5, textContent: '' }; kids = false; break;
+      default: return null;
+    }
+    s.id = next++;
+    ids.set(n, s.id);
+    if (kids) {
+      for (let c = n.firstChild; c; c = c.nextSibling) {
+        const k = ser(c, lvl, svg);
+        if (k) s.childNodes.push(k);
+      }
+    }
+    return s;
+  };
+
+  // A batch to the wasm: the events as the inside of a JSON array (one string across).
+  const flush = () => {
+    if (moves.length) {
+      const t = Date.now();
+      inc({ source: moveKind, positions: moves.map((p) => ({ x: p.x, y: p.y, id: p.id, timeOffset: p.t - t })) });
+      moves = [];
+    }
+    if (!q.length) return;
+    const batch = q;
+    const f = full;
+    q = [];
+    full = false;
+    emit(JSON.stringify(batch).slice(1, -1), batch.length, batch[0].timestamp, batch[batch.length - 1].timestamp, f);
+  };
+
+  const snapshot = () => {
+    flush();
+    observer.takeRecords(); // the snapshot holds what they changed
+    ids = new WeakMap();
+    next = 1;
+    lastInput = new Map();
+    const t = Date.now();
+    push(META, { href: o.url(location.href), width: innerWidth, height: innerHeight }, t);
+    push(FULL, { node: ser(doc, dflt, false), initialOffset: { left: scrollX, top: scrollY } }, t);
+    full = true;
+    flush();
+  };
+
+  const hasAddedAncestor = (n, added) => {
+    for (let p = n.parentNode; p; p = p.parentNode) if (added.has(p)) return true;
+    return false;
+  };
+
+  const onMutations = (list) => {
+    if (list.length > MUTATION_STORM) { snapshot(); return; }
+    const removes = [];
+    const adds = [];
+    const added = new Set();
+    const gone = new Set();
+    const texts = new Set();
+    const changed = new Map();
+    let privacyChanged = false;
+    for (const m of list) {
+      const t = m.target;
+      if (m.type === 'childList') {
+        for (const n of m.removedNodes) {
+          if (added.delete(n)) continue;
+          const id = idOf(n);
+          const pid = idOf(t);
+          if (id && pid && !gone.has(id)) { gone.add(id); removes.push({ parentId: pid, id }); }
+        }
+        for (const n of m.addedNodes) added.add(n);
+      } else if (m.type === 'characterData') {
+        texts.add(t);
+      } else {
+        if (m.attributeName === ATTR) privacyChanged = true;
+        if (!changed.has(t)) changed.set(t, new Set());
+        changed.get(t).add(m.attributeName);
+      }
+    }
+    // A privacy level changed: the whole page again, masked by the new levels.
+    if (privacyChanged) { snapshot(); return; }
+    const tops = [...added].filter((n) => n.isConnected && idOf(n.parentNode) && !hasAddedAncestor(n, added));
+    // Last in the document first: the next sibling of each add is then known to the player.
+    tops.sort((a, b) => (a.compareDocumentPosition(b) & 4 ? 1 : -1));
+    for (const n of tops) {
+      const parent = n.parentNode;
+      const lvl = levelOf(parent);
+      if (lvl === 'hidden') continue; // nothing inside a hidden element is processed
+      let nx = n.nextSibling;
+      while (nx && !idOf(nx)) nx = nx.nextSibling;
+      const node = ser(n, lvl, parent.namespaceURI === 'http://www.w3.org/2000/svg' && parent.localName !== 'foreignObject');
+      if (node) adds.push({ parentId: idOf(parent), nextId: nx ? idOf(nx) : null, node });
+    }
+    const textOut = [];
+    for (const t of texts) {
+      const id = idOf(t);
+      const lvl = id && t.isConnected && levelOf(t);
+      if (lvl && lvl !== 'hidden') {
+        const p = t.parentNode;
+        textOut.push({ id, value: p && p.localName === 'style' ? t.textContent : maskText(t.textContent, lvl, p) });
+      }
+    }
+    const attrOut = [];
+    for (const [el, names] of changed) {
+      const id = idOf(el);
+      const lvl = id && el.isConnected && levelOf(el);
+      if (!lvl || lvl === 'hidden') continue;
+      const a = {};
+      for (const name of names) {
+        if (/^on/i.test(name)) continue;
+        const v = el.getAttribute(name);
+        a[name] = v == null ? null : attrValue(el, el.localName, name, v, lvl);
+      }
+      attrOut.push({ id, attributes: a });
+    }
+    if (adds.length || removes.length || textOut.length || attrOut.length) {
+      inc({ source: MUTATION, texts: textOut, attributes: attrOut, removes, adds });
+    }
+  };
+  const observer = new MutationObserver((list) => { try { onMutations(list); } catch (_) { /* never into the page */ } });
+
+  const on = (target, types, fn, opts = { capture: true, passive: true }) => {
+    const h = (e) => { try { fn(e); } catch (_) { /* never into the page */ } };
+    for (const t of types) {
+      target.addEventListener(t, h, opts);
+      off.push(() => target.removeEventListener(t, h, opts));
+    }
+  };
+  const throttled = (ms, fn) => {
+    const last = new Map();
+    const timers = new Map();
+    return (key, ...args) => {
+      const t = Date.now();
+      const wait = ms - (t - (last.get(key) || 0));
+      if (wait <= 0) { last.set(key, t); fn(...args); return; }
+      if (!timers.has(key)) {
+        timers.set(key, setTimeout(() => { timers.delete(key); last.set(key, Date.now()); try { fn(...args); } catch (_) { /* ours */ } }, wait));
+      }
+    };
+  };
+
+  const onInput = (e) => {
+    const el = e.target;
+    const id = idOf(el);
+    if (!id || !('value' in el)) return;
+    const lvl = levelOf(el);
+    if (lvl === 'hidden') return;
+    const check = el.type === 'checkbox' || el.type === 'radio';
+    const text = check ? '' : maskValue(el, el.value, lvl);
+    const key = text + '|' + el.checked;
+    // Masked typing repeats the same event: one is enough.
+    if (lastInput.get(id) === key) return;
+    lastInput.set(id, key);
+    inc({ source: INPUT, text, isChecked: !!el.checked, id, userTriggered: !!e.isTrusted });
+  };
+  const onMove = (e) => {
+    const t = Date.now();
+    if (t - lastMove < 50) return;
+    lastMove = t;
+    const p = e.touches ? e.touches[0] : e;
+    if (!p) return;
+    moveKind = e.touches ? TOUCH_MOVE : MOVE;
+    moves.push({ x: p.clientX, y: p.clientY, id: idOf(e.target) || 0, t });
+  };
+  const onMouse = (e) => {
+    const id = idOf(e.target);
+    if (!id) return;
+    const p = e.changedTouches ? e.changedTouches[0] : e;
+    const d = { source: MOUSE, type: MOUSE_TYPES[e.type], id };
+    if (p && p.clientX != null) { d.x = p.clientX; d.y = p.clientY; }
+    inc(d);
+  };
+  const scrolled = throttled(100, (target) => {
+    const isDoc = target === doc;
+    const id = idOf(isDoc ? doc : target);
+    if (id) inc({ source: SCROLL, id, x: isDoc ? scrollX : target.scrollLeft, y: isDoc ? scrollY : target.scrollTop });
+  });
+  const resized = throttled(200, () => inc({ source: RESIZE, width: innerWidth, height: innerHeight }));
+  const onMedia = (e) => {
+    const el = e.target;
+    const id = idOf(el);
+    if (id && 'currentTime' in el) inc({ source: MEDIA, type: MEDIA_TYPES[e.type], id, currentTime: el.currentTime, volume: el.volume, muted: el.muted, playbackRate: el.playbackRate });
+  };
+
+  observer.observe(doc, { childList: true, subtree: true, attributes: true, characterData: true });
+  on(doc, ['input', 'change'], onInput);
+  on(doc, ['mousemove', 'touchmove'], onMove);
+  on(doc, Object.keys(MOUSE_TYPES), onMouse);
+  on(doc, ['scroll'], (e) => scrolled(e.target, e.target));
+  on(window, ['resize'], () => resized(0));
+  on(doc, Object.keys(MEDIA_TYPES), onMedia);
+  snapshot();
+
+  return {
+    snapshot,
+    flush,
+    stop() {
+      observer.disconnect();
+      for (const f of off.splice(0)) f();
+      q = [];
+      moves = [];
+    },
+  };
+}
