@@ -23,9 +23,11 @@ GEN="$TARGET/collector/examples/loadtest"
 TMP=$(mktemp -d)
 OUT="$TMP/collector.out"
 # Every simulated session connects from 127.0.0.1 and thinks between bundles: no per-address cap,
-# no idle close shorter than the think time.
+# no idle close shorter than the think time, and no per-address or per-pid ingest rate limit
+# (which would answer 429 to most of them).
 "$BIN" --addr 127.0.0.1:0 --db "$TMP/load.db" --geo-db none --retention-days 0 --www "$TMP" \
-  --max-connections 0 --max-connections-per-client 0 --idle-timeout 120 >"$OUT" 2>"$TMP/collector.err" &
+  --max-connections 0 --max-connections-per-client 0 --idle-timeout 120 \
+  --ingest-rate-ip off --ingest-rate-pid off >"$OUT" 2>"$TMP/collector.err" &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT

@@ -11,7 +11,8 @@ cargo build -p rum-collector --profile collector
 mkdir -p remote-config
 echo
 echo "  demo page:  http://$ADDR/demo/"
-echo "  console:    http://$ADDR/console/"
+echo "  console:    http://$ADDR/console/   (log in as admin: its password is printed below on the"
+echo "              first start only; lost: target/collector/rum-collector user password admin --db ${RUM_DB:-rum.db})"
 echo "  ingest:     http://$ADDR/collect     (Ctrl-C stops; data stays in rum.db)"
 echo
 exec target/collector/rum-collector --addr "$ADDR" --db "${RUM_DB:-rum.db}" --www www --dist dist --config-dir remote-config

@@ -1,6 +1,8 @@
 //! Command line: flags with environment fallbacks, and the subcommands (declared with clap; the
 //! flags table in collector/README.md is checked against it by collector/tests/cli.rs).
 
+use crate::auth::access_setup::{self as access, AccessOptions};
+use crate::auth::admin_cli::{self, TokenCommand, UserCommand};
 use crate::enrich::Enricher;
 use crate::http::{self, AppState, StaticDirs};
 use crate::ingest::Limits;
@@ -12,7 +14,7 @@ use crate::store::sqlite::{SqliteStore, Synchronous};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where `collector/geo/setup.sh` installs the default country database.
@@ -36,6 +38,8 @@ pub struct Cli {
     pub store: StoreArgs,
     #[command(flatten)]
     pub serve: ServeArgs,
+    #[command(flatten)]
+    pub access: AccessOptions,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
@@ -51,6 +55,16 @@ pub enum Command {
     DeleteUser {
         /// The user's id, as the SDK sent it
         user_id: String,
+    },
+    /// Console and API users: add, remove, list, password
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// API tokens for scripts (`Authorization: Bearer`): create, revoke, list
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
     },
 }
 
@@ -98,7 +112,7 @@ pub struct ServeArgs {
     /// Request body limit in bytes (checked again after decompression)
     #[arg(long, global = true, env = "RUM_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes, value_parser = positive, value_name = "N")]
     pub max_body_bytes: usize,
-    /// Require `Authorization: Bearer TOKEN` on privacy routes and PUT /config
+    /// An admin API token with this value (user `admin-token`; the former single admin token)
     #[arg(long, global = true, env = "RUM_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub admin_token: Option<String>,
     #[command(flatten)]
@@ -258,9 +272,17 @@ fn store_name(s: &StoreArgs) -> String {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let Cli { command, store: s, serve: o } = cli;
+    let Cli { command, store: s, serve: o, access: a } = cli;
+    let command = command.unwrap_or(Command::Serve);
+    // Users and tokens live in their own tables (`--auth-db`, by default in the `--db` file),
+    // whatever the session store.
+    match command {
+        Command::User { action } => return admin_cli::run_user(action, &access::accounts_file(&a, &s.db)),
+        Command::Token { action } => return admin_cli::run_token(action, &access::accounts_file(&a, &s.db)),
+        _ => {}
+    }
     let store = open_store(&s)?;
-    match command.unwrap_or(Command::Serve) {
+    match command {
         Command::ExportUser { user_id: user } => {
             let data = store.export_user(&user).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?);
@@ -271,11 +293,13 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{}", serde_json::json!({"user_id": user, "deleted": n}));
             Ok(())
         }
-        Command::Serve => serve(o, &store_name(&s), store),
+        Command::Serve => serve(o, a, &s.db, &store_name(&s), store),
+        Command::User { .. } | Command::Token { .. } => Ok(()),
     }
 }
 
-fn serve(o: ServeArgs, store_name: &str, store: Arc<dyn Store>) -> Result<(), String> {
+fn serve(o: ServeArgs, a: AccessOptions, db: &Path, store_name: &str, store: Arc<dyn Store>) -> Result<(), String> {
+    access::refuse_open_no_auth(&a, &o.addr)?;
     let mut enricher = Enricher::new(o.trusted_proxies.clone());
     match geo_path(&o) {
         Some(p) => {
@@ -288,13 +312,15 @@ fn serve(o: ServeArgs, store_name: &str, store: Arc<dyn Store>) -> Result<(), St
         enricher = enricher.with_city_db(p)?;
         eprintln!("geo: city database {}", p.display());
     }
+    let access = access::build(&a, db, &o.trusted_proxies, o.admin_token.as_deref(), store.clone())?;
     let state = Arc::new(AppState {
         store: store.clone(),
         enricher,
         limits: Limits { max_body_bytes: o.max_body_bytes, ..Limits::default() },
         configs: RemoteConfigs::new(&o.config_dir),
-        admin_token: o.admin_token.clone(),
         replay_limits: o.replay.limits(),
+        access: access.state,
+        minimise: access.minimise,
     });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
@@ -305,6 +331,7 @@ fn serve(o: ServeArgs, store_name: &str, store: Arc<dyn Store>) -> Result<(), St
         let app = http::router(state, StaticDirs { www: o.www.clone(), dist: o.dist.clone() });
         // Tests and scripts read this first stdout line to learn the port of `--addr 127.0.0.1:0`.
         println!("listening on http://{addr}");
+        access::announce(access.first_password.as_deref(), addr, a.no_auth);
         eprintln!("console: http://{addr}/console/  ingest: POST http://{addr}/collect  store: {store_name}");
         server::serve(listener, app, o.conn.limits(), async {
             let _ = tokio::signal::ctrl_c().await;

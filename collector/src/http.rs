@@ -1,6 +1,7 @@
 //! HTTP surface: routes, status codes and JSON shapes. Decoding/validation is in `ingest`,
 //! enrichment in `enrich`, data access behind `store::Store`; handlers only wire them together.
 
+use crate::auth::Principal;
 use crate::enrich::Enricher;
 use crate::ingest::{self, IngestError, Limits};
 use crate::query;
@@ -16,13 +17,12 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::cors::CorsLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub struct AppState {
@@ -30,9 +30,10 @@ pub struct AppState {
     pub enricher: Enricher,
     pub limits: Limits,
     pub configs: RemoteConfigs,
-    /// When set, privacy routes and `PUT /config` need `Authorization: Bearer <token>`.
-    pub admin_token: Option<String>,
     pub replay_limits: replay::Limits,
+    /// Users, tokens, logins, ingest limits (see `auth`): every request goes through `auth::layer`.
+    pub access: Arc<crate::auth::AccessState>,
+    pub minimise: crate::minimise::Minimise,
 }
 
 pub struct StaticDirs {
@@ -139,9 +140,6 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
 }
 
 pub fn router(state: Shared, dirs: StaticDirs) -> Router {
-    // Mirrors the caller's origin and allows credentials: the SDK may post from any page origin,
-    // and sendBeacon sends cookies (credentials "include").
-    let cors = CorsLayer::very_permissive().max_age(std::time::Duration::from_secs(3600));
     let www_index = dirs.www.join("index.html");
     let dist = ServeDir::new(&dirs.dist);
     Router::new()
@@ -178,7 +176,9 @@ pub fn router(state: Shared, dirs: StaticDirs) -> Router {
         )
         .nest_service("/dist", dist)
         .fallback_service(ServeDir::new(&dirs.www))
-        .layer(cors)
+        .merge(crate::auth::routes::router().with_state(state.access.clone()))
+        // CORS (ingest only), authentication, roles, app scope, CSRF, security headers.
+        .layer(axum::middleware::from_fn_with_state(state.access.clone(), crate::auth::layer::guard))
         .with_state(state)
 }
 
@@ -201,8 +201,19 @@ async fn collect(
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = st.enricher.client_ip(peer.ip(), forwarded);
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    let ingested =
-        ingest::ingest(&raw, encoding, &limits, now_ms(), |facts, sent| st.enricher.enrich(facts, sent, ip, ua))?;
+    let mut ingested = ingest::ingest(&raw, encoding, &limits, now_ms(), |facts, sent| {
+        st.enricher.enrich(facts, sent, ip, ua);
+        st.minimise.session(facts, ip);
+    })?;
+    // Every batch of a bundle carries the bundle's app: one pid to admit.
+    if let Some(b) = ingested.batches.first() {
+        if let Err(refused) = st.access.ingest_guard.admit_pid(&b.session.app_id) {
+            return Ok(refused);
+        }
+    }
+    for ev in ingested.batches.iter_mut().flat_map(|b| b.events.iter_mut()) {
+        st.minimise.event(ev);
+    }
     let (mut accepted, mut duplicates) = (0usize, 0usize);
     for batch in ingested.batches {
         let o = st.store.write(batch).await?;
@@ -222,16 +233,6 @@ async fn collect(
     Ok(Json(body).into_response())
 }
 
-fn check_admin(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(token) = &st.admin_token else { return Ok(()) };
-    let sent = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if sent == Some(token.as_str()) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
-    }
-}
-
 fn config_response(st: &AppState, key: &str) -> ApiResult {
     let v = st.configs.get(key)?.ok_or_else(|| ApiError::NotFound(format!("no remote config for `{key}`")))?;
     // The SDK fetches on every init; a short cache keeps edits visible quickly.
@@ -248,8 +249,7 @@ async fn config_get_region(State(st): State<Shared>, Path((_region, pid)): Path<
     config_response(&st, &pid)
 }
 
-async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, headers: HeaderMap, body: Body) -> ApiResult {
-    check_admin(&st, &headers)?;
+async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, body: Body) -> ApiResult {
     let raw = read_body(body, MAX_CONFIG_BYTES).await?;
     let value: Value = serde_json::from_slice(&raw)
         .map_err(|e| ApiError::Config(ConfigError::Invalid(vec![format!("config is not valid JSON: {e}")])))?;
@@ -257,18 +257,12 @@ async fn config_put(State(st): State<Shared>, Path(pid): Path<String>, headers: 
     Ok(Json(json!({"ok": true, "pid": pid})).into_response())
 }
 
-async fn config_versions(State(st): State<Shared>, Path(pid): Path<String>, headers: HeaderMap) -> ApiResult {
-    check_admin(&st, &headers)?;
+async fn config_versions(State(st): State<Shared>, Path(pid): Path<String>) -> ApiResult {
     let versions = st.configs.versions(&pid)?;
     Ok(Json(json!({"pid": pid, "current": st.configs.get(&pid)?, "versions": versions})).into_response())
 }
 
-async fn config_restore(
-    State(st): State<Shared>,
-    Path((pid, version)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> ApiResult {
-    check_admin(&st, &headers)?;
+async fn config_restore(State(st): State<Shared>, Path((pid, version)): Path<(String, String)>) -> ApiResult {
     let version: u64 =
         version.parse().map_err(|_| ApiError::BadRequest(format!("`{version}` is not a version number")))?;
     let config = st.configs.restore(&pid, version)?;
@@ -294,8 +288,13 @@ pub(crate) async fn read<T: serde::Serialize + Send + 'static>(
     Ok(Json(blocking(st, f).await?).into_response())
 }
 
-async fn list_sessions(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
-    let filter = query::session_filter(&p, now_ms()).map_err(ApiError::BadRequest)?;
+async fn list_sessions(
+    State(st): State<Shared>,
+    Extension(who): Extension<Principal>,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let mut filter = query::session_filter(&p, now_ms()).map_err(ApiError::BadRequest)?;
+    filter.apps = who.apps;
     read(&st, move |s| s.list_sessions(&filter)).await
 }
 
@@ -355,13 +354,11 @@ async fn timeseries(State(st): State<Shared>, Query(p): Query<HashMap<String, St
     Ok(Json(json!({"from": from, "to": to, "bucket_ms": bucket, "buckets": b})).into_response())
 }
 
-async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>, headers: HeaderMap) -> ApiResult {
-    check_admin(&st, &headers)?;
+async fn export_user(State(st): State<Shared>, Path(user_id): Path<String>) -> ApiResult {
     read(&st, move |s| s.export_user(&user_id)).await
 }
 
-async fn delete_user(State(st): State<Shared>, Path(user_id): Path<String>, headers: HeaderMap) -> ApiResult {
-    check_admin(&st, &headers)?;
+async fn delete_user(State(st): State<Shared>, Path(user_id): Path<String>) -> ApiResult {
     read(&st, move |s| s.delete_user(&user_id)).await
 }
 

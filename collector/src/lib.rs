@@ -5,6 +5,7 @@
 // channel: boxing them would add an allocation on the error path of a server, for no gain.
 #![allow(clippy::result_large_err)]
 
+pub mod auth;
 pub mod caps;
 pub mod cli;
 pub mod config_check;
@@ -12,7 +13,10 @@ pub mod diagnosis_http;
 pub mod enrich;
 pub mod http;
 pub mod ingest;
+pub mod ingest_guard;
+pub mod minimise;
 pub mod query;
+pub mod rate_limit;
 pub mod remote_config;
 pub mod replay;
 pub mod retention;

@@ -56,7 +56,8 @@ fn export_and_delete_from_the_command_line() {
 
 #[test]
 fn admin_token_guards_privacy_routes() {
-    let s = Server::start(&["--admin-token", "s3cret"]);
+    // The former single admin token still works: it is now an admin API token.
+    let s = Server::secure(&["--admin-token", "s3cret"]);
     seed(&s);
     assert_eq!(s.get("/api/users/alice").status, 401);
     assert_eq!(s.request("DELETE", "/api/users/alice", &[], b"").status, 401);

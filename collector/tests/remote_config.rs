@@ -71,7 +71,8 @@ fn bad_remote_configs_are_refused_with_the_field_named() {
 
 #[test]
 fn earlier_versions_are_kept_and_one_can_be_restored() {
-    let s = Server::start(&["--admin-token", "t0ken"]);
+    // Access control on (the harness default is --no-auth): the token is an admin API token.
+    let s = Server::secure(&["--admin-token", "t0ken"]);
     let auth = [("Authorization", "Bearer t0ken")];
     for t in [1000, 2000, 3000] {
         let r = put(&s, "p2", &json!({"reportConfig": {"flushTime": t}}), &auth);

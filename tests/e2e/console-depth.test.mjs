@@ -23,7 +23,8 @@ const conErrors = [];
 const conRequests = [];
 
 async function api(p) {
-  const r = await fetch(base + p, { signal: AbortSignal.timeout(5000) });
+  // The query API needs credentials (issue 12): the harness collector's admin API token.
+  const r = await fetch(base + p, { headers: { authorization: 'Bearer ' + collector.token }, signal: AbortSignal.timeout(5000) });
   assert.equal(r.status, 200, `${p} → ${r.status}`);
   return r.json();
 }
@@ -117,6 +118,8 @@ test('the demo: user A with an app user id, a slow load, a slow API, a failing c
   assert.equal(detailB.session.user_name, USER_B);
 
   con = await ctx.newPage();
+  // The console needs credentials (issue 12): the token on the console page's requests only.
+  await con.setExtraHTTPHeaders({ authorization: 'Bearer ' + collector.token });
   con.on('pageerror', (e) => conErrors.push(String(e)));
   con.on('response', (r) => conRequests.push([r.status(), new URL(r.url()).pathname]));
 });

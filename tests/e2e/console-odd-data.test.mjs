@@ -62,7 +62,8 @@ before(async () => {
     UPDATE sessions SET user_name = '${big}' WHERE session_id = 'odd-session-2';
   `);
   browser = await launch();
-  page = await browser.newPage();
+  // The console needs credentials (issue 12): the harness collector's admin API token on every request.
+  page = await (await browser.newContext({ extraHTTPHeaders: { authorization: 'Bearer ' + coll.token } })).newPage();
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push('console.error: ' + m.text()); });
 });

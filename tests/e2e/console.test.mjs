@@ -1,6 +1,8 @@
 // Issue 6 end to end: the real collector binary, the demo shop with the script-tag SDK, a scripted
 // user (login, clicks, a good and a failing API call, a JS error, two route changes), then the
 // session-trace console finding that session by user name and showing its summary and path.
+// The collector runs as after `npm start`: access control on, the first start's admin password read
+// from its output, and the console used after logging in (issue 12).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +16,8 @@ const OUT = path.join(ROOT, 'test-output');
 const NAME = 'e2e-shopper-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
 
 let tmp, collector, base, browser, collectorLog = '';
+// The first start's admin password (printed once on stderr) and the API's login cookie.
+let adminPassword, cookie;
 // Shared by the tests below, in order: the visit, then the console showing it.
 let ctx, sid, detail, con, shown, summaryOf;
 
@@ -55,8 +59,16 @@ async function stopCollector() {
 
 const text = async (id) => (await con.textContent(`[data-testid=${id}]`)).trim();
 
+/** Logs in through the API as a script would; resolves to the cookie and the CSRF token. */
+async function login(user, password) {
+  const r = await fetch(base + '/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, password }), signal: AbortSignal.timeout(5000) });
+  assert.equal(r.status, 200, 'login as ' + user);
+  return { cookie: r.headers.get('set-cookie').split(';')[0], csrf: (await r.json()).csrf };
+}
+
 async function api(p) {
-  const r = await fetch(base + p, { signal: AbortSignal.timeout(5000) });
+  const r = await fetch(base + p, { headers: { cookie }, signal: AbortSignal.timeout(5000) });
   assert.equal(r.status, 200, `${p} → ${r.status}`);
   return r.json();
 }
@@ -66,6 +78,9 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/rum.js')), 'dist/ missing: npm run build');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rum-console-'));
   base = await startCollector();
+  await until(() => /shown only this once:\s+(\S+)/.test(collectorLog), 'the first start\'s admin password', 5000);
+  adminPassword = collectorLog.match(/shown only this once:\s+(\S+)/)[1];
+  ({ cookie } = await login('admin', adminPassword));
   browser = await launch();
 });
 after(async () => {
@@ -73,6 +88,16 @@ after(async () => {
   await browser?.close();
   await stopCollector();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('without a login the API answers 401 and the console sends to its login page', async () => {
+  const r = await fetch(base + '/api/sessions', { signal: AbortSignal.timeout(5000) });
+  assert.equal(r.status, 401);
+  const p = await (await browser.newContext()).newPage();
+  await p.goto(base + '/console/#/ways');
+  await p.waitForSelector('[data-testid=login-user]', { timeout: 10000 });
+  assert.match(p.url(), /\/console\/login\.html\?next=/);
+  await p.context().close();
 });
 
 test('the scripted visit is one session, found by user name through GET /api/sessions?q=', async () => {
@@ -149,7 +174,29 @@ test('console: search by user name → one row → the session page (screenshot)
   con = await ctx.newPage();
   const consoleErrors = [];
   con.on('pageerror', (e) => consoleErrors.push(String(e)));
+  // Anything the strict Content-Security-Policy blocks is reported on the page's console.
+  con.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) consoleErrors.push(m.text()); });
   await con.goto(base + '/console/');
+  // The console asks for a login first, then comes back.
+  await con.waitForSelector('[data-testid=login-user]', { timeout: 10000 });
+  await con.fill('[data-testid=login-user]', 'admin');
+  await con.fill('[data-testid=login-password]', 'not the password');
+  await con.click('[data-testid=login-submit]');
+  await until(async () => (await con.textContent('[data-testid=login-error]')).includes('wrong user name or password'), 'the wrong-password message');
+  await con.fill('[data-testid=login-password]', adminPassword);
+  await con.click('[data-testid=login-submit]');
+  await con.waitForSelector('[data-testid=search-input]', { timeout: 10000 });
+  assert.equal(new URL(con.url()).pathname, '/console/');
+  await until(async () => (await con.textContent('[data-testid=who]'))?.includes('admin (admin)'), 'the user in the header');
+  const cookies = await ctx.cookies(base);
+  const sessionCookie = cookies.find((c) => c.name === 'rum_session');
+  assert.ok(sessionCookie && sessionCookie.httpOnly && sessionCookie.sameSite === 'Strict', JSON.stringify(cookies));
+  assert.equal(await con.evaluate(() => document.cookie.includes('rum_session')), false, 'HttpOnly: not readable by scripts');
+  // Already logged in, the login page sends straight back (where a link from another site lands,
+  // as the SameSite=Strict cookie does not come with it).
+  await con.goto(base + '/console/login.html?next=/console/');
+  await con.waitForSelector('[data-testid=search-input]', { timeout: 10000 });
+  assert.equal(new URL(con.url()).pathname, '/console/');
   await con.fill('[data-testid=search-input]', NAME);
   await con.click('[data-testid=search-button]');
   const row = con.locator('[data-testid=session-row]');
@@ -227,4 +274,47 @@ test('first page: the failing POST /demo-api/checkout is shown with its 4xx stat
   assert.ok(failed, 'the POST on the first page: ' + summaryOf);
   assert.match(failed.text, /→ 4\d\d/);
   assert.match(failed.text, /failed/);
+});
+
+// ---- the Admin page (issue 12), under the console's CSP ----
+
+test('admin page: an admin adds a viewer (password shown once) and a token; the viewer logs in without the Admin link; logout ends the login', async () => {
+  assert.ok(con, 'needs the logged-in console page');
+  const blocked = [];
+  con.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) blocked.push(m.text()); });
+  con.on('pageerror', (e) => blocked.push(String(e)));
+  await con.click('[data-testid=admin-link]');
+  await con.waitForSelector('[data-testid=user-row][data-user=admin]', { timeout: 10000 });
+  await con.fill('[data-testid=new-user-name]', 'vera');
+  await con.selectOption('[data-testid=new-user-role]', 'viewer');
+  await con.click('[data-testid=add-user]');
+  await con.waitForSelector('[data-testid=user-row][data-user=vera]', { timeout: 10000 });
+  const note = await con.textContent('[data-testid=admin-notice]');
+  const vpw = note.match(/\(shown once\): (\S+)/)?.[1];
+  assert.ok(vpw, note);
+  await con.fill('[data-testid=new-token-user]', 'vera');
+  await con.fill('[data-testid=new-token-label]', 'e2e');
+  await con.click('[data-testid=add-token]');
+  await con.waitForSelector('[data-testid=token-row]', { timeout: 10000 });
+  const secret = (await con.textContent('[data-testid=admin-notice]')).match(/(rum_\S+)$/)?.[1];
+  assert.ok(secret, 'token secret shown');
+  const r = await fetch(base + '/api/sessions', { headers: { authorization: 'Bearer ' + secret }, signal: AbortSignal.timeout(5000) });
+  assert.equal(r.status, 200, 'the new token reads');
+  assert.equal((await fetch(base + '/api/users/x', { headers: { authorization: 'Bearer ' + secret } })).status, 403, 'a viewer token does not export');
+  assert.deepEqual(blocked, []);
+
+  const vctx = await browser.newContext();
+  const v = await vctx.newPage();
+  await v.goto(base + '/console/login.html');
+  await v.fill('[data-testid=login-user]', 'vera');
+  await v.fill('[data-testid=login-password]', vpw);
+  await v.click('[data-testid=login-submit]');
+  await v.waitForSelector('[data-testid=who]', { timeout: 10000 });
+  assert.match(await v.textContent('[data-testid=who]'), /vera \(viewer\)/);
+  assert.equal(await v.locator('[data-testid=admin-link]').count(), 0);
+  await v.click('[data-testid=logout]');
+  await v.waitForSelector('[data-testid=login-user]', { timeout: 10000 });
+  const after = await v.evaluate(async () => (await fetch('/api/sessions')).status);
+  assert.equal(after, 401, 'logged out on the server');
+  await vctx.close();
 });

@@ -153,15 +153,17 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts the real collector (`target/collector/rum-collector`, or `RUM_COLLECTOR_BIN`) on a free
- * port with a temporary database and config dir. Resolves to `{ origin, close }`.
+ * port with a temporary database and config dir. Resolves to `{ origin, token, close }`.
  */
 export async function startCollector() {
   const bin = process.env.RUM_COLLECTOR_BIN || path.join(ROOT, 'target/collector/rum-collector');
   if (!fs.existsSync(bin)) throw new Error('no collector binary at ' + bin + ': cargo build -p rum-collector --profile collector');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rum-e2e-collector-'));
   fs.mkdirSync(path.join(dir, 'config'));
+  // Access control stays on; `token` is an admin API token for the test's own calls (PUT /config).
+  const token = 'rum_e2e_' + Math.random().toString(36).slice(2) + Date.now().toString(36);
   const child = spawn(bin, ['--addr', '127.0.0.1:0', '--db', path.join(dir, 'rum.db'), '--www', path.join(ROOT, 'www'),
-    '--dist', path.join(ROOT, 'dist'), '--config-dir', path.join(dir, 'config'), '--geo-db', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--dist', path.join(ROOT, 'dist'), '--config-dir', path.join(dir, 'config'), '--geo-db', 'none', '--admin-token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.resume(); // its log lines are not the test's output
   const origin = await new Promise((resolve, reject) => {
     let out = '';
@@ -174,6 +176,7 @@ export async function startCollector() {
   });
   return {
     origin,
+    token,
     db: path.join(dir, 'rum.db'),
     close: async () => {
       child.kill('SIGTERM');

@@ -149,7 +149,8 @@ test('remote-first with a slow remote: nothing sent before the timeout, then eve
 test('remote-first with a fast remote (the real collector\'s /config/<pid>): the first bundle already has the remote properties', async () => {
   const coll = await startCollector();
   try {
-    const put = await fetch(coll.origin + '/config/rc-fast', { method: 'PUT', body: JSON.stringify({ properties: { from_remote: 'fast' } }) });
+    const put = await fetch(coll.origin + '/config/rc-fast', { method: 'PUT', headers: { authorization: 'Bearer ' + coll.token },
+      body: JSON.stringify({ properties: { from_remote: 'fast' } }) });
     assert.ok(put.ok, 'PUT /config/rc-fast: ' + put.status);
     await withPage(async ({ srv, page: p }) => {
       await p.goto(srv.origin + '/fast');

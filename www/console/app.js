@@ -71,6 +71,8 @@ function guarded(draw, what) {
 
 async function api(path) {
   const r = await fetch(path, { headers: { accept: 'application/json' } });
+  // The login ended (expired, logged out elsewhere): log in again, then come back here.
+  if (r.status === 401) location.assign('login.html?next=' + encodeURIComponent(location.pathname) + location.hash);
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw Object.assign(new Error(body.error || `HTTP ${r.status}`), { status: r.status });
   return body;

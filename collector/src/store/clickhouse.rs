@@ -905,6 +905,11 @@ fn session_where(f: &SessionFilter, events: &str) -> String {
             c.push(format!("lower({col}) = lower({})", quote(v)));
         }
     }
+    // The caller's app scope (auth); an empty one sees nothing.
+    if let Some(apps) = &f.apps {
+        let list: Vec<String> = apps.iter().map(|a| quote(a)).collect();
+        c.push(if list.is_empty() { "0".into() } else { format!("app_id IN ({})", list.join(", ")) });
+    }
     if let Some(v) = &f.page_url {
         c.push(format!(
             "session_id GLOBAL IN (SELECT session_id FROM {events} WHERE is_pv = 1 AND positionCaseInsensitive(url, {}) > 0)",

@@ -127,6 +127,8 @@ pub struct SessionFilter {
     /// Substring of any URL, error message, action or event name, or custom attribute.
     pub text: Option<String>,
     pub app_id: Option<String>,
+    /// The caller's app scope (auth): `None` = every app, `Some(pids)` = only these.
+    pub apps: Option<Vec<String>>,
     pub ip: Option<String>,
     /// Substring of any page (pv) URL of the session.
     pub page_url: Option<String>,

@@ -629,6 +629,11 @@ pub(super) fn session_where(f: &SessionFilter) -> (String, Named) {
             push(format!("{col} = {name} COLLATE NOCASE"), name, Box::new(v.clone()));
         }
     }
+    if let Some(apps) = &f.apps {
+        // The caller's app scope as one JSON array (any length, one named value); empty: nothing.
+        let list = serde_json::Value::from(apps.clone()).to_string();
+        push("s.app_id IN (SELECT value FROM json_each(:apps))".into(), ":apps", Box::new(list));
+    }
     if let Some(v) = &f.page_url {
         // Not correlated: one pass over the page views' index, whatever the number of sessions.
         push(

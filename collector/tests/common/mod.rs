@@ -55,6 +55,8 @@ pub struct Server {
     pub dir: PathBuf,
     child: Child,
     _tmp: Option<tempfile::TempDir>,
+    /// What a server started with access control printed on stderr (first-start password).
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 pub struct Resp {
@@ -74,7 +76,8 @@ impl Resp {
 }
 
 impl Server {
-    /// Starts a server on a fresh temp dir (db, remote configs, dist).
+    /// Starts a server on a fresh temp dir (db, remote configs, dist), with `--no-auth` (the
+    /// tests of what the collector stores and answers; access control is tested with `secure`).
     pub fn start(extra: &[&str]) -> Server {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
@@ -83,8 +86,30 @@ impl Server {
         s
     }
 
-    /// Starts a server on an existing dir (restarts keep the same database).
+    /// Starts a server on an existing dir (restarts keep the same database), with `--no-auth` and
+    /// without the ingest rate limits (these tests send from one address as fast as they can;
+    /// `extra` comes later on the command line, so a test can still set them).
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        let mut args = vec!["--no-auth", "--ingest-rate-ip", "off", "--ingest-rate-pid", "off"];
+        args.extend_from_slice(extra);
+        Server::spawn(dir, &args)
+    }
+
+    /// Starts a server with its access control on (as a user's first start).
+    pub fn secure(extra: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let mut s = Server::spawn(&dir, extra);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// `secure` on an existing dir.
+    pub fn secure_in(dir: &Path, extra: &[&str]) -> Server {
+        Server::spawn(dir, extra)
+    }
+
+    fn spawn(dir: &Path, extra: &[&str]) -> Server {
         let mut args: Vec<String> = vec![
             "--addr".into(),
             "127.0.0.1:0".into(),
@@ -104,9 +129,18 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rum-collector"))
             .args(&args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn rum-collector");
+        // Kept for the test and passed on, so failures still show the server's log.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (err, sink) = (child.stderr.take().unwrap(), log.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -115,7 +149,7 @@ impl Server {
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_string();
-        Server { addr, dir: dir.to_path_buf(), child, _tmp: None }
+        Server { addr, dir: dir.to_path_buf(), child, _tmp: None, stderr: log }
     }
 
     /// SIGKILL: no graceful shutdown, no flush.
@@ -141,6 +175,25 @@ impl Server {
 
     pub fn collect(&self, body: &[u8]) -> Resp {
         self.request("POST", "/collect", &[("Content-Type", "text/plain;charset=UTF-8")], body)
+    }
+
+    /// The one-time admin password a first start prints (waits for stderr, at most 10 s).
+    pub fn first_password(&self) -> Option<String> {
+        for _ in 0..100 {
+            let text = self.stderr.lock().unwrap().clone();
+            if let Some(i) = text.find("shown only this once:") {
+                // The banner's lines arrive one by one: wait for the password's.
+                let pw = text[i..].lines().nth(2).map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+                if pw.is_some() {
+                    return pw;
+                }
+            } else if text.contains("console: http") {
+                // Printed after the banner: there is none.
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
     }
 
     pub fn alive(&self) {
