@@ -3,7 +3,7 @@
 // sending segments to the real collector per the replay contract (gzip with Content-Encoding
 // through fetch, and one by sendBeacon, recognised by its magic bytes). The user mutates the DOM,
 // changes route, types a name and a password, clicks. Then the console (served by the collector
-// under a strict Content-Security-Policy added to its document) lists the session with a play
+// under the collector's own Content-Security-Policy, with the harness's admin token) lists the session with a play
 // button, plays it beside the path, seeks when a path event is clicked, highlights the path while
 // playing; a screenshot of the replayed page at a chosen moment is saved under test-output/.
 import { test, before, after } from 'node:test';
@@ -19,8 +19,6 @@ const TYPED_PASSWORD = 'hunter2-Sup3rSecret';
 // What the console needs: no inline script, no eval. Styles: the replayed page's own <style>
 // elements and style attributes are inline styles of the player's about:blank iframe, which
 // inherits the console's policy, hence 'unsafe-inline' for styles only (see README).
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 let collector, site, browser, ctx, shop, con, sid, start;
 const moments = {};
@@ -98,8 +96,10 @@ after(async () => {
   await collector?.close();
 });
 
+const auth = () => ({ authorization: 'Bearer ' + collector.token });
+
 async function api(p) {
-  const r = await fetch(collector.origin + p, { signal: AbortSignal.timeout(5000) });
+  const r = await fetch(collector.origin + p, { headers: auth(), signal: AbortSignal.timeout(5000) });
   assert.equal(r.status, 200, `${p} → ${r.status}`);
   return r.json();
 }
@@ -135,7 +135,7 @@ test('a recorded visit reaches the collector as replay segments (fetch + gzip, a
   assert.deepEqual(errors, []);
 
   const replay = await until(async () => {
-    const r = await fetch(collector.origin + `/api/sessions/${sid}/replay`);
+    const r = await fetch(collector.origin + `/api/sessions/${sid}/replay`, { headers: auth() });
     const j = r.status === 200 ? await r.json() : null;
     return j && j.segments.length === 3 && j;
   }, 'three segments stored', 10000);
@@ -148,7 +148,7 @@ test('a recorded visit reaches the collector as replay segments (fetch + gzip, a
   start = replay.records[0].timestamp;
   // The SDK's bundles may land after the segments: until then the session is a 404.
   await until(async () => {
-    const r = await fetch(collector.origin + '/api/sessions/' + sid);
+    const r = await fetch(collector.origin + '/api/sessions/' + sid, { headers: auth() });
     const s = r.status === 200 && (await r.json()).session;
     return s && s.pvs >= 2 && s.has_replay;
   }, 'the session with its two page views', 15000);
@@ -165,14 +165,13 @@ test('session list: a play button and a "has replay" filter; the play button ope
     if (/frame is sandboxed and the 'allow-scripts' permission is not set/.test(m.text())) return;
     if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.type() + ': ' + m.text());
   });
-  // The strict policy on the console's document (the collector does not send one yet).
-  await con.route(collector.origin + '/console/**', async (route) => {
-    const resp = await route.fetch();
-    const headers = resp.headers();
-    if ((headers['content-type'] || '').includes('text/html')) headers['content-security-policy'] = CSP;
-    await route.fulfill({ response: resp, headers });
-  });
-  await con.goto(collector.origin + '/console/#/?range=all&has_replay=1');
+  // The console needs credentials (issue 12): the harness collector's admin token, on the console
+  // page's requests only; the policy checked is the collector's own Content-Security-Policy.
+  await con.setExtraHTTPHeaders({ authorization: 'Bearer ' + collector.token });
+  const doc = await con.goto(collector.origin + '/console/#/?range=all&has_replay=1');
+  const csp = doc.headers()['content-security-policy'] || '';
+  assert.match(csp, /script-src 'self';/, 'the console is served under a strict script policy');
+  assert.doesNotMatch(csp, /unsafe-eval/);
   const row = con.locator(`[data-testid=session-row][data-session-id="${sid}"]`);
   await row.waitFor({ timeout: 10000 });
   assert.equal(await con.locator('[data-testid=session-row]').count(), 1, 'only sessions with a replay');

@@ -17,7 +17,10 @@ use std::sync::Arc;
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The console loads only its own files, talks only to its own origin, and is never framed.
-pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+/// `style-src 'unsafe-inline'`: the replay player rebuilds the recorded page (its `<style>`
+/// elements and style attributes) in a sandboxed `about:blank` iframe, which inherits this
+/// policy; without it a replay plays unstyled. Scripts stay `'self'` only.
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn json_error(status: StatusCode, msg: &str) -> Response {
