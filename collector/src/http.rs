@@ -379,6 +379,10 @@ async fn replay_ingest(State(st): State<Shared>, headers: HeaderMap, body: Body)
     let segment = replay::decode(&raw, encoding, &limits)
         .and_then(|text| replay::parse(&text, now_ms()))
         .map_err(ApiError::Replay)?;
+    // The same pid allowlist and per-pid limit as bundles.
+    if let Err(refused) = st.access.ingest_guard.admit_pid(&segment.pid) {
+        return Ok(refused);
+    }
     let cap = limits.max_session_bytes;
     match blocking(&st, move |s| s.write_replay(segment, cap)).await? {
         ReplayWrite::Stored => Ok(Json(json!({"ok": true})).into_response()),

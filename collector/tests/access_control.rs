@@ -257,6 +257,18 @@ fn ingest_can_be_limited_to_origins_and_pids() {
     let r = s.request("POST", "/collect", &[("Origin", "https://shop.example")], foreign_pid.as_bytes());
     assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("stranger"));
+    // Replay segments answer to the same pid allowlist.
+    let seg = |pid: &str| {
+        json!({"pid": pid, "session_id": "s-o", "view_id": "v1", "segment_id": format!("seg-{pid}"), "seq": 0,
+            "start": now_ms(), "end": now_ms(), "count": 1, "has_full_snapshot": false, "source": "sampled",
+            "records": [{"type": 3, "data": {"source": 2}, "timestamp": now_ms()}]})
+        .to_string()
+    };
+    let own = s.request("POST", "/replay", &[("Origin", "https://shop.example")], seg("test-app").as_bytes());
+    assert_eq!(own.status, 200, "{}", String::from_utf8_lossy(&own.body));
+    let other = s.request("POST", "/replay", &[("Origin", "https://shop.example")], seg("stranger").as_bytes());
+    assert_eq!(other.status, 403, "{}", String::from_utf8_lossy(&other.body));
+    assert!(String::from_utf8_lossy(&other.body).contains("stranger"));
 }
 
 fn login(s: &Server, user: &str, pw: &str, extra: &[(&str, &str)]) -> Resp {

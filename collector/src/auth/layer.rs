@@ -20,7 +20,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// `style-src 'unsafe-inline'`: the replay player rebuilds the recorded page (its `<style>`
 /// elements and style attributes) in a sandboxed `about:blank` iframe, which inherits this
 /// policy; without it a replay plays unstyled. Scripts stay `'self'` only.
-pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+pub const CONSOLE_CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn json_error(status: StatusCode, msg: &str) -> Response {
