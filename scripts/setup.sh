@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs only what is missing. Second run: seconds, no network.
 # Works here (Debian + rustup) and on an ordinary machine with rustup and a Chrome/Chromium
-# + chromedriver on PATH; the Debian-only steps run only where apt-get exists and is needed.
+# on PATH; the Debian-only steps run only where apt-get exists and is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -42,27 +42,19 @@ else
     || cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi
 
-# 3. wasm-pack (the design names `wasm-pack test`); built from crates.io, its npm package downloads a binary.
-WP_VERSION=0.15.1
-if have wasm-pack && wasm-pack --version | grep -q "$WP_VERSION"; then
-  log "wasm-pack $WP_VERSION: present"
-else
-  log "installing wasm-pack $WP_VERSION (a few minutes)"
-  cargo install --locked wasm-pack --version "$WP_VERSION" --force \
-    || cargo install wasm-pack --version "$WP_VERSION" --force
-fi
-
-# 4. Chromium + chromedriver: anything on PATH will do; Debian packages otherwise.
-find_chrome() { for c in chromium chromium-browser google-chrome google-chrome-stable; do have "$c" && { command -v "$c"; return 0; }; done; return 1; }
-if find_chrome >/dev/null && have chromedriver; then
-  log "browser: $(find_chrome), chromedriver: $(command -v chromedriver)"
+# 3. Chromium: anything on PATH will do; Debian's package otherwise. Every browser test drives it
+#    through playwright-core over CDP (the wasm-bindgen-test layer too, scripts/browser-tests.mjs),
+#    so neither chromedriver nor wasm-pack is needed.
+find_chrome() { [ -x "${CHROME_BIN:-}" ] && { echo "$CHROME_BIN"; return 0; }; for c in chromium chromium-browser google-chrome google-chrome-stable; do have "$c" && { command -v "$c"; return 0; }; done; return 1; }
+if find_chrome >/dev/null; then
+  log "browser: $(find_chrome)"
 elif have apt-get; then
-  log "installing Debian chromium + chromium-driver"
+  log "installing Debian chromium"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt-get install -y -qq chromium >/dev/null
 else
-  echo "[setup] need Chrome/Chromium and a matching chromedriver on PATH" >&2; exit 1
+  echo "[setup] need Chrome or Chromium on PATH (or CHROME_BIN)" >&2; exit 1
 fi
 
 # 4b. sqlite3: the console test edits a real collector's database the way an older collector or a
