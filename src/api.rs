@@ -62,10 +62,12 @@ pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     agent.start(&mut host, &js::location_href(), &js::fact_str(js::Fact::Referrer));
     let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, true));
     let lifecycle = crate::browser::lifecycle::install();
-    let mut rt = Runtime { agent, host, lifecycle, last_activity: 0.0, collectors, local, replay: Default::default() };
+    let mut rt =
+        Runtime { agent, host, lifecycle, view_id: Default::default(), collectors, local, replay: Default::default() };
     rt.host.transport.claim_orphans();
     crate::browser::remote::begin(&mut rt);
     crate::browser::replay::sync(&mut rt);
+    crate::browser::collect::sync_view(&mut rt);
     runtime::install(rt);
     true
 }

@@ -19,8 +19,8 @@ use super::hooks::*;
 
 /// Errors captured by the facade before the wasm was ready.
 pub fn capture_early(rt: &mut Runtime, ev: JsValue) {
-    if rt.agent.cfg.collectors.js_error {
-        dispatch(rt, REPORT, early_report(&ev));
+    if rt.agent.cfg.collectors.js_error && rt.agent.sampled() {
+        report(rt, &early_report(&ev));
     }
 }
 
@@ -31,10 +31,37 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
     if kind == ROUTE {
         let href = js::location_href();
         rt.agent.navigate(&mut rt.host, &href, false);
-    } else if let Some(spec) = spec_of(&d) {
-        if !blocked(rt, &spec.event_type, &d) {
+    } else if kind == REPORT && Array::is_array(&d) {
+        // A batch of reports (`pending.js`), in the order they happened.
+        let d: &Array = d.unchecked_ref();
+        for i in 0..d.length() {
+            report(rt, &d.get(i));
+        }
+    }
+}
+
+fn report(rt: &mut Runtime, r: &JsValue) {
+    if let Some(spec) = spec_of(r) {
+        if !blocked(rt, &spec.event_type, r) {
             rt.agent.emit(&mut rt.host, spec);
         }
+    }
+}
+
+/// Before anything else the hub does: the reports the hooks queued since the last batch, so
+/// that order is kept (a click before the route change it caused, every event in a flush).
+pub fn pending(rt: &mut Runtime, exit: bool) {
+    let r = take(exit);
+    dispatch(rt, REPORT, r);
+}
+
+/// Gives the JS side the current view when it changed (calls and long tasks are stamped with
+/// it as they start, without asking the wasm).
+pub fn sync_view(rt: &mut Runtime) {
+    let v = &rt.agent.view.r;
+    if v.id != rt.view_id {
+        rt.view_id.clone_from(&v.id);
+        set_view(&v.id, &v.name);
     }
 }
 

@@ -53,7 +53,7 @@ impl Collectors {
 /// `parseResourceName` and the slow thresholds, for `fields.js` (again after each setConfig).
 pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
     let name = cfg.parse_resource_name.map_or(JsValue::UNDEFINED, |f| fns.get(f));
-    configure(&name, cfg.slow_resource, cfg.slow_load, cfg.tracing.sample);
+    configure(&name, cfg.slow_resource, cfg.slow_load, cfg.tracing.sample, cfg.tracing.enable);
 }
 
 /// A report of `fields.js` (`[event type, body, merge key, timestamp, view id, view name,

@@ -11,17 +11,19 @@
 // are what the config's filters test (a resource's URL; an error's name, message and stack).
 
 const SLOW_DEFAULT = 1000;
-export const opts = { name: null, slowResource: SLOW_DEFAULT, slowLoad: 3000, sample: 100 };
+export const opts = { name: null, slowResource: SLOW_DEFAULT, slowLoad: 3000, sample: 100, trace: false };
 
 /**
- * `parseResourceName`, the slow thresholds and the tracing sample (%, for `trace_data`): set by
- * the Rust side when it installs collectors.
+ * `parseResourceName`, the slow thresholds, the tracing sample (%, for `trace_data`) and
+ * whether tracing is on (requests then ask the wasm for headers): set by the Rust side when it
+ * installs collectors.
  */
-export function configure(parseResourceName, slowResource, slowLoad, sample) {
+export function configure(parseResourceName, slowResource, slowLoad, sample, trace) {
   opts.name = typeof parseResourceName === 'function' ? parseResourceName : null;
   opts.slowResource = slowResource;
   opts.slowLoad = slowLoad;
   opts.sample = sample;
+  opts.trace = trace;
 }
 
 // ARMS's `timing_data` and `snapshots`: a performance entry as JSON text (its toJSON).

@@ -1,39 +1,54 @@
 // Hook mechanics the Rust side cannot express: wrappers that forward `this` and `arguments`,
-// DOM walks, observers and their timers. No decisions here: every hook turns what it saw into
-// a report (fields.js) and hands it to one Rust callback, `hub(1, report)` (kinds in
-// src/browser/hub.rs), which filters it and makes it an event of the session.
+// DOM walks, observers and their timers. No decisions here: every hook records what it saw and
+// queues its report (fields.js) for the next task (pending.js: handlers stay cheap, one crossing
+// per batch); the Rust hub filters each report and makes it an event of the session.
 //
 // Never break the host page: the page's own call always runs with its own arguments and its
 // own result (the very same promise) is returned; anything of ours that throws is swallowed.
 
 import { hub } from './transport.js';
-import { apiReport, clickReport, consoleReport, errorEventReport, longTaskReport, perfReport, rejectionReport, resourceReport, vitalsReport } from './fields.js';
+import { after, later, view } from './pending.js';
+import { opts, apiReport, clickReport, consoleReport, errorEventReport, longTaskReport, perfReport, rejectionReport, resourceReport, vitalsReport } from './fields.js';
 
 const safe = (f) => function () { try { return f.apply(this, arguments); } catch (_) { /* ours only */ } };
 const now = () => performance.now();
 
-// An API call finished (fetch or XHR). Timing comes from the matching resource entry,
-// which the browser adds when the body is done: look it up a little later.
-function apiDone(hub, d, evaluate) {
-  d.ts = performance.timeOrigin + d.st;
-  setTimeout(safe(() => {
-    const list = performance.getEntriesByName(d.u, 'resource');
+// An API call ended (fetch or XHR). Its timing comes from the matching resource entry, which
+// the browser adds when the body is done: the report is built 200 ms later, or when the page is
+// hidden or left (then without the entry if it is not there yet: the call is not lost with the
+// page). With evaluateApi, its answer is awaited all the same (a page that unloads before it
+// comes loses that call).
+const apiDone = (d, evaluate) => { d.ts = performance.timeOrigin + d.st; d.f = evaluate; after(200, apiBuild, d); };
+
+function apiBuild(d) {
+  const find = (u) => {
+    const list = performance.getEntriesByName(u, 'resource');
     for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
+      if (list[i].startTime >= d.st - 5) { d.tm = list[i]; return; }
     }
-    if (!evaluate) { hub(1, apiReport(d)); return; }
-    // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
-    Promise.resolve().then(() => evaluate(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
-      .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
-      .then(() => hub(1, apiReport(d)));
-  }), 200);
+  };
+  find(d.u);
+  if (!d.tm) try { const n = new URL(d.u).href; if (n !== d.u) find(n); } catch (_) { /* not a URL */ }
+  if (!d.f) return apiReport(d);
+  // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
+  Promise.resolve().then(() => d.f(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
+    .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
+    .then(() => later(apiReport, d));
 }
 
-// 60: a request starts. Rust answers `[trace headers | null, view id, view name]` as JSON text.
-const ask = (hub, u) => { const t = hub(60, u); return t && JSON.parse(t); };
+// A request starts: `[trace headers | null, view id, view name]`. Only tracing needs the wasm
+// (60: Rust answers that as JSON text); otherwise the view is the one pending.js keeps.
+const ask = (u) => { const t = opts.trace && hub(60, u); return t ? JSON.parse(t) : view; };
 
 // A request URL (or the endpoint, src/browser/transport.rs) made absolute against the page.
+// Parsing a URL is a good part of a request's cost in the hook: an absolute http(s) URL and a
+// path from the root are taken as they are (`apiBuild` normalises one whose timing entry it
+// cannot find by that name).
+const ORIGIN = typeof location === 'object' ? location.origin : 'null';
 export function absolute(u) {
+  if (typeof u === 'string' && (/^https?:\/\//i.test(u) || (u[0] === '/' && u[1] !== '/' && ORIGIN !== 'null'))) {
+    return u[0] === '/' ? ORIGIN + u : u;
+  }
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
@@ -50,7 +65,7 @@ const before = (out, o, name, ours) => patch(out, o, name, (orig) => function ()
   return orig.apply(this, arguments);
 });
 
-function hookFetch(out, hub, evaluate) {
+function hookFetch(out, evaluate) {
   patch(out, window, 'fetch', (orig) => function (input, init) {
     let d = null;
     let args = arguments;
@@ -61,7 +76,7 @@ function hookFetch(out, hub, evaluate) {
       d = { k: 'fetch', m, u, st: now() };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
-      const t = d.v = ask(hub, u);
+      const t = d.v = ask(u);
       const h = t && t[0];
       if (h) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
@@ -79,10 +94,10 @@ function hookFetch(out, hub, evaluate) {
     // it handled and swallow that.)
     try {
       return p.then((r) => {
-        try { d.s = r.status; d.t = r.statusText; d.d = now() - d.st; if (evaluate) d.res = r.clone(); apiDone(hub, d, evaluate); } catch (_) { /* ours only */ }
+        try { d.s = r.status; d.t = r.statusText; d.d = now() - d.st; if (evaluate) d.res = r.clone(); apiDone(d, evaluate); } catch (_) { /* ours only */ }
         return r;
       }, (e) => {
-        try { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(hub, d, evaluate); } catch (_) { /* ours only */ }
+        try { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(d, evaluate); } catch (_) { /* ours only */ }
         throw e;
       });
     } catch (_) {
@@ -91,7 +106,7 @@ function hookFetch(out, hub, evaluate) {
   });
 }
 
-function hookXhr(out, hub, evaluate) {
+function hookXhr(out, evaluate) {
   const X = window.XMLHttpRequest;
   if (!X) return;
   const P = X.prototype;
@@ -107,7 +122,7 @@ function hookXhr(out, hub, evaluate) {
     const d = this[key];
     if (d) {
       d.st = now();
-      const t = d.v = ask(hub, d.u);
+      const t = d.v = ask(d.u);
       const h = t && t[0];
       if (h) {
         for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
@@ -124,14 +139,14 @@ function hookXhr(out, hub, evaluate) {
         if (failed) d.e = failed;
         delete xhr[key];
         if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
-        apiDone(hub, d, evaluate);
+        apiDone(d, evaluate);
       }));
     }
   });
 }
 
 // 2: the URL may have changed (SPA navigation).
-function hookHistory(out, hub) {
+function hookHistory(out) {
   for (const name of ['pushState', 'replaceState']) {
     patch(out, window.history, name, (orig) => function () {
       const r = orig.apply(this, arguments);
@@ -142,10 +157,9 @@ function hookHistory(out, hub) {
 }
 
 // console.error, with whatever it was given.
-function hookConsole(out, hub) {
+function hookConsole(out) {
   before(out, window.console, 'error', function () {
-    const r = consoleReport(Array.prototype.slice.call(arguments));
-    if (r) hub(1, r);
+    later(consoleReport, Array.prototype.slice.call(arguments));
   });
 }
 
@@ -213,21 +227,21 @@ function observe(type, cb, opts) {
   } catch (_) { return null; }
 }
 
-function observeResources(hub) {
+function observeResources() {
   return observe('resource', (entries) => {
     for (const e of entries) {
       // fetch/XHR are reported by their hooks, with status and method; beacons are ours or analytics.
-      if (e.initiatorType !== 'fetch' && e.initiatorType !== 'xmlhttprequest' && e.initiatorType !== 'beacon') hub(1, resourceReport(e));
+      if (e.initiatorType !== 'fetch' && e.initiatorType !== 'xmlhttprequest' && e.initiatorType !== 'beacon') later(resourceReport, e);
     }
   });
 }
 
 // Long Animation Frames (or long tasks): frames less than a frame apart are one stall; a stall
 // is reported 200 ms after it ends.
-function observeLongTasks(hub) {
+function observeLongTasks() {
   let seq = null;
   let timer = 0;
-  const emit = () => { const r = seq && longTaskReport(seq, ask(hub, '')); seq = null; if (r) hub(1, r); };
+  const emit = () => { const s = seq, v = view; seq = null; if (s) later(() => longTaskReport(s, v)); };
   const add = (e, source) => {
     const end = e.startTime + e.duration;
     if (seq && e.startTime - seq.end < 17) {
@@ -284,12 +298,12 @@ function observeVitals() {
 
 // Page load timing, once the load event has run and the first contentful paint is known
 // (it can come after load), or 3 s after load at the latest.
-function afterLoad(hub) {
+function afterLoad() {
   let done = false;
   const fire = safe(() => {
     const t = !done && pageTiming();
     done = true;
-    if (t) hub(1, perfReport(t, location.href, document.referrer));
+    if (t) later(() => perfReport(t, location.href, document.referrer));
   });
   const hasFcp = () => performance.getEntriesByName('first-contentful-paint').length > 0;
   const go = () => {
@@ -320,17 +334,22 @@ function pageTiming() {
 function disconnect(o) { try { if (o) o.disconnect(); } catch (_) { /* ignore */ } }
 
 // Listeners report through the hub too, so the Rust side has one callback. Errors and clicks
-// arrive as reports.
-const REPORTS = { 4: errorEventReport, 5: rejectionReport, 6: (e) => { const c = describeClick(e); return c && clickReport(c); } };
+// are queued as reports (a click's element is read now, before the page's handler changes it).
+const REPORTS = {
+  4: (e) => later(errorEventReport, e),
+  5: (e) => later(rejectionReport, e),
+  6: (e) => { const c = describeClick(e); if (c) later(clickReport, c); },
+  // Real input keeps the session alive: at most one crossing a second for it (scroll and
+  // keydown fire at frame rate; script-dispatched events never count).
+  23: (e) => { if (e.isTrusted && e.timeStamp - active >= 1000) { active = e.timeStamp; hub(23); } },
+};
+let active = -1000;
 
-function listen(hub, onDocument, type, capture, kind) {
+function listen(onDocument, type, capture, kind) {
   const target = onDocument ? document : window;
   const build = REPORTS[kind];
   const f = (e) => {
-    try {
-      if (!build) hub(kind, e);
-      else { const r = build(e); if (r) hub(1, r); }
-    } catch (_) { /* ours only */ }
+    try { if (build) build(e); else hub(kind, e); } catch (_) { /* ours only */ }
   };
   target.addEventListener(type, f, { capture, passive: true });
   return () => target.removeEventListener(type, f, { capture });
@@ -350,19 +369,19 @@ export const install = safe((on, evaluate) => {
   const hooks = [];
   const undo = [() => unhook(hooks)];
   const observed = (o) => { if (o) undo.push(() => disconnect(o)); };
-  if (on & API) { hookFetch(hooks, hub, evaluate); hookXhr(hooks, hub, evaluate); }
+  if (on & API) { hookFetch(hooks, evaluate); hookXhr(hooks, evaluate); }
   if (on & SPA) {
-    hookHistory(hooks, hub);
-    undo.push(listen(hub, false, 'popstate', false, 2), listen(hub, false, 'hashchange', false, 2));
+    hookHistory(hooks);
+    undo.push(listen(false, 'popstate', false, 2), listen(false, 'hashchange', false, 2));
   }
-  if (on & CONSOLE) hookConsole(hooks, hub);
-  if (on & RESOURCES) observed(observeResources(hub));
-  if (on & LONG_TASKS) observed(observeLongTasks(hub));
+  if (on & CONSOLE) hookConsole(hooks);
+  if (on & RESOURCES) observed(observeResources());
+  if (on & LONG_TASKS) observed(observeLongTasks());
   let vitals = on & VITALS ? observeVitals() : null;
-  if (on & PERF) afterLoad(hub);
+  if (on & PERF) afterLoad();
   // Capture phase: sees errors before page handlers can stop them.
-  if (on & ERRORS) undo.push(listen(hub, false, 'error', true, 4), listen(hub, false, 'unhandledrejection', false, 5));
-  if (on & CLICKS) undo.push(listen(hub, true, 'click', true, 6));
+  if (on & ERRORS) undo.push(listen(false, 'error', true, 4), listen(false, 'unhandledrejection', false, 5));
+  if (on & CLICKS) undo.push(listen(true, 'click', true, 6));
   return {
     stop() { for (const u of undo) try { u(); } catch (_) { /* gone */ } undo.length = 0; },
     vitals() { const v = vitals; vitals = null; return v && v.take(); },
@@ -375,8 +394,8 @@ export const install = safe((on, evaluate) => {
  * `pagehide` and `pageshow`: `unload`/`beforeunload` listeners keep pages out of the bfcache.
  */
 export const watchLifecycle = safe(() => {
-  const undo = [listen(hub, true, 'visibilitychange', false, 20), listen(hub, false, 'pagehide', false, 21), listen(hub, false, 'pageshow', false, 22)];
-  for (const ty of ['click', 'keydown', 'scroll', 'touchstart']) undo.push(listen(hub, true, ty, true, 23));
+  const undo = [listen(true, 'visibilitychange', false, 20), listen(false, 'pagehide', false, 21), listen(false, 'pageshow', false, 22)];
+  for (const ty of ['click', 'keydown', 'scroll', 'touchstart']) undo.push(listen(true, ty, true, 23));
   return { stop() { for (const u of undo) u(); } };
 });
 
@@ -396,7 +415,6 @@ const FACTS = [
   () => document.visibilityState,
   () => navigator.connection.effectiveType,
   (e) => e.persisted,
-  (e) => e.isTrusted,
 ];
 export const fact = safe((n, e) => FACTS[n](e));
 

@@ -6,7 +6,17 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/browser/fields.js")]
 extern "C" {
-    pub fn configure(parse_resource_name: &JsValue, slow_resource: f64, slow_load: f64, sample: f64);
+    pub fn configure(parse_resource_name: &JsValue, slow_resource: f64, slow_load: f64, sample: f64, trace: bool);
+}
+
+#[wasm_bindgen(module = "/src/browser/pending.js")]
+extern "C" {
+    /// The reports the hooks queued, built now (at page exit also the API calls still waiting
+    /// for their timing entry), as an array (`collect::reports`).
+    pub fn take(exit: bool) -> JsValue;
+    /// The view calls and long tasks are stamped with as they start.
+    #[wasm_bindgen(js_name = setView)]
+    pub fn set_view(id: &str, name: &str);
 }
 
 #[wasm_bindgen(module = "/src/browser/hooks.js")]

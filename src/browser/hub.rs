@@ -14,9 +14,6 @@ use crate::api;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Activity is acted on at most this often: scroll fires at frame rate.
-const ACTIVITY_THROTTLE_MS: f64 = 1000.0;
-
 /// The hub: an export, which the facade hands back to `start` as a JS function for the hooks.
 /// (A wasm-bindgen `Closure` would do the same with a closure table, its shims and a
 /// FinalizationRegistry in every page, for a function that lives as long as the page anyway.)
@@ -79,6 +76,16 @@ pub fn is_sync(kind: u32) -> bool {
 
 /// Runs one hub call on the runtime (see `runtime::run`); the answer of a synchronous kind.
 pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
+    if kind != REPORT {
+        collect::pending(rt, kind == PAGE_HIDE || kind == VISIBILITY);
+    }
+    let out = answer(rt, kind, d);
+    super::replay::sync(rt);
+    collect::sync_view(rt);
+    out
+}
+
+fn answer(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
     match kind {
         TRACE => return collect::trace(rt, &d),
         GET_CONFIG => return api::get_config(rt),
@@ -92,7 +99,6 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
         SEND..=84 => api::send(rt, (kind - SEND) as u8, &d.as_string().unwrap_or_default()),
         _ => events(rt, kind, d),
     }
-    super::replay::sync(rt);
     JsValue::UNDEFINED
 }
 
@@ -109,14 +115,8 @@ fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
                 rt.agent.navigate(&mut rt.host, &js::location_href(), true);
             }
         }
-        ACTIVITY => {
-            // Only real input: script-dispatched events and visibility never extend a session.
-            let now = js::date_now();
-            if js::fact_of(js::Fact::Trusted, &d) && now - rt.last_activity >= ACTIVITY_THROTTLE_MS {
-                rt.last_activity = now;
-                rt.agent.activity(&mut rt.host);
-            }
-        }
+        // Real input (the listener keeps out script-dispatched events, at most one a second).
+        ACTIVITY => rt.agent.activity(&mut rt.host),
         TIMER => {
             rt.host.timer_fired();
             rt.agent.on_timer(&mut rt.host);

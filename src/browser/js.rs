@@ -63,8 +63,6 @@ pub enum Fact {
     EffectiveType,
     /// `persisted` of a pageshow event.
     Persisted,
-    /// `isTrusted` of an event.
-    Trusted,
 }
 
 /// A fact about the page as text ("" when missing or not a string).

@@ -18,8 +18,8 @@ pub struct Runtime {
     pub host: BrowserHost,
     /// Page-lifecycle listeners; dropping them unregisters them.
     pub lifecycle: super::hooks::Installed,
-    /// When activity last extended the session (ms): activity is throttled.
-    pub last_activity: f64,
+    /// The view id the JS side was last given (`collect::sync_view`).
+    pub view_id: alloc::string::String,
     /// The config as the app gave it (`init`/`setConfig`): remote config merges onto this.
     pub local: crate::core::json::Value,
     /// Automatic collection (hooks, observers); `None` until installed.
