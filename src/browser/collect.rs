@@ -31,11 +31,18 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
     if kind == ROUTE {
         let href = js::location_href();
         rt.agent.navigate(&mut rt.host, &href, false);
-    } else if kind == REPORT && Array::is_array(&d) {
+    } else if kind == REPORT && d.is_truthy() {
         // A batch of reports (`pending.js`), in the order they happened.
         let d: &Array = d.unchecked_ref();
-        for i in 0..d.length() {
-            report(rt, &d.get(i));
+        // Up to the end (undefined; reports are arrays): one import fewer than asking the length.
+        let mut i = 0;
+        loop {
+            let r = d.get(i);
+            if !r.is_truthy() {
+                break;
+            }
+            report(rt, &r);
+            i += 1;
         }
     }
 }
@@ -89,38 +96,28 @@ fn ignored_url(rt: &Runtime, url: &str) -> bool {
         || any_matches(&rt.agent.cfg.resource_filters, url, &rt.host.fns)
 }
 
-/// Asked by the fetch/XHR hooks as a request starts (`data` = its URL): the JSON text of
-/// `[trace headers or null, view id, view name]`, so the call is reported on the view it
-/// started on. (Text that the hook parses: one string across instead of an array and an
-/// object built property by property.)
+/// Asked by the fetch/XHR hooks as a request starts (`data` = its URL), when tracing is on:
+/// the JSON text of the trace headers to add, or undefined (not traced, or not sampled).
+/// (Text that the hook parses: one string across instead of an object built property by
+/// property.)
 pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
     if !rt.agent.sampled() {
         return JsValue::UNDEFINED;
     }
-    let url = data.as_string().unwrap_or_default();
-    let mut out = String::from("[");
-    match headers_for(rt, &url) {
-        Some(t) => {
-            let mut sep = '{';
-            for (k, v) in &t.headers {
-                out.push(sep);
-                write_str(k, &mut out);
-                out.push(':');
-                write_str(v, &mut out);
-                sep = ',';
-            }
-            if sep == '{' {
-                out.push('{');
-            }
-            out.push('}');
-        }
-        None => out.push_str("null"),
+    let Some(t) = headers_for(rt, &data.as_string().unwrap_or_default()) else { return JsValue::UNDEFINED };
+    let mut out = String::new();
+    let mut sep = '{';
+    for (k, v) in &t.headers {
+        out.push(sep);
+        write_str(k, &mut out);
+        out.push(':');
+        write_str(v, &mut out);
+        sep = ',';
     }
-    for s in [&rt.agent.view.r.id, &rt.agent.view.r.name] {
-        out.push(',');
-        write_str(s, &mut out);
+    if sep == '{' {
+        out.push('{');
     }
-    out.push(']');
+    out.push('}');
     JsValue::from_str(&out)
 }
 

@@ -59,7 +59,8 @@ pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
 /// A report of `fields.js` (`[event type, body, merge key, timestamp, view id, view name,
 /// subject...]`) as an event to stamp.
 pub fn spec_of(r: &JsValue) -> Option<Spec> {
-    if !Array::is_array(r) {
+    // Reports are arrays or null (nothing to report): no Array.isArray import for that.
+    if !r.is_truthy() {
         return None;
     }
     let r: &Array = r.unchecked_ref();

@@ -21,14 +21,10 @@ const now = () => performance.now();
 const apiDone = (d, evaluate) => { d.ts = performance.timeOrigin + d.st; d.f = evaluate; after(200, apiBuild, d); };
 
 function apiBuild(d) {
-  const find = (u) => {
-    const list = performance.getEntriesByName(u, 'resource');
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i].startTime >= d.st - 5) { d.tm = list[i]; return; }
-    }
-  };
-  find(d.u);
-  if (!d.tm) try { const n = new URL(d.u).href; if (n !== d.u) find(n); } catch (_) { /* not a URL */ }
+  const list = performance.getEntriesByName(d.u, 'resource');
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
+  }
   if (!d.f) return apiReport(d);
   // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
   Promise.resolve().then(() => d.f(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
@@ -36,19 +32,14 @@ function apiBuild(d) {
     .then(() => later(apiReport, d));
 }
 
-// A request starts: `[trace headers | null, view id, view name]`. Only tracing needs the wasm
-// (60: Rust answers that as JSON text); otherwise the view is the one pending.js keeps.
-const ask = (u) => { const t = opts.trace && hub(60, u); return t ? JSON.parse(t) : view; };
+// A request starts: the trace headers to add, when tracing is on (60: Rust answers them as
+// JSON text, or nothing for a URL it does not trace). Its view is the one pending.js keeps.
+const traceHeaders = (u) => { const t = opts.trace && hub(60, u); return t && JSON.parse(t); };
 
 // A request URL (or the endpoint, src/browser/transport.rs) made absolute against the page.
-// Parsing a URL is a good part of a request's cost in the hook: an absolute http(s) URL and a
-// path from the root are taken as they are (`apiBuild` normalises one whose timing entry it
-// cannot find by that name).
-const ORIGIN = typeof location === 'object' ? location.origin : 'null';
+// (Taking absolute URLs and root paths as they are saves about 5 µs a request, measured in
+// Chromium 156, and cost 100 bytes in every page: not taken.)
 export function absolute(u) {
-  if (typeof u === 'string' && (/^https?:\/\//i.test(u) || (u[0] === '/' && u[1] !== '/' && ORIGIN !== 'null'))) {
-    return u[0] === '/' ? ORIGIN + u : u;
-  }
   try { return new URL(u, location.href).href; } catch (_) { return String(u); }
 }
 
@@ -76,8 +67,8 @@ function hookFetch(out, evaluate) {
       d = { k: 'fetch', m, u, st: now() };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
-      const t = d.v = ask(u);
-      const h = t && t[0];
+      d.v = view;
+      const h = traceHeaders(u);
       if (h) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
         // never overwriting a header the app set itself.
@@ -122,8 +113,8 @@ function hookXhr(out, evaluate) {
     const d = this[key];
     if (d) {
       d.st = now();
-      const t = d.v = ask(d.u);
-      const h = t && t[0];
+      d.v = view;
+      const h = traceHeaders(d.u);
       if (h) {
         for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
         d.tr = h;
@@ -131,9 +122,7 @@ function hookXhr(out, evaluate) {
       const xhr = this;
       let failed = '';
       const onErr = (e) => { failed = e.type; };
-      xhr.addEventListener('error', onErr);
-      xhr.addEventListener('abort', onErr);
-      xhr.addEventListener('timeout', onErr);
+      for (const t of ['error', 'abort', 'timeout']) xhr.addEventListener(t, onErr);
       xhr.addEventListener('loadend', safe(() => {
         d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
         if (failed) d.e = failed;
@@ -435,6 +424,7 @@ export const reTest = safe((source, flags, s) => {
   }
   return !!re && re.test(s);
 });
+
 export const clearTimer = safe((id) => clearTimeout(id));
 
 /**

@@ -28,6 +28,6 @@ pub const SEND: u32 = 80;
 pub const GET_CONFIG: u32 = 61;
 /// Synchronous: the session id (empty when off, opted out or not sampled).
 pub const SESSION_ID: u32 = 62;
-/// Synchronous: a request is starting (data: its URL); the answer is the JSON text of
-/// `[trace headers | null, view id, view name]`, or undefined.
+/// Synchronous: a request is starting (data: its URL) with tracing on; the answer is the JSON
+/// text of the trace headers to add, or undefined.
 pub const TRACE: u32 = 60;

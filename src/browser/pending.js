@@ -11,57 +11,50 @@ import { hub } from './transport.js';
 const queue = [];
 let timer = 0;
 // API calls that ended and wait for their resource timing entry (the browser adds it when the
-// body is done): [due time, build, facts, ...], finished early at page exit.
+// body is done): [due time, build, facts, ...], finished early when the page is hidden or left.
 const waiting = [];
 let waitTimer = 0;
 
 // The view the page is on, as `[null, id, name]` (the shape of the hub's trace answer): set by
 // the Rust side whenever it changes, read by calls and long tasks as they start.
 export let view = [];
-export function setView(id, name) { view = [null, id, name]; }
-
-const tick = () => {
-  timer = 0;
-  try { const r = take(false); if (r.length) hub(1, r); } catch (_) { /* ours only */ }
-};
+export const setView = (id, name) => { view = [, id, name]; };
 
 /** Queues `build(facts)` for the next task (or the next pull by the Rust side). */
 export function later(build, facts) {
   queue.push(build, facts);
-  if (!timer) timer = setTimeout(tick, 0);
+  timer ||= setTimeout(() => {
+    timer = 0;
+    try { const r = take(); if (r.length) hub(1, r); } catch (_) { /* ours only */ }
+  });
 }
 
 /**
- * Queues `build(facts)` for `ms` from now, or when the page is hidden or left if that comes
- * first. One timer serves them all, at most one run per `ms`/2: a burst of calls does not arm
- * a timer each.
+ * Queues `build(facts)` for `ms` from now (up to 100 ms later), or when the page is hidden or
+ * left if that comes first. One timer serves them all, at most one run per 100 ms: a burst of
+ * calls does not arm a timer each.
  */
 export function after(ms, build, facts) {
   waiting.push(performance.now() + ms, build, facts);
-  if (!waitTimer) waitTimer = setTimeout(due, ms, ms);
+  waitTimer ||= setTimeout(due, ms);
 }
 
-function due(ms) {
-  waitTimer = 0;
-  const t = performance.now() + 1;
-  while (waiting.length && waiting[0] <= t) { waiting.shift(); later(waiting.shift(), waiting.shift()); }
-  if (waiting.length) waitTimer = setTimeout(due, Math.max(waiting[0] - t, ms / 2), ms);
+function due(exit) {
+  waitTimer = clearTimeout(waitTimer);
+  while (waiting.length && (exit || waiting[0] <= performance.now() + 1)) { waiting.shift(); later(waiting.shift(), waiting.shift()); }
+  if (waiting.length) waitTimer = setTimeout(due, 100);
 }
 
 /**
  * Builds every queued report (and, when the page is hidden or left, the waiting ones too);
  * returns them as an array for the hub. A builder that throws or returns nothing adds nothing.
+ * (A builder may call back into a hook, the page's parseResourceName logging an error: what
+ * it queues is taken in this same loop.)
  */
 export function take(exit) {
-  if (exit && waiting.length) {
-    clearTimeout(waitTimer);
-    waitTimer = 0;
-    while (waiting.length) { waiting.shift(); queue.push(waiting.shift(), waiting.shift()); }
-  }
+  if (exit) due(1);
   const out = [];
-  // A builder may call back into a hook (the page's parseResourceName logging an error):
-  // what it queues is taken in this same loop.
-  for (let i = 0; i + 1 < queue.length; i += 2) {
+  for (let i = 0; i < queue.length; i += 2) {
     try { const r = queue[i](queue[i + 1]); if (r) out.push(r); } catch (_) { /* ours only */ }
   }
   queue.length = 0;

@@ -34,7 +34,7 @@ pub struct StorageFailed;
 /// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
 pub fn ls_get(key: &str) -> Result<Option<String>, StorageFailed> {
     let v = ls(0, key, "");
-    if v.is_undefined() {
+    if v.as_f64().is_some() {
         Err(StorageFailed)
     } else {
         Ok(v.as_string())
