@@ -1,12 +1,13 @@
 //! Routes of the console's diagnosis pages and KPIs (reads in `store::insights`), and the demo
 //! shop's slow endpoint. Merged into `http::router`.
 
+use crate::auth::Principal;
 use crate::http::{read, ApiError, ApiResult, Shared};
 use crate::query;
 use crate::retention::now_ms;
 use crate::store::insights::Kpis;
 use crate::store::StoreError;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -38,9 +39,11 @@ struct KpiAnswer {
     previous: Option<Kpis>,
 }
 
-async fn kpis(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
+async fn kpis(State(st): State<Shared>, Extension(who): Extension<Principal>, Query(p): Query<Params>) -> ApiResult {
     let now = now_ms();
-    let filter = query::session_filter(&p, now).map_err(ApiError::BadRequest)?;
+    let mut filter = query::session_filter(&p, now).map_err(ApiError::BadRequest)?;
+    // An app-scoped caller gets the figures of its apps only.
+    filter.apps = who.apps;
     read(&st, move |s| -> Result<KpiAnswer, StoreError> {
         let to = filter.to_ms.unwrap_or(now);
         let current = s.kpis(&filter)?;
@@ -67,8 +70,9 @@ struct GeoAnswer {
     city_db: bool,
 }
 
-async fn geo(State(st): State<Shared>, Query(p): Query<Params>) -> ApiResult {
-    let filter = query::session_filter(&p, now_ms()).map_err(ApiError::BadRequest)?;
+async fn geo(State(st): State<Shared>, Extension(who): Extension<Principal>, Query(p): Query<Params>) -> ApiResult {
+    let mut filter = query::session_filter(&p, now_ms()).map_err(ApiError::BadRequest)?;
+    filter.apps = who.apps;
     let (country_db, city_db) = st.enricher.databases();
     read(&st, move |s| Ok(GeoAnswer { geo: s.geography(&filter)?, country_db, city_db })).await
 }

@@ -468,9 +468,16 @@ fn users_and_tokens_scoped_to_apps_see_only_those_apps() {
     assert_ne!(get(&viewer, "/api/sessions/s-shop/replay").body, sub.body);
     assert_eq!(get(&viewer, "/api/ways/errors").status, 403, "cross-app aggregates are refused to scoped users");
     assert_eq!(get(&root, "/api/ways/errors").status, 200);
-    for p in ["/api/kpis", "/api/geo", "/api/diagnosis/errors", "/api/timeseries"] {
+    for p in ["/api/diagnosis/errors", "/api/timeseries"] {
         assert_eq!(get(&viewer, p).status, 403, "{p} for a scoped user");
     }
+    // KPIs and the map answer for the caller's apps only.
+    let sessions = |tok: &str, p: &str| get(tok, p).json()["current"]["sessions"].as_i64();
+    assert_eq!(sessions(&root, "/api/kpis"), Some(3));
+    assert_eq!(sessions(&viewer, "/api/kpis"), Some(2));
+    assert_eq!(sessions(&narrow, "/api/kpis"), Some(1));
+    assert_eq!(sessions(&viewer, "/api/kpis?app_id=bank"), Some(0), "a filter cannot reach outside the scope");
+    assert_eq!(get(&viewer, "/api/geo").status, 200);
     let put =
         |tok: &str, pid: &str| s.request("PUT", &format!("/config/{pid}"), &[("Authorization", &bearer(tok))], b"{}");
     assert_eq!(put(&shopadmin, "shop").status, 200);

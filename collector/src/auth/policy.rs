@@ -64,9 +64,9 @@ pub fn need(method: &Method, path: &str) -> Need {
 }
 
 /// Routes that read or change data across apps: an app-scoped user or token cannot use them.
+/// (The session list, KPIs and the map take the caller's apps as a filter instead.)
 pub fn spans_apps(path: &str) -> bool {
-    const CROSS_APP: &[&str] =
-        &["/api/users", "/api/admin", "/api/ways", "/api/timeseries", "/api/kpis", "/api/geo", "/api/diagnosis"];
+    const CROSS_APP: &[&str] = &["/api/users", "/api/admin", "/api/ways", "/api/timeseries", "/api/diagnosis"];
     CROSS_APP.iter().any(|p| under(path, p))
 }
 
