@@ -97,6 +97,31 @@ fn segments_are_stored_and_read_back_in_time_order() {
 }
 
 #[test]
+fn a_session_with_only_a_recording_is_listed_with_its_replay_and_its_first_bundle_fills_it_in() {
+    let s = Server::start(&[]);
+    seed_session(&s, "other-session", "bob");
+    let t = now_ms();
+    assert_eq!(post_json(&s, &segment(SID, "a1", 0, t, 3, true)).status, 200);
+    let row = |list: &Value| list["sessions"].as_array().unwrap().iter().find(|x| x["session_id"] == SID).cloned();
+    let listed = row(&s.get_json("/api/sessions")).expect("the replay-only session is in the list");
+    assert_eq!(listed["has_replay"], true);
+    assert_eq!((listed["pvs"].as_i64(), listed["app_id"].as_str()), (Some(0), Some("test-app")), "{listed}");
+    let only = s.get_json("/api/sessions?has_replay=1");
+    assert_eq!((only["total"].as_i64(), only["sessions"][0]["session_id"].as_str()), (Some(1), Some(SID)));
+    assert_eq!(s.get_json(&format!("/api/sessions/{SID}"))["session"]["has_replay"], true);
+    // A later segment extends it; the session's first bundle fills in user and counts, one row.
+    assert_eq!(post_json(&s, &segment(SID, "b2", 1, t + 5000, 2, false)).status, 200);
+    assert_eq!(s.collect(&bundle(SID, "carol", json!([pv(t + 10, "carol-pv")]))).status, 200);
+    let all = s.get_json("/api/sessions");
+    let rows: Vec<&Value> = all["sessions"].as_array().unwrap().iter().filter(|x| x["session_id"] == SID).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["pvs"].as_i64(), rows[0]["has_replay"].as_bool()), (Some(1), Some(true)), "{}", rows[0]);
+    assert_eq!(rows[0]["start_ms"].as_i64(), Some(t), "{}", rows[0]);
+    assert!(rows[0]["end_ms"].as_i64().unwrap() >= t + 5010, "{}", rows[0]);
+    assert_eq!(replay(&s, SID)["segments"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn a_retried_segment_is_stored_once() {
     let s = Server::start(&[]);
     let seg = segment(SID, "a1", 0, now_ms(), 5, true);
@@ -267,6 +292,12 @@ fn retention_removes_old_replays() {
         .unwrap();
         c.execute(
             &format!("UPDATE replay_segments SET received_ms = received_ms {age} WHERE session_id = 'orphan-old'"),
+            [],
+        )
+        .unwrap();
+        // A replay-only session has its row too (made by its first segment): age it with it.
+        c.execute(
+            &format!("UPDATE sessions SET last_received_ms = last_received_ms {age} WHERE session_id = 'orphan-old'"),
             [],
         )
         .unwrap();

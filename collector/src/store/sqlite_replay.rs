@@ -5,7 +5,6 @@
 use super::replay::{ExportedSegment, NewSegment, ReplayWrite, SegmentMeta, SessionReplay};
 use super::{SessionSummary, StoreResult};
 use rusqlite::{named_params, Connection, OptionalExtension, Row};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 /// Migration 3 of `sqlite.rs`.
@@ -57,7 +56,8 @@ pub const DELETE_USER: &str = "DELETE FROM replay_segments WHERE id IN (SELECT r
     JOIN replay_segments r ON r.session_id = s.session_id WHERE s.user_id = :user LIMIT :chunk)";
 pub const DELETE_OLD: &str = "DELETE FROM replay_segments WHERE id IN (SELECT r.id FROM sessions s
     JOIN replay_segments r ON r.session_id = s.session_id WHERE s.last_received_ms < :cutoff LIMIT :chunk)";
-/// Segments of sessions that never sent a bundle, by their own receive time.
+/// Segments without a session row, by their own receive time (stored before a segment also made
+/// its session's row).
 pub const DELETE_OLD_ORPHANS: &str = "DELETE FROM replay_segments WHERE id IN (SELECT id FROM replay_segments
     WHERE received_ms < :cutoff AND session_id NOT IN (SELECT session_id FROM sessions) LIMIT :chunk)";
 
@@ -93,6 +93,19 @@ pub fn write(tx: &Connection, seg: &NewSegment, max_session_bytes: u64) -> Store
             ":received": seg.received_ms, ":records": seg.records,
         },
     )?;
+    // A session that has sent only its recording so far (or whose events were not kept) is a
+    // session all the same: the list shows it with its play button, and its first bundle fills
+    // in the rest (`write_batch` updates this row). Receiving keeps it from retention.
+    tx.execute(
+        "INSERT INTO sessions (session_id, app_id, start_ms, end_ms, first_received_ms, last_received_ms)
+         VALUES (:sid, :pid, :start, :end, :received, :received)
+         ON CONFLICT(session_id) DO UPDATE SET end_ms = max(end_ms, :end),
+            last_received_ms = max(last_received_ms, :received)",
+        named_params! {
+            ":sid": seg.session_id, ":pid": seg.pid, ":start": seg.start_ms, ":end": seg.end_ms,
+            ":received": seg.received_ms,
+        },
+    )?;
     Ok(ReplayWrite::Stored)
 }
 
@@ -111,11 +124,6 @@ fn meta_from_row(r: &Row) -> rusqlite::Result<SegmentMeta> {
     })
 }
 
-#[derive(Deserialize)]
-struct Stamp {
-    timestamp: i64,
-}
-
 /// Segments by start (then seq), records merged into one time order for the player. `None` when
 /// the session has no replay.
 pub fn session_replay(c: &Connection, session_id: &str) -> StoreResult<Option<SessionReplay>> {
@@ -125,28 +133,7 @@ pub fn session_replay(c: &Connection, session_id: &str) -> StoreResult<Option<Se
     let rows = st
         .query_map(named_params! {":sid": session_id}, |r| Ok((meta_from_row(r)?, r.get::<_, String>("records")?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut segments = Vec::with_capacity(rows.len());
-    let mut records: Vec<(i64, Box<RawValue>)> = Vec::new();
-    for (meta, text) in rows {
-        // Stored rows passed validation; a row that no longer parses is skipped, not fatal.
-        if let Ok(list) = serde_json::from_str::<Vec<Box<RawValue>>>(&text) {
-            for rec in list {
-                let ts = serde_json::from_str::<Stamp>(rec.get()).map_or(meta.start, |s| s.timestamp);
-                records.push((ts, rec));
-            }
-        }
-        segments.push(meta);
-    }
-    // Stable: records of equal time keep segment order.
-    records.sort_by_key(|(ts, _)| *ts);
-    Ok(Some(SessionReplay {
-        session_id: session_id.to_string(),
-        segments,
-        records: records.into_iter().map(|(_, r)| r).collect(),
-    }))
+    Ok(super::replay::assemble(session_id, rows))
 }
 
 /// Segments of every session of `user_id`, for the privacy export.
