@@ -76,6 +76,7 @@ conformance!(
     export_and_delete_user,
     retention_deletes_old_sessions,
     filter_values_are_data_not_sql,
+    replay_segments,
 );
 
 fn facts(sid: &str, received_ms: i64) -> SessionFacts {
@@ -394,4 +395,70 @@ fn filter_values_are_data_not_sql(s: &dyn Store) {
     let got = list(s, SessionFilter { user: Some("o'brien \\".into()), ..Default::default() });
     assert_eq!(ids(&got), ["dddd0000000000000000000000000004"]);
     assert_eq!(got.sessions[0].first_url.as_deref(), Some("https://x/'quote"));
+}
+
+fn segment(sid: &str, seg: &str, seq: u32, start: i64, n: usize, received_ms: i64) -> replay::NewSegment {
+    let records: Vec<serde_json::Value> =
+        (0..n).map(|i| json!({"type": 3, "data": {"source": 1, "x": i}, "timestamp": start + 10 * i as i64})).collect();
+    let records = serde_json::Value::from(records).to_string();
+    replay::NewSegment {
+        pid: "conf-app".into(),
+        session_id: sid.into(),
+        view_id: "v1".into(),
+        segment_id: seg.into(),
+        seq,
+        start_ms: start,
+        end_ms: start + 10 * (n as i64 - 1),
+        count: n as u64,
+        has_full_snapshot: seq == 0,
+        source: "sampled".into(),
+        bytes: records.len() as u64,
+        received_ms,
+        records,
+    }
+}
+
+/// Stored once, read back in time order, capped per session, flagged and filtered in the list,
+/// exported and deleted with the user, removed by retention: the same on both stores.
+fn replay_segments(s: &dyn Store) {
+    fixture(s);
+    let cap = 10_000;
+    let put = |seg: replay::NewSegment| s.write_replay(seg, cap).unwrap();
+    // Alice's second segment first, then the first, then a retry of the first.
+    assert_eq!(put(segment(A, "s2", 1, T0 + 3 * MIN, 2, T0 + 5 * MIN)), replay::ReplayWrite::Stored);
+    assert_eq!(put(segment(A, "s1", 0, T0 + 2 * MIN, 3, T0 + 5 * MIN)), replay::ReplayWrite::Stored);
+    assert_eq!(put(segment(A, "s1", 0, T0 + 2 * MIN, 3, T0 + 5 * MIN)), replay::ReplayWrite::Duplicate);
+    assert_eq!(put(segment(B, "b1", 0, T0 + 11 * MIN, 1, T0 + 20 * MIN)), replay::ReplayWrite::Stored);
+    let big = segment(B, "b2", 1, T0 + 12 * MIN, 400, T0 + 20 * MIN);
+    assert!(matches!(s.write_replay(big, cap).unwrap(), replay::ReplayWrite::SessionFull { .. }));
+
+    let r = s.session_replay(A).unwrap().expect("alice's replay");
+    let segs: Vec<(&str, u32)> = r.segments.iter().map(|m| (m.segment_id.as_str(), m.seq)).collect();
+    assert_eq!(segs, [("s1", 0), ("s2", 1)]);
+    assert!(r.segments[0].has_full_snapshot && !r.segments[1].has_full_snapshot);
+    let stamps: Vec<i64> = r
+        .records
+        .iter()
+        .map(|x| serde_json::from_str::<serde_json::Value>(x.get()).unwrap()["timestamp"].as_i64().unwrap())
+        .collect();
+    assert_eq!(stamps, [T0 + 2 * MIN, T0 + 2 * MIN + 10, T0 + 2 * MIN + 20, T0 + 3 * MIN, T0 + 3 * MIN + 10]);
+    assert!(s.session_replay(C).unwrap().is_none());
+
+    let with = list(s, SessionFilter { has_replay: Some(true), ..Default::default() });
+    assert_eq!(ids(&with), [B, A]);
+    assert!(with.sessions.iter().all(|x| x.has_replay));
+    assert_eq!(ids(&list(s, SessionFilter { has_replay: Some(false), ..Default::default() })), [C]);
+    assert!(s.session(A).unwrap().unwrap().has_replay);
+    assert!(!s.session(C).unwrap().unwrap().has_replay);
+
+    let ex = s.export_user("u-alice").unwrap();
+    let exported: Vec<&str> = ex.replay_segments.iter().map(|x| x.meta.segment_id.as_str()).collect();
+    assert_eq!(exported, ["s1", "s2"]);
+    assert_eq!(s.delete_user("u-alice").unwrap(), DeleteCounts { sessions: 1, events: 4, replay_segments: 2 });
+    assert!(s.session_replay(A).unwrap().is_none());
+    assert!(s.session_replay(B).unwrap().is_some(), "bob keeps his");
+
+    let n = s.delete_older_than(T0 + 3 * 86_400_000).unwrap();
+    assert_eq!(n, DeleteCounts { sessions: 2, events: 8, replay_segments: 1 });
+    assert!(s.session_replay(B).unwrap().is_none());
 }

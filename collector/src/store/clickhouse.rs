@@ -134,8 +134,10 @@ struct Ch {
     shards: Vec<Endpoint>,
     events: String,
     sessions: String,
+    replay: String,
     events_local: String,
     sessions_local: String,
+    replay_local: String,
 }
 
 const SETTINGS: &[(&str, &str)] = &[("output_format_json_quote_64bit_integers", "0"), ("insert_distributed_sync", "1")];
@@ -253,6 +255,18 @@ const MIGRATIONS: &[&[&str]] = &[
         "{distributed_events}",
         "{distributed_sessions}",
     ],
+    // 2: session replay segments (records as the JSON text received), sharded like events; a
+    // retried segment is one row after merges, and reads use FINAL.
+    &[
+        "CREATE TABLE IF NOT EXISTS {replay_local} (
+            session_id String, segment_id String, pid String, view_id String, seq Int64,
+            start_ms Int64, end_ms Int64, count Int64, has_full_snapshot UInt8, source String,
+            bytes Int64, received_ms Int64, records String
+        ) ENGINE = ReplacingMergeTree()
+        PARTITION BY toDate(intDiv(received_ms, 1000))
+        ORDER BY (session_id, segment_id)",
+        "{distributed_replay}",
+    ],
 ];
 
 impl Ch {
@@ -262,8 +276,10 @@ impl Ch {
             shards: vec![cfg.endpoint.clone()],
             events: "events".into(),
             sessions: "sessions".into(),
+            replay: "replay_segments".into(),
             events_local: "events".into(),
             sessions_local: "sessions".into(),
+            replay_local: "replay_segments".into(),
             cfg: cfg.clone(),
         };
         let Some(cluster) = cfg.cluster.clone() else { return Ok(boot) };
@@ -289,8 +305,10 @@ impl Ch {
             shards,
             events: "events".into(),
             sessions: "sessions".into(),
+            replay: "replay_segments".into(),
             events_local: "events_local".into(),
             sessions_local: "sessions_local".into(),
+            replay_local: "replay_segments_local".into(),
             cfg,
         })
     }
@@ -323,9 +341,11 @@ impl Ch {
         match sql {
             "{distributed_events}" => dist(&self.events_local, &self.events),
             "{distributed_sessions}" => dist(&self.sessions_local, &self.sessions),
+            "{distributed_replay}" => dist(&self.replay_local, &self.replay),
             s => Some(
                 s.replace("{events_local}", &format!("{db}.{}", self.events_local))
-                    .replace("{sessions_local}", &format!("{db}.{}", self.sessions_local)),
+                    .replace("{sessions_local}", &format!("{db}.{}", self.sessions_local))
+                    .replace("{replay_local}", &format!("{db}.{}", self.replay_local)),
             ),
         }
     }
@@ -401,6 +421,7 @@ impl Ch {
         }
         for chunk in ids.chunks(DELETE_CHUNK) {
             let list = chunk.iter().map(|s| quote(s)).collect::<Vec<_>>().join(",");
+            self.mutate_delete(&self.replay_local, &format!("session_id IN ({list})"))?;
             self.mutate_delete(&self.events_local, &format!("session_id IN ({list})"))?;
             self.mutate_delete(&self.sessions_local, &format!("session_id IN ({list})"))?;
         }
@@ -796,13 +817,27 @@ impl ClickHouseStore {
 
     fn sessions_where(&self, sql_where: &str, pre: &str, tail: &str) -> StoreResult<Vec<SessionSummary>> {
         let rows = self.ch.rows(&format!("SELECT * FROM ({}) {sql_where} {tail}", self.summary_sql(pre)))?;
-        Ok(rows.iter().map(summary_from_row).collect())
+        let mut out: Vec<SessionSummary> = rows.iter().map(summary_from_row).collect();
+        if !out.is_empty() {
+            // Which of these have a replay: one lookup for the page, not a join per row.
+            let ids: Vec<String> = out.iter().map(|s| s.session_id.clone()).collect();
+            let with: HashSet<String> = self
+                .ch
+                .rows(&format!("SELECT DISTINCT session_id FROM {} {}", self.ch.replay, owned_pre(&ids)))?
+                .iter()
+                .map(|r| get_str(r, "session_id"))
+                .collect();
+            for s in &mut out {
+                s.has_replay = with.contains(&s.session_id);
+            }
+        }
+        Ok(out)
     }
 }
 
 fn summary_from_row(r: &Map<String, Value>) -> SessionSummary {
     SessionSummary {
-        // Replays are not stored on ClickHouse yet (see `write_replay`).
+        // Set by `sessions_where` from the replay table.
         has_replay: false,
         session_id: get_str(r, "session_id"),
         app_id: get_str(r, "app_id"),
@@ -860,8 +895,13 @@ fn event_from_row(r: &Map<String, Value>) -> StoredEvent {
 }
 
 /// The session list's WHERE, over the summary columns; values are quoted literals.
-fn session_where(f: &SessionFilter, events: &str) -> String {
+fn session_where(f: &SessionFilter, events: &str, replay: &str) -> String {
     let mut c: Vec<String> = Vec::new();
+    if let Some(with) = f.has_replay {
+        // 18.16 reads `GLOBAL NOT IN`, not `NOT GLOBAL IN`.
+        let op = if with { "GLOBAL IN" } else { "GLOBAL NOT IN" };
+        c.push(format!("session_id {op} (SELECT session_id FROM {replay})"));
+    }
     if let Some(v) = f.from_ms {
         c.push(format!("end_ms >= {v}"));
     }
@@ -982,7 +1022,7 @@ impl Store for ClickHouseStore {
         if f.text.is_some() {
             return Err(StoreError::Db("free-text search is not available on the ClickHouse store yet".into()));
         }
-        let w = session_where(f, &self.ch.events);
+        let w = session_where(f, &self.ch.events, &self.ch.replay);
         let order = match f.sort {
             SortKey::Start => "start_ms",
             SortKey::Duration => "duration_ms",
@@ -1165,15 +1205,38 @@ impl Store for ClickHouseStore {
             .iter()
             .map(|r| get_json(r, "body"))
             .collect();
-        Ok(UserExport { user_id: user_id.to_string(), sessions, events, replay_segments: Vec::new() })
+        let replay_segments = self
+            .ch
+            .rows(&format!(
+                "SELECT {REPLAY_META}, records FROM {} FINAL WHERE session_id GLOBAL IN ({})
+                 ORDER BY session_id, start_ms, seq",
+                self.ch.replay,
+                self.user_sessions_sql(user_id)
+            ))?
+            .iter()
+            .filter_map(|r| {
+                let records = serde_json::value::RawValue::from_string(get_str(r, "records")).ok()?;
+                Some(replay::ExportedSegment { session_id: get_str(r, "session_id"), meta: meta_from_row(r), records })
+            })
+            .collect();
+        Ok(UserExport { user_id: user_id.to_string(), sessions, events, replay_segments })
     }
 
     fn delete_user(&self, user_id: &str) -> StoreResult<DeleteCounts> {
         let owned = self.user_sessions(user_id)?;
         let cond = self.events_of_user(user_id);
         let events = self.ch.scalar(&format!("SELECT count() FROM {} FINAL WHERE {cond}", self.ch.events))?;
+        let segments = self.ch.scalar(&format!(
+            "SELECT count() FROM {} FINAL WHERE session_id GLOBAL IN ({})",
+            self.ch.replay,
+            self.user_sessions_sql(user_id)
+        ))?;
         self.ch.delete_sessions(&owned, Some(&format!("user_id = {}", quote(user_id))))?;
-        Ok(DeleteCounts { sessions: owned.len() as u64, events: events.max(0) as u64, replay_segments: 0 })
+        Ok(DeleteCounts {
+            sessions: owned.len() as u64,
+            events: events.max(0) as u64,
+            replay_segments: segments.max(0) as u64,
+        })
     }
 
     fn delete_older_than(&self, cutoff_ms: i64) -> StoreResult<DeleteCounts> {
@@ -1183,9 +1246,23 @@ impl Store for ClickHouseStore {
             format!("SELECT session_id FROM {table} GROUP BY session_id HAVING max(received_ms) < {cutoff_ms}")
         };
         let db = &self.ch.cfg.database;
+        // Segments of old sessions, and of sessions that never sent a bundle, by their own
+        // receive time (a session lasts at most a day, far less than any retention).
+        let replay_old = format!(
+            "received_ms < {cutoff_ms} OR session_id IN ({})",
+            old(&format!("{db}.{}", self.ch.sessions_local))
+        );
+        let segments = self.ch.scalar(&format!(
+            "SELECT count() FROM {} FINAL WHERE received_ms < {cutoff_ms} OR session_id GLOBAL IN ({})",
+            self.ch.replay,
+            old(&self.ch.sessions)
+        ))?;
+        if segments > 0 {
+            self.ch.mutate_delete(&self.ch.replay_local, &replay_old)?;
+        }
         let sessions = self.ch.scalar(&format!("SELECT count() FROM ({})", old(&self.ch.sessions)))?;
         if sessions <= 0 {
-            return Ok(DeleteCounts::default());
+            return Ok(DeleteCounts { replay_segments: segments.max(0) as u64, ..Default::default() });
         }
         let events = self.ch.scalar(&format!(
             "SELECT count() FROM {} FINAL WHERE session_id GLOBAL IN ({})",
@@ -1196,17 +1273,52 @@ impl Store for ClickHouseStore {
         // Events first: their condition reads the session rows that the second mutation deletes.
         self.ch.mutate_delete(&self.ch.events_local, &format!("session_id IN ({local_old})"))?;
         self.ch.mutate_delete(&self.ch.sessions_local, &format!("session_id IN ({local_old})"))?;
-        Ok(DeleteCounts { sessions: sessions as u64, events: events.max(0) as u64, replay_segments: 0 })
+        Ok(DeleteCounts {
+            sessions: sessions as u64,
+            events: events.max(0) as u64,
+            replay_segments: segments.max(0) as u64,
+        })
     }
 
-    // Session replay is stored by the SQLite store only so far: a segment is refused with a clear
-    // error (503, so the SDK keeps it and retries) rather than acknowledged and lost.
-    fn write_replay(&self, _segment: replay::NewSegment, _max_session_bytes: u64) -> StoreResult<replay::ReplayWrite> {
-        Err(StoreError::Db("session replay is not stored by the ClickHouse store yet (use the SQLite store)".into()))
+    // Written at once, not through the bundles' spool: a segment is acknowledged when it is in
+    // ClickHouse (synchronous distributed insert), and an unreachable ClickHouse is a 503 that the
+    // SDK retries. The duplicate check and the session cap read what is stored; two collectors
+    // racing on one session can pass the cap by a segment, and a retried segment they both store
+    // is one row after merges (reads use FINAL).
+    fn write_replay(&self, seg: replay::NewSegment, max_session_bytes: u64) -> StoreResult<replay::ReplayWrite> {
+        let sid = quote(&seg.session_id);
+        let dup = self.ch.scalar(&format!(
+            "SELECT count() FROM {} WHERE session_id = {sid} AND segment_id = {}",
+            self.ch.replay,
+            quote(&seg.segment_id)
+        ))?;
+        if dup > 0 {
+            return Ok(replay::ReplayWrite::Duplicate);
+        }
+        let used =
+            self.ch.scalar(&format!("SELECT sum(bytes) FROM {} FINAL WHERE session_id = {sid}", self.ch.replay))?;
+        let used = used.max(0) as u64;
+        if used.saturating_add(seg.bytes) > max_session_bytes {
+            return Ok(replay::ReplayWrite::SessionFull { used });
+        }
+        let row = serde_json::json!({
+            "session_id": seg.session_id, "segment_id": seg.segment_id, "pid": seg.pid, "view_id": seg.view_id,
+            "seq": seg.seq, "start_ms": seg.start_ms, "end_ms": seg.end_ms, "count": seg.count,
+            "has_full_snapshot": seg.has_full_snapshot as u8, "source": seg.source, "bytes": seg.bytes,
+            "received_ms": seg.received_ms, "records": seg.records,
+        });
+        self.ch.run(&format!("INSERT INTO {} FORMAT JSONEachRow", self.ch.replay), Some(row.to_string().as_bytes()))?;
+        Ok(replay::ReplayWrite::Stored)
     }
 
-    fn session_replay(&self, _session_id: &str) -> StoreResult<Option<replay::SessionReplay>> {
-        Ok(None)
+    fn session_replay(&self, session_id: &str) -> StoreResult<Option<replay::SessionReplay>> {
+        let rows = self.ch.rows(&format!(
+            "SELECT {REPLAY_META}, records FROM {} FINAL WHERE session_id = {} ORDER BY start_ms, seq",
+            self.ch.replay,
+            quote(session_id)
+        ))?;
+        let rows = rows.iter().map(|r| (meta_from_row(r), get_str(r, "records"))).collect();
+        Ok(replay::assemble(session_id, rows))
     }
 }
 
@@ -1262,6 +1374,21 @@ impl ClickHouseStore {
     /// The user's events: sent with this user id, or in one of the user's sessions.
     fn events_of_user(&self, user_id: &str) -> String {
         format!("user_id = {} OR session_id GLOBAL IN ({})", quote(user_id), self.user_sessions_sql(user_id))
+    }
+}
+
+const REPLAY_META: &str = "session_id, view_id, segment_id, seq, start_ms, end_ms, count, has_full_snapshot, source";
+
+fn meta_from_row(r: &Map<String, Value>) -> replay::SegmentMeta {
+    replay::SegmentMeta {
+        view_id: get_str(r, "view_id"),
+        segment_id: get_str(r, "segment_id"),
+        seq: get_i64(r, "seq").clamp(0, u32::MAX as i64) as u32,
+        start: get_i64(r, "start_ms"),
+        end: get_i64(r, "end_ms"),
+        count: get_i64(r, "count").max(0) as u64,
+        has_full_snapshot: get_i64(r, "has_full_snapshot") != 0,
+        source: get_str(r, "source"),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Replay types of the storage seam: what `POST /replay` writes and what the console reads.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 /// One validated segment (see `crate::replay`); `records` is the JSON array text as received.
@@ -63,4 +63,37 @@ pub struct ExportedSegment {
     #[serde(flatten)]
     pub meta: SegmentMeta,
     pub records: Box<RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Stamp {
+    timestamp: i64,
+}
+
+/// A session's segments (in start, then seq order) with their records' JSON array text, as the
+/// player wants them: the segments, and every record merged into one time order. `None` without
+/// segments. Both stores read through this.
+pub fn assemble(session_id: &str, rows: Vec<(SegmentMeta, String)>) -> Option<SessionReplay> {
+    if rows.is_empty() {
+        return None;
+    }
+    let mut segments = Vec::with_capacity(rows.len());
+    let mut records: Vec<(i64, Box<RawValue>)> = Vec::new();
+    for (meta, text) in rows {
+        // Stored rows passed validation; a row that no longer parses is skipped, not fatal.
+        if let Ok(list) = serde_json::from_str::<Vec<Box<RawValue>>>(&text) {
+            for rec in list {
+                let ts = serde_json::from_str::<Stamp>(rec.get()).map_or(meta.start, |s| s.timestamp);
+                records.push((ts, rec));
+            }
+        }
+        segments.push(meta);
+    }
+    // Stable: records of equal time keep segment order.
+    records.sort_by_key(|(ts, _)| *ts);
+    Some(SessionReplay {
+        session_id: session_id.to_string(),
+        segments,
+        records: records.into_iter().map(|(_, r)| r).collect(),
+    })
 }
