@@ -77,6 +77,7 @@ conformance!(
     retention_deletes_old_sessions,
     filter_values_are_data_not_sql,
     replay_segments,
+    kpis_and_geography,
 );
 
 fn facts(sid: &str, received_ms: i64) -> SessionFacts {
@@ -461,4 +462,31 @@ fn replay_segments(s: &dyn Store) {
     let n = s.delete_older_than(T0 + 3 * 86_400_000).unwrap();
     assert_eq!(n, DeleteCounts { sessions: 2, events: 8, replay_segments: 1 });
     assert!(s.session_replay(B).unwrap().is_none());
+}
+
+/// The console's KPIs and map over the filtered sessions: the same figures on both stores.
+fn kpis_and_geography(s: &dyn Store) {
+    fixture(s);
+    let k = s.kpis(&SessionFilter::default()).unwrap();
+    assert_eq!(k.sessions, 3);
+    // Durations 7, 5 and 1 minutes; A and B had errors; A saw 2 pages, B and C 1 each.
+    assert!((k.avg_duration_ms - 13.0 * MIN as f64 / 3.0).abs() < 1.0, "{}", k.avg_duration_ms);
+    assert!((k.error_rate - 2.0 / 3.0).abs() < 1e-9, "{}", k.error_rate);
+    assert!((k.pages_per_session - 4.0 / 3.0).abs() < 1e-9, "{}", k.pages_per_session);
+    let chrome = s.kpis(&SessionFilter { browser: Some("Chrome".into()), ..Default::default() }).unwrap();
+    assert_eq!((chrome.sessions, chrome.pages_per_session), (1, 2.0));
+    let none = s.kpis(&SessionFilter { browser: Some("Lynx".into()), ..Default::default() }).unwrap();
+    assert_eq!((none.sessions, none.avg_duration_ms, none.error_rate), (0, 0.0, 0.0));
+    let scoped = s.kpis(&SessionFilter { apps: Some(vec!["another-app".into()]), ..Default::default() }).unwrap();
+    assert_eq!(scoped.sessions, 0, "the caller's app scope applies");
+
+    let g = s.geography(&SessionFilter::default()).unwrap();
+    let countries: Vec<(&str, i64, f64)> =
+        g.countries.iter().map(|c| (c.country.as_str(), c.sessions, c.error_rate)).collect();
+    assert_eq!(countries, [("DE", 1, 1.0), ("FR", 1, 1.0)]);
+    assert!((g.countries[0].avg_duration_ms - 7.0 * MIN as f64).abs() < 1.0);
+    assert_eq!((g.unknown, g.unknown_private_ip), (1, 0), "C has no country and no IP");
+    assert!(g.places.is_empty(), "no region or city in the fixture");
+    let fr = s.geography(&SessionFilter { os: Some("Windows".into()), ..Default::default() }).unwrap();
+    assert_eq!(fr.countries.iter().map(|c| c.country.as_str()).collect::<Vec<_>>(), ["FR"]);
 }

@@ -801,7 +801,8 @@ impl ClickHouseStore {
             "SELECT session_id, app_id, app_version, env, user_id, user_name, start_ms, end_ms, duration_ms,
                 e_pvs AS pvs, e_errors AS js_errors, e_apis AS api_calls, e_api_failures AS api_failures,
                 e_slow AS slow_loads, e_n AS events, ip, browser, browser_version, os, device_type, connection,
-                country, region, city, sdk_version, user_agent, e_first_url AS first_url, bundle_meta, last_received
+                country, region, city, sdk_version, user_agent, e_first_url AS first_url, bundle_meta, last_received,
+                app_user_id
              FROM ({})
              ANY LEFT JOIN
                   (SELECT session_id, count() AS e_n,
@@ -813,6 +814,27 @@ impl ClickHouseStore {
             self.facts_sql(pre),
             self.ch.events
         )
+    }
+
+    /// Rows of `SELECT {select}` over the summaries of the sessions `f` selects (and `extra`, a
+    /// condition on the summary columns), then `tail`: the insight pages' aggregates.
+    pub(super) fn over_sessions(
+        &self,
+        f: &SessionFilter,
+        select: &str,
+        extra: &str,
+        tail: &str,
+    ) -> StoreResult<Vec<Map<String, Value>>> {
+        if f.text.is_some() {
+            return Err(StoreError::Db("free-text search is not available on the ClickHouse store yet".into()));
+        }
+        let w = session_where(f, &self.ch.events, &self.ch.replay);
+        let w = match (w.is_empty(), extra.is_empty()) {
+            (_, true) => w,
+            (true, false) => format!("WHERE {extra}"),
+            (false, false) => format!("{w} AND ({extra})"),
+        };
+        self.ch.rows(&format!("SELECT {select} FROM ({}) {w} {tail}", self.summary_sql("")))
     }
 
     fn sessions_where(&self, sql_where: &str, pre: &str, tail: &str) -> StoreResult<Vec<SessionSummary>> {

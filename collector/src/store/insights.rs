@@ -165,7 +165,7 @@ fn push_ref(refs: &mut Vec<SessionRef>, seen: &mut HashSet<String>, r: SessionRe
     }
 }
 
-fn private_ip(ip: &str) -> bool {
+pub(super) fn private_ip(ip: &str) -> bool {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(v)) => v.is_private() || v.is_loopback() || v.is_link_local(),
         Ok(std::net::IpAddr::V6(v)) => v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00,
@@ -181,7 +181,7 @@ impl Insights for SqliteStore {
             let and = if where_sql.is_empty() { "WHERE" } else { "AND" };
             let mut st = c.prepare(&format!(
                 "SELECT s.country, count(*), avg(s.js_errors > 0), avg(s.end_ms - s.start_ms) FROM sessions s
-                 {where_sql} {and} s.country IS NOT NULL GROUP BY s.country ORDER BY count(*) DESC LIMIT 300"
+                 {where_sql} {and} s.country IS NOT NULL GROUP BY s.country ORDER BY count(*) DESC, s.country LIMIT 300"
             ))?;
             let countries = st
                 .query_map(&*args, |r| {
@@ -196,7 +196,7 @@ impl Insights for SqliteStore {
             let mut st = c.prepare(&format!(
                 "SELECT s.country, s.region, s.city, count(*) FROM sessions s
                  {where_sql} {and} s.country IS NOT NULL AND (s.region IS NOT NULL OR s.city IS NOT NULL)
-                 GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 100"
+                 GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 1, 2, 3 LIMIT 100"
             ))?;
             let places = st
                 .query_map(&*args, |r| {
