@@ -118,7 +118,9 @@ export function createArmsRum(locateWasm) {
       if (!cfg || typeof cfg !== 'object') { console.warn(TAG + 'init() needs a config object; the SDK stays off'); return armsRum; }
       state = 1;
       config = cfg;
-      start(cfg);
+      // After the caller's script, not inside it: init() itself costs the page nothing (the
+      // wasm's fetch and compile start a microtask later and run off the main thread).
+      Promise.resolve(cfg).then(start);
       return armsRum;
     },
     getConfig() {
