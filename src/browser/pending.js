@@ -18,7 +18,7 @@ let waitTimer = 0;
 // The view the page is on, as `[null, id, name]` (the shape of the hub's trace answer): set by
 // the Rust side whenever it changes, read by calls and long tasks as they start.
 export let view = [];
-export const setView = (id, name) => { view = [, id, name]; };
+export const setView = (id, name) => { view = [null, id, name]; };
 
 /** Queues `build(facts)` for the next task (or the next pull by the Rust side). */
 export function later(build, facts) {
