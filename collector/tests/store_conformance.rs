@@ -78,6 +78,7 @@ conformance!(
     filter_values_are_data_not_sql,
     replay_segments,
     kpis_and_geography,
+    free_text_search,
 );
 
 fn facts(sid: &str, received_ms: i64) -> SessionFacts {
@@ -489,4 +490,31 @@ fn kpis_and_geography(s: &dyn Store) {
     assert!(g.places.is_empty(), "no region or city in the fixture");
     let fr = s.geography(&SessionFilter { os: Some("Windows".into()), ..Default::default() }).unwrap();
     assert_eq!(fr.countries.iter().map(|c| c.country.as_str()).collect::<Vec<_>>(), ["FR"]);
+}
+
+/// The session list's free-text search: visited URLs, error messages, names, the custom
+/// attributes of events and of the bundle; case-insensitive, special characters as text.
+fn free_text_search(s: &dyn Store) {
+    fixture(s);
+    let mut custom = ev(C, "c-props", T0 + 2 * 86_400_000 - 30_000, "custom");
+    custom.body = json!({"event_id": "c-props", "properties": {"plan": "Gold-Tier"}}).to_string();
+    write(s, facts(C, T0 + 2 * 86_400_000 + 1), vec![custom]);
+    let mut fb = facts(B, T0 + 21 * MIN);
+    fb.bundle_meta = Some(json!({"app": {"id": "shop"}, "properties": {"campaign": "Spring-Sale"}}).to_string());
+    write(s, fb, Vec::new());
+    let found = |t: &str| -> Vec<String> {
+        ids(&list(s, SessionFilter { text: Some(t.into()), ..Default::default() }))
+            .iter()
+            .map(|x| x.to_string())
+            .collect()
+    };
+    assert_eq!(found("CART"), [A], "a visited URL");
+    assert_eq!(found("script error"), [B], "an error message");
+    assert_eq!(found("typeerror"), [B, A], "an event name");
+    assert_eq!(found("gold-tier"), [C], "an event's custom attribute");
+    assert_eq!(found("spring-sale"), [B], "the bundle's custom attribute");
+    assert!(found("nothing like this").is_empty());
+    assert!(found("100%_'\\").is_empty(), "special characters are text");
+    let k = s.kpis(&SessionFilter { text: Some("cart".into()), ..Default::default() }).unwrap();
+    assert_eq!(k.sessions, 1, "KPIs with the search");
 }

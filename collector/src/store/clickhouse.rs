@@ -267,6 +267,14 @@ const MIGRATIONS: &[&[&str]] = &[
         ORDER BY (session_id, segment_id)",
         "{distributed_replay}",
     ],
+    // 3: free-text search. 18.16 has no JSONExtract: the properties (event's and bundle's) are
+    // kept apart as JSON text at ingest, as SQLite's search reads them with json_extract.
+    &[
+        "ALTER TABLE {events_local} ADD COLUMN props String DEFAULT ''",
+        "{alter_distributed_events} ADD COLUMN props String DEFAULT ''",
+        "ALTER TABLE {sessions_local} ADD COLUMN props Nullable(String)",
+        "{alter_distributed_sessions} ADD COLUMN props Nullable(String)",
+    ],
 ];
 
 impl Ch {
@@ -342,6 +350,12 @@ impl Ch {
             "{distributed_events}" => dist(&self.events_local, &self.events),
             "{distributed_sessions}" => dist(&self.sessions_local, &self.sessions),
             "{distributed_replay}" => dist(&self.replay_local, &self.replay),
+            s if s.starts_with("{alter_distributed_") => {
+                // The Distributed tables exist with a cluster only, and must show the new column.
+                let (marker, rest) = s.split_once("} ").unwrap_or((s, ""));
+                let name = if marker.ends_with("events") { &self.events } else { &self.sessions };
+                self.cfg.cluster.as_ref().map(|_| format!("ALTER TABLE {db}.{name} {rest}"))
+            }
             s => Some(
                 s.replace("{events_local}", &format!("{db}.{}", self.events_local))
                     .replace("{sessions_local}", &format!("{db}.{}", self.sessions_local))
@@ -458,6 +472,8 @@ struct EventInsert<'a> {
     method: Option<&'a str>,
     group_key: Option<&'a str>,
     body: &'a str,
+    /// The event's `properties` as JSON text ('' without), for the free-text search.
+    props: String,
 }
 
 /// The row written to `sessions`, one per bundle.
@@ -488,6 +504,8 @@ struct SessionInsert<'a> {
     /// The span of this bundle's events (None without events).
     min_ts: Option<i64>,
     max_ts: Option<i64>,
+    /// The bundle's `properties` as JSON text (None without metadata), for the free-text search.
+    props: Option<String>,
 }
 
 type Reply = oneshot::Sender<StoreResult<WriteOutcome>>;
@@ -496,6 +514,17 @@ pub struct ClickHouseStore {
     ch: Arc<Ch>,
     spool: Arc<Spool>,
     tx: mpsc::SyncSender<(IngestBatch, Reply)>,
+}
+
+/// The `properties` of a JSON object's text, as JSON text (a string as itself, as SQLite's
+/// json_extract gives it); None without.
+fn properties_text(json: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(json).ok()?;
+    match v.get("properties")? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        p => Some(p.to_string()),
+    }
 }
 
 /// Keys of events sent without an id: unique per process run and event, never a retry's.
@@ -647,6 +676,7 @@ fn write_group(
                 method: e.method.as_deref(),
                 group_key: e.group_key.as_deref(),
                 body: &e.body,
+                props: properties_text(&e.body).unwrap_or_default(),
             };
             if let Err(err) = serde_json::to_writer(&mut events, &row) {
                 ser_error = Some(err.to_string());
@@ -680,6 +710,7 @@ fn write_group(
                 .and_then(|m| m.get("user")?.get("user_id")?.as_str().map(str::to_string)),
             min_ts: b.events.iter().map(|e| e.ts).min(),
             max_ts: b.events.iter().map(|e| e.ts).max(),
+            props: s.bundle_meta.as_deref().map(|m| properties_text(m).unwrap_or_default()),
         };
         if let Err(err) = serde_json::to_writer(&mut sessions, &row) {
             ser_error = Some(err.to_string());
@@ -786,7 +817,7 @@ impl ClickHouseStore {
         .join(", ");
         format!(
             "SELECT session_id, argMax(app_id, received_ms) AS app_id, {latest},
-                argMax(bundle_meta, received_ms) AS bundle_meta,
+                argMax(bundle_meta, received_ms) AS bundle_meta, argMax(props, received_ms) AS props,
                 min(received_ms) AS first_received, max(received_ms) AS last_received,
                 ifNull(min(min_ts), first_received) AS start_ms, ifNull(max(max_ts), first_received) AS end_ms,
                 end_ms - start_ms AS duration_ms
@@ -802,7 +833,7 @@ impl ClickHouseStore {
                 e_pvs AS pvs, e_errors AS js_errors, e_apis AS api_calls, e_api_failures AS api_failures,
                 e_slow AS slow_loads, e_n AS events, ip, browser, browser_version, os, device_type, connection,
                 country, region, city, sdk_version, user_agent, e_first_url AS first_url, bundle_meta, last_received,
-                app_user_id
+                app_user_id, props
              FROM ({})
              ANY LEFT JOIN
                   (SELECT session_id, count() AS e_n,
@@ -825,9 +856,6 @@ impl ClickHouseStore {
         extra: &str,
         tail: &str,
     ) -> StoreResult<Vec<Map<String, Value>>> {
-        if f.text.is_some() {
-            return Err(StoreError::Db("free-text search is not available on the ClickHouse store yet".into()));
-        }
         let w = session_where(f, &self.ch.events, &self.ch.replay);
         let w = match (w.is_empty(), extra.is_empty()) {
             (_, true) => w,
@@ -919,6 +947,20 @@ fn event_from_row(r: &Map<String, Value>) -> StoredEvent {
 /// The session list's WHERE, over the summary columns; values are quoted literals.
 fn session_where(f: &SessionFilter, events: &str, replay: &str) -> String {
     let mut c: Vec<String> = Vec::new();
+    if let Some(t) = &f.text {
+        // As SQLite's search (store/search.rs): what the session visited, what failed, what the
+        // user did, and the custom attributes of its events and bundle; ASCII case-insensitive.
+        let q = quote(t);
+        let has = |col: &str| format!("positionCaseInsensitive(ifNull({col}, ''), {q}) > 0");
+        c.push(format!(
+            "(session_id GLOBAL IN (SELECT session_id FROM {events} WHERE {} OR {} OR {} OR {}) OR {})",
+            has("url"),
+            has("message"),
+            has("name"),
+            has("props"),
+            has("props")
+        ));
+    }
     if let Some(with) = f.has_replay {
         // 18.16 reads `GLOBAL NOT IN`, not `NOT GLOBAL IN`.
         let op = if with { "GLOBAL IN" } else { "GLOBAL NOT IN" };
@@ -1041,9 +1083,6 @@ impl Store for ClickHouseStore {
     }
 
     fn list_sessions(&self, f: &SessionFilter) -> StoreResult<SessionPage> {
-        if f.text.is_some() {
-            return Err(StoreError::Db("free-text search is not available on the ClickHouse store yet".into()));
-        }
         let w = session_where(f, &self.ch.events, &self.ch.replay);
         let order = match f.sort {
             SortKey::Start => "start_ms",
