@@ -79,6 +79,7 @@ conformance!(
     replay_segments,
     kpis_and_geography,
     free_text_search,
+    diagnosis_pages,
 );
 
 fn facts(sid: &str, received_ms: i64) -> SessionFacts {
@@ -517,4 +518,46 @@ fn free_text_search(s: &dyn Store) {
     assert!(found("100%_'\\").is_empty(), "special characters are text");
     let k = s.kpis(&SessionFilter { text: Some("cart".into()), ..Default::default() }).unwrap();
     assert_eq!(k.sessions, 1, "KPIs with the search");
+}
+
+/// The diagnosis pages (page speed, JS errors, API details, custom events): the same groups,
+/// figures and session references on both stores.
+fn diagnosis_pages(s: &dyn Store) {
+    fixture(s);
+    let all = TimeRange::default();
+    let speed = s.page_speed(all).unwrap();
+    let pages: Vec<(&str, i64, f64, i64)> =
+        speed.iter().map(|p| (p.page.as_str(), p.loads, p.p75_ms, p.slow)).collect();
+    assert_eq!(
+        pages,
+        [("help", 1, 7000.0, 1), ("cart", 1, 4200.0, 1), ("home?ref=mail", 1, 1500.0, 0), ("home", 1, 900.0, 0)]
+    );
+    let cart = &speed[1].slowest[0];
+    assert_eq!(
+        (cart.session_id.as_str(), cart.user_name.as_deref(), cart.value),
+        (A, Some("Alice@Example.com"), Some(4200.0))
+    );
+    assert_eq!(cart.visitor_id.as_deref(), Some("u-alice"));
+
+    let errors = s.error_diagnosis(all).unwrap();
+    let groups: Vec<(&str, i64, i64, i64)> =
+        errors.iter().map(|g| (g.message.as_str(), g.count, g.sessions, g.users)).collect();
+    assert_eq!(groups, [("x is undefined", 3, 2, 2), ("Script error.", 1, 1, 1)]);
+    assert_eq!((errors[0].first_ts, errors[0].last_ts), (T0 + 8 * MIN, T0 + 12 * MIN));
+    let recent: Vec<&str> = errors[0].recent.iter().map(|r| r.session_id.as_str()).collect();
+    assert_eq!(recent, [B, A], "newest first, one per session");
+    let late = s.error_diagnosis(TimeRange { from_ms: Some(T0 + 10 * MIN), to_ms: None }).unwrap();
+    assert_eq!((late[0].count, late[0].sessions), (2, 1), "the range applies to the counts");
+
+    let apis = s.api_details(all).unwrap();
+    assert_eq!(apis.len(), 1);
+    let a = &apis[0];
+    assert_eq!((a.method.as_str(), a.url.as_str(), a.calls, a.failures), ("POST", "https://api.example/pay", 2, 2));
+    assert_eq!((a.p75_ms, a.by_status.clone()), (120.5, vec![(Some(500), 2)]));
+
+    let custom = s.custom_events(all, None, 50).unwrap();
+    assert_eq!(custom.len(), 1);
+    assert_eq!((custom[0].session.session_id.as_str(), custom[0].session.ts), (C, T0 + 2 * 86_400_000));
+    assert_eq!(custom[0].body["event_type"], "custom");
+    assert!(s.custom_events(all, Some("no such thing"), 50).unwrap().is_empty());
 }

@@ -847,6 +847,41 @@ impl ClickHouseStore {
         )
     }
 
+    /// A diagnosis scan: `cols` of the events matching `cond` in `range`, ordered by `order` and
+    /// limited to `limit`, each with its session's user name, app user id and visitor id
+    /// (`r_user_name`, `r_app_user_id`, `r_visitor`) from the latest bundle that had them.
+    pub(super) fn scan(
+        &self,
+        cols: &str,
+        cond: &str,
+        range: TimeRange,
+        order: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Map<String, Value>>> {
+        self.ch.rows(&format!(
+            "SELECT * FROM
+                (SELECT session_id, ts, {cols} FROM {events} FINAL WHERE {cond}{range} ORDER BY {order} LIMIT {limit})
+             ANY LEFT JOIN
+                (SELECT session_id, argMax(user_name, received_ms) AS r_user_name,
+                    argMax(app_user_id, received_ms) AS r_app_user_id, argMax(user_id, received_ms) AS r_visitor
+                 FROM {sessions} GROUP BY session_id)
+             USING session_id ORDER BY {order}",
+            events = self.ch.events,
+            sessions = self.ch.sessions,
+            range = range_sql("ts", range),
+        ))
+    }
+
+    /// Distinct sessions with an error of this message in the range.
+    pub(super) fn sessions_with_error(&self, message: &str, range: TimeRange) -> StoreResult<i64> {
+        self.ch.scalar(&format!(
+            "SELECT uniqExact(session_id) FROM {} FINAL WHERE is_error = 1 AND ifNull(message, '') = {}{}",
+            self.ch.events,
+            quote(message),
+            range_sql("ts", range)
+        ))
+    }
+
     /// Rows of `SELECT {select}` over the summaries of the sessions `f` selects (and `extra`, a
     /// condition on the summary columns), then `tail`: the insight pages' aggregates.
     pub(super) fn over_sessions(

@@ -1,17 +1,17 @@
 //! The console's insight pages and the web-vitals rehoming on the ClickHouse store.
 //!
-//! `foreign_views` (the session page), KPIs and geography (aggregates over the same session
-//! summaries the list reads) are implemented. Page speed, error diagnosis, API details and custom
-//! events are not yet: they answer a clear error (503 naming the page) instead of a wrong or
-//! empty answer.
+//! KPIs and geography aggregate over the same session summaries the list reads; page speed,
+//! error diagnosis, API details and custom events scan events like SQLite and group them with
+//! the same code (`insights::group_*`), so both stores give the same answers.
 
 use super::clickhouse::ClickHouseStore;
+use super::clickhouse_http::quote;
 use super::insights::{
-    private_ip, ApiDetail, CountryRow, CustomEvent, ErrorDiagnosis, Geography, Insights, Kpis, PageSpeed, PlaceRow,
-    MAX_ROWS,
+    group_apis, group_errors, group_page_speed, private_ip, ApiDetail, CountryRow, CustomEvent, ErrorDiagnosis,
+    Geography, Insights, Kpis, PageSpeed, PlaceRow, ScanRow, SessionRef, MAX_ROWS,
 };
 use super::view_owner::{Foreign, ViewOwner};
-use super::{SessionFilter, StoreError, StoreResult, TimeRange};
+use super::{SessionFilter, StoreResult, TimeRange};
 use serde_json::{Map, Value};
 
 fn str_of(r: &Map<String, Value>, k: &str) -> String {
@@ -24,10 +24,6 @@ fn int_of(r: &Map<String, Value>, k: &str) -> i64 {
 
 fn num_of(r: &Map<String, Value>, k: &str) -> f64 {
     r.get(k).and_then(Value::as_f64).unwrap_or(0.0)
-}
-
-fn not_yet<T>(page: &str) -> StoreResult<T> {
-    Err(StoreError::Db(format!("the {page} page is not available on the ClickHouse store yet (SQLite has it)")))
 }
 
 impl Insights for ClickHouseStore {
@@ -87,17 +83,99 @@ impl Insights for ClickHouseStore {
             pages_per_session: num_of(&r, "p"),
         })
     }
-    fn page_speed(&self, _range: TimeRange) -> StoreResult<Vec<PageSpeed>> {
-        not_yet("page speed")
+    fn page_speed(&self, range: TimeRange) -> StoreResult<Vec<PageSpeed>> {
+        let rows = self.scan(
+            "load_ms, is_slow, ifNull(view_name, ifNull(url, '')) AS page",
+            "load_ms IS NOT NULL",
+            range,
+            "load_ms DESC, ts DESC",
+            MAX_ROWS,
+        )?;
+        Ok(group_page_speed(rows.iter().map(|r| ScanRow {
+            sref: sref(r),
+            key: str_of(r, "page"),
+            num: r.get("load_ms").and_then(Value::as_f64),
+            flag: int_of(r, "is_slow") != 0,
+            status: None,
+            name: None,
+            extra: None,
+        })))
     }
-    fn error_diagnosis(&self, _range: TimeRange) -> StoreResult<Vec<ErrorDiagnosis>> {
-        not_yet("error diagnosis")
+
+    fn error_diagnosis(&self, range: TimeRange) -> StoreResult<Vec<ErrorDiagnosis>> {
+        // Name and stack from the event's JSON, as SQLite reads them (18.16 has no JSONExtract).
+        let rows = self.scan("ifNull(message, '') AS msg, body", "is_error = 1", range, "ts DESC", MAX_ROWS)?;
+        let scanned = rows.iter().map(|r| {
+            let body: Value = serde_json::from_str(&str_of(r, "body")).unwrap_or(Value::Null);
+            let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            ScanRow {
+                sref: sref(r),
+                key: str_of(r, "msg"),
+                name: field("name"),
+                extra: field("stack"),
+                num: None,
+                flag: false,
+                status: None,
+            }
+        });
+        group_errors(scanned.collect::<Vec<_>>(), |message| self.sessions_with_error(message, range))
     }
-    fn api_details(&self, _range: TimeRange) -> StoreResult<Vec<ApiDetail>> {
-        not_yet("API details")
+
+    fn api_details(&self, range: TimeRange) -> StoreResult<Vec<ApiDetail>> {
+        let rows = self.scan(
+            "ifNull(url, ifNull(name, '')) AS api_url, status_code, is_api_failure, duration, body",
+            "is_api = 1",
+            range,
+            "ts DESC",
+            MAX_ROWS,
+        )?;
+        Ok(group_apis(rows.iter().map(|r| {
+            let body: Value = serde_json::from_str(&str_of(r, "body")).unwrap_or(Value::Null);
+            ScanRow {
+                sref: sref(r),
+                key: str_of(r, "api_url"),
+                name: Some(body.get("method").and_then(Value::as_str).unwrap_or("GET").to_string()),
+                status: r.get("status_code").and_then(Value::as_i64),
+                flag: int_of(r, "is_api_failure") != 0,
+                num: r.get("duration").and_then(Value::as_f64),
+                extra: None,
+            }
+        })))
     }
-    fn custom_events(&self, _range: TimeRange, _text: Option<&str>, _limit: i64) -> StoreResult<Vec<CustomEvent>> {
-        not_yet("custom events")
+
+    fn custom_events(&self, range: TimeRange, text: Option<&str>, limit: i64) -> StoreResult<Vec<CustomEvent>> {
+        let mut cond = String::from("event_type = 'custom'");
+        if let Some(t) = text {
+            let q = quote(t);
+            cond.push_str(&format!(
+                " AND (positionCaseInsensitive(ifNull(name, ''), {q}) > 0 OR positionCaseInsensitive(ifNull(kind, ''), {q}) > 0
+                       OR positionCaseInsensitive(body, {q}) > 0)"
+            ));
+        }
+        let rows = self.scan("name, kind, view_name, body", &cond, range, "ts DESC", limit.clamp(1, 500))?;
+        Ok(rows
+            .iter()
+            .map(|r| CustomEvent {
+                name: r.get("name").and_then(Value::as_str).map(str::to_string),
+                kind: r.get("kind").and_then(Value::as_str).map(str::to_string),
+                view_name: r.get("view_name").and_then(Value::as_str).map(str::to_string),
+                body: serde_json::from_str(&str_of(r, "body")).unwrap_or(Value::Null),
+                session: sref(r),
+            })
+            .collect())
+    }
+}
+
+/// The session reference of a scan row (see `ClickHouseStore::scan`).
+fn sref(r: &Map<String, Value>) -> SessionRef {
+    let opt = |k: &str| r.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    SessionRef {
+        session_id: str_of(r, "session_id"),
+        ts: int_of(r, "ts"),
+        user_name: opt("r_user_name"),
+        app_user_id: opt("r_app_user_id"),
+        visitor_id: opt("r_visitor"),
+        value: None,
     }
 }
 

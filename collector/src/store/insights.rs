@@ -165,6 +165,146 @@ fn push_ref(refs: &mut Vec<SessionRef>, seen: &mut HashSet<String>, r: SessionRe
     }
 }
 
+/// One event of a diagnosis scan, read the same way from either store: who and when, and the
+/// fields the pages group on. The scans come newest (page speed: slowest) first.
+pub(super) struct ScanRow {
+    pub sref: SessionRef,
+    /// Page speed: the page; errors: the message; API details: the URL.
+    pub key: String,
+    /// Page speed: the load time; API details: the duration.
+    pub num: Option<f64>,
+    /// Page speed: slow; API details: failed.
+    pub flag: bool,
+    pub status: Option<i64>,
+    /// Errors: the error name; API details: the method.
+    pub name: Option<String>,
+    /// Errors: the stack.
+    pub extra: Option<String>,
+}
+
+pub(super) fn group_page_speed(rows: impl IntoIterator<Item = ScanRow>) -> Vec<PageSpeed> {
+    // Per page: its loads, its slow count, its slowest sessions (and their ids).
+    type Acc = (Vec<f64>, i64, Vec<SessionRef>, HashSet<String>);
+    let mut pages: BTreeMap<String, Acc> = BTreeMap::new();
+    for r in rows {
+        let Some(load) = r.num else { continue };
+        let page = pages.entry(r.key).or_default();
+        page.0.push(load);
+        page.1 += r.flag as i64;
+        // Rows come slowest first: the first ones are the slowest sessions.
+        if page.2.len() < 5 {
+            push_ref(&mut page.2, &mut page.3, SessionRef { value: Some(load), ..r.sref });
+        }
+    }
+    let mut out: Vec<PageSpeed> = pages
+        .into_iter()
+        .map(|(page, (mut loads, slow, slowest, _))| {
+            loads.sort_by(f64::total_cmp);
+            PageSpeed {
+                page,
+                loads: loads.len() as i64,
+                p75_ms: percentile(&loads, 0.75),
+                p95_ms: percentile(&loads, 0.95),
+                slow,
+                slowest,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.p75_ms.total_cmp(&a.p75_ms).then(a.page.cmp(&b.page)));
+    out
+}
+
+/// Error groups by message; `sessions_with(message)` counts every session with it in the range
+/// (the scan is bounded, the count is not).
+pub(super) fn group_errors(
+    rows: impl IntoIterator<Item = ScanRow>,
+    mut sessions_with: impl FnMut(&str) -> StoreResult<i64>,
+) -> StoreResult<Vec<ErrorDiagnosis>> {
+    let mut groups: HashMap<String, (ErrorDiagnosis, HashSet<String>, HashSet<String>)> = HashMap::new();
+    for r in rows {
+        let sref = r.sref;
+        let (g, users, sessions) = groups.entry(r.key.clone()).or_insert_with(|| {
+            (
+                ErrorDiagnosis {
+                    message: r.key,
+                    name: None,
+                    count: 0,
+                    users: 0,
+                    sessions: 0,
+                    first_ts: sref.ts,
+                    last_ts: sref.ts,
+                    stack: None,
+                    recent: Vec::new(),
+                },
+                HashSet::new(),
+                HashSet::new(),
+            )
+        });
+        g.count += 1;
+        g.first_ts = g.first_ts.min(sref.ts);
+        g.last_ts = g.last_ts.max(sref.ts);
+        if g.name.is_none() {
+            g.name = r.name;
+        }
+        if g.stack.is_none() {
+            g.stack = r.extra;
+        }
+        let who = sref.app_user_id.clone().or(sref.user_name.clone()).or(sref.visitor_id.clone());
+        users.insert(who.unwrap_or_else(|| sref.session_id.clone()));
+        push_ref(&mut g.recent, sessions, sref);
+        g.users = users.len() as i64;
+    }
+    let mut out: Vec<ErrorDiagnosis> = groups.into_values().map(|(g, ..)| g).collect();
+    for g in &mut out {
+        g.sessions = sessions_with(&g.message)?;
+    }
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_ts.cmp(&a.last_ts)).then(a.message.cmp(&b.message)));
+    out.truncate(100);
+    Ok(out)
+}
+
+/// API calls by method and URL without query.
+pub(super) fn group_apis(rows: impl IntoIterator<Item = ScanRow>) -> Vec<ApiDetail> {
+    type Acc = (ApiDetail, Vec<f64>, BTreeMap<Option<i64>, i64>, HashSet<String>);
+    let mut groups: HashMap<(String, String), Acc> = HashMap::new();
+    for r in rows {
+        let method = r.name.unwrap_or_default();
+        let url = base_url(&r.key).to_string();
+        let acc = groups.entry((method.clone(), url.clone())).or_insert_with(|| {
+            let detail = ApiDetail {
+                method,
+                url,
+                calls: 0,
+                failures: 0,
+                p75_ms: 0.0,
+                by_status: Vec::new(),
+                recent: Vec::new(),
+            };
+            (detail, Vec::new(), BTreeMap::new(), HashSet::new())
+        });
+        acc.0.calls += 1;
+        acc.0.failures += r.flag as i64;
+        if let Some(d) = r.num {
+            acc.1.push(d);
+        }
+        *acc.2.entry(r.status).or_default() += 1;
+        push_ref(&mut acc.0.recent, &mut acc.3, SessionRef { value: r.num, ..r.sref });
+    }
+    let mut out: Vec<ApiDetail> = groups
+        .into_values()
+        .map(|(mut d, mut durations, statuses, _)| {
+            durations.sort_by(f64::total_cmp);
+            d.p75_ms = percentile(&durations, 0.75);
+            d.by_status = statuses.into_iter().collect();
+            d.by_status.sort_by_key(|s| std::cmp::Reverse(s.1));
+            d
+        })
+        .collect();
+    out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.url.cmp(&b.url)).then(a.method.cmp(&b.method)));
+    out.truncate(200);
+    out
+}
+
 pub(super) fn private_ip(ip: &str) -> bool {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(v)) => v.is_private() || v.is_loopback() || v.is_link_local(),
@@ -242,41 +382,24 @@ impl Insights for SqliteStore {
             let sql = format!(
                 "SELECT {}, e.load_ms, e.is_slow, coalesce(e.view_name, e.url, '')
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
-                 WHERE e.load_ms IS NOT NULL {rc} ORDER BY e.load_ms DESC LIMIT {MAX_ROWS}",
+                 WHERE e.load_ms IS NOT NULL {rc} ORDER BY e.load_ms DESC, e.ts DESC LIMIT {MAX_ROWS}",
                 ref_cols()
             );
             let mut st = c.prepare(&sql)?;
-            // Per page: its loads, its slow count, its slowest sessions (and their ids).
-            type Acc = (Vec<f64>, i64, Vec<SessionRef>, HashSet<String>);
-            let mut pages: BTreeMap<String, Acc> = BTreeMap::new();
-            let mut rows = st.query(params_from_iter(args.iter()))?;
-            while let Some(r) = rows.next()? {
-                let load: f64 = r.get(5)?;
-                let slow: bool = r.get(6)?;
-                let page = pages.entry(r.get(7)?).or_default();
-                page.0.push(load);
-                page.1 += slow as i64;
-                // Rows come slowest first: the first ones are the slowest sessions.
-                if page.2.len() < 5 {
-                    push_ref(&mut page.2, &mut page.3, ref_from_row(r, Some(load))?);
-                }
-            }
-            let mut out: Vec<PageSpeed> = pages
-                .into_iter()
-                .map(|(page, (mut loads, slow, slowest, _))| {
-                    loads.sort_by(f64::total_cmp);
-                    PageSpeed {
-                        page,
-                        loads: loads.len() as i64,
-                        p75_ms: percentile(&loads, 0.75),
-                        p95_ms: percentile(&loads, 0.95),
-                        slow,
-                        slowest,
-                    }
-                })
-                .collect();
-            out.sort_by(|a, b| b.p75_ms.total_cmp(&a.p75_ms));
-            Ok(out)
+            let rows = st
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(ScanRow {
+                        sref: ref_from_row(r, None)?,
+                        num: r.get(5)?,
+                        flag: r.get(6)?,
+                        key: r.get(7)?,
+                        status: None,
+                        name: None,
+                        extra: None,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(group_page_speed(rows))
         })
     }
 
@@ -291,59 +414,30 @@ impl Insights for SqliteStore {
                 ref_cols()
             );
             let mut st = c.prepare(&sql)?;
-            let mut groups: HashMap<String, (ErrorDiagnosis, HashSet<String>, HashSet<String>)> = HashMap::new();
-            let mut rows = st.query(params_from_iter(args.iter()))?;
-            while let Some(r) = rows.next()? {
-                let message: String = r.get(5)?;
-                let sref = ref_from_row(r, None)?;
-                let (g, users, sessions) = groups.entry(message.clone()).or_insert_with(|| {
-                    (
-                        ErrorDiagnosis {
-                            message,
-                            name: None,
-                            count: 0,
-                            users: 0,
-                            sessions: 0,
-                            first_ts: sref.ts,
-                            last_ts: sref.ts,
-                            stack: None,
-                            recent: Vec::new(),
-                        },
-                        HashSet::new(),
-                        HashSet::new(),
-                    )
-                });
-                g.count += 1;
-                g.first_ts = g.first_ts.min(sref.ts);
-                g.last_ts = g.last_ts.max(sref.ts);
-                if g.name.is_none() {
-                    g.name = r.get::<_, Option<String>>(6).ok().flatten();
-                }
-                if g.stack.is_none() {
-                    g.stack = r.get::<_, Option<String>>(7).ok().flatten();
-                }
-                let who = sref.app_user_id.clone().or(sref.user_name.clone()).or(sref.visitor_id.clone());
-                users.insert(who.unwrap_or_else(|| sref.session_id.clone()));
-                push_ref(&mut g.recent, sessions, sref);
-                g.sessions = sessions.len() as i64;
-                g.users = users.len() as i64;
-            }
-            // `sessions` stops at REFS entries (the list); count the rest apart.
-            let mut out: Vec<ErrorDiagnosis> = groups.into_values().map(|(g, ..)| g).collect();
-            for g in &mut out {
-                let mut a: Vec<Box<dyn ToSql>> = vec![Box::new(g.message.clone())];
+            let rows = st
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(ScanRow {
+                        sref: ref_from_row(r, None)?,
+                        key: r.get(5)?,
+                        name: r.get::<_, Option<String>>(6).ok().flatten(),
+                        extra: r.get::<_, Option<String>>(7).ok().flatten(),
+                        num: None,
+                        flag: false,
+                        status: None,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            group_errors(rows, |message| {
+                let mut a: Vec<Box<dyn ToSql>> = vec![Box::new(message.to_string())];
                 let rc = range_sql("ts", range, &mut a);
-                g.sessions = c.query_row(
+                Ok(c.query_row(
                     &format!(
                         "SELECT count(DISTINCT session_id) FROM events WHERE is_error = 1 AND coalesce(message, '') = ?1 {rc}"
                     ),
                     params_from_iter(a.iter()),
                     |r| r.get(0),
-                )?;
-            }
-            out.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_ts.cmp(&a.last_ts)));
-            out.truncate(100);
-            Ok(out)
+                )?)
+            })
         })
     }
 
@@ -359,49 +453,20 @@ impl Insights for SqliteStore {
                 ref_cols()
             );
             let mut st = c.prepare(&sql)?;
-            type Acc = (ApiDetail, Vec<f64>, BTreeMap<Option<i64>, i64>, HashSet<String>);
-            let mut groups: HashMap<(String, String), Acc> = HashMap::new();
-            let mut rows = st.query(params_from_iter(args.iter()))?;
-            while let Some(r) = rows.next()? {
-                let url: String = r.get(5)?;
-                let method: String = r.get::<_, Option<String>>(6).ok().flatten().unwrap_or_default();
-                let status: Option<i64> = r.get(7)?;
-                let failed: bool = r.get(8)?;
-                let duration: Option<f64> = r.get(9)?;
-                let key = (method.clone(), base_url(&url).to_string());
-                let acc = groups.entry(key).or_insert_with(|| {
-                    let detail = ApiDetail {
-                        method,
-                        url: base_url(&url).to_string(),
-                        calls: 0,
-                        failures: 0,
-                        p75_ms: 0.0,
-                        by_status: Vec::new(),
-                        recent: Vec::new(),
-                    };
-                    (detail, Vec::new(), BTreeMap::new(), HashSet::new())
-                });
-                acc.0.calls += 1;
-                acc.0.failures += failed as i64;
-                if let Some(d) = duration {
-                    acc.1.push(d);
-                }
-                *acc.2.entry(status).or_default() += 1;
-                push_ref(&mut acc.0.recent, &mut acc.3, ref_from_row(r, duration)?);
-            }
-            let mut out: Vec<ApiDetail> = groups
-                .into_values()
-                .map(|(mut d, mut durations, statuses, _)| {
-                    durations.sort_by(f64::total_cmp);
-                    d.p75_ms = percentile(&durations, 0.75);
-                    d.by_status = statuses.into_iter().collect();
-                    d.by_status.sort_by_key(|s| std::cmp::Reverse(s.1));
-                    d
-                })
-                .collect();
-            out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.url.cmp(&b.url)));
-            out.truncate(200);
-            Ok(out)
+            let rows = st
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(ScanRow {
+                        sref: ref_from_row(r, None)?,
+                        key: r.get(5)?,
+                        name: r.get::<_, Option<String>>(6).ok().flatten(),
+                        status: r.get(7)?,
+                        flag: r.get(8)?,
+                        num: r.get(9)?,
+                        extra: None,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(group_apis(rows))
         })
     }
 
