@@ -454,6 +454,25 @@ fn replay_segments(s: &dyn Store) {
     assert!(s.session(A).unwrap().unwrap().has_replay);
     assert!(!s.session(C).unwrap().unwrap().has_replay);
 
+    // A session that has sent only its recording is listed, with its play button.
+    let d = "dddd0000000000000000000000000004";
+    assert_eq!(put(segment(d, "d1", 0, T0 + 30 * MIN, 2, T0 + 31 * MIN)), replay::ReplayWrite::Stored);
+    let only = list(s, SessionFilter { has_replay: Some(true), ..Default::default() });
+    assert_eq!(ids(&only), [d, B, A]);
+    let row = &only.sessions[0];
+    assert_eq!(
+        (row.app_id.as_str(), row.start_ms, row.end_ms, row.pvs),
+        ("conf-app", T0 + 30 * MIN, T0 + 30 * MIN + 10, 0)
+    );
+    assert_eq!(row.user_id, None);
+    // Its first bundle fills it in.
+    let mut fd = facts(d, T0 + 32 * MIN);
+    fd.user_id = Some("u-dora".into());
+    write(s, fd, vec![pv(d, "d-pv", T0 + 30 * MIN + 5, "https://shop.example/dora", 800.0)]);
+    let row = s.session(d).unwrap().unwrap();
+    assert_eq!((row.user_id.as_deref(), row.pvs, row.has_replay), (Some("u-dora"), 1, true));
+    assert_eq!(list(s, SessionFilter::default()).total, 4);
+
     let ex = s.export_user("u-alice").unwrap();
     let exported: Vec<&str> = ex.replay_segments.iter().map(|x| x.meta.segment_id.as_str()).collect();
     assert_eq!(exported, ["s1", "s2"]);
@@ -462,8 +481,8 @@ fn replay_segments(s: &dyn Store) {
     assert!(s.session_replay(B).unwrap().is_some(), "bob keeps his");
 
     let n = s.delete_older_than(T0 + 3 * 86_400_000).unwrap();
-    assert_eq!(n, DeleteCounts { sessions: 2, events: 8, replay_segments: 1 });
-    assert!(s.session_replay(B).unwrap().is_none());
+    assert_eq!(n, DeleteCounts { sessions: 3, events: 9, replay_segments: 2 });
+    assert!(s.session_replay(B).unwrap().is_none() && s.session_replay(d).unwrap().is_none());
 }
 
 /// The console's KPIs and map over the filtered sessions: the same figures on both stores.

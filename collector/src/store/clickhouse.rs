@@ -1404,6 +1404,17 @@ impl Store for ClickHouseStore {
             "received_ms": seg.received_ms, "records": seg.records,
         });
         self.ch.run(&format!("INSERT INTO {} FORMAT JSONEachRow", self.ch.replay), Some(row.to_string().as_bytes()))?;
+        // A session row too, as SQLite keeps one: a session that has sent only its recording is
+        // listed with its play button, and retention sees it. Its facts are NULL, which the
+        // summaries' argMax skips, so a bundle's facts win whatever the order.
+        let session = serde_json::json!({
+            "session_id": seg.session_id, "received_ms": seg.received_ms, "app_id": seg.pid,
+            "min_ts": seg.start_ms, "max_ts": seg.end_ms,
+        });
+        self.ch.run(
+            &format!("INSERT INTO {} FORMAT JSONEachRow", self.ch.sessions),
+            Some(session.to_string().as_bytes()),
+        )?;
         Ok(replay::ReplayWrite::Stored)
     }
 
