@@ -330,12 +330,39 @@ async fn slow_loads(State(st): State<Shared>, Query(p): Query<HashMap<String, St
 
 async fn error_groups(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
     let (r, n) = (range(&p)?, limit(&p, 50));
-    read(&st, move |s| s.error_groups(r, n)).await
+    read(&st, move |s| {
+        let mut groups = s.error_groups(r, n)?;
+        let refs = refs_of(s, groups.iter().flat_map(|g| &g.session_ids))?;
+        for g in &mut groups {
+            g.session_refs = g.session_ids.iter().filter_map(|id| refs.get(id).cloned()).collect();
+        }
+        Ok(groups)
+    })
+    .await
 }
 
 async fn api_failures(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {
     let (r, n) = (range(&p)?, limit(&p, 50));
-    read(&st, move |s| s.api_failure_groups(r, n)).await
+    read(&st, move |s| {
+        let mut groups = s.api_failure_groups(r, n)?;
+        let refs = refs_of(s, groups.iter().flat_map(|g| &g.session_ids))?;
+        for g in &mut groups {
+            g.session_refs = g.session_ids.iter().filter_map(|id| refs.get(id).cloned()).collect();
+        }
+        Ok(groups)
+    })
+    .await
+}
+
+/// Who and when of the sessions a ways-in answer links to: one store read for all its groups.
+fn refs_of<'a>(
+    s: &dyn Store,
+    ids: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, crate::store::insights::SessionRef>, StoreError> {
+    let mut wanted: Vec<String> = ids.cloned().collect();
+    wanted.sort();
+    wanted.dedup();
+    Ok(s.session_refs(&wanted)?.into_iter().map(|r| (r.session_id.clone(), r)).collect())
 }
 
 async fn timeseries(State(st): State<Shared>, Query(p): Query<HashMap<String, String>>) -> ApiResult {

@@ -343,6 +343,17 @@ fn ways_in(s: &dyn Store) {
     let later = TimeRange { from_ms: Some(T0 + 86_400_000), to_ms: None };
     assert!(s.api_failure_groups(later, 10).unwrap().is_empty());
     assert!(s.error_groups(later, 10).unwrap().is_empty());
+
+    // Who and when of the sessions the groups link to (the console's links).
+    let mut refs = s.session_refs(&[A.to_string(), B.to_string(), "no-such-session".to_string()]).unwrap();
+    refs.sort_by(|x, y| x.session_id.cmp(&y.session_id));
+    let got: Vec<(&str, i64, Option<&str>, Option<&str>)> =
+        refs.iter().map(|r| (r.session_id.as_str(), r.ts, r.user_name.as_deref(), r.visitor_id.as_deref())).collect();
+    assert_eq!(
+        got,
+        [(A, T0 + MIN, Some("Alice@Example.com"), Some("u-alice")), (B, T0 + 10 * MIN, Some("bob"), Some("u-bob"))]
+    );
+    assert!(s.session_refs(&[]).unwrap().is_empty());
 }
 
 fn timeseries_buckets(s: &dyn Store) {

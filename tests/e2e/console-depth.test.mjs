@@ -404,6 +404,18 @@ test('Ways in: the time chart is drawn by uPlot with a tooltip at the cursor (sc
   await shot('ways-chart');
 });
 
+test('bug: ways-in groups link their sessions by user and time, not by an id prefix', async () => {
+  assert.ok(detailA, 'needs the demo visit');
+  await openConsole('#/ways?range=1h');
+  const links = con.locator('[data-testid=ways-errors] [data-testid=view-session]');
+  await links.first().waitFor({ timeout: 10000 });
+  const texts = await links.allTextContents();
+  assert.ok(texts.some((t) => new RegExp(`^${USER_A} \\(${APP_ID_A}\\) · \\d{4}-`).test(t)), 'a link reads user and time: ' + JSON.stringify(texts));
+  assert.ok(texts.every((t) => !/^[0-9a-f]{8}$/.test(t)), 'no bare id prefix: ' + JSON.stringify(texts));
+  const api = con.locator('[data-testid=ways-api-failures] [data-testid=view-session]');
+  assert.ok(await api.count() > 0, 'the failing demo call links its session too');
+});
+
 test('Geography: world map by country with hover figures, click filters the list, and why parts are empty (screenshot)', async () => {
   assert.ok(detailA, 'needs the demo visit');
   // The demo runs on 127.0.0.1, which no database places: two bundles as an app sends them with

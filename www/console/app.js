@@ -446,7 +446,13 @@ function eventDetails(e) {
 }
 
 // ---- ways in ----
-const sessionLinks = (ids) => h('span', { class: 'ids' }, ids.filter((id) => typeof id === 'string').map((id) => h('a', { href: '#/session/' + encodeURIComponent(id) }, id.slice(0, 8))));
+// Links read "alice · 10:42" (who and when the session started); a group from an older collector
+// without `session_refs` falls back to id prefixes.
+const sessionLinks = (g) => {
+  const refs = arr(g, 'session_refs').filter((r) => r && typeof r.session_id === 'string');
+  if (refs.length) return h('span', { class: 'ids' }, refs.map((r) => sessionRef(r)));
+  return h('span', { class: 'ids' }, arr(g, 'session_ids').filter((id) => typeof id === 'string').map((id) => h('a', { href: '#/session/' + encodeURIComponent(id) }, id.slice(0, 8))));
+};
 
 async function waysPage(params) {
   const range = params.get('range') || '24h';
@@ -469,9 +475,9 @@ async function waysPage(params) {
         h('section', { 'data-testid': 'ways-slow-loads' }, h('h2', {}, 'Slowest page loads (top 20)'), table(['Load', 'Page', 'User', 'Session'],
           list(slow).map((r) => guarded(() => h('tr', {}, h('td', { class: 'num bad' }, fmtDur(num(r, 'load_ms'))), h('td', {}, str(r, 'view_name') || str(r, 'url') || ''), h('td', {}, str(r, 'user_name') || ''), h('td', {}, sessionRef(r))), 'row')))),
         h('section', { 'data-testid': 'ways-errors' }, h('h2', {}, 'JS errors by message'), table(['Count', 'Error', 'Sessions'],
-          list(errors).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, h('strong', {}, str(g, 'name') || ''), ' ', str(g, 'message') || ''), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(arr(g, 'session_ids')))), 'row')))),
+          list(errors).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, h('strong', {}, str(g, 'name') || ''), ' ', str(g, 'message') || ''), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(g))), 'row')))),
         h('section', { 'data-testid': 'ways-api-failures' }, h('h2', {}, 'Failing API calls by URL and status'), table(['Count', 'Call', 'Status', 'Sessions'],
-          list(fails).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, `${str(g, 'method') || ''} ${str(g, 'url') || ''}`), h('td', { class: 'bad' }, num(g, 'status_code') ?? 'network error'), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(arr(g, 'session_ids')))), 'row'))))));
+          list(fails).map((g) => guarded(() => h('tr', {}, h('td', { class: 'num' }, num(g, 'count')), h('td', {}, `${str(g, 'method') || ''} ${str(g, 'url') || ''}`), h('td', { class: 'bad' }, num(g, 'status_code') ?? 'network error'), h('td', {}, `${num(g, 'sessions') ?? 0}: `, sessionLinks(g))), 'row'))))));
   } catch (e) { fail(e); }
 }
 

@@ -1231,6 +1231,7 @@ impl Store for ClickHouseStore {
                 sessions: get_i64(r, "sessions"),
                 last_ts: get_i64(r, "last_ts"),
                 session_ids: str_list(r, "ids"),
+                session_refs: Vec::new(),
             })
             .collect())
     }
@@ -1258,6 +1259,7 @@ impl Store for ClickHouseStore {
                 sessions: get_i64(r, "sessions"),
                 last_ts: get_i64(r, "last_ts"),
                 session_ids: str_list(r, "ids"),
+                session_refs: Vec::new(),
             })
             .collect())
     }
@@ -1416,6 +1418,28 @@ impl Store for ClickHouseStore {
             Some(session.to_string().as_bytes()),
         )?;
         Ok(replay::ReplayWrite::Stored)
+    }
+
+    fn session_refs(&self, ids: &[String]) -> StoreResult<Vec<insights::SessionRef>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.ch.rows(&format!(
+            "SELECT session_id, start_ms, user_name, app_user_id, user_id FROM ({})",
+            self.facts_sql(&owned_pre(ids))
+        ))?;
+        let opt = |r: &Map<String, Value>, k: &str| get_opt_str(r, k);
+        Ok(rows
+            .iter()
+            .map(|r| insights::SessionRef {
+                session_id: get_str(r, "session_id"),
+                ts: get_i64(r, "start_ms"),
+                user_name: opt(r, "user_name"),
+                app_user_id: opt(r, "app_user_id"),
+                visitor_id: opt(r, "user_id"),
+                value: None,
+            })
+            .collect())
     }
 
     fn session_replay(&self, session_id: &str) -> StoreResult<Option<replay::SessionReplay>> {

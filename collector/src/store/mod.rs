@@ -248,6 +248,8 @@ pub struct ErrorGroup {
     pub last_ts: i64,
     /// At most 20 session ids, most recent first.
     pub session_ids: Vec<String>,
+    /// The same sessions with who and when (start), for links that read "alice, 10:42".
+    pub session_refs: Vec<insights::SessionRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,6 +262,8 @@ pub struct ApiFailureGroup {
     pub sessions: i64,
     pub last_ts: i64,
     pub session_ids: Vec<String>,
+    /// The same sessions with who and when (start).
+    pub session_refs: Vec<insights::SessionRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -318,4 +322,6 @@ pub trait Store: insights::Insights + view_owner::ViewOwner + Send + Sync + 'sta
     /// `max_session_bytes`. Blocking, like the reads; `Ok` means durable.
     fn write_replay(&self, segment: replay::NewSegment, max_session_bytes: u64) -> StoreResult<replay::ReplayWrite>;
     fn session_replay(&self, session_id: &str) -> StoreResult<Option<replay::SessionReplay>>;
+    /// Who and when (start) of these sessions, in no particular order; unknown ids are left out.
+    fn session_refs(&self, ids: &[String]) -> StoreResult<Vec<insights::SessionRef>>;
 }

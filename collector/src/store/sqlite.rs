@@ -883,6 +883,7 @@ impl Store for SqliteStore {
                     sessions: int(r, "sessions")?.unwrap_or(0),
                     last_ts: int(r, "last_ts")?.unwrap_or(0),
                     session_ids: Vec::new(),
+                    session_refs: Vec::new(),
                 })
             })?;
             for g in &mut groups {
@@ -904,6 +905,7 @@ impl Store for SqliteStore {
                     sessions: int(r, "sessions")?.unwrap_or(0),
                     last_ts: int(r, "last_ts")?.unwrap_or(0),
                     session_ids: Vec::new(),
+                    session_refs: Vec::new(),
                 })
             })?;
             for g in &mut groups {
@@ -1007,6 +1009,29 @@ impl Store for SqliteStore {
             cutoff(),
         )?;
         Ok(DeleteCounts { sessions, events, replay_segments })
+    }
+
+    fn session_refs(&self, ids: &[String]) -> StoreResult<Vec<super::insights::SessionRef>> {
+        let list = serde_json::Value::from(ids.to_vec()).to_string();
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT s.session_id, s.start_ms, s.user_name, {APP_USER_ID} AS app_user_id, s.user_id FROM sessions s
+                 WHERE s.session_id IN (SELECT value FROM json_each(:ids))"
+            ))?;
+            let rows = st
+                .query_map(named_params! {":ids": list}, |r| {
+                    Ok(super::insights::SessionRef {
+                        session_id: r.get("session_id")?,
+                        ts: r.get("start_ms")?,
+                        user_name: r.get("user_name")?,
+                        app_user_id: r.get("app_user_id")?,
+                        visitor_id: r.get("user_id")?,
+                        value: None,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
     }
 
     fn write_replay(&self, segment: NewSegment, max_session_bytes: u64) -> StoreResult<ReplayWrite> {
