@@ -2,6 +2,7 @@
 //! details and the custom event list. Rows are grouped here, in Rust, from one bounded scan each
 //! (at most `MAX_ROWS` events), so percentiles need no SQL extension.
 
+use super::sqlite::lenient;
 use super::sqlite::{as_named, like_pattern, session_where, SqliteStore, APP_USER_ID};
 use super::{SessionFilter, StoreResult, TimeRange};
 use rusqlite::{params_from_iter, Row, ToSql};
@@ -143,13 +144,14 @@ fn ref_cols() -> String {
     format!("e.session_id, e.ts, s.user_name, {APP_USER_ID}, s.user_id")
 }
 
-fn ref_from_row(r: &Row, value: Option<f64>) -> rusqlite::Result<SessionRef> {
+/// Reads leniently: a stored field of the wrong type is shown as missing, the row still counts.
+pub(super) fn ref_from_row(r: &Row, value: Option<f64>) -> rusqlite::Result<SessionRef> {
     Ok(SessionRef {
-        session_id: r.get(0)?,
-        ts: r.get(1)?,
-        user_name: r.get(2)?,
-        app_user_id: r.get(3)?,
-        visitor_id: r.get(4)?,
+        session_id: lenient::text(r, 0)?.unwrap_or_default(),
+        ts: lenient::int(r, 1)?.unwrap_or(0),
+        user_name: lenient::text(r, 2)?,
+        app_user_id: lenient::text(r, 3)?,
+        visitor_id: lenient::text(r, 4)?,
         value,
     })
 }
@@ -326,10 +328,10 @@ impl Insights for SqliteStore {
             let countries = st
                 .query_map(&*args, |r| {
                     Ok(CountryRow {
-                        country: r.get(0)?,
+                        country: lenient::text(r, 0)?.unwrap_or_default(),
                         sessions: r.get(1)?,
-                        error_rate: r.get(2)?,
-                        avg_duration_ms: r.get(3)?,
+                        error_rate: lenient::real(r, 2)?.unwrap_or(0.0),
+                        avg_duration_ms: lenient::real(r, 3)?.unwrap_or(0.0),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -340,13 +342,18 @@ impl Insights for SqliteStore {
             ))?;
             let places = st
                 .query_map(&*args, |r| {
-                    Ok(PlaceRow { country: r.get(0)?, region: r.get(1)?, city: r.get(2)?, sessions: r.get(3)? })
+                    Ok(PlaceRow {
+                        country: lenient::text(r, 0)?.unwrap_or_default(),
+                        region: lenient::text(r, 1)?,
+                        city: lenient::text(r, 2)?,
+                        sessions: r.get(3)?,
+                    })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut st = c.prepare(&format!(
                 "SELECT coalesce(s.ip, '') FROM sessions s {where_sql} {and} s.country IS NULL LIMIT {MAX_ROWS}"
             ))?;
-            let ips = st.query_map(&*args, |r| r.get::<_, String>(0))?;
+            let ips = st.query_map(&*args, |r| lenient::text(r, 0).map(Option::unwrap_or_default))?;
             let mut g = Geography { countries, places, ..Geography::default() };
             for ip in ips {
                 g.unknown += 1;
@@ -367,9 +374,9 @@ impl Insights for SqliteStore {
             Ok(c.query_row(&sql, &*args, |r| {
                 Ok(Kpis {
                     sessions: r.get(0)?,
-                    avg_duration_ms: r.get(1)?,
-                    error_rate: r.get(2)?,
-                    pages_per_session: r.get(3)?,
+                    avg_duration_ms: lenient::real(r, 1)?.unwrap_or(0.0),
+                    error_rate: lenient::real(r, 2)?.unwrap_or(0.0),
+                    pages_per_session: lenient::real(r, 3)?.unwrap_or(0.0),
                 })
             })?)
         })
@@ -390,9 +397,9 @@ impl Insights for SqliteStore {
                 .query_map(params_from_iter(args.iter()), |r| {
                     Ok(ScanRow {
                         sref: ref_from_row(r, None)?,
-                        num: r.get(5)?,
-                        flag: r.get(6)?,
-                        key: r.get(7)?,
+                        num: lenient::real(r, 5)?,
+                        flag: lenient::flag(r, 6)?,
+                        key: lenient::text(r, 7)?.unwrap_or_default(),
                         status: None,
                         name: None,
                         extra: None,
@@ -408,7 +415,7 @@ impl Insights for SqliteStore {
             let mut args: Vec<Box<dyn ToSql>> = Vec::new();
             let rc = range_sql("e.ts", range, &mut args);
             let sql = format!(
-                "SELECT {}, coalesce(e.message, ''), json_extract(e.body, '$.name'), json_extract(e.body, '$.stack')
+                "SELECT {}, coalesce(e.message, ''), (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.name') END), (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.stack') END)
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
                  WHERE e.is_error = 1 {rc} ORDER BY e.ts DESC LIMIT {MAX_ROWS}",
                 ref_cols()
@@ -418,9 +425,9 @@ impl Insights for SqliteStore {
                 .query_map(params_from_iter(args.iter()), |r| {
                     Ok(ScanRow {
                         sref: ref_from_row(r, None)?,
-                        key: r.get(5)?,
-                        name: r.get::<_, Option<String>>(6).ok().flatten(),
-                        extra: r.get::<_, Option<String>>(7).ok().flatten(),
+                        key: lenient::text(r, 5)?.unwrap_or_default(),
+                        name: lenient::text(r, 6)?,
+                        extra: lenient::text(r, 7)?,
                         num: None,
                         flag: false,
                         status: None,
@@ -446,7 +453,7 @@ impl Insights for SqliteStore {
             let mut args: Vec<Box<dyn ToSql>> = Vec::new();
             let rc = range_sql("e.ts", range, &mut args);
             let sql = format!(
-                "SELECT {}, coalesce(e.url, e.name, ''), coalesce(json_extract(e.body, '$.method'), 'GET'),
+                "SELECT {}, coalesce(e.url, e.name, ''), coalesce((CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.method') END), 'GET'),
                         e.status_code, e.is_api_failure, e.duration
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
                  WHERE e.is_api = 1 {rc} ORDER BY e.ts DESC LIMIT {MAX_ROWS}",
@@ -457,11 +464,11 @@ impl Insights for SqliteStore {
                 .query_map(params_from_iter(args.iter()), |r| {
                     Ok(ScanRow {
                         sref: ref_from_row(r, None)?,
-                        key: r.get(5)?,
-                        name: r.get::<_, Option<String>>(6).ok().flatten(),
-                        status: r.get(7)?,
-                        flag: r.get(8)?,
-                        num: r.get(9)?,
+                        key: lenient::text(r, 5)?.unwrap_or_default(),
+                        name: lenient::text(r, 6)?,
+                        status: lenient::int(r, 7)?,
+                        flag: lenient::flag(r, 8)?,
+                        num: lenient::real(r, 9)?,
                         extra: None,
                     })
                 })?
@@ -491,11 +498,11 @@ impl Insights for SqliteStore {
             let mut st = c.prepare(&sql)?;
             let rows = st
                 .query_map(params_from_iter(args.iter()), |r| {
-                    let body: String = r.get(8)?;
+                    let body = lenient::text(r, 8)?.unwrap_or_default();
                     Ok(CustomEvent {
-                        name: r.get(5)?,
-                        kind: r.get(6)?,
-                        view_name: r.get(7)?,
+                        name: lenient::text(r, 5)?,
+                        kind: lenient::text(r, 6)?,
+                        view_name: lenient::text(r, 7)?,
                         body: serde_json::from_str(&body).unwrap_or(Value::Null),
                         session: ref_from_row(r, None)?,
                     })

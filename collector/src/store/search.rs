@@ -4,5 +4,5 @@
 /// Used inside `session_where` (table alias `s`).
 pub(super) const TEXT_MATCH: &str = "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.session_id AND (
         e.url LIKE :text ESCAPE '\\' OR e.message LIKE :text ESCAPE '\\' OR e.name LIKE :text ESCAPE '\\'
-        OR json_extract(e.body, '$.properties') LIKE :text ESCAPE '\\'))
-    OR json_extract(s.bundle_meta, '$.properties') LIKE :text ESCAPE '\\'";
+        OR (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.properties') END) LIKE :text ESCAPE '\\'))
+    OR (CASE WHEN json_valid(s.bundle_meta) THEN json_extract(s.bundle_meta, '$.properties') END) LIKE :text ESCAPE '\\'";

@@ -120,7 +120,7 @@ const MIGRATIONS: &[&str] = &[
     UPDATE events SET
         group_key = substr(coalesce(url, name, ''), 1,
             instr(replace(coalesce(url, name, '') || '?', '#', '?'), '?') - 1),
-        method = json_extract(body, '$.method')
+        method = (CASE WHEN json_valid(body) THEN json_extract(body, '$.method') END)
         WHERE is_api_failure = 1;
     CREATE INDEX events_error_groups ON events(group_key, ts) WHERE is_error = 1;
     CREATE INDEX events_api_failure_groups ON events(group_key, status_code, ts) WHERE is_api_failure = 1;
@@ -425,11 +425,11 @@ const SESSION_COLS: &str = "session_id, app_id, app_version, env, user_id, user_
 /// Row readers that accept whatever the store holds (SQLite columns are dynamically typed: an
 /// older collector, a manual edit or a bug may have put an integer in a text column, bytes that
 /// are not UTF-8, or text in a number column). The console must still get the rest of the row.
-mod lenient {
+pub(super) mod lenient {
     use rusqlite::types::ValueRef;
-    use rusqlite::Row;
+    use rusqlite::{Row, RowIndex};
 
-    pub fn text(r: &Row, col: &str) -> rusqlite::Result<Option<String>> {
+    pub fn text(r: &Row, col: impl RowIndex) -> rusqlite::Result<Option<String>> {
         Ok(match r.get_ref(col)? {
             ValueRef::Null => None,
             ValueRef::Integer(i) => Some(i.to_string()),
@@ -438,7 +438,7 @@ mod lenient {
         })
     }
 
-    pub fn real(r: &Row, col: &str) -> rusqlite::Result<Option<f64>> {
+    pub fn real(r: &Row, col: impl RowIndex) -> rusqlite::Result<Option<f64>> {
         Ok(match r.get_ref(col)? {
             ValueRef::Integer(i) => Some(i as f64),
             ValueRef::Real(f) if f.is_finite() => Some(f),
@@ -449,11 +449,11 @@ mod lenient {
         })
     }
 
-    pub fn int(r: &Row, col: &str) -> rusqlite::Result<Option<i64>> {
+    pub fn int(r: &Row, col: impl RowIndex) -> rusqlite::Result<Option<i64>> {
         Ok(real(r, col)?.filter(|f| f.abs() < 9.0e18).map(|f| f as i64))
     }
 
-    pub fn flag(r: &Row, col: &str) -> rusqlite::Result<bool> {
+    pub fn flag(r: &Row, col: impl RowIndex) -> rusqlite::Result<bool> {
         Ok(real(r, col)?.is_some_and(|f| f != 0.0))
     }
 }
@@ -532,7 +532,8 @@ pub(super) fn event_from_row(r: &Row) -> rusqlite::Result<StoredEvent> {
 
 /// The app's own user id: config `user.id` travels as `user.user_id` (the bundle's `user.id` is
 /// the SDK's visitor id, shared by everyone on one browser).
-pub(super) const APP_USER_ID: &str = "json_extract(s.bundle_meta, '$.user.user_id')";
+pub(super) const APP_USER_ID: &str =
+    "(CASE WHEN json_valid(s.bundle_meta) THEN json_extract(s.bundle_meta, '$.user.user_id') END)";
 
 fn prefix_pattern(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -594,7 +595,7 @@ pub(super) fn session_where(f: &SessionFilter) -> (String, Named) {
     // browser exposes it is only in the bundle's `net`.
     if let Some(v) = &f.connection {
         push(
-            "(s.connection = :connection COLLATE NOCASE OR json_extract(s.bundle_meta, '$.net.type') = :connection COLLATE NOCASE)"
+            "(s.connection = :connection COLLATE NOCASE OR (CASE WHEN json_valid(s.bundle_meta) THEN json_extract(s.bundle_meta, '$.net.type') END) = :connection COLLATE NOCASE)"
                 .into(),
             ":connection",
             Box::new(v.clone()),
@@ -1015,20 +1016,11 @@ impl Store for SqliteStore {
         let list = serde_json::Value::from(ids.to_vec()).to_string();
         self.read(|c| {
             let mut st = c.prepare(&format!(
-                "SELECT s.session_id, s.start_ms, s.user_name, {APP_USER_ID} AS app_user_id, s.user_id FROM sessions s
+                "SELECT s.session_id, s.start_ms, s.user_name, {APP_USER_ID}, s.user_id FROM sessions s
                  WHERE s.session_id IN (SELECT value FROM json_each(:ids))"
             ))?;
             let rows = st
-                .query_map(named_params! {":ids": list}, |r| {
-                    Ok(super::insights::SessionRef {
-                        session_id: r.get("session_id")?,
-                        ts: r.get("start_ms")?,
-                        user_name: r.get("user_name")?,
-                        app_user_id: r.get("app_user_id")?,
-                        visitor_id: r.get("user_id")?,
-                        value: None,
-                    })
-                })?
+                .query_map(named_params! {":ids": list}, |r| super::insights::ref_from_row(r, None))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
