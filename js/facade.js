@@ -2,8 +2,9 @@
 // init(), queues calls made before it is ready, buffers errors thrown before that, and marshals
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
 // By name, so that the bundler drops the glue's unused exports (initSync, ...). Besides `start`,
-// the API goes through `hub(kind, data)` (kinds in src/browser/hub.rs).
+// the API goes through `hub(kind, data)` (kinds: src/browser/kinds.rs, read from the generated constants.js).
 import { finishInit, getImports, hub, setupReplay, start as wasmStart } from '../pkg/rum_wasm.js';
+import { EARLY, FLUSH, GET_CONFIG, OPT_IN, OPT_OUT, REPLAY, SEND, SESSION_ID, SET_CONFIG } from '../src/browser/constants.js';
 
 const TAG = '[rum-wasm] ';
 
@@ -95,7 +96,7 @@ export function createArmsRum(locateWasm) {
     state = ok ? 2 : 3;
     stopEarly();
     if (ok) {
-      for (const e of early.splice(0)) call('captureEarly', 3, e);
+      for (const e of early.splice(0)) call('captureEarly', EARLY, e);
       for (const c of calls.splice(0)) call(...c);
     } else {
       calls.length = 0;
@@ -107,7 +108,7 @@ export function createArmsRum(locateWasm) {
   const send = (kind) => (payload) => {
     let text;
     try { text = encode(errorLike(payload)); } catch (e) { console.warn(TAG + 'payload could not be serialised: ' + e); return; }
-    call('send', 80 + kind, text === undefined ? 'null' : text);
+    call('send', SEND + kind, text === undefined ? 'null' : text);
   };
 
   const armsRum = {
@@ -125,7 +126,7 @@ export function createArmsRum(locateWasm) {
     },
     getConfig() {
       if (state === 2) {
-        try { const t = hub(61); if (t) return decode(t); } catch (_) { /* fall through */ }
+        try { const t = hub(GET_CONFIG); if (t) return decode(t); } catch (_) { /* fall through */ }
       }
       return config;
     },
@@ -135,19 +136,19 @@ export function createArmsRum(locateWasm) {
       let text;
       try { text = encode(next); } catch (e) { console.warn(TAG + 'config could not be serialised: ' + e); return; }
       config = next;
-      call('setConfig', 73, text);
+      call('setConfig', SET_CONFIG, text);
     },
     sendCustom: send(0),
     sendException: send(1),
     sendResource: send(2),
     sendView: send(3),
     sendEvent: send(4),
-    flush() { call('flush', 70); },
-    optOut() { call('optOut', 71); },
-    optIn() { call('optIn', 72); },
-    startSessionReplayRecording(o) { call('replay', o && o.force ? 76 : 75); },
-    stopSessionReplayRecording() { call('replay', 74); },
-    getSessionId() { return state === 2 && hub(62) || ''; },
+    flush() { call('flush', FLUSH); },
+    optOut() { call('optOut', OPT_OUT); },
+    optIn() { call('optIn', OPT_IN); },
+    startSessionReplayRecording(o) { call('replay', o && o.force ? REPLAY + 2 : REPLAY + 1); },
+    stopSessionReplayRecording() { call('replay', REPLAY); },
+    getSessionId() { return state === 2 && hub(SESSION_ID) || ''; },
     wasmMemoryBytes() { return state === 2 ? memory.buffer.byteLength : 0; },
   };
   return armsRum;

@@ -31,6 +31,9 @@ wasm_build() { # features
       cargo build --release --target wasm32-unknown-unknown -p rum-wasm --features "$1" --target-dir "$OUT"
   fi
 }
+# The JS copies of what Rust defines once (hub kinds, shared limits, the collector registry)
+# must be current: `npm run gen` writes them.
+node scripts/gen-shared.mjs --check
 wasm_build slim
 rm -rf pkg dist
 wasm-bindgen --target web --out-dir pkg --out-name rum_wasm \

@@ -23,6 +23,15 @@ extern "C" {
     fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
 }
 
+// transport.js reads its hub kinds from the generated constants.js: named so that wasm-bindgen
+// ships it with this build too (never called).
+#[wasm_bindgen(module = "/src/browser/constants.js")]
+extern "C" {
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = SENT)]
+    fn sent();
+}
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = Date, js_name = now)]
@@ -33,15 +42,15 @@ extern "C" {
     fn console_warn(msg: &str);
 }
 
-/// `rhub` kinds (js/replay/index.js).
-const SETUP: u32 = 1;
-const IDS: u32 = 2;
-const RECORDS: u32 = 3;
-const TICK: u32 = 4;
-const EXIT: u32 = 5;
-const MODE: u32 = 6;
-const RELEASE: u32 = 7;
-const CLEAR: u32 = 8;
+// `rhub` kinds: js/replay/kinds.js is generated from these `pub const`s (scripts/gen-shared.mjs).
+pub const SETUP: u32 = 1;
+pub const IDS: u32 = 2;
+pub const RECORDS: u32 = 3;
+pub const TICK: u32 = 4;
+pub const EXIT: u32 = 5;
+pub const MODE: u32 = 6;
+pub const RELEASE: u32 = 7;
+pub const CLEAR: u32 = 8;
 /// transport.js's answer: `[id, status, retryAfterMs]`.
 const SENT: u32 = 40;
 

@@ -4,18 +4,11 @@
 // the mode; `control` carries it out.
 // captureFetch: the glue's copy of transport.js, the one the replay wasm sends with.
 import { captureFetch, finishInit, getImports, rhub, rurl } from '../../pkg-replay/rum_replay.js';
+// rhub kinds, generated from src/replay_api.rs.
+import { CLEAR, EXIT, IDS, MODE, RECORDS, RELEASE, SETUP, TICK } from './kinds.js';
 import { record } from './record.js';
 
 const TAG = '[rum-wasm] ';
-// rhub kinds (src/replay_api.rs).
-const SETUP = 1;
-const IDS = 2;
-const RECORDS = 3;
-const TICK = 4;
-const EXIT = 5;
-const MODE = 6;
-const RELEASE = 7;
-const CLEAR = 8;
 // How often the recorder hands its events over (and segments are checked for age).
 const TICK_MS = 500;
 const BUFFER_DEFAULT_S = 30;

@@ -3,6 +3,7 @@
 //! only becomes an event here, after the config's filters and the session's sampling. (What is
 //! installed, and its report format, is `collectors.rs`: the runtime holds it.)
 
+use super::collectors::errors::early_report;
 use super::collectors::spec_of;
 use super::js;
 use super::kinds::{REPORT, ROUTE};
@@ -19,7 +20,7 @@ use super::hooks::*;
 
 /// Errors captured by the facade before the wasm was ready.
 pub fn capture_early(rt: &mut Runtime, ev: JsValue) {
-    if rt.agent.cfg.collectors.js_error && rt.agent.sampled() {
+    if rt.agent.cfg.collectors.js_error() && rt.agent.sampled() {
         report(rt, &early_report(&ev));
     }
 }

@@ -1,4 +1,5 @@
-//! Bindings to `hooks.js`: the JS mechanics of hooks, listeners, observers and timers. None is
+//! Bindings to `hooks.js`: the JS mechanics of hooks, listeners, observers and timers that the
+//! collectors (`collectors/`) share, the page lifecycle, and the app's callbacks. None is
 //! `catch`: each of these JS functions catches everything itself and never throws (a `catch`
 //! import costs a wrapper in the glue and a check in the wasm at every call).
 
@@ -21,18 +22,9 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/browser/hooks.js")]
 extern "C" {
-    /// Installs the collectors whose bits are set in `on` (see `collect::Collectors`); returns
-    /// the handle for `stop` and `final_vitals`.
-    pub fn install(on: u32, evaluate: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = watchLifecycle)]
     pub fn watch_lifecycle() -> JsValue;
     pub fn stop(handle: &JsValue);
-    /// The web vitals report (once), from an `install` handle (undefined when install failed).
-    #[wasm_bindgen(js_name = finalVitals)]
-    pub fn final_vitals(handle: &JsValue) -> JsValue;
-    /// An error or rejection the facade buffered, as a report (see `fields.js`).
-    #[wasm_bindgen(js_name = earlyReport)]
-    pub fn early_report(ev: &JsValue) -> JsValue;
     /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
     /// when that fails).
     pub fn absolute(url: &str) -> JsValue;

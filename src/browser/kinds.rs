@@ -1,7 +1,17 @@
 //! The kinds of `hub(kind, data)` calls: a leaf that every sender names (collectors, timers,
 //! remote config, the facade) without depending on the hub that handles them.
 
-// The JS side uses the numbers (src/browser/hooks.js, transport.js).
+// The JS side reads them from `constants.js`, generated from this file (scripts/gen-shared.mjs),
+// named here so that wasm-bindgen ships it (never called).
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/browser/constants.js")]
+extern "C" {
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = REPORT)]
+    fn report();
+}
+
 /// A collector's report, built by `fields.js`.
 pub const REPORT: u32 = 1;
 pub const ROUTE: u32 = 2;

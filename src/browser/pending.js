@@ -6,6 +6,7 @@
 // route change is stamped with the view it happened on, and nothing is left out of a flush.
 
 import { hub } from './transport.js';
+import { REPORT } from './constants.js';
 
 // [build, facts, build, facts, ...]: flat, no object per entry.
 const queue = [];
@@ -25,7 +26,7 @@ export function later(build, facts) {
   queue.push(build, facts);
   timer ||= setTimeout(() => {
     timer = 0;
-    try { const r = take(); if (r.length) hub(1, r); } catch (_) { /* ours only */ }
+    try { const r = take(); if (r.length) hub(REPORT, r); } catch (_) { /* ours only */ }
   });
 }
 

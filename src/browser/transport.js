@@ -1,7 +1,9 @@
 // Network mechanics for the transport (none of these functions throws: the Rust side calls
 // them without a catch wrapper): the page's own fetch (captured before any hook), gzip
 // through CompressionStream, sendBeacon with its return value checked. Results go to the Rust
-// hub: hub(40, [id, status, retryAfterMs]) — status 0 for a network error.
+// hub: hub(SENT, [id, status, retryAfterMs]) — status 0 for a network error.
+
+import { ADOPT, REMOTE, SENT } from './constants.js';
 
 let pageFetch = null;
 /** The Rust hub (set once, first thing at start): results, hooks and timers report through it. */
@@ -37,7 +39,7 @@ async function gzip(text) {
  */
 export function send(url, body, mode, compress, id) {
   try {
-    const done = (i, st, ra) => { try { hub(40, [i, st, ra]); } catch (_) { /* ours only */ } };
+    const done = (i, st, ra) => { try { hub(SENT, [i, st, ra]); } catch (_) { /* ours only */ } };
     if (mode === 2 && navigator.sendBeacon) {
       try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
     }
@@ -51,9 +53,9 @@ export function send(url, body, mode, compress, id) {
   return false;
 }
 
-/** Remote config: a plain GET (no custom header, so no CORS preflight). Answer: hub(50, [status, text]). */
+/** Remote config: a plain GET (no custom header, so no CORS preflight). Answer: hub(REMOTE, [status, text]). */
 export function getText(url) {
-  const done = (st, t) => { try { hub(50, [st, t]); } catch (_) { /* ours only */ } };
+  const done = (st, t) => { try { hub(REMOTE, [st, t]); } catch (_) { /* ours only */ } };
   try {
     pageFetch(url, { method: 'GET', credentials: 'omit' })
       .then((r) => r.text().then((t) => done(r.status, t)), () => done(0, ''))
@@ -88,7 +90,7 @@ function outboxBytes(prefix, mine) {
 
 export function claimOrphans(prefix, mine) {
   try {
-    const cb = (v) => { try { hub(41, v); } catch (_) { /* ours only */ } };
+    const cb = (v) => { try { hub(ADOPT, v); } catch (_) { /* ours only */ } };
     for (const k of others(prefix, mine)) {
       const take = () => {
         try {

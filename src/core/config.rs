@@ -25,9 +25,9 @@ pub const DEFAULT_CACHE_TIMEOUT: u64 = HOUR;
 pub const DEFAULT_REMOTE_TIMEOUT: u64 = 3000;
 pub const DEFAULT_REGION: &str = "cn-hangzhou";
 /// A page load slower than this counts as a "slow load" in the console (ms, `slowLoadThreshold`).
-pub const DEFAULT_SLOW_LOAD: f64 = 3000.0;
+pub const DEFAULT_SLOW_LOAD: f64 = super::limits::SLOW_LOAD_MS;
 /// An API call or resource slower than this is marked slow (ms, `slowResourceThreshold`).
-pub const DEFAULT_SLOW_RESOURCE: f64 = 1000.0;
+pub const DEFAULT_SLOW_RESOURCE: f64 = super::limits::SLOW_RESOURCE_MS;
 /// Pending-queue bounds (issue: delivery that loses nothing, within clear bounds).
 pub const DEFAULT_MAX_QUEUE_EVENTS: u32 = 1000;
 pub const DEFAULT_MAX_QUEUE_BYTES: u32 = 512 * 1024;
@@ -72,16 +72,53 @@ pub enum Propagator {
     Sw8,
 }
 
-#[derive(Clone, PartialEq, Debug)]
-pub struct Collectors {
-    pub perf: bool,
-    pub web_vitals: bool,
-    pub api: bool,
-    pub static_resource: bool,
-    pub js_error: bool,
-    pub console_error: bool,
-    pub action: bool,
-    pub longtask: bool,
+/// The `collectors` switches, a bit each in the order of `COLLECTOR_KEYS`: every one is on
+/// unless set to exactly false; longtask is on only when exactly true. (A bit set and one loop
+/// instead of a bool and a lookup per switch: smaller in the wasm.)
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Collectors(u8);
+
+const COLLECTOR_KEYS: [&str; 8] =
+    ["perf", "webVitals", "api", "staticResource", "jsError", "consoleError", "action", "longtask"];
+
+impl Collectors {
+    fn from(col: Option<&Value>) -> Collectors {
+        // All but longtask (the last bit) on by default.
+        let mut bits = 0x7f;
+        for (i, k) in COLLECTOR_KEYS.iter().enumerate() {
+            if let Some(Value::Bool(b)) = at(col, k) {
+                bits = bits & !(1 << i) | (*b as u8) << i;
+            }
+        }
+        Collectors(bits)
+    }
+    fn bit(self, i: u8) -> bool {
+        self.0 >> i & 1 != 0
+    }
+    pub fn perf(self) -> bool {
+        self.bit(0)
+    }
+    pub fn web_vitals(self) -> bool {
+        self.bit(1)
+    }
+    pub fn api(self) -> bool {
+        self.bit(2)
+    }
+    pub fn static_resource(self) -> bool {
+        self.bit(3)
+    }
+    pub fn js_error(self) -> bool {
+        self.bit(4)
+    }
+    pub fn console_error(self) -> bool {
+        self.bit(5)
+    }
+    pub fn action(self) -> bool {
+        self.bit(6)
+    }
+    pub fn longtask(self) -> bool {
+        self.bit(7)
+    }
 }
 
 #[derive(Clone, PartialEq, Debug)]
@@ -287,15 +324,6 @@ fn flag(o: Option<&Value>, key: &str, default: bool) -> bool {
     }
 }
 
-/// `o[key]` when it is a boolean, else `default`.
-#[inline(never)]
-fn switched(o: Option<&Value>, key: &str, default: bool) -> bool {
-    match at(o, key) {
-        Some(Value::Bool(b)) => *b,
-        _ => default,
-    }
-}
-
 /// `o[key]` when it is a string.
 #[inline(never)]
 fn string_at(o: Option<&Value>, key: &str) -> Option<String> {
@@ -330,7 +358,8 @@ fn scalar_fields(v: Option<&Value>, skip: &str) -> Vec<(String, Value)> {
 
 /// ARMS `properties`: string/number values, ≤ 20 keys, keys ≤ 50 chars, strings ≤ 2000 chars.
 pub fn clean_properties(v: Option<&Value>) -> Vec<(String, Value)> {
-    scalars(v, None, 20, 50, 2000)
+    use super::limits::*;
+    scalars(v, None, PROPERTIES_MAX, PROPERTY_KEY_MAX, PROPERTY_VALUE_MAX)
 }
 
 fn matcher(v: &Value) -> Option<Matcher> {
@@ -537,18 +566,7 @@ pub fn from_value(v: &Value, warnings: &mut Vec<String>) -> Result<Config, Strin
     };
     let domain = string_at(sc, "domain").filter(|d| !d.is_empty());
 
-    let col = v.get("collectors");
-    // Every collector is on unless set to exactly false; longtask is on only when exactly true.
-    let collectors = Collectors {
-        perf: switched(col, "perf", true),
-        web_vitals: switched(col, "webVitals", true),
-        api: switched(col, "api", true),
-        static_resource: switched(col, "staticResource", true),
-        js_error: switched(col, "jsError", true),
-        console_error: switched(col, "consoleError", true),
-        action: switched(col, "action", true),
-        longtask: switched(col, "longtask", false),
-    };
+    let collectors = Collectors::from(v.get("collectors"));
 
     let resource_filters = matchers(&mut c, v, "resource");
     let exception_filters = matchers(&mut c, v, "exception");
@@ -709,8 +727,8 @@ mod tests {
         assert_eq!(c.max_duration, 24 * HOUR);
         assert_eq!(c.storage, StorageKind::LocalStorage);
         assert_eq!(c.spa_mode, SpaMode::Off);
-        assert!(c.collectors.perf && c.collectors.api && c.collectors.action && c.collectors.console_error);
-        assert!(!c.collectors.longtask);
+        assert!(c.collectors.perf() && c.collectors.api() && c.collectors.action() && c.collectors.console_error());
+        assert!(!c.collectors.longtask());
         assert!(!c.tracing.enable);
         assert!(!c.remote.enable);
         assert_eq!(c.remote.cache_timeout, HOUR);
@@ -823,11 +841,11 @@ mod tests {
     #[test]
     fn collectors_switch_off_only_with_false_and_longtask_only_with_true() {
         let (c, _) = ok(r#"{"pid":"p","endpoint":"e","collectors":{"perf":false,"api":0,"longtask":1}}"#);
-        assert!(!c.collectors.perf);
-        assert!(c.collectors.api);
-        assert!(!c.collectors.longtask);
+        assert!(!c.collectors.perf());
+        assert!(c.collectors.api());
+        assert!(!c.collectors.longtask());
         let (c, _) = ok(r#"{"pid":"p","endpoint":"e","collectors":{"longtask":true}}"#);
-        assert!(c.collectors.longtask);
+        assert!(c.collectors.longtask());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod filter;
 pub mod ids;
 pub mod json;
+pub mod limits;
 pub mod manual;
 pub mod redact;
 pub mod remote_config;

@@ -203,7 +203,7 @@ mod tests {
         assert!(c.resource_filters.is_empty() && c.remote.url.is_none());
         assert_eq!(c.storage, crate::core::config::StorageKind::Cookie);
         assert_eq!((c.env.as_str(), c.version.as_deref(), c.flush_time), ("gray", Some("2.0"), 1000));
-        assert!(!c.collectors.action && c.properties.len() == 1 && c.slow_load == 5000.0);
+        assert!(!c.collectors.action() && c.properties.len() == 1 && c.slow_load == 5000.0);
         assert_eq!(c.spa_mode, crate::core::config::SpaMode::Hash);
         // A function reference spelled with an escape is one too.
         let mut w = Vec::new();
@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(c.pid, "p@x");
         assert_eq!(c.endpoint, "e");
         assert_eq!(c.flush_time, 1000);
-        assert!(!c.collectors.perf);
+        assert!(!c.collectors.perf());
         assert_eq!(c.overtime, crate::core::config::DEFAULT_OVERTIME, "the bad field is not applied");
         assert_eq!(c.env, "prod", "kept what it had");
         assert_eq!(c.properties.len(), 1);

@@ -1,8 +1,19 @@
-// The collectors' field builders (src/browser/fields.js), run as they are, in node: the exact
+// The collectors' report builders (src/browser/collectors/*.js, on the helpers of
+// src/browser/fields.js), run as they are, in node: the exact
 // ARMS bodies for known facts. (How real browser events get there is collectors.test.mjs.)
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as f from '../../src/browser/fields.js';
+import * as fields from '../../src/browser/fields.js';
+import * as api from '../../src/browser/collectors/api.js';
+import * as clicks from '../../src/browser/collectors/clicks.js';
+import * as consoleErrors from '../../src/browser/collectors/console_errors.js';
+import * as errors from '../../src/browser/collectors/errors.js';
+import * as longTasks from '../../src/browser/collectors/long_tasks.js';
+import * as pageLoad from '../../src/browser/collectors/page_load.js';
+import * as resources from '../../src/browser/collectors/resources.js';
+import * as vitals from '../../src/browser/collectors/vitals.js';
+
+const f = { ...fields, ...api, ...clicks, ...consoleErrors, ...errors, ...longTasks, ...pageLoad, ...resources, ...vitals };
 
 const obj = (r) => '{' + r[1] + '}';
 

@@ -1,0 +1,171 @@
+// API calls (fetch and XHR): each call's method, URL, status and duration, its resource timing
+// entry, the trace headers we added, and evaluateApi's verdict, reported as ARMS `resource`
+// events of type fetch / xmlhttprequest.
+
+import { hub } from '../transport.js';
+import { TRACE } from '../constants.js';
+import { after, later, view } from '../pending.js';
+import { absolute, before, now, patch, safe } from '../hooks.js';
+import { body, cut, entryJson, get, isObj, ok, opts, pos, properties, resourceName, str, timing } from '../fields.js';
+
+// An API call ended (fetch or XHR). Its timing comes from the matching resource entry, which
+// the browser adds when the body is done: the report is built 200 ms later, or when the page is
+// hidden or left (then without the entry if it is not there yet: the call is not lost with the
+// page). With evaluateApi, its answer is awaited all the same (a page that unloads before it
+// comes loses that call).
+const apiDone = (d, evaluate) => { d.ts = performance.timeOrigin + d.st; d.f = evaluate; after(200, apiBuild, d); };
+
+function apiBuild(d) {
+  const list = performance.getEntriesByName(d.u, 'resource');
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
+  }
+  if (!d.f) return apiReport(d);
+  // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
+  Promise.resolve().then(() => d.f(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
+    .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
+    .then(() => later(apiReport, d));
+}
+
+// A request starts: the trace headers to add, when tracing is on (the Rust side answers them as
+// JSON text, or nothing for a URL it does not trace). Its view is the one pending.js keeps.
+const traceHeaders = (u) => { const t = opts.trace && hub(TRACE, u); return t && JSON.parse(t); };
+
+function hookFetch(out, evaluate) {
+  patch(out, window, 'fetch', (orig) => function (input, init) {
+    let d = null;
+    let args = arguments;
+    try {
+      const req = typeof Request !== 'undefined' && input instanceof Request ? input : null;
+      const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
+      const u = absolute(req ? req.url : input);
+      d = { k: 'fetch', m, u, st: now() };
+      if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
+      // The view and time of the call are those of its start, whenever it ends.
+      d.v = view;
+      const h = traceHeaders(u);
+      if (h) {
+        // Only now do the arguments change: a Request carrying the app's headers plus ours,
+        // never overwriting a header the app set itself.
+        const r = new Request(input, init);
+        for (const name in h) if (!r.headers.has(name)) r.headers.set(name, h[name]);
+        args = [r];
+        d.tr = h;
+      }
+    } catch (_) { d = null; args = arguments; }
+    const p = orig.apply(this, args);
+    if (!d) return p;
+    // The page gets the same response, or the same error re-thrown: a fetch nobody catches
+    // still raises its unhandledrejection, as without the SDK. (Observing `p` itself would mark
+    // it handled and swallow that.)
+    try {
+      return p.then((r) => {
+        try { d.s = r.status; d.t = r.statusText; d.d = now() - d.st; if (evaluate) d.res = r.clone(); apiDone(d, evaluate); } catch (_) { /* ours only */ }
+        return r;
+      }, (e) => {
+        try { d.s = 0; d.e = String(e); d.d = now() - d.st; apiDone(d, evaluate); } catch (_) { /* ours only */ }
+        throw e;
+      });
+    } catch (_) {
+      return p; // a non-promise from another library's fetch: pass it on untouched
+    }
+  });
+}
+
+function hookXhr(out, evaluate) {
+  const X = window.XMLHttpRequest;
+  if (!X) return;
+  const P = X.prototype;
+  const key = Symbol('rum');
+  const setHeader = P.setRequestHeader;
+  before(out, P, 'open', function (m, u) {
+    this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} };
+  });
+  before(out, P, 'setRequestHeader', function (name) {
+    if (this[key]) this[key].set[String(name).toLowerCase()] = 1;
+  });
+  before(out, P, 'send', function (body) {
+    const d = this[key];
+    if (d) {
+      d.st = now();
+      d.v = view;
+      const h = traceHeaders(d.u);
+      if (h) {
+        for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
+        d.tr = h;
+      }
+      const xhr = this;
+      let failed = '';
+      const onErr = (e) => { failed = e.type; };
+      for (const t of ['error', 'abort', 'timeout']) xhr.addEventListener(t, onErr);
+      xhr.addEventListener('loadend', safe(() => {
+        d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
+        if (failed) d.e = failed;
+        delete xhr[key];
+        if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
+        apiDone(d, evaluate);
+      }));
+    }
+  });
+}
+
+/**
+ * ARMS's `trace_data`, `{spanId, sample, sampled, headers}` as JSON text, from the headers we
+ * added: traceparent `00-trace-span-0F`, b3 `trace-span-F`, jaeger `trace:span:0:F`, or B3's
+ * separate headers.
+ */
+function traceData(tr) {
+  if (!isObj(tr)) return undefined;
+  const tp = str(get(tr, 'traceparent'));
+  const one = tp || str(get(tr, 'b3')) || str(get(tr, 'uber-trace-id'));
+  return JSON.stringify({
+    spanId: one ? one.slice(tp ? 36 : 33, tp ? 52 : 49) : str(get(tr, 'X-B3-SpanId')),
+    sample: opts.sample,
+    sampled: one ? one.endsWith('1') : get(tr, 'X-B3-Sampled') === '1',
+    headers: tr,
+  });
+}
+
+function traceId(tr) {
+  const tp = str(get(tr, 'traceparent'));
+  if (tp !== undefined) return tp.length >= 35 ? tp.slice(3, 35) : undefined;
+  const b3 = str(get(tr, 'X-B3-TraceId'));
+  if (b3 !== undefined) return b3;
+  const s = str(get(tr, 'b3')) || str(get(tr, 'uber-trace-id'));
+  return s && s.length >= 32 ? s.slice(0, 32) : undefined;
+}
+
+/**
+ * A fetch/XHR call, as the hooks saw it: `k` kind, `m` method, `u` URL, `s` status, `t` status
+ * text, `e` network error, `d` duration, `tm` its resource timing entry, `tr` the trace headers
+ * we added, `ev` evaluateApi's answer, `ts` start time, `v` the view it started on.
+ */
+export function apiReport(d) {
+  const url = d.u || '';
+  const ev = d.ev;
+  const over = (k, max) => { const s = str(get(ev, k)); return s === undefined ? undefined : cut(s, max); };
+  const evNum = (k) => { const v = get(ev, k); return typeof v === 'number' ? v : undefined; };
+  const status = evNum('status_code') ?? (d.s || 0);
+  const duration = evNum('duration') ?? (d.d || 0);
+  const error = str(d.e);
+  const o = { url, name: over('name', 1000) ?? resourceName(url), type: d.k, method: d.m };
+  o.success = evNum('success') ?? (error === undefined && ok(status) ? 1 : 0);
+  if (status > 0) o.status_code = status;
+  o.message = over('message', 1000)
+    ?? (error !== undefined && status === 0 ? (error.startsWith('TypeError') ? '' : 'Error: ') + error : d.t || '');
+  o.trace_id = over('trace_id', 100) ?? traceId(d.tr);
+  o.trace_data = traceData(d.tr);
+  o.duration = pos(duration);
+  if (d.tm) { timing(o, d.tm); o.timing_data = entryJson(d.tm); }
+  if (duration > opts.slowResource) o.slow = 1;
+  o.snapshots = over('snapshots', 5000);
+  o.properties = properties(get(ev, 'properties'));
+  const v = d.v || [];
+  return ['resource', body(o), , d.ts === undefined ? undefined : Math.floor(d.ts), str(v[1]), str(v[2]), url];
+}
+
+
+export function install(hooks, undo, evaluate) {
+  hookFetch(hooks, evaluate);
+  hookXhr(hooks, evaluate);
+}

@@ -1,0 +1,16 @@
+//! API calls (fetch and XHR): on with `collectors.api()`.
+
+use crate::core::config::Config;
+use wasm_bindgen::prelude::*;
+
+// Ships `api.js` (its hook and its report builder): wasm-bindgen copies the JS files that a
+// declaration names, used or not (an unused one costs nothing in the page).
+#[wasm_bindgen(module = "/src/browser/collectors/api.js")]
+extern "C" {
+    #[allow(dead_code)]
+    fn install(c: &JsValue);
+}
+
+pub fn on(cfg: &Config) -> bool {
+    cfg.collectors.api()
+}

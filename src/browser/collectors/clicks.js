@@ -1,0 +1,70 @@
+// Clicks on something clickable, as ARMS `action` events: named by the element's text (never by
+// what a user typed), its XPath and attributes. The element is read in the handler, before the
+// page's own handler changes it; only plain facts are kept.
+
+import { later } from '../pending.js';
+import { listen, now } from '../hooks.js';
+import { body, cut, pos } from '../fields.js';
+
+const CLICKABLE = 'button,a,input,select,option,textarea,[role=button],[onclick]';
+
+function xpath(el) {
+  const parts = [];
+  for (let n = el; n && n.nodeType === 1; n = n.parentNode) {
+    if (n.id) { parts.unshift('*[@id="' + n.id + '"]'); return '//' + parts.join('/'); }
+    let i = 1;
+    for (let s = n.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === n.tagName) i++;
+    parts.unshift(n.tagName.toLowerCase() + '[' + i + ']');
+  }
+  return '/' + parts.join('/');
+}
+
+// What names a click. What a user typed never does: a text-entry field (an input other than a
+// button, a textarea, contenteditable) gives no value or text, only its developer-set label.
+// `data-rum-action-name` on the element or an ancestor names the action outright;
+// `data-rum-privacy="mask"|"hidden"` (the replay recorder's attribute) hides the text inside.
+function label(t, el) {
+  const named = t.closest('[data-rum-action-name]');
+  if (named) return named.getAttribute('data-rum-action-name');
+  if (t.closest('[data-rum-privacy=mask],[data-rum-privacy=hidden]')) return '';
+  const entry = el.tagName === 'TEXTAREA' || t.isContentEditable || el.isContentEditable
+    || (el.tagName === 'INPUT' && !/^(button|submit|reset|image)$/.test(el.type));
+  return (entry ? '' : el.innerText || el.value) || el.getAttribute('aria-label') || el.title || '';
+}
+
+// A click on something clickable. Only plain facts leave here: no element handle is kept.
+function describeClick(ev) {
+  const t = ev.target;
+  const el = t && t.closest ? t.closest(CLICKABLE) : null;
+  if (!el) return null;
+  const text = label(t, el).trim();
+  return {
+    tag: el.tagName.toLowerCase(),
+    type: el.getAttribute('type') || '',
+    text,
+    id: el.id || '',
+    name: el.getAttribute('name') || '',
+    cls: typeof el.className === 'string' ? el.className : '',
+    href: el.href || '',
+    src: el.src || '',
+    xp: xpath(el),
+    ts: performance.timeOrigin + ev.timeStamp,
+    dur: Math.max(0, now() - ev.timeStamp),
+  };
+}
+
+/** A click, from what `describeClick` read off the element. */
+export function clickReport(c) {
+  let name = 'click on ' + (c.type ? c.type + '-' : '') + c.tag;
+  const text = c.text.trim();
+  if (text) { const t = cut(text, 20); name += ': ' + t + (t.length < text.length ? '...' : ''); }
+  const snap = {};
+  for (const [k, v] of [['id', c.id], ['name', c.name], ['className', c.cls], ['href', c.href], ['src', c.src]]) if (v) snap[k] = cut(v, 300);
+  const o = { type: 'click', name, target_name: c.xp, duration: pos(c.dur), snapshots: cut(JSON.stringify(snap), 1000) };
+  return ['action', body(o), 'click\n' + c.xp, Math.floor(c.ts)];
+}
+
+
+export function install(hooks, undo) {
+  undo.push(listen(true, 'click', true, (e) => { const d = describeClick(e); if (d) later(clickReport, d); }));
+}

@@ -1,0 +1,16 @@
+//! `console.error` calls: on with `collectors.consoleError`.
+
+use crate::core::config::Config;
+use wasm_bindgen::prelude::*;
+
+// Ships `console_errors.js` (its hook and its report builder): wasm-bindgen copies the JS files that a
+// declaration names, used or not (an unused one costs nothing in the page).
+#[wasm_bindgen(module = "/src/browser/collectors/console_errors.js")]
+extern "C" {
+    #[allow(dead_code)]
+    fn install(c: &JsValue);
+}
+
+pub fn on(cfg: &Config) -> bool {
+    cfg.collectors.console_error()
+}

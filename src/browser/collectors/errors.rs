@@ -1,0 +1,16 @@
+//! JavaScript errors and unhandled rejections: on with `collectors.jsError`.
+
+use crate::core::config::Config;
+use wasm_bindgen::prelude::*;
+
+// `errors.js`: its hook and its report builder.
+#[wasm_bindgen(module = "/src/browser/collectors/errors.js")]
+extern "C" {
+    /// An error or rejection the facade buffered, as a report (see `fields.js`).
+    #[wasm_bindgen(js_name = earlyReport)]
+    pub fn early_report(ev: &JsValue) -> JsValue;
+}
+
+pub fn on(cfg: &Config) -> bool {
+    cfg.collectors.js_error()
+}

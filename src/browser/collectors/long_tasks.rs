@@ -1,0 +1,16 @@
+//! Long tasks: on with `collectors.longtask()`.
+
+use crate::core::config::Config;
+use wasm_bindgen::prelude::*;
+
+// Ships `long_tasks.js` (its hook and its report builder): wasm-bindgen copies the JS files that a
+// declaration names, used or not (an unused one costs nothing in the page).
+#[wasm_bindgen(module = "/src/browser/collectors/long_tasks.js")]
+extern "C" {
+    #[allow(dead_code)]
+    fn install(c: &JsValue);
+}
+
+pub fn on(cfg: &Config) -> bool {
+    cfg.collectors.longtask()
+}

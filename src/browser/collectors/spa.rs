@@ -1,0 +1,16 @@
+//! Single-page navigation (history, popstate, hashchange): on unless `spaMode` is off.
+
+use crate::core::config::Config;
+use wasm_bindgen::prelude::*;
+
+// Ships `spa.js` (its hook and its report builder): wasm-bindgen copies the JS files that a
+// declaration names, used or not (an unused one costs nothing in the page).
+#[wasm_bindgen(module = "/src/browser/collectors/spa.js")]
+extern "C" {
+    #[allow(dead_code)]
+    fn install(c: &JsValue);
+}
+
+pub fn on(cfg: &Config) -> bool {
+    cfg.spa_mode != crate::core::config::SpaMode::Off
+}
