@@ -111,6 +111,14 @@ export function createArmsRum(locateWasm) {
     call('send', SEND + kind, text === undefined ? 'null' : text);
   };
 
+  // Global context (Datadog's and OpenObserve's name): one key of the config's `properties`;
+  // `undefined` removes it (the config travels as JSON, which leaves such a key out).
+  const context = (key, value) => {
+    const p = Object.assign({}, (armsRum.getConfig() || {}).properties);
+    p[key] = value;
+    armsRum.setConfig('properties', p);
+  };
+
   const armsRum = {
     version: '__VERSION__',
     ready,
@@ -138,6 +146,13 @@ export function createArmsRum(locateWasm) {
       config = next;
       call('setConfig', SET_CONFIG, text);
     },
+    // Extensions beyond ARMS, on top of setConfig: the user (setConfig('user')'s session rule: a
+    // login continues the visit, a logout keeps it, another user starts a new session) and
+    // global context properties.
+    setUser: (user) => armsRum.setConfig('user', user),
+    clearUser: () => armsRum.setConfig('user', {}),
+    setGlobalContextProperty: context,
+    removeGlobalContextProperty: (key) => context(key),
     sendCustom: send(0),
     sendException: send(1),
     sendResource: send(2),

@@ -162,6 +162,14 @@ export interface ArmsRum {
   getConfig(): ArmsRumConfig | undefined;
   setConfig<K extends keyof ArmsRumConfig>(key: K, value: ArmsRumConfig[K]): void;
   setConfig(config: ArmsRumConfig): void;
+  /** rum-wasm: the app's user, as `setConfig('user', user)`: a login continues the session, another user starts a new one. */
+  setUser(user: NonNullable<ArmsRumConfig['user']>): void;
+  /** rum-wasm: no app user any more (the session goes on; the next other user starts a new one). */
+  clearUser(): void;
+  /** rum-wasm: one key of the config's `properties` (sent with every bundle, searchable in the console). */
+  setGlobalContextProperty(key: string, value: string | number): void;
+  /** rum-wasm: removes one key of the config's `properties`. */
+  removeGlobalContextProperty(key: string): void;
   sendEvent(event: Partial<RumEvent> & { event_type: string }): void;
   sendCustom(event: CustomRumEvent): void;
   sendException(event: ExceptionEvent | Error): void;

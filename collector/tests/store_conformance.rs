@@ -80,6 +80,7 @@ conformance!(
     kpis_and_geography,
     free_text_search,
     diagnosis_pages,
+    app_user_id_outlives_a_logout,
 );
 
 fn facts(sid: &str, received_ms: i64) -> SessionFacts {
@@ -548,6 +549,34 @@ fn free_text_search(s: &dyn Store) {
     assert!(found("100%_'\\").is_empty(), "special characters are text");
     let k = s.kpis(&SessionFilter { text: Some("cart".into()), ..Default::default() }).unwrap();
     assert_eq!(k.sessions, 1, "KPIs with the search");
+}
+
+/// `clearUser()` mid-session: the later bundles carry no app user id, and the session is still
+/// found by the one it had (as by its user name); a later id replaces it.
+fn app_user_id_outlives_a_logout(s: &dyn Store) {
+    let sid = "dddd0000000000000000000000000004";
+    let bundle = |received_ms: i64, user: serde_json::Value| SessionFacts {
+        user_name: user.get("name").and_then(|n| n.as_str()).map(str::to_string),
+        bundle_meta: Some(json!({"app": {"id": "shop"}, "user": user}).to_string()),
+        ..facts(sid, received_ms)
+    };
+    write(
+        s,
+        bundle(T0, json!({"id": "uid_v", "user_id": "app-7", "name": "Ann"})),
+        vec![pv(sid, "p1", T0, "https://shop/a", 900.0)],
+    );
+    write(s, bundle(T0 + MIN, json!({"id": "uid_v"})), vec![ev(sid, "e2", T0 + MIN, "custom")]);
+    let by_id = |id: &str| ids(&list(s, SessionFilter { app_user_id: Some(id.into()), ..Default::default() })).len();
+    let by_text = |q: &str| ids(&list(s, SessionFilter { user: Some(q.into()), ..Default::default() })).len();
+    assert_eq!(by_id("app-7"), 1, "the app user id outlives the logout");
+    assert_eq!(by_text("app-7"), 1, "and the user search finds it");
+    write(
+        s,
+        bundle(T0 + 2 * MIN, json!({"id": "uid_v", "user_id": "app-9"})),
+        vec![ev(sid, "e3", T0 + 2 * MIN, "custom")],
+    );
+    assert_eq!(by_id("app-9"), 1, "a later id wins");
+    assert_eq!(by_id("app-7"), 0);
 }
 
 /// The diagnosis pages (page speed, JS errors, API details, custom events): the same groups,

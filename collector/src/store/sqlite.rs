@@ -379,7 +379,15 @@ fn write_batch(tx: &Connection, b: &IngestBatch) -> Result<WriteOutcome, rusqlit
             sdk_version = coalesce(:sdk_version, sdk_version),
             first_url = CASE WHEN :first_url IS NOT NULL AND (first_url IS NULL OR :min_ts <= start_ms)
                 THEN :first_url ELSE first_url END,
-            bundle_meta = coalesce(:bundle_meta, bundle_meta),
+            bundle_meta = CASE
+                WHEN :bundle_meta IS NULL THEN bundle_meta
+                -- The app's user id outlives a logout (clearUser), as user_name does: the session
+                -- stays findable by it (ClickHouse's argMax skips the NULL the same way).
+                WHEN json_valid(:bundle_meta) AND json_valid(bundle_meta)
+                    AND json_extract(:bundle_meta, '$.user.user_id') IS NULL
+                    AND json_extract(bundle_meta, '$.user.user_id') IS NOT NULL
+                THEN json_set(:bundle_meta, '$.user.user_id', json_extract(bundle_meta, '$.user.user_id'))
+                ELSE :bundle_meta END,
             last_received_ms = max(last_received_ms, :received_ms),
             pvs = pvs + :pvs, js_errors = js_errors + :errors, api_calls = api_calls + :apis,
             api_failures = api_failures + :api_failures, slow_loads = slow_loads + :slow, events = events + :events
