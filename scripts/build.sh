@@ -58,10 +58,12 @@ wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-featu
 node scripts/minify-wasm-names.mjs pkg/names.json pkg/rum_wasm.js
 # The facade tells the replay loader the config and the .wasm's URL: through the glue, so that
 # both reach the one copy of replay.js that the wasm imports (wasm-bindgen copies it to snippets/).
-echo "export { setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
+echo "export { replayModule, setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
 
 mkdir -p dist
-esbuild js/index.js --bundle --format=esm --minify --target=es2020 \
+# `./rum-replay.js` stays a dynamic import of the file beside dist/index.js (the app's bundler
+# splits it off).
+esbuild js/index.js --bundle --format=esm --minify --target=es2020 --external:./rum-replay.js \
   --log-level=warning --outfile=dist/index.js
 # The script-tag build never uses import.meta (it locates the .wasm from document.currentScript).
 esbuild js/script.js --bundle --format=iife --minify --target=es2020 \

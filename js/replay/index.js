@@ -24,10 +24,14 @@ let timer = 0;
 
 const call = (kind, data) => { try { rhub(kind, data); } catch (_) { /* never into the page */ } };
 
-/** Loads the replay wasm and reads the replay options; resolves to `control`. Rejects when the wasm cannot load. */
-export async function boot(cfg, base, pageFetch) {
+/**
+ * Loads the replay wasm (beside this file: `new URL(..., import.meta.url)`, which bundlers emit
+ * as an asset) and reads the replay options; resolves to `control`. Rejects when the wasm
+ * cannot load.
+ */
+export async function boot(cfg, pageFetch) {
   const f = pageFetch || fetch;
-  const r = await f(new URL('rum_replay_bg.wasm', base).href);
+  const r = await f(new URL('./rum_replay_bg.wasm', import.meta.url));
   if (!r.ok) throw new Error('rum_replay_bg.wasm: HTTP ' + r.status);
   const w = await WebAssembly.instantiate(await r.arrayBuffer(), getImports());
   finishInit(w.instance, w.module);

@@ -1,7 +1,8 @@
 // The package the way a user gets it: `npm pack` → tarball with exactly the published files →
 // `npm install <tarball>` into a throw-away app → built with Vite (no plugins; the .wasm found
-// through `new URL(..., import.meta.url)`) → served and run in Chromium against a real ingest
-// server. Plus the script-tag path from the installed package's dist/rum.js + .wasm.
+// through `new URL(..., import.meta.url)`, the replay recorder a lazy chunk with its own .wasm
+// asset) → served and run in Chromium against a real ingest server. Plus the script-tag path
+// from the installed package's dist/rum.js + .wasm.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,7 +17,9 @@ const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-let tmp, tarball, app, browser, ingest, statics;
+let tmp, tarball, app, browser, ingest, statics, assets;
+// Replay segments the ingest server received (POST /replay), as [content-type, bytes].
+const replays = [];
 
 function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
@@ -47,7 +50,9 @@ async function serveDir(dir) {
 before(async () => {
   for (const f of pkg.files) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} missing: run npm run build`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rum-pkg-'));
-  ingest = await startServer();
+  ingest = await startServer({
+    routes: { '/replay': (req, res, body) => { replays.push([req.headers['content-type'], body.length]); res.writeHead(200); res.end('ok'); } },
+  });
   browser = await launch();
 });
 after(async () => {
@@ -100,15 +105,18 @@ test('npm install <tarball> into an app: exports resolve; Vite builds it with th
 <script type="module" src="/main.js"></script></head><body><button id="b">b</button></body></html>`);
   fs.writeFileSync(path.join(app, 'main.js'), `import armsRum from 'rum-wasm';
 const endpoint = new URLSearchParams(location.search).get('endpoint');
-armsRum.init({ pid: 'vite-app', endpoint, env: 'local', reportConfig: { flushTime: 200 } });
+const replay = new URLSearchParams(location.search).has('replay');
+armsRum.init({ pid: 'vite-app', endpoint, env: 'local', reportConfig: { flushTime: 200 }, sessionReplaySampleRate: replay ? 1 : 0 });
 armsRum.ready.then((ok) => { window.__ready = ok; armsRum.sendCustom({ type: 'vite', name: 'bundled' }); });
 window.armsRum = armsRum;
 `);
   const { stdout, stderr } = await run(process.execPath, [VITE, 'build', app, '--logLevel', 'warn', '--emptyOutDir'], { cwd: app });
-  const assets = fs.readdirSync(path.join(app, 'dist/assets'));
-  const wasm = assets.filter((f) => f.endsWith('.wasm'));
-  assert.equal(wasm.length, 1, `one .wasm asset expected in dist/assets: ${assets.join(' ')}\n${stdout}${stderr}`);
-  assert.ok(fs.readFileSync(path.join(app, 'dist/assets', wasm[0])).equals(fs.readFileSync(path.join(installed, 'dist/rum_wasm_bg.wasm'))));
+  assets = fs.readdirSync(path.join(app, 'dist/assets'));
+  const same = (f, original) => fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(installed, 'dist', original)));
+  const wasm = assets.filter((f) => f.endsWith('.wasm') && same(f, 'rum_wasm_bg.wasm'));
+  assert.equal(wasm.length, 1, `the core .wasm as an asset in dist/assets: ${assets.join(' ')}\n${stdout}${stderr}`);
+  assert.equal(assets.filter((f) => f.endsWith('.wasm') && same(f, 'rum_replay_bg.wasm')).length, 1, 'the replay .wasm as an asset: ' + assets.join(' '));
+  assert.ok(assets.some((f) => /^rum-replay-.*\.js$/.test(f)), 'the recorder as a chunk of its own: ' + assets.join(' '));
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(app, 'dist/assets', f), 'utf8')).join('\n');
   assert.ok(js.includes(wasm[0]), 'the bundle refers to the emitted .wasm by its hashed name');
 
@@ -125,7 +133,7 @@ window.armsRum = armsRum;
     await page.goto(`${statics.origin}/?endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
     await until(() => page.evaluate(() => window.__ready !== undefined), 'armsRum.ready');
     assert.equal(await page.evaluate(() => window.__ready), true, warnings.join('\n'));
-    assert.deepEqual(wasmRequests, [`${statics.origin}/assets/${wasm[0]}`]);
+    assert.deepEqual(wasmRequests, [`${statics.origin}/assets/${wasm[0]}`], 'a page that does not record loads no recorder');
     await until(() => ingest.events().some((e) => e.type === 'vite' && e.name === 'bundled'), 'the vite/bundled custom event', 10000);
     const bundle = ingest.received.find((b) => b.json?.events.some((e) => e.type === 'vite'))?.json;
     assert.equal(bundle.app.id, 'vite-app');
@@ -137,6 +145,34 @@ window.armsRum = armsRum;
     const custom = mine.find((e) => e.type === 'vite');
     assert.equal(custom.event_type, 'custom');
     assert.equal(custom.session_id, pv.session_id);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(warnings, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('Vite: a recording page loads the recorder chunk and its .wasm asset, and segments go to /replay', async () => {
+  assert.ok(statics, 'needs the built app from the previous test');
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    const warnings = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.text().includes('[rum-wasm]')) warnings.push(m.text()); });
+    const loaded = [];
+    page.on('requestfinished', (r) => loaded.push(new URL(r.url()).pathname));
+    const before = replays.length;
+    await page.goto(`${statics.origin}/?replay=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
+    assert.equal(await page.evaluate(() => window.armsRum.ready), true);
+    await until(() => loaded.some((p) => /\/assets\/rum-replay-.*\.js$/.test(p)), 'the recorder chunk');
+    const replayWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_replay_bg.wasm'))));
+    await until(() => loaded.includes('/assets/' + replayWasm), 'the replay .wasm asset');
+    await page.click('#b');
+    await hide(page);
+    await until(() => replays.length > before, 'a replay segment at /replay', 10000);
+    assert.ok(replays.slice(before).every(([, n]) => n > 0), JSON.stringify(replays));
     assert.deepEqual(errors, []);
     assert.deepEqual(warnings, []);
   } finally {
