@@ -131,23 +131,29 @@ fn role_from_sql(s: &str) -> Role {
     }
 }
 
-fn user_from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<User> {
-    let role: String = r.get(at + 1)?;
+/// A user's columns (table alias `u`), read by `user_from_row`.
+const USER_COLS: &str = "u.name AS u_name, u.role AS u_role, u.apps AS u_apps, u.created_ms AS u_created_ms";
+/// A token's columns (table alias `t`), read by `token_from_row`.
+const TOKEN_COLS: &str =
+    "t.id AS t_id, t.label AS t_label, t.user_name AS t_user, t.apps AS t_apps, t.created_ms AS t_created_ms";
+
+fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    let role: String = r.get("u_role")?;
     Ok(User {
-        name: r.get(at)?,
+        name: r.get("u_name")?,
         role: role_from_sql(&role),
-        apps: apps_from_sql(r.get(at + 2)?),
-        created_ms: r.get(at + 3)?,
+        apps: apps_from_sql(r.get("u_apps")?),
+        created_ms: r.get("u_created_ms")?,
     })
 }
 
 fn token_from_row(r: &rusqlite::Row) -> rusqlite::Result<TokenInfo> {
     Ok(TokenInfo {
-        id: r.get(0)?,
-        label: r.get(1)?,
-        user: r.get(2)?,
-        apps: apps_from_sql(r.get(3)?),
-        created_ms: r.get(4)?,
+        id: r.get("t_id")?,
+        label: r.get("t_label")?,
+        user: r.get("t_user")?,
+        apps: apps_from_sql(r.get("t_apps")?),
+        created_ms: r.get("t_created_ms")?,
     })
 }
 
@@ -233,17 +239,19 @@ impl AccountStore for SqliteAccounts {
 
     fn users(&self) -> AccountResult<Vec<User>> {
         self.with(|c| {
-            let mut st = c.prepare("SELECT name, role, apps, created_ms FROM auth_users ORDER BY name")?;
-            let rows = st.query_map([], |r| user_from_row(r, 0))?;
+            let mut st = c.prepare(&format!("SELECT {USER_COLS} FROM auth_users u ORDER BY u.name"))?;
+            let rows = st.query_map([], user_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
     fn user(&self, name: &str) -> AccountResult<Option<User>> {
         self.with(|c| {
-            Ok(c.query_row("SELECT name, role, apps, created_ms FROM auth_users WHERE name = ?1", params![name], |r| {
-                user_from_row(r, 0)
-            })
+            Ok(c.query_row(
+                &format!("SELECT {USER_COLS} FROM auth_users u WHERE u.name = ?1"),
+                params![name],
+                user_from_row,
+            )
             .optional()?)
         })
     }
@@ -277,10 +285,12 @@ impl AccountStore for SqliteAccounts {
     fn token(&self, digest: &str) -> AccountResult<Option<(TokenInfo, User)>> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT t.id, t.label, t.user_name, t.apps, t.created_ms, u.name, u.role, u.apps, u.created_ms
-                 FROM auth_tokens t JOIN auth_users u ON u.name = t.user_name WHERE t.digest = ?1",
+                &format!(
+                    "SELECT {TOKEN_COLS}, {USER_COLS}
+                     FROM auth_tokens t JOIN auth_users u ON u.name = t.user_name WHERE t.digest = ?1"
+                ),
                 params![digest],
-                |r| Ok((token_from_row(r)?, user_from_row(r, 5)?)),
+                |r| Ok((token_from_row(r)?, user_from_row(r)?)),
             )
             .optional()?)
         })
@@ -288,8 +298,7 @@ impl AccountStore for SqliteAccounts {
 
     fn tokens(&self) -> AccountResult<Vec<TokenInfo>> {
         self.with(|c| {
-            let mut st =
-                c.prepare("SELECT id, label, user_name, apps, created_ms FROM auth_tokens ORDER BY created_ms, id")?;
+            let mut st = c.prepare(&format!("SELECT {TOKEN_COLS} FROM auth_tokens t ORDER BY t.created_ms, t.id"))?;
             let rows = st.query_map([], token_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })

@@ -141,17 +141,19 @@ fn range_sql(col: &str, r: TimeRange, args: &mut Vec<Box<dyn ToSql>>) -> String 
 
 /// Columns 0..5 of every diagnosis scan: the session reference.
 fn ref_cols() -> String {
-    format!("e.session_id, e.ts, s.user_name, {APP_USER_ID}, s.user_id")
+    format!(
+        "e.session_id AS sid, e.ts AS ts, s.user_name AS user_name, {APP_USER_ID} AS app_user_id, s.user_id AS visitor"
+    )
 }
 
 /// Reads leniently: a stored field of the wrong type is shown as missing, the row still counts.
 pub(super) fn ref_from_row(r: &Row, value: Option<f64>) -> rusqlite::Result<SessionRef> {
     Ok(SessionRef {
-        session_id: lenient::text(r, 0)?.unwrap_or_default(),
-        ts: lenient::int(r, 1)?.unwrap_or(0),
-        user_name: lenient::text(r, 2)?,
-        app_user_id: lenient::text(r, 3)?,
-        visitor_id: lenient::text(r, 4)?,
+        session_id: lenient::text(r, "sid")?.unwrap_or_default(),
+        ts: lenient::int(r, "ts")?.unwrap_or(0),
+        user_name: lenient::text(r, "user_name")?,
+        app_user_id: lenient::text(r, "app_user_id")?,
+        visitor_id: lenient::text(r, "visitor")?,
         value,
     })
 }
@@ -322,31 +324,32 @@ impl Insights for SqliteStore {
             let args = as_named(&args);
             let and = if where_sql.is_empty() { "WHERE" } else { "AND" };
             let mut st = c.prepare(&format!(
-                "SELECT s.country, count(*), avg(s.js_errors > 0), avg(s.end_ms - s.start_ms) FROM sessions s
+                "SELECT s.country AS country, count(*) AS sessions, avg(s.js_errors > 0) AS error_rate,
+                        avg(s.end_ms - s.start_ms) AS avg_duration FROM sessions s
                  {where_sql} {and} s.country IS NOT NULL GROUP BY s.country ORDER BY count(*) DESC, s.country LIMIT 300"
             ))?;
             let countries = st
                 .query_map(&*args, |r| {
                     Ok(CountryRow {
-                        country: lenient::text(r, 0)?.unwrap_or_default(),
-                        sessions: r.get(1)?,
-                        error_rate: lenient::real(r, 2)?.unwrap_or(0.0),
-                        avg_duration_ms: lenient::real(r, 3)?.unwrap_or(0.0),
+                        country: lenient::text(r, "country")?.unwrap_or_default(),
+                        sessions: r.get("sessions")?,
+                        error_rate: lenient::real(r, "error_rate")?.unwrap_or(0.0),
+                        avg_duration_ms: lenient::real(r, "avg_duration")?.unwrap_or(0.0),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut st = c.prepare(&format!(
-                "SELECT s.country, s.region, s.city, count(*) FROM sessions s
+                "SELECT s.country AS country, s.region AS region, s.city AS city, count(*) AS sessions FROM sessions s
                  {where_sql} {and} s.country IS NOT NULL AND (s.region IS NOT NULL OR s.city IS NOT NULL)
                  GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 1, 2, 3 LIMIT 100"
             ))?;
             let places = st
                 .query_map(&*args, |r| {
                     Ok(PlaceRow {
-                        country: lenient::text(r, 0)?.unwrap_or_default(),
-                        region: lenient::text(r, 1)?,
-                        city: lenient::text(r, 2)?,
-                        sessions: r.get(3)?,
+                        country: lenient::text(r, "country")?.unwrap_or_default(),
+                        region: lenient::text(r, "region")?,
+                        city: lenient::text(r, "city")?,
+                        sessions: r.get("sessions")?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -368,15 +371,16 @@ impl Insights for SqliteStore {
             let (where_sql, args) = session_where(f);
             let args = as_named(&args);
             let sql = format!(
-                "SELECT count(*), coalesce(avg(s.end_ms - s.start_ms), 0), coalesce(avg(s.js_errors > 0), 0),
-                        coalesce(avg(s.pvs), 0) FROM sessions s {where_sql}"
+                "SELECT count(*) AS sessions, coalesce(avg(s.end_ms - s.start_ms), 0) AS avg_duration,
+                        coalesce(avg(s.js_errors > 0), 0) AS error_rate,
+                        coalesce(avg(s.pvs), 0) AS pages FROM sessions s {where_sql}"
             );
             Ok(c.query_row(&sql, &*args, |r| {
                 Ok(Kpis {
-                    sessions: r.get(0)?,
-                    avg_duration_ms: lenient::real(r, 1)?.unwrap_or(0.0),
-                    error_rate: lenient::real(r, 2)?.unwrap_or(0.0),
-                    pages_per_session: lenient::real(r, 3)?.unwrap_or(0.0),
+                    sessions: r.get("sessions")?,
+                    avg_duration_ms: lenient::real(r, "avg_duration")?.unwrap_or(0.0),
+                    error_rate: lenient::real(r, "error_rate")?.unwrap_or(0.0),
+                    pages_per_session: lenient::real(r, "pages")?.unwrap_or(0.0),
                 })
             })?)
         })
@@ -387,7 +391,7 @@ impl Insights for SqliteStore {
             let mut args: Vec<Box<dyn ToSql>> = Vec::new();
             let rc = range_sql("e.ts", range, &mut args);
             let sql = format!(
-                "SELECT {}, e.load_ms, e.is_slow, coalesce(e.view_name, e.url, '')
+                "SELECT {}, e.load_ms AS num, e.is_slow AS flag, coalesce(e.view_name, e.url, '') AS key
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
                  WHERE e.load_ms IS NOT NULL {rc} ORDER BY e.load_ms DESC, e.ts DESC LIMIT {MAX_ROWS}",
                 ref_cols()
@@ -397,9 +401,9 @@ impl Insights for SqliteStore {
                 .query_map(params_from_iter(args.iter()), |r| {
                     Ok(ScanRow {
                         sref: ref_from_row(r, None)?,
-                        num: lenient::real(r, 5)?,
-                        flag: lenient::flag(r, 6)?,
-                        key: lenient::text(r, 7)?.unwrap_or_default(),
+                        num: lenient::real(r, "num")?,
+                        flag: lenient::flag(r, "flag")?,
+                        key: lenient::text(r, "key")?.unwrap_or_default(),
                         status: None,
                         name: None,
                         extra: None,
@@ -415,7 +419,8 @@ impl Insights for SqliteStore {
             let mut args: Vec<Box<dyn ToSql>> = Vec::new();
             let rc = range_sql("e.ts", range, &mut args);
             let sql = format!(
-                "SELECT {}, coalesce(e.message, ''), (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.name') END), (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.stack') END)
+                "SELECT {}, coalesce(e.message, '') AS key, (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.name') END) AS name,
+                        (CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.stack') END) AS extra
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
                  WHERE e.is_error = 1 {rc} ORDER BY e.ts DESC LIMIT {MAX_ROWS}",
                 ref_cols()
@@ -425,9 +430,9 @@ impl Insights for SqliteStore {
                 .query_map(params_from_iter(args.iter()), |r| {
                     Ok(ScanRow {
                         sref: ref_from_row(r, None)?,
-                        key: lenient::text(r, 5)?.unwrap_or_default(),
-                        name: lenient::text(r, 6)?,
-                        extra: lenient::text(r, 7)?,
+                        key: lenient::text(r, "key")?.unwrap_or_default(),
+                        name: lenient::text(r, "name")?,
+                        extra: lenient::text(r, "extra")?,
                         num: None,
                         flag: false,
                         status: None,
@@ -453,8 +458,8 @@ impl Insights for SqliteStore {
             let mut args: Vec<Box<dyn ToSql>> = Vec::new();
             let rc = range_sql("e.ts", range, &mut args);
             let sql = format!(
-                "SELECT {}, coalesce(e.url, e.name, ''), coalesce((CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.method') END), 'GET'),
-                        e.status_code, e.is_api_failure, e.duration
+                "SELECT {}, coalesce(e.url, e.name, '') AS key, coalesce((CASE WHEN json_valid(e.body) THEN json_extract(e.body, '$.method') END), 'GET') AS name,
+                        e.status_code AS status, e.is_api_failure AS flag, e.duration AS num
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
                  WHERE e.is_api = 1 {rc} ORDER BY e.ts DESC LIMIT {MAX_ROWS}",
                 ref_cols()
@@ -464,11 +469,11 @@ impl Insights for SqliteStore {
                 .query_map(params_from_iter(args.iter()), |r| {
                     Ok(ScanRow {
                         sref: ref_from_row(r, None)?,
-                        key: lenient::text(r, 5)?.unwrap_or_default(),
-                        name: lenient::text(r, 6)?,
-                        status: lenient::int(r, 7)?,
-                        flag: lenient::flag(r, 8)?,
-                        num: lenient::real(r, 9)?,
+                        key: lenient::text(r, "key")?.unwrap_or_default(),
+                        name: lenient::text(r, "name")?,
+                        status: lenient::int(r, "status")?,
+                        flag: lenient::flag(r, "flag")?,
+                        num: lenient::real(r, "num")?,
                         extra: None,
                     })
                 })?
@@ -489,7 +494,7 @@ impl Insights for SqliteStore {
                 ));
             }
             let sql = format!(
-                "SELECT {}, e.name, e.type, e.view_name, e.body
+                "SELECT {}, e.name AS name, e.type AS kind, e.view_name AS view_name, e.body AS body
                  FROM events e LEFT JOIN sessions s ON s.session_id = e.session_id
                  WHERE e.event_type = 'custom' {rc} ORDER BY e.ts DESC LIMIT {}",
                 ref_cols(),
@@ -498,11 +503,11 @@ impl Insights for SqliteStore {
             let mut st = c.prepare(&sql)?;
             let rows = st
                 .query_map(params_from_iter(args.iter()), |r| {
-                    let body = lenient::text(r, 8)?.unwrap_or_default();
+                    let body = lenient::text(r, "body")?.unwrap_or_default();
                     Ok(CustomEvent {
-                        name: lenient::text(r, 5)?,
-                        kind: lenient::text(r, 6)?,
-                        view_name: lenient::text(r, 7)?,
+                        name: lenient::text(r, "name")?,
+                        kind: lenient::text(r, "kind")?,
+                        view_name: lenient::text(r, "view_name")?,
                         body: serde_json::from_str(&body).unwrap_or(Value::Null),
                         session: ref_from_row(r, None)?,
                     })

@@ -1024,7 +1024,8 @@ impl Store for SqliteStore {
         let list = serde_json::Value::from(ids.to_vec()).to_string();
         self.read(|c| {
             let mut st = c.prepare(&format!(
-                "SELECT s.session_id, s.start_ms, s.user_name, {APP_USER_ID}, s.user_id FROM sessions s
+                "SELECT s.session_id AS sid, s.start_ms AS ts, s.user_name AS user_name, {APP_USER_ID} AS app_user_id,
+                    s.user_id AS visitor FROM sessions s
                  WHERE s.session_id IN (SELECT value FROM json_each(:ids))"
             ))?;
             let rows = st
