@@ -120,7 +120,7 @@ const MIGRATIONS: &[&str] = &[
     UPDATE events SET
         group_key = substr(coalesce(url, name, ''), 1,
             instr(replace(coalesce(url, name, '') || '?', '#', '?'), '?') - 1),
-        method = (CASE WHEN json_valid(body) THEN json_extract(body, '$.method') END)
+        method = json_extract(body, '$.method')
         WHERE is_api_failure = 1;
     CREATE INDEX events_error_groups ON events(group_key, ts) WHERE is_error = 1;
     CREATE INDEX events_api_failure_groups ON events(group_key, status_code, ts) WHERE is_api_failure = 1;
@@ -128,6 +128,12 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 3: replay segments.
     super::sqlite_replay::MIGRATION,
+    // 4: the app's user id (`APP_USER_ID`, the same expression) indexed: the console's filter by
+    // it reads the matching sessions instead of every session's bundle JSON.
+    r#"
+    CREATE INDEX sessions_app_user_id ON sessions(
+        (CASE WHEN json_valid(bundle_meta) THEN json_extract(bundle_meta, '$.user.user_id') END));
+    "#,
 ];
 
 fn open(path: &Path, sync: Synchronous) -> StoreResult<Connection> {
@@ -1115,6 +1121,7 @@ mod tests {
             SessionFilter { session_id: Some("x".into()), ..Default::default() },
             SessionFilter { from_ms: Some(1), has_replay: Some(true), ..Default::default() },
             SessionFilter { sort: SortKey::Errors, from_ms: Some(1), has_replay: Some(false), ..Default::default() },
+            SessionFilter { app_user_id: Some("x".into()), ..Default::default() },
         ];
         for f in lists {
             let (count, page, _) = session_list_sql(&f);
@@ -1123,6 +1130,9 @@ mod tests {
                 assert!(bad_steps(&p).is_empty(), "session list {f:?}: {p:#?}");
                 if f.from_ms.is_some() || f.session_id.is_some() {
                     assert!(p[0].starts_with("SEARCH"), "session list {f:?}: {p:#?}");
+                }
+                if f.app_user_id.is_some() {
+                    assert!(p.iter().any(|l| l.contains("sessions_app_user_id")), "session list {f:?}: {p:#?}");
                 }
             }
         }
