@@ -30,6 +30,15 @@ function run(cmd, args, opts = {}) {
   });
 }
 
+/** A page's uncaught errors, its `[rum-wasm]` console lines and the paths it requested. */
+function watched(page) {
+  const w = { errors: [], warnings: [], requested: [] };
+  page.on('pageerror', (e) => w.errors.push(String(e)));
+  page.on('console', (m) => { if (m.text().includes('[rum-wasm]')) w.warnings.push(m.text()); });
+  page.on('request', (r) => w.requested.push(new URL(r.url()).pathname));
+  return w;
+}
+
 /** A plain static file server on 127.0.0.1 for `dir` (`/x/` → `/x/index.html`). */
 async function serveDir(dir) {
   const server = http.createServer((req, res) => {
@@ -124,16 +133,12 @@ window.armsRum = armsRum;
   const ctx = await browser.newContext();
   try {
     const page = await ctx.newPage();
-    const errors = [];
-    const warnings = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.text().includes('[rum-wasm]')) warnings.push(m.text()); });
-    const wasmRequests = [];
-    page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasmRequests.push(r.url()); });
+    const { errors, warnings, requested } = watched(page);
     await page.goto(`${statics.origin}/?endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
     await until(() => page.evaluate(() => window.__ready !== undefined), 'armsRum.ready');
     assert.equal(await page.evaluate(() => window.__ready), true, warnings.join('\n'));
-    assert.deepEqual(wasmRequests, [`${statics.origin}/assets/${wasm[0]}`], 'a page that does not record loads no recorder');
+    assert.deepEqual(requested.filter((p) => p.endsWith('.wasm')), [`/assets/${wasm[0]}`], 'only the core .wasm');
+    assert.ok(!requested.some((p) => p.includes('rum-replay')), 'a page that does not record loads no recorder: ' + requested.join(' '));
     await until(() => ingest.events().some((e) => e.type === 'vite' && e.name === 'bundled'), 'the vite/bundled custom event', 10000);
     const bundle = ingest.received.find((b) => b.json?.events.some((e) => e.type === 'vite'))?.json;
     assert.equal(bundle.app.id, 'vite-app');
@@ -157,18 +162,13 @@ test('Vite: a recording page loads the recorder chunk and its .wasm asset, and s
   const ctx = await browser.newContext();
   try {
     const page = await ctx.newPage();
-    const errors = [];
-    const warnings = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.text().includes('[rum-wasm]')) warnings.push(m.text()); });
-    const loaded = [];
-    page.on('requestfinished', (r) => loaded.push(new URL(r.url()).pathname));
+    const { errors, warnings, requested } = watched(page);
     const before = replays.length;
     await page.goto(`${statics.origin}/?replay=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
     assert.equal(await page.evaluate(() => window.armsRum.ready), true);
-    await until(() => loaded.some((p) => /\/assets\/rum-replay-.*\.js$/.test(p)), 'the recorder chunk');
+    await until(() => requested.some((p) => /\/assets\/rum-replay-.*\.js$/.test(p)), 'the recorder chunk');
     const replayWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_replay_bg.wasm'))));
-    await until(() => loaded.includes('/assets/' + replayWasm), 'the replay .wasm asset');
+    await until(() => requested.includes('/assets/' + replayWasm), 'the replay .wasm asset');
     await page.click('#b');
     await hide(page);
     await until(() => replays.length > before, 'a replay segment at /replay', 10000);
