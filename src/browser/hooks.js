@@ -20,10 +20,11 @@ export function absolute(u) {
 }
 
 // Puts `make(original)` in place of o[name], when that is a function, and notes both in `out`
-// (object, name, original, ours: what `unhook` needs).
+// (object, name, original, ours: what `unhook` needs). A method the page made non-writable
+// stays the page's: in a module the assignment throws, and that must cost this hook only.
 export function patch(out, o, name, make) {
   const orig = o && o[name];
-  if (typeof orig === 'function') out.push(o, name, orig, o[name] = make(orig));
+  if (typeof orig === 'function') try { out.push(o, name, orig, o[name] = make(orig)); } catch (_) { /* locked */ }
 }
 
 // A hook that runs `ours` first (whatever it throws is swallowed), then the page's own function.

@@ -264,3 +264,29 @@ test('setConfig of parseResourceName and slowResourceThreshold alone applies to 
     assert.equal(call().slow, 1);
   }, { pages: { '/p': (req) => scriptPage(cfg('http://' + req.headers.host, ", collectors: {api: true}")) } });
 });
+
+test('npm ESM entry on a page that locked history.pushState and console.error: the SDK hooks what it can, every other collector still reports', async () => {
+  // ES modules are strict: assigning over a non-writable method throws there (the script tag is
+  // sloppy and fails silently). One locked method must cost that hook only.
+  const html = (host) => `<!doctype html><button id="b" type="button">Pay</button><script>
+    for (const [o, k] of [[history, 'pushState'], [console, 'error']]) Object.defineProperty(o, k, { value: o[k], writable: false, configurable: false });
+  </script><script type="module">
+    import armsRum from '/dist/index.js';
+    armsRum.init(${cfg('http://' + host, ", spaMode: 'history', reportConfig: {flushTime: 200}")});
+    window.armsRum = armsRum;
+  </script>`;
+  await withPage(async ({ srv, page, errors }) => {
+    await page.goto(srv.origin + '/locked');
+    assert.equal(await page.evaluate(() => window.armsRum.ready), true);
+    await page.click('#b');
+    await page.evaluate(() => { setTimeout(() => { throw new Error('locked-page-error'); }); });
+    await page.evaluate(() => fetch('/api/ok'));
+    await page.evaluate(() => history.pushState({}, '', '/locked/next'));
+    await hide(page);
+    await until(() => srv.events().some((e) => e.event_type === 'action' && /Pay/.test(e.name)), 'the click');
+    await until(() => srv.events().some((e) => e.event_type === 'exception' && e.message === 'locked-page-error'), 'the error');
+    await until(() => srv.events().some((e) => e.type === 'fetch' && /\/api\/ok$/.test(e.url)), 'the fetch');
+    assert.equal(await page.evaluate(() => location.pathname), '/locked/next', 'the page\'s own pushState still works');
+    assert.deepEqual(errors.filter((e) => !e.includes('locked-page-error')), []);
+  }, { pages: { '/locked': (req) => html(req.headers.host) } });
+});
