@@ -4,24 +4,22 @@
 //! installed, and its report format, is `collectors.rs`: the runtime holds it.)
 
 use super::collectors::errors::early_report;
-use super::collectors::spec_of;
+use super::collectors::{reports, spec_of};
 use super::js;
 use super::kinds::{REPORT, ROUTE};
 use super::runtime::Runtime;
 use crate::core::filter::{any_matches, builtin_ignored_error, builtin_ignored_url};
-use crate::core::json::write_str;
+use crate::core::json::{write_str, Value};
 use crate::core::tracing::{propagate, TraceContext};
 use alloc::string::String;
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::hooks::*;
 
 /// Errors captured by the facade before the wasm was ready.
 pub fn capture_early(rt: &mut Runtime, ev: JsValue) {
     if rt.agent.cfg.collectors.js_error() && rt.agent.sampled() {
-        report(rt, &early_report(&ev));
+        emit_reports(rt, &early_report(&ev));
     }
 }
 
@@ -32,26 +30,21 @@ pub fn dispatch(rt: &mut Runtime, kind: u32, d: JsValue) {
     if kind == ROUTE {
         let href = js::location_href();
         rt.agent.navigate(&mut rt.host, &href, false);
-    } else if kind == REPORT && d.is_truthy() {
-        // A batch of reports (`pending.js`), in the order they happened.
-        let d: &Array = d.unchecked_ref();
-        // Up to the end (undefined; reports are arrays): one import fewer than asking the length.
-        let mut i = 0;
-        loop {
-            let r = d.get(i);
-            if !r.is_truthy() {
-                break;
-            }
-            report(rt, &r);
-            i += 1;
-        }
+    } else if kind == REPORT {
+        emit_reports(rt, &d);
     }
 }
 
-fn report(rt: &mut Runtime, r: &JsValue) {
-    if let Some(spec) = spec_of(r) {
-        if !blocked(rt, &spec.event_type, r) {
-            rt.agent.emit(&mut rt.host, spec);
+/// A batch of reports (`pending.js`, in the order they happened) becomes events: those the
+/// filters keep, stamped together (the session read once for the batch).
+fn emit_reports(rt: &mut Runtime, text: &JsValue) {
+    let mut list = reports(text);
+    let Some(fresh) = (!list.is_empty()).then(|| rt.agent.fresh(&mut rt.host)).flatten() else { return };
+    for r in list.iter_mut() {
+        if let Some(spec) = spec_of(r) {
+            if !blocked(rt, &spec.event_type, r) {
+                rt.agent.push(&mut rt.host, spec, &fresh);
+            }
         }
     }
 }
@@ -75,16 +68,15 @@ pub fn sync_view(rt: &mut Runtime) {
 
 /// What the config's filters (and the built-in noise lists) keep out: a resource by its URL,
 /// an exception by its name, message or stack.
-fn blocked(rt: &Runtime, event_type: &str, r: &JsValue) -> bool {
-    let r: &Array = r.unchecked_ref();
-    let s = |i: u32| r.get(i).as_string().unwrap_or_default();
+fn blocked(rt: &Runtime, event_type: &str, r: &Value) -> bool {
+    let s = |i: usize| r.as_arr().and_then(|r| r.get(i)).and_then(Value::as_str).unwrap_or_default();
     // A fixed array: no Vec per report, and constant indices with no bounds check to fail.
     let subject = [s(6), s(7), s(8)];
     match event_type {
-        "resource" => ignored_url(rt, &subject[0]),
+        "resource" => ignored_url(rt, subject[0]),
         "exception" => {
             let f = &rt.agent.cfg.exception_filters;
-            builtin_ignored_error(&subject[1])
+            builtin_ignored_error(subject[1])
                 || (!f.is_empty() && subject.iter().any(|v| any_matches(f, v, &rt.host.fns)))
         }
         _ => false,

@@ -115,7 +115,7 @@ impl Host for BrowserHost {
 
     fn before_report(&mut self, f: u32, bundle: String) -> Option<String> {
         let r = super::hooks::before_report(&self.fns.get(f), &bundle);
-        if r.as_f64() == Some(1.0) {
+        if r.unchecked_into_f64() == 1.0 {
             // It may have been scrubbing personal data: sending the unscrubbed batch would
             // be worse than losing it.
             self.warn_once("[rum-wasm] beforeReport threw; that batch was dropped");

@@ -124,7 +124,7 @@ fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
         RELEASE => rt.agent.release(&mut rt.host),
         SENT => {
             let d: &js_sys::Array = d.unchecked_ref();
-            let n = |i: u32| d.get(i).as_f64().unwrap_or(0.0);
+            let n = |i: u32| d.get(i).unchecked_into_f64();
             let ra = n(2);
             rt.agent.on_sent(&mut rt.host, n(0) as u32, n(1) as u16, (ra > 0.0).then_some(ra as u64));
         }
@@ -135,7 +135,7 @@ fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
         }
         REMOTE => {
             let d: &js_sys::Array = d.unchecked_ref();
-            let status = d.get(0).as_f64().unwrap_or(0.0) as u16;
+            let status = d.get(0).unchecked_into_f64() as u16;
             let text = d.get(1).as_string().unwrap_or_default();
             super::remote::arrived(rt, status, &text);
         }

@@ -41,7 +41,7 @@ export function storeGet(key) {
   if (backend === COOKIE) return cookieGet(key);
   if (backend === LOCAL) {
     const v = ls(0, key);
-    if (v !== 0) return v === null ? undefined : v;
+    if (v !== 1) return v === null ? undefined : v;
   }
   return mem.get(key);
 }

@@ -110,8 +110,8 @@ export function claimOrphans(prefix, mine) {
 
 /**
  * localStorage, which can throw at any access (disabled, sandboxed, full). op 0: getItem (a
- * string or null; 0 when it threw: the wasm tells that from the others with the number check it
- * already imports); 1: setItem, 2: removeItem (true, or false when it
+ * string or null; 1 when it threw: the wasm tells that from the others by truthiness, an
+ * import it already has); 1: setItem, 2: removeItem (true, or false when it
  * threw: store.js hands that on as a boolean); 3: the bytes of the other tabs' outboxes (`key`
  * the prefix, `value` this tab's key; false when it threw). One import for these localStorage reads and writes: each import costs its own glue in
  * the page (-17 B gzip against an import of its own).
@@ -123,7 +123,7 @@ export function ls(op, key, value) {
     if (op > 2) return outboxBytes(key, value);
     if (op < 2) s.setItem(key, value); else s.removeItem(key);
     return true;
-  } catch (_) { return op ? false : 0; }
+  } catch (_) { return op ? false : 1; }
 }
 
 // The session cookie (when the config stores the session in a cookie): store.js decides the

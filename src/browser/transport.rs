@@ -33,11 +33,11 @@ pub struct StorageFailed;
 
 /// `localStorage.getItem`: `Err` when it threw (storage disabled or blocked).
 pub fn ls_get(key: &str) -> Result<Option<String>, StorageFailed> {
+    // A string, null (no such key), or 1 when it threw.
     let v = ls(0, key, "");
-    if v.as_f64().is_some() {
-        Err(StorageFailed)
-    } else {
-        Ok(v.as_string())
+    match v.as_string() {
+        None if v.is_truthy() => Err(StorageFailed),
+        s => Ok(s),
     }
 }
 
@@ -86,7 +86,7 @@ impl Transport {
 
     /// What the other tabs' outbox keys hold (UTF-16 units, near enough to bytes for a bound).
     pub fn persisted_elsewhere(&self) -> usize {
-        ls(3, OUTBOX_PREFIX, &self.outbox_key).as_f64().unwrap_or(0.0) as usize
+        ls(3, OUTBOX_PREFIX, &self.outbox_key).unchecked_into_f64() as usize
     }
 
     pub fn persist(&self, bundles: &str) -> bool {

@@ -25,6 +25,9 @@ pub const MAX_BODY: usize = 60_000;
 /// is treated as a creation race: this tab's pending events move to the winner.
 pub const RACE_WINDOW: u64 = 2000;
 
+/// Proof that the session was brought up to date in this task (`Agent::fresh`).
+pub struct Fresh(());
+
 pub trait Host {
     /// Wall-clock ms (`timeOrigin + performance.now()`).
     fn now(&self) -> u64;
@@ -212,9 +215,20 @@ impl Agent {
     }
 
     pub fn emit(&mut self, h: &mut impl Host, spec: Spec) {
-        if !self.session(h, false) {
-            return;
+        if let Some(fresh) = self.fresh(h) {
+            self.push(h, spec, &fresh);
         }
+    }
+
+    /// The session brought up to date (two storage reads), or None when nothing may be sent:
+    /// for a batch of events that happened together, read once and `push`ed each.
+    pub fn fresh(&mut self, h: &mut impl Host) -> Option<Fresh> {
+        self.session(h, false).then_some(Fresh(()))
+    }
+
+    /// Stamps an event with the session (as `fresh` left it, in this same task) and the view,
+    /// and queues it.
+    pub fn push(&mut self, h: &mut impl Host, spec: Spec, _: &Fresh) {
         let now = h.now();
         let stamp = Stamp {
             session_id: self.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default(),

@@ -164,3 +164,18 @@ test('pathname: the path of absolute, protocol-relative and relative URLs', () =
   assert.equal(f.pathname('//cdn/x.js?v=1#a'), '/x.js');
   assert.equal(f.pathname('/a/b?c'), '/a/b');
 });
+
+test('reports cross into the wasm as one JSON text, in order; a builder that throws or has nothing adds nothing', async () => {
+  const pending = await import('../../src/browser/pending.js');
+  pending.later((n) => ['custom', '"n":' + n, 'k\n"1"', 1700000000123], 1);
+  pending.later(() => { throw new Error('a builder of ours'); }, 0);
+  pending.later(() => null, 0);
+  pending.later((s) => ['exception', '"message":' + JSON.stringify(s), undefined, undefined, 'v1', 'a "view"', 'TypeError', s], 'it\'s "quoted" \u2028 \ud83d\ude00');
+  const text = pending.take();
+  assert.equal(typeof text, 'string');
+  assert.deepEqual(JSON.parse(text), [
+    ['custom', '"n":1', 'k\n"1"', 1700000000123],
+    ['exception', '"message":"it\'s \\"quoted\\" \u2028 \ud83d\ude00"', null, null, 'v1', 'a "view"', 'TypeError', 'it\'s "quoted" \u2028 \ud83d\ude00'],
+  ]);
+  assert.equal(pending.take(), '', 'nothing left: an empty text, which the hub is not called for');
+});

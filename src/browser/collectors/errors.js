@@ -46,8 +46,8 @@ export function rejectionReport(ev) {
 }
 
 
-/** An error or rejection the facade saw before the wasm was ready. */
-export const earlyReport = safe((ev) => (ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev)));
+/** An error or rejection the facade saw before the wasm was ready, as a batch of one (JSON text, as `take`). */
+export const earlyReport = safe((ev) => JSON.stringify([ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev)]));
 
 // Capture phase: sees errors before page handlers can stop them.
 export function install(hooks, undo) {

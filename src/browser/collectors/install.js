@@ -22,5 +22,5 @@ export const install = safe((on, evaluate) => {
   };
 });
 
-/** The final web vitals report of an `install` handle, once; never throws. */
-export const finalVitals = safe((h) => h.vitals());
+/** The final web vitals report of an `install` handle, once, as a batch of one (JSON text, as `take`); never throws. */
+export const finalVitals = safe((h) => JSON.stringify([h.vitals()]));

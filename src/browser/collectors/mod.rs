@@ -18,10 +18,10 @@ mod spa;
 mod vitals;
 
 use crate::core::config::Config;
+use crate::core::json::{parse, Value};
 use crate::core::manual::Spec;
-use js_sys::Array;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::hooks::{configure, Installed};
 
@@ -30,7 +30,8 @@ extern "C" {
     /// Installs the collectors whose bits are set in `on` (see `mask`); returns the handle for
     /// `hooks::stop` and `final_vitals`.
     fn install(on: u32, evaluate: &JsValue) -> JsValue;
-    /// The web vitals report (once), from an `install` handle (undefined when install failed).
+    /// The web vitals report (once), from an `install` handle, as a batch of one (see
+    /// `reports`; undefined when install failed).
     #[wasm_bindgen(js_name = finalVitals)]
     fn final_vitals(handle: &JsValue) -> JsValue;
 }
@@ -75,7 +76,7 @@ impl Collectors {
 
     /// The page is being hidden or left: web vitals are final now (sent once per load).
     pub fn finish_vitals(&mut self) -> Option<Spec> {
-        spec_of(&final_vitals(&self.0 .0))
+        reports(&final_vitals(&self.0 .0)).first_mut().and_then(spec_of)
     }
 }
 
@@ -85,20 +86,29 @@ pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
     configure(&name, cfg.slow_resource, cfg.slow_load, cfg.tracing.sample, cfg.tracing.enable);
 }
 
-/// A report of `fields.js` (`[event type, body, merge key, timestamp, view id, view name,
-/// subject...]`) as an event to stamp.
-pub fn spec_of(r: &JsValue) -> Option<Spec> {
-    // Reports are arrays or null (nothing to report): no Array.isArray import for that.
-    if !r.is_truthy() {
-        return None;
+/// A batch of reports as `pending.js` sends it: the JSON text of an array of reports (see
+/// `spec_of`); empty for anything else (nothing to report).
+pub fn reports(text: &JsValue) -> Vec<Value> {
+    match text.as_string().and_then(|t| parse(&t)) {
+        Some(Value::Arr(list)) => list,
+        _ => Vec::new(),
     }
-    let r: &Array = r.unchecked_ref();
-    let s = |i: u32| r.get(i).as_string();
+}
+
+/// A report of `fields.js` (`[event type, body, merge key, timestamp, view id, view name,
+/// subject...]`) as an event to stamp; its strings are moved out, the subjects stay for the
+/// filters. None for anything else (a builder that had nothing to report gives null).
+pub fn spec_of(r: &mut Value) -> Option<Spec> {
+    let Value::Arr(r) = r else { return None };
+    let mut s = |i: usize| match r.get_mut(i) {
+        Some(Value::Str(v)) => Some(core::mem::take(v)),
+        _ => None,
+    };
     let mut spec = Spec::new(&s(0)?, s(1)?);
     spec.merge_key = s(2);
-    spec.timestamp = r.get(3).as_f64().map(|t| t as u64);
     if let (Some(id), Some(name)) = (s(4), s(5)) {
         spec.view = Some(crate::core::event::ViewRef { id, name });
     }
+    spec.timestamp = r.get(3).and_then(Value::as_f64).map(|t| t as u64);
     Some(spec)
 }
