@@ -3,7 +3,7 @@
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
 // By name, so that the bundler drops the glue's unused exports (initSync, ...). Besides `start`,
 // the API goes through `hub(kind, data)` (kinds: src/browser/kinds.rs, read from the generated constants.js).
-import { finishInit, getImports, hub, setupReplay, start as wasmStart } from '../pkg/rum_wasm.js';
+import { finishInit, getImports, hub, setupReplay, start as wasmStart, wasmMemory } from '../pkg/rum_wasm.js';
 import { EARLY, FLUSH, GET_CONFIG, OPT_IN, OPT_OUT, REPLAY, SEND, SESSION_ID, SET_CONFIG } from '../src/browser/constants.js';
 
 const TAG = '[rum-wasm] ';
@@ -16,8 +16,6 @@ async function load(url) {
   if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + r.url);
   const w = await WebAssembly.instantiate(await r.arrayBuffer(), getImports());
   finishInit(w.instance, w.module);
-  // The linear memory, for wasmMemoryBytes() (its export name is minified).
-  return Object.values(w.instance.exports).find((x) => x instanceof WebAssembly.Memory);
 }
 const EARLY_MAX = 20;
 
@@ -27,7 +25,6 @@ export function createArmsRum(locateWasm) {
   const early = [];         // errors and rejections seen before the wasm is ready
   let state = 0;            // 0 idle, 1 loading, 2 running, 3 off
   let config;
-  let memory;
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
 
@@ -87,8 +84,11 @@ export function createArmsRum(locateWasm) {
     try {
       const url = (cfg && cfg.wasmUrl) || locateWasm();
       setupReplay(cfg, url);
-      memory = await load(url);
-      ok = wasmStart(encode(cfg), fns, hub);
+      await load(url);
+      // What the browser says of the screen and the viewport, in the bundle's `device` (which
+      // ARMS fills from the config only: the config's own fields win).
+      const device = { screen: screen.width + 'x' + screen.height, viewport: innerWidth + 'x' + innerHeight, ...cfg.device };
+      ok = wasmStart(encode({ ...cfg, device }), fns, hub);
     } catch (e) {
       fail(e);
       return;
@@ -164,7 +164,7 @@ export function createArmsRum(locateWasm) {
     startSessionReplayRecording(o) { call('replay', o && o.force ? REPLAY + 2 : REPLAY + 1); },
     stopSessionReplayRecording() { call('replay', REPLAY); },
     getSessionId() { return state === 2 && hub(SESSION_ID) || ''; },
-    wasmMemoryBytes() { return state === 2 ? memory.buffer.byteLength : 0; },
+    wasmMemoryBytes() { return state === 2 ? wasmMemory().buffer.byteLength : 0; },
   };
   return armsRum;
 }

@@ -161,7 +161,9 @@ export function minifyGlue(js, map, glue = GLUE) {
     out = out.slice(0, start) + text + out.slice(end);
     limit = start;
   }
-  return out + '\nexport { __wbg_get_imports as getImports, __wbg_finalize_init as finishInit };\n';
+  // The linear memory, for the facade's wasmMemoryBytes() (its export name is minified).
+  return out + '\nexport { __wbg_get_imports as getImports, __wbg_finalize_init as finishInit };\n'
+    + `export const wasmMemory = () => ${wasmRef('memory')};\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

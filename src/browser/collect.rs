@@ -19,7 +19,7 @@ use super::hooks::*;
 /// Errors captured by the facade before the wasm was ready.
 pub fn capture_early(rt: &mut Runtime, ev: JsValue) {
     if rt.agent.cfg.collectors.js_error() && rt.agent.sampled() {
-        emit_reports(rt, &early_report(&ev));
+        early_report(&ev);
     }
 }
 
@@ -90,7 +90,7 @@ fn ignored_url(rt: &Runtime, url: &str) -> bool {
 }
 
 /// Asked by the fetch/XHR hooks as a request starts (`data` = its URL), when tracing is on:
-/// the JSON text of the trace headers to add, or undefined (not traced, or not sampled).
+/// the JSON text of the trace headers to add and the trace they start, or undefined (not traced, or not sampled).
 /// (Text that the hook parses: one string across instead of an object built property by
 /// property.)
 pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
@@ -98,7 +98,9 @@ pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
         return JsValue::UNDEFINED;
     }
     let Some(t) = headers_for(rt, &data.as_string().unwrap_or_default()) else { return JsValue::UNDEFINED };
-    let mut out = String::new();
+    // {"h": the headers, "id": trace id, "span": span id, "s": sampled}: what the report's
+    // trace_id and trace_data say (the hook does not read them back out of the headers).
+    let mut out = String::from("{\"h\":");
     let mut sep = '{';
     for (k, v) in &t.headers {
         out.push(sep);
@@ -107,10 +109,11 @@ pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
         write_str(v, &mut out);
         sep = ',';
     }
-    if sep == '{' {
-        out.push('{');
-    }
-    out.push('}');
+    out.push_str("},\"id\":");
+    write_str(&t.trace_id, &mut out);
+    out.push_str(",\"span\":");
+    write_str(&t.span_id, &mut out);
+    out.push_str(if t.sampled { ",\"s\":true}" } else { ",\"s\":false}" });
     JsValue::from_str(&out)
 }
 

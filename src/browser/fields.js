@@ -33,7 +33,9 @@ export const entryJson = (e) => { try { return JSON.stringify(e); } catch (_) { 
 
 // Numbers as the Rust writer prints them: truncated to 3 decimals (binary noise absorbed).
 export const r3 = (n) => (Number.isFinite(n) ? Math.sign(n) * Math.trunc(Math.abs(n) * 1000 + 1e-6) / 1000 : null);
-export const body = (o) => JSON.stringify(o, (_k, v) => (typeof v === 'number' ? r3(v) : v)).slice(1, -1);
+// JSON text with its numbers cut so; a report's body is an object's without the braces.
+export const json = (v) => JSON.stringify(v, (_k, x) => (typeof x === 'number' ? r3(x) : x));
+export const body = (o) => json(o).slice(1, -1);
 // A duration or size: only a real, non-negative number.
 export const pos = (v) => (Number.isFinite(v) && v >= 0 ? v : undefined);
 // Plausible for a page-load mark: positive and under an hour.

@@ -34,10 +34,9 @@ export function storeOpen(kind, dom) {
   return backend;
 }
 
-export const storeBackend = () => backend;
 
 /** The stored value (the store, not the mirror, is the truth: another tab may have changed it). */
-export function storeGet(key) {
+function get(key) {
   if (backend === COOKIE) return cookieGet(key);
   if (backend === LOCAL) {
     const v = ls(0, key);
@@ -47,7 +46,8 @@ export function storeGet(key) {
 }
 
 /** False when the store refused the write (the page then goes on in memory). */
-export function storeSet(key, value) {
+export const storeBackend = () => backend;
+function set(key, value) {
   mem.set(key, value);
   if (backend === MEMORY) return true;
   // A cookie lives a year, as ARMS's do.
@@ -56,8 +56,11 @@ export function storeSet(key, value) {
   return ok;
 }
 
-export function storeRemove(key) {
+function remove(key) {
   mem.delete(key);
   if (backend === LOCAL) ls(2, key);
   else if (backend === COOKIE) cookieSet(key, '', '0', domain);
 }
+
+/** op 0: get (a string, or undefined), 1: set (false when the store refused), 2: remove. */
+export const store = (op, key, value) => (op ? op < 2 ? set(key, value) : remove(key) : get(key));

@@ -18,14 +18,8 @@ export function captureFetch(h, f) {
 /** The page's fetch as captured (for the replay recorder: its sends stay unhooked too). */
 export const ownFetch = () => pageFetch;
 
-function retryAfter(r) {
-  const v = r.headers.get('Retry-After');
-  if (!v) return 0;
-  const s = Number(v);
-  if (!isNaN(s)) return s * 1000;
-  const d = Date.parse(v);
-  return isNaN(d) ? 0 : Math.max(0, d - Date.now());
-}
+// Retry-After in seconds (what our collector and most servers send); an HTTP date counts as none.
+const retryAfter = (r) => r.headers.get('Retry-After') * 1000 || 0;
 
 async function gzip(text) {
   const s = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));

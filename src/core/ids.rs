@@ -18,9 +18,9 @@ pub trait Random {
 
 /// `len` (at most 32) random hex digits.
 pub fn hex(rng: &mut impl Random, len: usize) -> String {
-    let b = &mut [0u8; 16][..len.div_ceil(2).min(16)];
-    rng.fill(b);
-    let mut s = to_hex(b);
+    let mut b = [0u8; 16];
+    rng.fill(&mut b);
+    let mut s = to_hex(&b);
     s.truncate(len);
     s
 }

@@ -18,6 +18,8 @@ pub struct TraceContext<'a> {
 
 pub struct Trace {
     pub trace_id: String,
+    pub span_id: String,
+    pub sampled: bool,
     pub headers: Vec<(&'static str, String)>,
 }
 
@@ -64,7 +66,7 @@ pub fn propagate(
     if t.baggage {
         add("baggage", &["rum=v2,appType=browser,pid=", ctx.pid, ",sid=", ctx.session_id, ",uid=", ctx.uid]);
     }
-    (!headers.is_empty()).then_some(Trace { trace_id: tid, headers })
+    (!headers.is_empty()).then_some(Trace { trace_id: tid, span_id: span, sampled, headers })
 }
 
 /// An `allowedUrls` entry matches `url`. A string is a prefix that respects the host boundary:

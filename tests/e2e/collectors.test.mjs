@@ -222,7 +222,11 @@ test('scripted session: every expected event arrives with ARMS field names and p
     assert.equal(a.times, 3);
     assert.equal(a.name, 'click on button-button: Buy now');
     assert.ok(typeof a.duration === 'number' && a.duration >= 0, 'duration');
-    assert.deepEqual(JSON.parse(a.snapshots), { id: 'buy', name: 'buyBtn', className: 'btn primary' });
+    // ARMS's element attributes, then where on the page the pointer was.
+    const snap = JSON.parse(a.snapshots);
+    assert.deepEqual(Object.keys(snap), ['id', 'name', 'className', 'x', 'y']);
+    assert.deepEqual([snap.id, snap.name, snap.className], ['buy', 'buyBtn', 'btn primary']);
+    assert.ok(snap.x > 0 && snap.y > 0, 'page coordinates of a real click: ' + a.snapshots);
   });
   check('action #lnk', () => {
     const a = one('click #lnk', (e) => e.event_type === 'action' && e.target_name === '//*[@id="lnk"]');

@@ -38,7 +38,11 @@ test('script tag + ARMS __rum snippet: initialises with no other change and send
     const [b] = await until(() => srv.received.length && srv.received, 'a bundle');
     assert.match(b.headers['content-type'], /^text\/plain;charset=UTF-8$/i);
     const j = b.json;
-    assert.deepEqual(Object.keys(j), ['app', 'user', 'session', 'net', 'view', 'events', 'properties', '_v']);
+    // ARMS's keys, plus `device` (ARMS sends it only from the config): what the browser says of
+    // the screen and the viewport.
+    assert.deepEqual(Object.keys(j), ['app', 'user', 'session', 'net', 'view', 'events', 'properties', 'device', '_v']);
+    const vp = page.viewportSize();
+    assert.deepEqual(j.device, { screen: await page.evaluate(() => screen.width + 'x' + screen.height), viewport: `${vp.width}x${vp.height}` });
     assert.deepEqual(j.app, { id: 'e2e-pid', env: 'local', version: '1.2.3', type: 'browser', name: 'harness-app' });
     assert.match(j.user.id, /^uid_[0-9a-z]{16}$/);
     assert.equal(j.user.name, 'Alice');

@@ -86,7 +86,7 @@ test('the glue gets the short names, loses what the SDK never runs, and still pa
   assert.doesNotMatch(out, /realloc|encodeInto|detached/);
   assert.match(out, /cachedDataViewMemory0\.buffer !== wasm\["D"\]\.buffer\)/);
   assert.match(out, /new DataView\(wasm\["D"\]\.buffer\)/);
-  assert.match(out, /export \{ __wbg_get_imports as getImports, __wbg_finalize_init as finishInit \};\n$/);
+  assert.match(out, /export \{ __wbg_get_imports as getImports, __wbg_finalize_init as finishInit \};\nexport const wasmMemory = \(\) => wasm\["D"\];\n$/);
   assert.doesNotMatch(out, /\bwasm\.\w/, 'no export keeps its long name');
 });
 

@@ -373,7 +373,7 @@ function pageHeader(p) {
   const errs = count((e) => e.is_error);
   tags.push(h('span', { class: 'tag' + (errs ? ' bad' : ''), 'data-testid': 'page-errors' }, `${errs} errors`));
   tags.push(h('span', { class: 'tag', 'data-testid': 'page-clicks' }, `${count((e) => e.event_type === 'action' && (!e.type || e.type === 'click'))} clicks`));
-  tags.push(h('span', { class: 'tag' }, `${count((e) => e.event_type === 'action' && e.type === 'input')} inputs`));
+  tags.push(h('span', { class: 'tag', 'data-testid': 'page-inputs' }, `${count((e) => e.event_type === 'action' && e.type === 'input')} inputs`));
   return h('span', { class: 'page-head' }, tags);
 }
 

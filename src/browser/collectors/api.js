@@ -6,7 +6,7 @@ import { hub } from '../transport.js';
 import { TRACE } from '../constants.js';
 import { after, later, view } from '../pending.js';
 import { absolute, before, now, patch, safe } from '../hooks.js';
-import { body, cut, entryJson, get, isObj, ok, opts, pos, properties, resourceName, str, timing } from '../fields.js';
+import { body, cut, entryJson, get, ok, opts, pos, properties, resourceName, str, timing } from '../fields.js';
 
 // An API call ended (fetch or XHR). Its timing comes from the matching resource entry, which
 // the browser adds when the body is done: the report is built 200 ms later, or when the page is
@@ -27,6 +27,10 @@ function apiBuild(d) {
     .then(() => later(apiReport, d));
 }
 
+// A request body's size in bytes where the body tells it (text, Blob, buffers; not FormData,
+// URLSearchParams or a stream). Only calls that send a body pay for it.
+const size = (b) => b && (typeof b === 'string' ? new Blob([b]).size : b.byteLength ?? b.size);
+
 // A request starts: the trace headers to add, when tracing is on (the Rust side answers them as
 // JSON text, or nothing for a URL it does not trace). Its view is the one pending.js keeps.
 const traceHeaders = (u) => { const t = opts.trace && hub(TRACE, u); return t && JSON.parse(t); };
@@ -39,7 +43,7 @@ function hookFetch(out, evaluate) {
       const req = typeof Request !== 'undefined' && input instanceof Request ? input : null;
       const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
       const u = absolute(req ? req.url : input);
-      d = { k: 'fetch', m, u, st: now() };
+      d = { k: 'fetch', m, u, st: now(), rq: size(init && init.body) };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
       d.v = view;
@@ -48,7 +52,7 @@ function hookFetch(out, evaluate) {
         // Only now do the arguments change: a Request carrying the app's headers plus ours,
         // never overwriting a header the app set itself.
         const r = new Request(input, init);
-        for (const name in h) if (!r.headers.has(name)) r.headers.set(name, h[name]);
+        for (const name in h.h) if (!r.headers.has(name)) r.headers.set(name, h.h[name]);
         args = [r];
         d.tr = h;
       }
@@ -88,10 +92,11 @@ function hookXhr(out, evaluate) {
     const d = this[key];
     if (d) {
       d.st = now();
+      d.rq = size(body);
       d.v = view;
       const h = traceHeaders(d.u);
       if (h) {
-        for (const name in h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h[name]);
+        for (const name in h.h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h.h[name]);
         d.tr = h;
       }
       const xhr = this;
@@ -110,35 +115,10 @@ function hookXhr(out, evaluate) {
 }
 
 /**
- * ARMS's `trace_data`, `{spanId, sample, sampled, headers}` as JSON text, from the headers we
- * added: traceparent `00-trace-span-0F`, b3 `trace-span-F`, jaeger `trace:span:0:F`, or B3's
- * separate headers.
- */
-function traceData(tr) {
-  if (!isObj(tr)) return undefined;
-  const tp = str(get(tr, 'traceparent'));
-  const one = tp || str(get(tr, 'b3')) || str(get(tr, 'uber-trace-id'));
-  return JSON.stringify({
-    spanId: one ? one.slice(tp ? 36 : 33, tp ? 52 : 49) : str(get(tr, 'X-B3-SpanId')),
-    sample: opts.sample,
-    sampled: one ? one.endsWith('1') : get(tr, 'X-B3-Sampled') === '1',
-    headers: tr,
-  });
-}
-
-function traceId(tr) {
-  const tp = str(get(tr, 'traceparent'));
-  if (tp !== undefined) return tp.length >= 35 ? tp.slice(3, 35) : undefined;
-  const b3 = str(get(tr, 'X-B3-TraceId'));
-  if (b3 !== undefined) return b3;
-  const s = str(get(tr, 'b3')) || str(get(tr, 'uber-trace-id'));
-  return s && s.length >= 32 ? s.slice(0, 32) : undefined;
-}
-
-/**
  * A fetch/XHR call, as the hooks saw it: `k` kind, `m` method, `u` URL, `s` status, `t` status
- * text, `e` network error, `d` duration, `tm` its resource timing entry, `tr` the trace headers
- * we added, `ev` evaluateApi's answer, `ts` start time, `v` the view it started on.
+ * text, `e` network error, `d` duration, `rq` request body bytes, `tm` its resource timing entry, `tr` the trace we
+ * started (`h` the headers we added, `id`, `span`, `s` sampled: collect.rs `trace`), `ev`
+ * evaluateApi's answer, `ts` start time, `v` the view it started on.
  */
 export function apiReport(d) {
   const url = d.u || '';
@@ -153,9 +133,12 @@ export function apiReport(d) {
   if (status > 0) o.status_code = status;
   o.message = over('message', 1000)
     ?? (error !== undefined && status === 0 ? (error.startsWith('TypeError') ? '' : 'Error: ') + error : d.t || '');
-  o.trace_id = over('trace_id', 100) ?? traceId(d.tr);
-  o.trace_data = traceData(d.tr);
+  // ARMS's trace_data: `{spanId, sample, sampled, headers}` as JSON text.
+  const tr = d.tr;
+  o.trace_id = over('trace_id', 100) ?? (tr && tr.id);
+  o.trace_data = tr && JSON.stringify({ spanId: tr.span, sample: opts.sample, sampled: tr.s, headers: tr.h });
   o.duration = pos(duration);
+  o.request_size = pos(d.rq);
   if (d.tm) { timing(o, d.tm); o.timing_data = entryJson(d.tm); }
   if (duration > opts.slowResource) o.slow = 1;
   o.snapshots = over('snapshots', 5000);

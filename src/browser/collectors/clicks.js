@@ -1,6 +1,7 @@
-// Clicks on something clickable, as ARMS `action` events: named by the element's text (never by
-// what a user typed), its XPath and attributes. The element is read in the handler, before the
-// page's own handler changes it; only plain facts are kept.
+// User actions, as ARMS `action` events: clicks on something clickable and committed edits of a
+// form field (`input`). An action is named by the element's text (never
+// by what a user typed or chose), with its XPath and attributes. The element is read in the
+// handler, before the page's own handler changes it; only plain facts are kept.
 
 import { later } from '../pending.js';
 import { listen, now } from '../hooks.js';
@@ -19,52 +20,61 @@ function xpath(el) {
   return '/' + parts.join('/');
 }
 
-// What names a click. What a user typed never does: a text-entry field (an input other than a
-// button, a textarea, contenteditable) gives no value or text, only its developer-set label.
+// What names an action. What a user typed or chose never does: a text-entry field (an input
+// other than a button, a textarea, contenteditable), and any field whose value changed (`input`
+// actions), give no value or text, only their developer-set label.
 // `data-rum-action-name` on the element or an ancestor names the action outright;
 // `data-rum-privacy="mask"|"hidden"` (the replay recorder's attribute) hides the text inside.
-function label(t, el) {
+function label(t, el, edit) {
   const named = t.closest('[data-rum-action-name]');
   if (named) return named.getAttribute('data-rum-action-name');
   if (t.closest('[data-rum-privacy=mask],[data-rum-privacy=hidden]')) return '';
-  const entry = el.tagName === 'TEXTAREA' || t.isContentEditable || el.isContentEditable
+  const entry = edit || el.tagName === 'TEXTAREA' || t.isContentEditable || el.isContentEditable
     || (el.tagName === 'INPUT' && !/^(button|submit|reset|image)$/.test(el.type));
   return (entry ? '' : el.innerText || el.value) || el.getAttribute('aria-label') || el.title || '';
 }
 
-// A click on something clickable. Only plain facts leave here: no element handle is kept.
-function describeClick(ev) {
+// A click or an edit (`k` 'input'); `x`, `y` where on the page the pointer was. Only plain
+// facts leave here: no element handle is kept.
+function describe(ev, k) {
   const t = ev.target;
   const el = t && t.closest ? t.closest(CLICKABLE) : null;
   if (!el) return null;
-  const text = label(t, el).trim();
   return {
+    k,
     tag: el.tagName.toLowerCase(),
     type: el.getAttribute('type') || '',
-    text,
+    text: label(t, el, k).trim(),
     id: el.id || '',
     name: el.getAttribute('name') || '',
     cls: typeof el.className === 'string' ? el.className : '',
     href: el.href || '',
     src: el.src || '',
+    x: ev.pageX,
+    y: ev.pageY,
     xp: xpath(el),
     ts: performance.timeOrigin + ev.timeStamp,
     dur: Math.max(0, now() - ev.timeStamp),
   };
 }
 
-/** A click, from what `describeClick` read off the element. */
+/** An action, from what `describe` read off the element. */
 export function clickReport(c) {
-  let name = 'click on ' + (c.type ? c.type + '-' : '') + c.tag;
-  const text = c.text.trim();
+  const type = c.k || 'click';
+  let name = type + ' on ' + (c.type ? c.type + '-' : '') + c.tag;
+  const text = c.text;
   if (text) { const t = cut(text, 20); name += ': ' + t + (t.length < text.length ? '...' : ''); }
   const snap = {};
   for (const [k, v] of [['id', c.id], ['name', c.name], ['className', c.cls], ['href', c.href], ['src', c.src]]) if (v) snap[k] = cut(v, 300);
-  const o = { type: 'click', name, target_name: c.xp, duration: pos(c.dur), snapshots: cut(JSON.stringify(snap), 1000) };
-  return ['action', body(o), 'click\n' + c.xp, Math.floor(c.ts)];
+  snap.x = c.x;
+  snap.y = c.y;
+  const o = { type, name, target_name: c.xp, duration: pos(c.dur), snapshots: cut(JSON.stringify(snap), 1000) };
+  return ['action', body(o), type + '\n' + c.xp, Math.floor(c.ts)];
 }
 
-
 export function install(hooks, undo) {
-  undo.push(listen(true, 'click', true, (e) => { const d = describeClick(e); if (d) later(clickReport, d); }));
+  undo.push(
+    listen(true, 'click', true, (e) => { const d = describe(e); if (d) later(clickReport, d); }),
+    listen(true, 'change', true, (e) => { const d = describe(e, 'input'); if (d) later(clickReport, d); }),
+  );
 }

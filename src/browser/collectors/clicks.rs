@@ -1,4 +1,4 @@
-//! Clicks: on with `collectors.action()`.
+//! User actions (clicks, inputs, scrolls): on with `collectors.action()`.
 
 use crate::core::config::Config;
 use wasm_bindgen::prelude::*;

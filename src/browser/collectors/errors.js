@@ -2,7 +2,7 @@
 // before page handlers can stop them), as ARMS `exception` events; the facade's early ones too.
 
 import { later } from '../pending.js';
-import { listen, safe } from '../hooks.js';
+import { listen } from '../hooks.js';
 import { body, cut, get, isObj, num, str } from '../fields.js';
 
 /** An Error-like value (an object with a string `message`) as [name, message, stack]. */
@@ -46,10 +46,9 @@ export function rejectionReport(ev) {
 }
 
 
-/** An error or rejection the facade saw before the wasm was ready, as a batch of one (JSON text, as `take`). */
-export const earlyReport = safe((ev) => JSON.stringify([ev.reason === undefined && ev.promise === undefined ? errorEventReport(ev) : rejectionReport(ev)]));
+/** An error or rejection the facade saw before the wasm was ready: queued like the others. */
+export const earlyReport = (ev) => later(ev.reason === undefined && ev.promise === undefined ? errorEventReport : rejectionReport, ev);
 
-// Capture phase: sees errors before page handlers can stop them.
 export function install(hooks, undo) {
   undo.push(listen(false, 'error', true, (e) => later(errorEventReport, e)), listen(false, 'unhandledrejection', false, (e) => later(rejectionReport, e)));
 }

@@ -6,9 +6,9 @@ use wasm_bindgen::prelude::*;
 // `errors.js`: its hook and its report builder.
 #[wasm_bindgen(module = "/src/browser/collectors/errors.js")]
 extern "C" {
-    /// An error or rejection the facade buffered, as a report (see `fields.js`).
+    /// Queues an error or rejection the facade buffered, as the hooks queue theirs.
     #[wasm_bindgen(js_name = earlyReport)]
-    pub fn early_report(ev: &JsValue) -> JsValue;
+    pub fn early_report(ev: &JsValue);
 }
 
 pub fn on(cfg: &Config) -> bool {

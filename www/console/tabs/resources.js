@@ -9,6 +9,12 @@ function fmtBytes(n) {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
 }
 
+// What a call sent (its request body, when the SDK could tell) and what came back.
+function sizes(b) {
+  const got = fmtBytes(b.size ?? b.transfer_size);
+  return typeof b.request_size === 'number' ? `↑ ${fmtBytes(b.request_size)}${got ? ' ↓ ' + got : ''}` : got;
+}
+
 function resourcesTab(events, show) {
   const all = events.filter((e) => e.event_type === 'resource');
   if (!all.length) return h('p', { class: 'muted' }, 'No resources or API calls in this session.');
@@ -29,7 +35,7 @@ function resourcesTab(events, show) {
         h('td', { class: 'res-name', title: e.url || '' }, e.name || e.url || ''),
         h('td', {}, b.method || ''),
         h('td', { class: e.is_api_failure ? 'bad' : '' }, e.status_code ?? (e.is_api_failure ? 'network error' : '')),
-        h('td', { class: 'num' }, fmtBytes(b.size ?? b.transfer_size)),
+        h('td', { class: 'num', 'data-testid': 'resource-size' }, sizes(b)),
         h('td', { class: 'num' }, e.duration != null ? fmtDur(e.duration) : ''),
         h('td', { class: 'wf' }, svg('svg', { viewBox: '0 0 200 10', width: 200, height: 10, 'data-testid': 'resource-bar' },
           svg('rect', { x: x.toFixed(1), y: 1, width: w.toFixed(1), height: 8, rx: 1, fill: e.is_api_failure ? '#d93f3f' : e.is_api ? '#7a3fb8' : '#2f6fed' }))));
