@@ -337,6 +337,16 @@ export function record(o, emit) {
 
   observer.observe(doc, { childList: true, subtree: true, attributes: true, characterData: true });
   on(doc, ['input', 'change'], onInput);
+  // A value or check a script sets fires no event: the property's setter reports it too, while
+  // recording (the page's own descriptor comes back on stop).
+  for (const [C, k] of [[HTMLInputElement, 'value'], [HTMLInputElement, 'checked'], [HTMLTextAreaElement, 'value'], [HTMLSelectElement, 'value']]) {
+    const P = C.prototype;
+    const d = Object.getOwnPropertyDescriptor(P, k);
+    if (d && d.set && d.configurable) {
+      Object.defineProperty(P, k, { ...d, set(v) { d.set.call(this, v); try { onInput({ target: this }); } catch (_) { /* never into the page */ } } });
+      off.push(() => Object.defineProperty(P, k, d));
+    }
+  }
   on(doc, ['mousemove', 'touchmove'], onMove);
   on(doc, Object.keys(MOUSE_TYPES), onMouse);
   on(doc, ['scroll'], (e) => scrolled(e.target, e.target));
