@@ -82,8 +82,8 @@ export const watchLifecycle = safe(() => {
   return { stop() { for (const u of undo) u(); } };
 });
 
-/** Stops what `install` (collectors/install.js) or `watchLifecycle` started. */
-export const stop = safe((handle) => { if (handle) handle.stop(); });
+/** Stops what `install`, `watchLifecycle` or `setTimer` started (one import for both kinds of handle). */
+export const stop = safe((h) => (h.stop ? h.stop() : clearTimeout(h)));
 
 export function setTimer(kind, ms) {
   return setTimeout(() => { try { hub(kind, null); } catch (_) { /* ours only */ } }, ms);
@@ -119,7 +119,6 @@ export const reTest = safe((source, flags, s) => {
   return !!re && re.test(s);
 });
 
-export const clearTimer = safe((id) => clearTimeout(id));
 
 /**
  * The app's beforeReport(bundle) on a bundle's JSON text: the bundle it returns as JSON text;

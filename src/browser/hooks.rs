@@ -24,6 +24,7 @@ extern "C" {
 extern "C" {
     #[wasm_bindgen(js_name = watchLifecycle)]
     pub fn watch_lifecycle() -> JsValue;
+    /// Stops a collectors' or lifecycle handle, or clears a timer (`setTimer`'s id).
     pub fn stop(handle: &JsValue);
     /// `url` made absolute against the page, as the hooks see request URLs (`url` itself
     /// when that fails).
@@ -35,8 +36,6 @@ extern "C" {
     /// dropped); false for an invalid RegExp, which is reported once.
     #[wasm_bindgen(js_name = reTest)]
     pub fn re_test(source: &str, flags: &str, s: &str) -> bool;
-    #[wasm_bindgen(js_name = clearTimer)]
-    pub fn clear_timer(id: &JsValue);
     /// The app's `beforeReport` `f` on a bundle: the new bundle's text, 0 (drop it) or 1 (it threw).
     #[wasm_bindgen(js_name = beforeReport)]
     pub fn before_report(f: &JsValue, bundle: &str) -> JsValue;

@@ -56,7 +56,7 @@ impl BrowserHost {
 
     pub fn cancel_timer(&mut self) {
         if let Some(id) = self.timer.take() {
-            super::hooks::clear_timer(&id);
+            super::hooks::stop(&id);
         }
     }
 }

@@ -61,7 +61,7 @@ export function getText(url) {
 // never write the same key. A tab holds a Web Lock named after its key for its whole life;
 // when the tab is gone the lock is free, and the first page to take it takes the bundles over.
 // Two pages starting at once cannot both get it: a persisted bundle is sent by one tab only.
-export function holdTab(key) {
+function holdTab(key) {
   try { if (navigator.locks) navigator.locks.request(key, () => new Promise(() => {})); } catch (_) { /* no locks */ }
 }
 
@@ -83,6 +83,7 @@ function outboxBytes(prefix, mine) {
 }
 
 export function claimOrphans(prefix, mine) {
+  holdTab(mine);
   try {
     const cb = (v) => { try { hub(ADOPT, v); } catch (_) { /* ours only */ } };
     for (const k of others(prefix, mine)) {

@@ -18,8 +18,6 @@ extern "C" {
     fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
     #[wasm_bindgen(js_name = getText)]
     fn js_get_text(url: &str);
-    #[wasm_bindgen(js_name = holdTab)]
-    fn hold_tab(key: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str);
     /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove, 3 the other
@@ -74,12 +72,11 @@ impl Transport {
     pub fn new(endpoint: String, compress: bool, tab: &str, hub: &Function) -> Transport {
         capture_fetch(hub);
         let outbox_key = crate::core::text::cat(&[OUTBOX_PREFIX, tab]);
-        hold_tab(&outbox_key);
         Transport { endpoint, compress, outbox_key }
     }
 
-    /// Takes over the bundles of tabs that are gone (each exactly once, see transport.js);
-    /// they arrive through the hub.
+    /// Holds this tab's outbox for its life, and takes over the bundles of tabs that are gone
+    /// (each exactly once, see transport.js); they arrive through the hub.
     pub fn claim_orphans(&self) {
         claim_orphans(OUTBOX_PREFIX, &self.outbox_key);
     }
