@@ -18,7 +18,7 @@ let browser, collector, site;
 const form = `<form onsubmit="return false">
   <input id="who" name="who" aria-label="Your name">
   <input id="pw" type="password" name="pw">
-  <textarea id="note"></textarea>
+  <textarea id="note" placeholder="Delivery note"></textarea>
   <select id="fruit" name="fruit"><option>choice-apple</option><option>${CHOSEN}</option></select>
   <label><input id="agree" type="checkbox"> I agree</label>
   <button id="send" type="button">Send</button>
@@ -99,7 +99,7 @@ test('edits are input actions named by their label only; clicks say where; calls
     const byTarget = Object.fromEntries(inputs.map((e) => [e.target_name, e]));
     assert.equal(byTarget['//*[@id="who"]'].name, 'input on input: Your name', 'the developer-set label names it');
     assert.equal(byTarget['//*[@id="pw"]'].name, 'input on password-input');
-    assert.equal(byTarget['//*[@id="note"]'].name, 'input on textarea');
+    assert.equal(byTarget['//*[@id="note"]'].name, 'input on textarea: Delivery note', 'or its placeholder');
     assert.equal(byTarget['//*[@id="fruit"]'].name, 'input on select', 'a choice is not named by what was chosen');
     assert.equal(byTarget['//*[@id="agree"]'].name, 'input on checkbox-input');
     for (const e of inputs) {

@@ -22,7 +22,8 @@ function xpath(el) {
 
 // What names an action. What a user typed or chose never does: a text-entry field (an input
 // other than a button, a textarea, contenteditable), and any field whose value changed (`input`
-// actions), give no value or text, only their developer-set label.
+// actions), give no value or text, only their developer-set label (aria-label, title,
+// placeholder).
 // `data-rum-action-name` on the element or an ancestor names the action outright;
 // `data-rum-privacy="mask"|"hidden"` (the replay recorder's attribute) hides the text inside.
 function label(t, el, edit) {
@@ -31,7 +32,7 @@ function label(t, el, edit) {
   if (t.closest('[data-rum-privacy=mask],[data-rum-privacy=hidden]')) return '';
   const entry = edit || el.tagName === 'TEXTAREA' || t.isContentEditable || el.isContentEditable
     || (el.tagName === 'INPUT' && !/^(button|submit|reset|image)$/.test(el.type));
-  return (entry ? '' : el.innerText || el.value) || el.getAttribute('aria-label') || el.title || '';
+  return (entry ? '' : el.innerText || el.value) || el.getAttribute('aria-label') || el.title || el.placeholder || '';
 }
 
 // A click or an edit (`k` 'input'); `x`, `y` where on the page the pointer was. Only plain
