@@ -304,6 +304,7 @@ test('session page: Resources tab with type filter, waterfall bars, and phases o
   const rows = await con.$$eval('[data-testid=resource-row]', (rs) => rs.map((r) => [r.dataset.type, r.textContent]));
   assert.ok(rows.some(([t, x]) => t === 'fetch' && x.includes('/demo-api/slow') && /\d(\.\d)? s/.test(x)), 'the slow API, in seconds');
   assert.ok(rows.some(([t]) => t === 'xmlhttprequest'));
+  assert.ok(!rows.some(([, x]) => x.includes('favicon')), 'the demo asks for no favicon (it was a 401 in every session)');
   assert.ok(rows.some(([, x]) => x.includes('/demo-api/checkout') && /4\d\d/.test(x)), 'the failing call with its status');
   assert.equal(await con.locator('[data-testid=resource-bar]').count(), rows.length, 'a waterfall bar per row');
   await con.selectOption('[data-testid=resource-type]', 'fetch');
