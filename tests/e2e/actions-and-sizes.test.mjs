@@ -42,11 +42,7 @@ after(async () => {
   await collector?.close();
 });
 
-const api = async (p) => {
-  const r = await fetch(collector.origin + p, { headers: { authorization: 'Bearer ' + collector.token } });
-  assert.equal(r.status, 200, p);
-  return r.json();
-};
+const api = (p) => collector.api(p);
 
 test('edits are input actions named by their label only; clicks say where; calls say what they sent; the bundle says the screen and viewport; the console shows them (screenshot)', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });

@@ -178,6 +178,12 @@ export async function startCollector() {
     origin,
     token,
     db: path.join(dir, 'rum.db'),
+    /** A query route's JSON, asked with the admin token; throws on any status but 200. */
+    async api(p) {
+      const r = await fetch(origin + p, { headers: { authorization: 'Bearer ' + token } });
+      if (r.status !== 200) throw new Error(`${p} → ${r.status}`);
+      return r.json();
+    },
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -25,11 +25,7 @@ after(async () => {
   await collector?.close();
 });
 
-const api = async (p) => {
-  const r = await fetch(collector.origin + p, { headers: { authorization: 'Bearer ' + collector.token } });
-  assert.equal(r.status, 200, p);
-  return r.json();
-};
+const api = (p) => collector.api(p);
 
 test('setUser / clearUser keep setConfig(\'user\')\'s session rule; global context properties travel with the bundles and are searchable', async () => {
   const ctx = await browser.newContext();
