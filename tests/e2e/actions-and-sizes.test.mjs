@@ -136,6 +136,9 @@ test('edits are input actions named by their label only; clicks say where; calls
     const echo = sizes.filter(([n]) => n === '/echo').map(([, s]) => s);
     assert.ok(echo.some((s) => s.startsWith('↑ 6 B')), `what the text call sent: ${JSON.stringify(sizes)}`);
     assert.ok(echo.some((s) => s.startsWith('↑ 16 B')), 'what the buffer call sent');
+    await con.locator('[data-testid=resource-row]', { hasText: '↑ 6 B' }).first().click();
+    await con.waitForSelector('[data-testid=event-details]');
+    assert.match(await con.textContent('[data-testid=event-details]'), /Request body\s*6 B\s*Response body\s*2 B/);
     fs.mkdirSync(OUT, { recursive: true });
     await con.screenshot({ path: path.join(OUT, 'actions-and-sizes-resources.png'), fullPage: true });
   } finally {

@@ -3,7 +3,7 @@
 //   #/speed, #/errors, #/api, #/custom   diagnosis pages (pages/*.js); session tabs in tabs/*.js
 // Every value from the data is put in the page as text (never as HTML): it comes from browsers.
 'use strict';
-/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage, mapPage, timeChart, sessionRef */
+/* global kpiStrip, sessionTabs, speedPage, errorsPage, apiPage, customPage, mapPage, timeChart, sessionRef, fmtBytes */
 
 const app = document.getElementById('app');
 const RANGES = [['15m', 'Last 15 min'], ['1h', 'Last hour'], ['6h', 'Last 6 h'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['all', 'All time'], ['custom', 'Custom']];
@@ -430,6 +430,7 @@ function eventDetails(e) {
   const rows = [['Time', ts != null ? fmtTime(ts) + '.' + pad(ts % 1000, 3) : null], ['Type', `${str(e, 'event_type') || '?'}/${str(e, 'type') || ''}`], ['Name', str(e, 'name')], ['URL', str(e, 'url')],
     ['Method', str(b, 'method')], ['Status', num(e, 'status_code')], ['Success', success == null ? null : success === 1 ? 'yes' : success === 0 ? 'no' : 'unknown'],
     ['Message', str(e, 'message')], ['Duration', duration != null ? `${duration.toFixed(1)} ms` : null],
+    ['Request body', fmtBytes(num(b, 'request_size'))], ['Response body', fmtBytes(num(b, 'size'))],
     ['Source', str(b, 'source')], ['File', file ? `${file}:${str(b, 'line') ?? ''}:${str(b, 'column') ?? ''}` : null], ['Target', str(b, 'target_name')], ['Times', num(b, 'times') > 1 ? num(b, 'times') : null],
     ['Trace id', str(b, 'trace_id')], ['View', str(e, 'view_name')]].filter(([, v]) => v != null && v !== '');
   const heading = get(e, 'unreadable', 'boolean') || !obj(e, 'body') ? '(unreadable event: its stored JSON is damaged)' : eventLabel(e);

@@ -1,7 +1,7 @@
 // Resources tab: every resource and API call of the session with a type filter, and a waterfall
 // over the session's time; clicking a row opens its phases (from the event's timing fields).
 'use strict';
-/* exported resourcesTab */
+/* exported resourcesTab, fmtBytes */
 /* global h, svg, fmtDur, fmtClock */
 
 function fmtBytes(n) {
