@@ -1,0 +1,58 @@
+// A/B of builds of our SDK, CPU per operation: main-thread TaskDuration (CDP Performance metrics)
+// over the phase and its settle, divided by the operations, minus the bare page of the same
+// round; rounds interleaved (bare, A, B, ...), medians. For comparing two builds of ours in one
+// run on a shared machine (bench/run.mjs compares against the other SDKs). A figure-printing
+// script, not a test.
+//   node bench/ab.mjs A=<dir with rum.js and rum_wasm_bg.wasm> B=<dir> [--reps 7] [--only click,fetch,xhr]
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, startServer } from '../tests/e2e/harness.mjs';
+const argv = process.argv.slice(2);
+const dists = Object.fromEntries(argv.filter((a) => a.includes('=')).map((a) => a.split('=')));
+const REPS = Number(argv[argv.indexOf('--reps') + 1]) || 7;
+const routes = {};
+for (const [k, dir] of Object.entries(dists)) for (const f of ['rum.js', 'rum_wasm_bg.wasm']) {
+  routes[`/${k}/${f}`] = (req, res) => { res.writeHead(200, { 'Content-Type': f.endsWith('.js') ? 'text/javascript' : 'application/wasm' }); res.end(fs.readFileSync(path.join(dir, f))); };
+}
+const body = `<button id="b" type="button">Add to cart</button>`;
+const page = (k) => (req) => `<!doctype html><html><head><meta charset="utf-8"><title>t</title>
+<script>window.__rum = { pid: 'ab', endpoint: 'http://${req.headers.host}/collect', collectors: { api: true, action: true } };</script>
+${k === 'bare' ? '' : `<script src="/${k}/rum.js"></script>`}</head><body>${body}</body></html>`;
+const pages = { '/bare': page('bare') };
+for (const k of Object.keys(dists)) pages['/' + k] = page(k);
+const srv = await startServer({ pages, routes });
+const browser = await launch();
+const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
+const WORK0 = {
+  click: [400, async (n) => { const b = document.getElementById('b'); for (let i = 0; i < n; i++) b.click(); await new Promise((r) => setTimeout(r, 50)); }],
+  fetch: [150, async (n) => { for (let i = 0; i < n; i++) await (await fetch('/api/ok?i=' + i)).text(); await new Promise((r) => setTimeout(r, 400)); }],
+  xhr: [150, async (n) => { for (let i = 0; i < n; i++) await new Promise((r) => { const x = new XMLHttpRequest(); x.open('GET', '/api/ok?x=' + i); x.onloadend = r; x.send(); }); await new Promise((r) => setTimeout(r, 400)); }],
+};
+const WORK = Object.fromEntries(Object.entries(WORK0).filter(([k]) => !ONLY || ONLY.includes(k)));
+const res = {};
+const keys = ['bare', ...Object.keys(dists)];
+for (let rep = 0; rep < REPS; rep++) {
+  for (const [w, [n, fn]] of Object.entries(WORK)) {
+    for (const k of keys) {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(p);
+      await cdp.send('Performance.enable');
+      await p.goto(srv.origin + '/' + k);
+      if (k !== 'bare') await p.evaluate(() => window.RumSDK.default.ready);
+      await p.waitForTimeout(300);
+      const m = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+      const a = await m();
+      await p.evaluate(`(${fn})(${n})`);
+      const b = await m();
+      ((res[w] ||= {})[k] ||= []).push(((b.TaskDuration - a.TaskDuration) * 1e6) / n);
+      await ctx.close();
+    }
+  }
+}
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+for (const [w, r] of Object.entries(res)) {
+  const bare = med(r.bare);
+  console.log(w.padEnd(6), keys.map((k) => `${k} ${k === 'bare' ? med(r[k]).toFixed(0) : '+' + (med(r[k]) - bare).toFixed(1)} [${r[k].map((x) => (x - (k === 'bare' ? 0 : bare)).toFixed(0)).join(' ')}]`).join('  |  '));
+}
+await browser.close(); await srv.close();
