@@ -289,7 +289,7 @@ test('session page: per-page header (load, rated vitals, errors, clicks) and the
   assert.ok(ratings.length >= 1, 'vitals on the first page');
   for (const [, r] of ratings) assert.ok(['good', 'needs improvement', 'poor'].includes(r), r);
   assert.ok(ratings.some(([n]) => n === 'LCP'), `LCP among ${JSON.stringify(ratings)}`);
-  assert.match(await first.locator('[data-testid=page-errors]').textContent(), /^1 errors$/);
+  assert.match(await first.locator('[data-testid=page-errors]').textContent(), /^1 error$/, 'one error, in the singular');
   assert.ok(Number((await first.locator('[data-testid=page-clicks]').textContent()).split(' ')[0]) >= 6, 'the demo clicks');
   assert.match((await con.textContent('[data-testid=summary-os-version]')).trim(), /\S/);
   assert.match((await con.textContent('[data-testid=summary-connection]')).trim(), /^(4g|3g|2g|slow-2g)$/);

@@ -371,9 +371,10 @@ function pageHeader(p) {
     tags.push(h('span', { class: 'tag vital ' + r.replace(' ', '-'), 'data-testid': 'page-vital', 'data-vital': n, 'data-rating': r, title: r }, `${n} ${fmtVital(k, v)} · ${r}`));
   }
   const errs = count((e) => e.is_error);
-  tags.push(h('span', { class: 'tag' + (errs ? ' bad' : ''), 'data-testid': 'page-errors' }, `${errs} errors`));
-  tags.push(h('span', { class: 'tag', 'data-testid': 'page-clicks' }, `${count((e) => e.event_type === 'action' && (!e.type || e.type === 'click'))} clicks`));
-  tags.push(h('span', { class: 'tag', 'data-testid': 'page-inputs' }, `${count((e) => e.event_type === 'action' && e.type === 'input')} inputs`));
+  const n = (k, what) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  tags.push(h('span', { class: 'tag' + (errs ? ' bad' : ''), 'data-testid': 'page-errors' }, n(errs, 'error')));
+  tags.push(h('span', { class: 'tag', 'data-testid': 'page-clicks' }, n(count((e) => e.event_type === 'action' && (!e.type || e.type === 'click')), 'click')));
+  tags.push(h('span', { class: 'tag', 'data-testid': 'page-inputs' }, n(count((e) => e.event_type === 'action' && e.type === 'input'), 'input')));
   return h('span', { class: 'page-head' }, tags);
 }
 
