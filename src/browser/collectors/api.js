@@ -28,7 +28,8 @@ function apiBuild(d) {
 }
 
 // A request body's size in bytes where the body tells it (text, Blob, buffers; not FormData,
-// URLSearchParams or a stream). Only calls that send a body pay for it.
+// URLSearchParams or a stream). Measured when the report is built, not in the page's call: a
+// text body is copied to count its UTF-8 bytes.
 const size = (b) => b && (typeof b === 'string' ? new Blob([b]).size : b.byteLength ?? b.size);
 
 // A request starts: the trace headers to add, when tracing is on (the Rust side answers them as
@@ -43,7 +44,7 @@ function hookFetch(out, evaluate) {
       const req = typeof Request !== 'undefined' && input instanceof Request ? input : null;
       const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
       const u = absolute(req ? req.url : input);
-      d = { k: 'fetch', m, u, st: now(), rq: size(init && init.body) };
+      d = { k: 'fetch', m, u, st: now(), rq: init && init.body };
       if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
       // The view and time of the call are those of its start, whenever it ends.
       d.v = view;
@@ -92,7 +93,7 @@ function hookXhr(out, evaluate) {
     const d = this[key];
     if (d) {
       d.st = now();
-      d.rq = size(body);
+      d.rq = body;
       d.v = view;
       const h = traceHeaders(d.u);
       if (h) {
@@ -116,7 +117,7 @@ function hookXhr(out, evaluate) {
 
 /**
  * A fetch/XHR call, as the hooks saw it: `k` kind, `m` method, `u` URL, `s` status, `t` status
- * text, `e` network error, `d` duration, `rq` request body bytes, `tm` its resource timing entry, `tr` the trace we
+ * text, `e` network error, `d` duration, `rq` the request body, `tm` its resource timing entry, `tr` the trace we
  * started (`h` the headers we added, `id`, `span`, `s` sampled: collect.rs `trace`), `ev`
  * evaluateApi's answer, `ts` start time, `v` the view it started on.
  */
@@ -138,7 +139,7 @@ export function apiReport(d) {
   o.trace_id = over('trace_id', 100) ?? (tr && tr.id);
   o.trace_data = tr && JSON.stringify({ spanId: tr.span, sample: opts.sample, sampled: tr.s, headers: tr.h });
   o.duration = pos(duration);
-  o.request_size = pos(d.rq);
+  o.request_size = pos(size(d.rq));
   if (d.tm) { timing(o, d.tm); o.timing_data = entryJson(d.tm); }
   if (duration > opts.slowResource) o.slow = 1;
   o.snapshots = over('snapshots', 5000);
