@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['dist/**', 'pkg/**', 'pkg-replay/**', 'target/**', 'test-output/**', 'node_modules/**', 'bench/node_modules/**', 'bench/.work/**', 'www/console/vendor/**'] },
+  { ignores: ['dist/**', 'pkg/**', 'pkg-replay/**', 'pkg-remote/**', 'target/**', 'test-output/**', 'node_modules/**', 'bench/node_modules/**', 'bench/.work/**', 'www/console/vendor/**'] },
   js.configs.recommended,
   {
     rules: {

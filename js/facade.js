@@ -3,7 +3,7 @@
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
 // By name, so that the bundler drops the glue's unused exports (initSync, ...). Besides `start`,
 // the API goes through `hub(kind, data)` (kinds: src/browser/kinds.rs, read from the generated constants.js).
-import { finishInit, getImports, hub, setupReplay, start as wasmStart, wasmMemory } from '../pkg/rum_wasm.js';
+import { finishInit, getImports, hub, remoteLocal, remoteStart, setupReplay, start as wasmStart, wasmMemory } from '../pkg/rum_wasm.js';
 import { EARLY, FLUSH, GET_CONFIG, OPT_IN, OPT_OUT, REPLAY, SEND, SESSION_ID, SET_CONFIG } from '../src/browser/constants.js';
 
 const TAG = '[rum-wasm] ';
@@ -88,7 +88,11 @@ export function createArmsRum(locateWasm) {
       // What the browser says of the screen and the viewport, in the bundle's `device` (which
       // ARMS fills from the config only: the config's own fields win).
       const device = { screen: screen.width + 'x' + screen.height, viewport: innerWidth + 'x' + innerHeight, ...cfg.device };
-      ok = wasmStart(encode({ ...cfg, device }), fns, hub);
+      let text = encode({ ...cfg, device });
+      // Remote config's rules load only for pages that use it, before the start: a fresh
+      // cached remote config applies from the first event.
+      if (cfg.remoteConfig) text = await remoteStart(text, url);
+      ok = wasmStart(text, fns, hub);
     } catch (e) {
       fail(e);
       return;
@@ -144,6 +148,7 @@ export function createArmsRum(locateWasm) {
       let text;
       try { text = encode(next); } catch (e) { console.warn(TAG + 'config could not be serialised: ' + e); return; }
       config = next;
+      remoteLocal(text);
       call('setConfig', SET_CONFIG, text);
     },
     // Extensions beyond ARMS, on top of setConfig: the user (setConfig('user')'s session rule: a

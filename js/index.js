@@ -2,11 +2,13 @@
 // `new URL(..., import.meta.url)`, which bundlers (Vite, webpack 5, esbuild, Rollup) resolve as
 // an asset with no plugin. Override with `init({ wasmUrl })`.
 // The replay recorder (dist/rum-replay.js and its .wasm) the same way: a dynamic import that
-// bundlers split into a chunk loaded only by pages that record.
+// bundlers split into a chunk loaded only by pages that record; remote config's rules likewise,
+// for pages whose config has `remoteConfig`.
 import { createArmsRum } from './facade.js';
-import { replayModule } from '../pkg/rum_wasm.js';
+import { remoteModule, replayModule } from '../pkg/rum_wasm.js';
 
 replayModule(() => import('./rum-replay.js'));
+remoteModule(() => import('./rum-remote.js'));
 const armsRum = createArmsRum(() => new URL('./rum_wasm_bg.wasm', import.meta.url));
 
 export { armsRum };

@@ -59,11 +59,12 @@ node scripts/minify-wasm-names.mjs pkg/names.json pkg/rum_wasm.js
 # The facade tells the replay loader the config and the .wasm's URL: through the glue, so that
 # both reach the one copy of replay.js that the wasm imports (wasm-bindgen copies it to snippets/).
 echo "export { replayModule, setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
+echo "export { remoteLocal, remoteModule, remoteStart } from './$(cd pkg && ls snippets/*/src/browser/remote.js)';" >> pkg/rum_wasm.js
 
 mkdir -p dist
-# `./rum-replay.js` stays a dynamic import of the file beside dist/index.js (the app's bundler
+# `./rum-replay.js` and `./rum-remote.js` stay dynamic imports of the file beside dist/index.js (the app's bundler
 # splits it off).
-esbuild js/index.js --bundle --format=esm --minify --target=es2020 --external:./rum-replay.js \
+esbuild js/index.js --bundle --format=esm --minify --target=es2020 --external:./rum-replay.js --external:./rum-remote.js \
   --log-level=warning --outfile=dist/index.js
 # The script-tag build never uses import.meta (it locates the .wasm from document.currentScript).
 esbuild js/script.js --bundle --format=iife --minify --target=es2020 \
@@ -97,4 +98,20 @@ esbuild js/replay/index.js --bundle --format=esm --minify --target=es2020 \
   --log-level=warning --outfile=dist/rum-replay.js
 terser dist/rum-replay.js --module -c $TERSER_C -m -o dist/rum-replay.js
 cp pkg-replay/rum_replay_bg.wasm dist/
+
+# The lazy remote-config file, loaded only by pages whose config has `remoteConfig`: the crate
+# built with `--features remote` (src/remote_api.rs: core::remote_config's rules) and its glue.
+wasm_build slim,remote
+rm -rf pkg-remote
+wasm-bindgen --target web --out-dir pkg-remote --out-name rum_remote \
+  "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
+wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge --low-memory-unused $FEATURES --strip-debug --strip-producers \
+  pkg-remote/rum_remote_bg.wasm -o pkg-remote/rum_remote_bg.wasm
+wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
+  pkg-remote/rum_remote_bg.wasm -o pkg-remote/rum_remote_bg.wasm > pkg-remote/names.json
+node scripts/minify-wasm-names.mjs pkg-remote/names.json pkg-remote/rum_remote.js
+esbuild js/remote/index.js --bundle --format=esm --minify --target=es2020 \
+  --log-level=warning --outfile=dist/rum-remote.js
+terser dist/rum-remote.js --module -c $TERSER_C -m -o dist/rum-remote.js
+cp pkg-remote/rum_remote_bg.wasm dist/
 echo "built dist/: $(cd dist && ls | tr '\n' ' ')"

@@ -21,6 +21,8 @@ check clippy-sdk-wasm32 cargo clippy --all-targets --target wasm32-unknown-unkno
 check clippy-sdk-wasm32-slim cargo clippy --lib --target wasm32-unknown-unknown -p rum-wasm --features slim -- -D warnings
 # The lazy replay wasm (src/replay_api.rs), built the same way.
 check clippy-sdk-wasm32-replay cargo clippy --lib --target wasm32-unknown-unknown -p rum-wasm --features slim,replay -- -D warnings
+# The lazy remote-config wasm (src/remote_api.rs).
+check clippy-sdk-wasm32-remote cargo clippy --lib --target wasm32-unknown-unknown -p rum-wasm --features slim,remote -- -D warnings
 check clippy-collector cargo clippy --all-targets -p rum-collector -- -D warnings
 check eslint eslint .
 # No import circle among the modules of src/ (Rust and JS): calls go one way. tests/tools/: the

@@ -88,9 +88,12 @@ export function minifyGlue(js, map, glue = GLUE) {
   edit(polyfill.start, polyfill.end, '');
 
   // A grown memory has a new buffer (the old one is detached): comparing buffers says it all.
-  const dv = fn('getDataViewMemory0')?.body.body[0];
-  if (dv?.type !== 'IfStatement' || !src(dv.test).includes('.buffer.detached')) fail('getDataViewMemory0 detached check');
-  edit(dv.test.start, dv.test.end, `cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== ${wasmRef('memory')}.buffer`);
+  // (A glue whose functions return nothing through memory has no data view: the remote-config one.)
+  if (fn('getDataViewMemory0')) {
+    const dv = fn('getDataViewMemory0').body.body[0];
+    if (dv?.type !== 'IfStatement' || !src(dv.test).includes('.buffer.detached')) fail('getDataViewMemory0 detached check');
+    edit(dv.test.start, dv.test.end, `cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== ${wasmRef('memory')}.buffer`);
+  }
 
   // The imports object: `const import0 = { __proto__: null, <name>: function ..., }` and
   // `return { __proto__: null, "./rum_wasm_bg.js": import0, "<snippet>": importN }`.

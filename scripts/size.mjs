@@ -21,7 +21,10 @@ export function sizes() {
   // Session replay: loaded only by pages that record, with a budget of its own.
   const replay = fs.existsSync(path.join(dist, 'rum-replay.js'))
     ? sum(measure('rum-replay.js'), measure('rum_replay_bg.wasm'), 'replay, lazy (rum-replay.js + rum_replay_bg.wasm)') : null;
-  return { wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, budget };
+  // Remote config's rules: loaded only by pages whose config has `remoteConfig`.
+  const remote = fs.existsSync(path.join(dist, 'rum-remote.js'))
+    ? sum(measure('rum-remote.js'), measure('rum_remote_bg.wasm'), 'remote config, lazy (rum-remote.js + rum_remote_bg.wasm)') : null;
+  return { wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, remote, budget };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -30,11 +33,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const s = sizes();
-  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : [])];
+  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : []), ...(s.remote ? [s.remote] : [])];
   console.log('| file | raw bytes | gzip -9 | brotli |\n|---|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.file} | ${r.raw} | ${r.gzip} | ${r.brotli} |`);
   const total = Math.max(s.scriptTotal.gzip, s.esmTotal.gzip);
   console.log(`\nbudget: ${total} of ${budget.totalGzip} gzip bytes (${(100 * total / budget.totalGzip).toFixed(1)}%); issue budget ${budget.issueBudgetGzip}, goal ${budget.goalGzip}`);
   if (s.replay) console.log(`replay (lazy): ${s.replay.gzip} of ${budget.replayGzip} gzip bytes`);
-  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip)) { console.error('OVER BUDGET'); process.exit(1); }
+  if (s.remote) console.log(`remote config (lazy): ${s.remote.gzip} of ${budget.remoteGzip} gzip bytes`);
+  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip) || (s.remote && s.remote.gzip > budget.remoteGzip)) { console.error('OVER BUDGET'); process.exit(1); }
 }

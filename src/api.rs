@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-fn parse_config(text: &str) -> Option<(Config, Value)> {
+fn parse_config(text: &str) -> Option<Config> {
     let Some(v) = json::parse(text) else {
         js::console_warn("[rum-wasm] the config could not be read; the SDK stays off");
         return None;
@@ -29,7 +29,7 @@ fn parse_config(text: &str) -> Option<(Config, Value)> {
         js::console_warn(w);
     }
     match cfg {
-        Ok(c) => Some((c, v)),
+        Ok(c) => Some(c),
         Err(e) => {
             js::console_warn(&e);
             None
@@ -47,13 +47,8 @@ pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     }
     // The config's JSON text as a JS string, read like the hub's data (no string-argument
     // conversion of its own in the wasm).
-    let Some((mut cfg, local)) = parse_config(&config.as_string().unwrap_or_default()) else { return false };
-    // launch-first and remote-first both start from the cached remote config when it is fresh.
-    if let Some(merged) = crate::browser::remote::with_cache(&local, &cfg, js::date_now() as u64) {
-        if let Ok(c) = config::from_value(&merged, &mut Vec::new()) {
-            cfg = c;
-        }
-    }
+    // With remote config on, the facade has merged a fresh cached remote config into it.
+    let Some(cfg) = parse_config(&config.as_string().unwrap_or_default()) else { return false };
     let store = BrowserStore::new(cfg.storage, cfg.domain.clone());
     let tab = crate::core::ids::hex(&mut crate::browser::host::CryptoRandom, 8);
     let transport = Transport::new(js::absolute_url(&cfg.endpoint), cfg.delivery.compress, &tab, &hub);
@@ -63,7 +58,7 @@ pub fn start(config: JsValue, fns: Array, hub: js_sys::Function) -> bool {
     let collectors = (!agent.opted_out()).then(|| Collectors::install(&agent.cfg, &host.fns, true));
     let lifecycle = crate::browser::lifecycle::install();
     let mut rt =
-        Runtime { agent, host, lifecycle, view_id: Default::default(), collectors, local, replay: Default::default() };
+        Runtime { agent, host, lifecycle, view_id: Default::default(), collectors, replay: Default::default() };
     rt.host.transport.claim_orphans();
     crate::browser::remote::begin(&mut rt);
     crate::browser::replay::sync(&mut rt);
@@ -82,8 +77,7 @@ pub fn get_config(rt: &mut Runtime) -> JsValue {
 
 /// `setConfig`: the facade sends the whole new config (it applies the key/value form itself).
 pub fn set_config(rt: &mut Runtime, config: &str) {
-    let Some((cfg, local)) = parse_config(config) else { return };
-    rt.local = local;
+    let Some(cfg) = parse_config(config) else { return };
     apply_config(rt, cfg);
 }
 

@@ -23,10 +23,13 @@ mod slim {
 
 pub mod core;
 
-#[cfg(all(target_arch = "wasm32", not(feature = "replay")))]
+#[cfg(all(target_arch = "wasm32", not(any(feature = "replay", feature = "remote"))))]
 pub mod api;
-#[cfg(all(target_arch = "wasm32", not(feature = "replay")))]
+#[cfg(all(target_arch = "wasm32", not(any(feature = "replay", feature = "remote"))))]
 pub mod browser;
+/// The lazy remote-config wasm's surface (built with `--features remote`: none of the above).
+#[cfg(all(target_arch = "wasm32", feature = "remote", not(feature = "replay")))]
+pub mod remote_api;
 /// The lazy replay wasm's surface (built with `--features replay`: none of the above).
 #[cfg(all(target_arch = "wasm32", feature = "replay"))]
 pub mod replay_api;

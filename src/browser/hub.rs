@@ -133,12 +133,7 @@ fn events(rt: &mut Runtime, kind: u32, d: JsValue) {
                 rt.agent.adopt(&mut rt.host, &text);
             }
         }
-        REMOTE => {
-            let d: &js_sys::Array = d.unchecked_ref();
-            let status = d.get(0).unchecked_into_f64() as u16;
-            let text = d.get(1).as_string().unwrap_or_default();
-            super::remote::arrived(rt, status, &text);
-        }
+        REMOTE => super::remote::arrived(rt, d.as_string()),
         _ => collect::dispatch(rt, kind, d),
     }
 }

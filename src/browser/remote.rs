@@ -1,28 +1,21 @@
-//! Remote configuration in the page: the cached copy at start, the background fetch, the
-//! remote-first hold and its timeout. The rules themselves are in `core::remote_config`.
+//! Remote configuration in the core page: the remote-first hold and its timeout, the signal to
+//! fetch, and applying what arrives. The rules (the cache, the URL, the field-by-field merge)
+//! are in `core::remote_config`, run by the lazy remote-config wasm (`src/remote_api.rs`, loaded
+//! by `remote.js` only on pages whose config has `remoteConfig`): the facade starts the SDK on
+//! the config already merged with a fresh cached one.
 
-use super::js;
 use super::runtime::Runtime;
-use super::transport::{self, Transport};
-use crate::core::agent::Host;
-use crate::core::config::{from_value, Config, RemoteMode};
-use crate::core::json::{self, Value};
-use crate::core::remote_config::{apply, cache_entry, cached, url, CACHE_KEY};
+use crate::core::config::{from_value, RemoteMode};
+use crate::core::json;
 use alloc::vec::Vec;
+use wasm_bindgen::prelude::*;
 
-/// The local config merged with a fresh cached remote config, when remote config is on.
-pub fn with_cache(local: &Value, cfg: &Config, now: u64) -> Option<Value> {
-    if !cfg.remote.enable {
-        return None;
-    }
-    let text = transport::ls_get(CACHE_KEY).ok().flatten();
-    let remote = cached(text.as_deref(), &cfg.pid, now, cfg.remote.cache_timeout)?;
-    let mut warnings = Vec::new();
-    let merged = apply(local, &remote, &mut warnings);
-    for w in &warnings {
-        js::console_warn(w);
-    }
-    Some(merged)
+#[wasm_bindgen(module = "/src/browser/remote.js")]
+extern "C" {
+    /// Loads the remote-config file if need be, fetches the remote config, and answers through
+    /// the hub (`REMOTE`): the merged config's text, or nothing. Never throws.
+    #[wasm_bindgen(js_name = remoteFetch)]
+    fn remote_fetch(sampled: bool);
 }
 
 /// Starts the fetch (and, in remote-first mode, the hold) once the agent runs.
@@ -31,39 +24,20 @@ pub fn begin(rt: &mut Runtime) {
     if !cfg.remote.enable || rt.agent.opted_out() {
         return;
     }
-    // An unsampled session sends nothing: no fetch beyond the first one ever made.
-    let has_cache = transport::ls_get(CACHE_KEY).ok().flatten().is_some();
-    if !rt.agent.sampled() && has_cache {
-        return;
-    }
-    let Some(u) = url(cfg, rt.host.now()) else { return };
     if cfg.remote.mode == RemoteMode::RemoteFirst {
         rt.agent.hold = true;
         super::hooks::set_timer(super::kinds::RELEASE, cfg.remote.timeout as f64);
     }
-    Transport::get_text(&u);
+    remote_fetch(rt.agent.sampled());
 }
 
-/// The fetched config (or its failure), through the hub.
-pub fn arrived(rt: &mut Runtime, status: u16, text: &str) {
-    if (200..300).contains(&status) {
-        match json::parse(text) {
-            Some(remote @ Value::Obj(_)) => {
-                let now = rt.host.now();
-                // Cached as received: RegExps keep their `/source/flags` form.
-                let _ = transport::ls_set(CACHE_KEY, &cache_entry(&rt.agent.cfg.pid, now, &remote));
-                let mut warnings = Vec::new();
-                let merged = apply(&rt.local, &remote, &mut warnings);
-                for w in &warnings {
-                    rt.host.warn_once(w);
-                }
-                if let Ok(cfg) = from_value(&merged, &mut Vec::new()) {
-                    super::runtime::apply_config(rt, cfg);
-                }
-            }
-            _ => rt.host.warn_once(crate::core::remote_config::NOT_AN_OBJECT),
-        }
+/// The fetch is over: `merged` is the local config merged with the fetched one (a string), or
+/// not a string when there is none (no URL, a failed fetch, a body that is not a JSON object,
+/// an unsampled session that keeps its cached config). Sending starts now either way, with
+/// the fresh config, else the cached one, else the local one.
+pub fn arrived(rt: &mut Runtime, merged: Option<alloc::string::String>) {
+    if let Some(cfg) = merged.and_then(|t| json::parse(&t)).and_then(|v| from_value(&v, &mut Vec::new()).ok()) {
+        super::runtime::apply_config(rt, cfg);
     }
-    // Fresh, else cached, else local: start sending with what is there.
     rt.agent.release(&mut rt.host);
 }

@@ -20,8 +20,6 @@ pub struct Runtime {
     pub lifecycle: super::hooks::Installed,
     /// The view id the JS side was last given (`collect::sync_view`).
     pub view_id: alloc::string::String,
-    /// The config as the app gave it (`init`/`setConfig`): remote config merges onto this.
-    pub local: crate::core::json::Value,
     /// Automatic collection (hooks, observers); `None` until installed.
     pub collectors: Option<Collectors>,
     /// Session replay's state in the core (see `replay::sync`).

@@ -3,7 +3,7 @@
 // through CompressionStream, sendBeacon with its return value checked. Results go to the Rust
 // hub: hub(SENT, [id, status, retryAfterMs]) — status 0 for a network error.
 
-import { ADOPT, REMOTE, SENT } from './constants.js';
+import { ADOPT, SENT } from './constants.js';
 
 let pageFetch = null;
 /** The Rust hub (set once, first thing at start): results, hooks and timers report through it. */
@@ -45,16 +45,6 @@ export function send(url, body, mode, compress, id) {
       .catch(() => done(id, 0, 0));
   } catch (_) { /* ours only */ }
   return false;
-}
-
-/** Remote config: a plain GET (no custom header, so no CORS preflight). Answer: hub(REMOTE, [status, text]). */
-export function getText(url) {
-  const done = (st, t) => { try { hub(REMOTE, [st, t]); } catch (_) { /* ours only */ } };
-  try {
-    pageFetch(url, { method: 'GET', credentials: 'omit' })
-      .then((r) => r.text().then((t) => done(r.status, t)), () => done(0, ''))
-      .catch(() => done(0, ''));
-  } catch (_) { setTimeout(() => done(0, '')); }
 }
 
 // Unsent bundles live in localStorage under one key per tab ("<prefix><tab id>"), so two tabs

@@ -16,8 +16,6 @@ extern "C" {
     fn capture_fetch(hub: &Function) -> bool;
     #[wasm_bindgen(js_name = send)]
     fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
-    #[wasm_bindgen(js_name = getText)]
-    fn js_get_text(url: &str);
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str);
     /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove, 3 the other
@@ -98,9 +96,5 @@ impl Transport {
     /// A send that throws is never true, and its bundle is retried at the next timer.
     pub fn send(&self, id: u32, body: &str, mode: Mode) -> bool {
         js_send(&self.endpoint, body, mode as u32, self.compress, id)
-    }
-
-    pub fn get_text(url: &str) {
-        js_get_text(url);
     }
 }

@@ -115,7 +115,8 @@ test('npm install <tarball> into an app: exports resolve; Vite builds it with th
   fs.writeFileSync(path.join(app, 'main.js'), `import armsRum from 'rum-wasm';
 const endpoint = new URLSearchParams(location.search).get('endpoint');
 const replay = new URLSearchParams(location.search).has('replay');
-armsRum.init({ pid: 'vite-app', endpoint, env: 'local', reportConfig: { flushTime: 200 }, sessionReplaySampleRate: replay ? 1 : 0 });
+const remoteConfig = new URLSearchParams(location.search).has('remote') ? { url: endpoint + '/no-config' } : undefined;
+armsRum.init({ pid: 'vite-app', endpoint, env: 'local', reportConfig: { flushTime: 200 }, sessionReplaySampleRate: replay ? 1 : 0, remoteConfig });
 armsRum.ready.then((ok) => { window.__ready = ok; armsRum.sendCustom({ type: 'vite', name: 'bundled' }); });
 window.armsRum = armsRum;
 `);
@@ -126,6 +127,8 @@ window.armsRum = armsRum;
   assert.equal(wasm.length, 1, `the core .wasm as an asset in dist/assets: ${assets.join(' ')}\n${stdout}${stderr}`);
   assert.equal(assets.filter((f) => f.endsWith('.wasm') && same(f, 'rum_replay_bg.wasm')).length, 1, 'the replay .wasm as an asset: ' + assets.join(' '));
   assert.ok(assets.some((f) => /^rum-replay-.*\.js$/.test(f)), 'the recorder as a chunk of its own: ' + assets.join(' '));
+  assert.equal(assets.filter((f) => f.endsWith('.wasm') && same(f, 'rum_remote_bg.wasm')).length, 1, 'the remote-config .wasm as an asset: ' + assets.join(' '));
+  assert.ok(assets.some((f) => /^rum-remote-.*\.js$/.test(f)), 'the remote-config rules as a chunk of their own: ' + assets.join(' '));
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(app, 'dist/assets', f), 'utf8')).join('\n');
   assert.ok(js.includes(wasm[0]), 'the bundle refers to the emitted .wasm by its hashed name');
 
@@ -139,6 +142,7 @@ window.armsRum = armsRum;
     assert.equal(await page.evaluate(() => window.__ready), true, warnings.join('\n'));
     assert.deepEqual(requested.filter((p) => p.endsWith('.wasm')), [`/assets/${wasm[0]}`], 'only the core .wasm');
     assert.ok(!requested.some((p) => p.includes('rum-replay')), 'a page that does not record loads no recorder: ' + requested.join(' '));
+    assert.ok(!requested.some((p) => p.includes('rum-remote')), 'a config without remoteConfig loads no remote-config chunk: ' + requested.join(' '));
     await until(() => ingest.events().some((e) => e.type === 'vite' && e.name === 'bundled'), 'the vite/bundled custom event', 10000);
     const bundle = ingest.received.find((b) => b.json?.events.some((e) => e.type === 'vite'))?.json;
     assert.equal(bundle.app.id, 'vite-app');
@@ -150,6 +154,26 @@ window.armsRum = armsRum;
     const custom = mine.find((e) => e.type === 'vite');
     assert.equal(custom.event_type, 'custom');
     assert.equal(custom.session_id, pv.session_id);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(warnings, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('Vite: a config with remoteConfig loads the remote-config chunk and its .wasm asset, and the SDK runs', async () => {
+  assert.ok(statics, 'needs the built app from the previous test');
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    const { errors, warnings, requested } = watched(page);
+    await page.goto(`${statics.origin}/?remote=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
+    assert.equal(await page.evaluate(() => window.armsRum.ready), true, warnings.join('\n'));
+    const remoteWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_remote_bg.wasm'))));
+    assert.ok(requested.some((p) => /\/assets\/rum-remote-.*\.js$/.test(p)), 'the remote-config chunk: ' + requested.join(' '));
+    assert.ok(requested.includes('/assets/' + remoteWasm), 'its .wasm asset: ' + requested.join(' '));
+    await until(() => requested.some((p) => p.endsWith('/no-config')), 'the remote config request');
+    await until(() => ingest.events().filter((e) => e.type === 'vite').length >= 2, 'the second vite/bundled custom event', 10000);
     assert.deepEqual(errors, []);
     assert.deepEqual(warnings, []);
   } finally {

@@ -268,3 +268,65 @@ test('remote sampleRate 0 does not flip the current session, but applies to the 
     assert.deepEqual(srv.received.slice(n).map((x) => show(x)), [], 'nothing sent in the unsampled session');
   }, { pages: { '/s': (req) => scriptPage(rcfg('http://' + req.headers.host, `{url: 'http://${req.headers.host}/rc'}`)) } });
 });
+
+// Remote config's rules live in a file of their own (dist/rum-remote.js + rum_remote_bg.wasm):
+// the core page does not carry them (1.4 KB gzip), only pages with `remoteConfig` load them.
+test('the remote-config file loads only for a config with remoteConfig; its own fetch is no API event', async () => {
+  const requested = [];
+  const track = (p) => p.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  const plain = (req) => scriptPage(`{pid: '${PID}', endpoint: 'http://${req.headers.host}/collect', reportConfig: {flushTime: 200}, collectors: {${QUIET}}}`);
+  await withPage(async ({ srv, page: p, errors }) => {
+    track(p);
+    await p.goto(srv.origin + '/plain');
+    await until(() => pvBundle(srv), 'the page view', 3000);
+    assert.ok(requested.includes('/dist/rum_wasm_bg.wasm'), requested.join(' '));
+    assert.deepEqual(requested.filter((r) => r.includes('remote')), [], 'no remote-config file without remoteConfig');
+    assert.deepEqual(errors, []);
+  }, { pages: { '/plain': plain } });
+  // With remoteConfig (and the API collector on): the file and its wasm load once, the remote
+  // config is fetched once, and that fetch is not reported as the page's API call.
+  await withPage(async ({ srv, rc, page: p, errors }) => {
+    track(p);
+    requested.length = 0;
+    rc.body = JSON.stringify({ properties: { from_remote: 'loaded' } });
+    await p.goto(srv.origin + '/with');
+    await until(() => rc.answered.length, 'the remote answer', 3000);
+    await p.evaluate(() => window.RumSDK.default.ready);
+    await p.evaluate(() => fetch('/api/ok'));
+    await sleep(300);
+    await custom(p, ['lazy']);
+    await flush(p);
+    const b = await until(() => bundleWith(srv, 'lazy'), 'an event after the remote config', 3000);
+    assert.equal(b.json.properties?.from_remote, 'loaded', show(b));
+    assert.deepEqual(requested.filter((r) => r.includes('remote')), ['/dist/rum-remote.js', '/dist/rum_remote_bg.wasm']);
+    assert.equal(rc.asked.length, 1);
+    const apis = srv.events().filter((e) => e.event_type === 'resource').map((e) => e.url || e.name);
+    assert.ok(apis.some((u) => u.includes('/api/ok')), 'the page\'s own call is reported: ' + JSON.stringify(apis));
+    assert.deepEqual(apis.filter((u) => u.includes('/rc')), [], 'the SDK\'s remote-config fetch is not: ' + JSON.stringify(apis));
+    assert.deepEqual(errors, []);
+  }, { pages: { '/with': (req) => scriptPage(rcfg('http://' + req.headers.host, `{url: 'http://${req.headers.host}/rc'}`, { collectors: QUIET.replace('api: false, ', '') })) } });
+});
+
+test('the remote-config file cannot load: one warning, the SDK runs on the local config and sends (launch-first and remote-first)', async () => {
+  const gone = (req, res) => { res.writeHead(404); res.end('gone'); };
+  for (const mode of ['launch-first', 'remote-first']) {
+    await withPage(async ({ srv, rc, page: p, msgs, errors }) => {
+      const t0 = Date.now();
+      await p.goto(srv.origin + '/gone');
+      const first = await until(() => pvBundle(srv), 'the page view', 4000);
+      assert.ok(first.at - t0 < 2500, `${mode}: sent ${first.at - t0} ms after the page was asked for (not held until the 3 s timeout)`);
+      assert.equal(rc.asked.length, 0, 'no remote config without its rules');
+      await custom(p, ['local']);
+      await flush(p);
+      const b = await until(() => bundleWith(srv, 'local'), 'an event', 3000);
+      assert.equal(b.json.properties?.local, 'yes', show(b));
+      const w = rumWarnings(msgs);
+      assert.equal(w.length, 1, JSON.stringify(w));
+      assert.match(w[0], /no remote config/);
+      assert.deepEqual(errors, []);
+    }, {
+      pages: { '/gone': (req) => scriptPage(rcfg('http://' + req.headers.host, `{url: 'http://${req.headers.host}/rc', mode: '${mode}'}`, { extra: ", properties: {local: 'yes'}" })) },
+      routes: { '/dist/rum-remote.js': gone },
+    });
+  }
+});

@@ -17,3 +17,17 @@ test('the lazy replay files are within their own budget', () => {
   assert.ok(s.replay.gzip <= s.budget.replayGzip, `${s.replay.file}: ${s.replay.gzip} gzip bytes > budget ${s.budget.replayGzip}`);
   assert.ok(s.replay.raw > 1000, 'a real build');
 });
+
+test('the lazy remote-config files are within their own budget', () => {
+  const s = sizes();
+  assert.ok(s.remote, 'dist/rum-remote.js is built');
+  assert.ok(s.remote.gzip <= s.budget.remoteGzip, `${s.remote.file}: ${s.remote.gzip} gzip bytes > budget ${s.budget.remoteGzip}`);
+  assert.ok(s.remote.raw > 1000, 'a real build');
+});
+
+test('the page is within the issue budget of 32 KB', () => {
+  const s = sizes();
+  for (const t of [s.scriptTotal, s.esmTotal]) {
+    assert.ok(t.gzip <= s.budget.issueBudgetGzip, `${t.file}: ${t.gzip} gzip bytes > ${s.budget.issueBudgetGzip}`);
+  }
+});
