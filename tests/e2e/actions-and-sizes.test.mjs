@@ -1,5 +1,6 @@
 // Issue 13, SDK side, in real Chromium against the real collector and console: edits of form
-// fields as `input` actions (never what was typed or chosen), where a click was on the page,
+// fields as `input` actions (never what was typed or chosen), scroll gestures as `scroll`
+// actions with where they ended, where a click was on the page,
 // the request body size of API calls, and the screen and viewport in the bundle's `device`. Then
 // the console shows them: the page header counts inputs, the Resources tab shows what a call
 // sent, the session header the screen and viewport.
@@ -24,6 +25,9 @@ const form = `<form onsubmit="return false">
   <button id="send" type="button">Send</button>
 </form>`;
 
+const tall = `<div id="pane" class="list" style="height:200px;width:300px;overflow:auto"><div style="height:2000px">rows</div></div>
+<div style="height:3000px">long page</div>`;
+
 before(async () => {
   collector = await startCollector();
   const cfg = `{pid: 'e2e-actions', endpoint: '${collector.origin}/collect', reportConfig: {flushTime: 100},
@@ -31,7 +35,7 @@ before(async () => {
   const own = `{pid: 'e2e-actions', endpoint: '${collector.origin}/collect', reportConfig: {flushTime: 100},
     device: {model: 'kiosk-9', viewport: 'set by the app'}, collectors: {webVitals: false, perf: false, staticResource: false}}`;
   site = await startServer({
-    pages: { '/form': () => scriptPage(cfg, form), '/own-device': () => scriptPage(own, '<p>own</p>') },
+    pages: { '/form': () => scriptPage(cfg, form), '/own-device': () => scriptPage(own, '<p>own</p>'), '/scroll': () => scriptPage(cfg, tall) },
     routes: { '/echo': (req, res) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); } },
   });
   browser = await launch();
@@ -157,6 +161,63 @@ test('the config\'s own device fields win over what the browser says', async () 
     await hide(page);
     const [b] = await until(() => sent.length && sent, 'a bundle');
     assert.deepEqual(b.device, { screen: await page.evaluate(() => screen.width + 'x' + screen.height), viewport: 'set by the app', model: 'kiosk-9' });
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a scroll gesture is one action with where it ended, for the page and for a scrolling element; a nudge under 50 px is none; the console counts them', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const sent = [];
+    page.on('request', (r) => { if (r.url() === collector.origin + '/collect' && r.postData()) sent.push(r.postData()); });
+    await page.goto(site.origin + '/scroll');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
+    // The page: three wheel turns in one gesture (less than 500 ms apart), then still.
+    await page.mouse.move(600, 400);
+    for (let i = 0; i < 3; i++) { await page.mouse.wheel(0, 200); await page.waitForTimeout(60); }
+    await page.waitForTimeout(900);
+    const pageY = await page.evaluate(() => scrollY);
+    // A nudge of 20 px: no action.
+    await page.mouse.wheel(0, 20);
+    await page.waitForTimeout(900);
+    // The list: scrolled inside it.
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.waitForTimeout(900);
+    await page.mouse.move(100, 100);
+    await page.mouse.wheel(0, 300);
+    await page.waitForTimeout(900);
+    const paneY = await page.evaluate(() => document.getElementById('pane').scrollTop);
+    await hide(page);
+    const scrolls = await until(() => {
+      const all = sent.flatMap((t) => JSON.parse(t).events).filter((e) => e.event_type === 'action' && e.type === 'scroll');
+      return all.length >= 3 && all;
+    }, 'the scroll actions', 10000);
+    assert.deepEqual(errors, []);
+    assert.ok(pageY >= 500 && paneY >= 250, `the page moved ${pageY}, the list ${paneY}`);
+    assert.deepEqual(scrolls.map((e) => [e.name, e.target_name, JSON.parse(e.snapshots).y]), [
+      ['scroll on page', '/html[1]', pageY],
+      ['scroll on page', '/html[1]', 0],
+      ['scroll on div', '//*[@id="pane"]', paneY],
+    ], 'one action a gesture (the nudge of 20 px is none; back to the top by script is one), ending where it stopped');
+    for (const e of scrolls) {
+      assert.equal(e.session_id ?? sid, sid);
+      assert.ok(e.duration >= 0 && e.duration < 2000, 'duration ' + e.duration);
+      assert.ok(!(e.times > 1), 'never merged: ' + e.times);
+    }
+    assert.equal(JSON.parse(scrolls[2].snapshots).id, 'pane');
+    assert.equal(JSON.parse(scrolls[2].snapshots).className, 'list');
+
+    await until(async () => (await api('/api/sessions/' + sid)).session?.events >= 4, 'the collector to store the session', 15000);
+    const con = await ctx.newPage();
+    await con.setExtraHTTPHeaders({ authorization: 'Bearer ' + collector.token });
+    await con.goto(collector.origin + '/console/#/session/' + sid);
+    await con.waitForSelector('[data-testid=page-scrolls]');
+    assert.equal(await con.textContent('[data-testid=page-scrolls]'), '3 scrolls');
   } finally {
     await ctx.close();
   }

@@ -375,6 +375,8 @@ function pageHeader(p) {
   tags.push(h('span', { class: 'tag' + (errs ? ' bad' : ''), 'data-testid': 'page-errors' }, n(errs, 'error')));
   tags.push(h('span', { class: 'tag', 'data-testid': 'page-clicks' }, n(count((e) => e.event_type === 'action' && (!e.type || e.type === 'click')), 'click')));
   tags.push(h('span', { class: 'tag', 'data-testid': 'page-inputs' }, n(count((e) => e.event_type === 'action' && e.type === 'input'), 'input')));
+  const scrolls = count((e) => e.event_type === 'action' && e.type === 'scroll');
+  if (scrolls) tags.push(h('span', { class: 'tag', 'data-testid': 'page-scrolls' }, n(scrolls, 'scroll')));
   return h('span', { class: 'page-head' }, tags);
 }
 

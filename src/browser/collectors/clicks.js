@@ -1,5 +1,5 @@
-// User actions, as ARMS `action` events: clicks on something clickable and committed edits of a
-// form field (`input`). An action is named by the element's text (never
+// User actions, as ARMS `action` events: clicks on something clickable, committed edits of a
+// form field (`input`) and scrolls. An action is named by the element's text (never
 // by what a user typed or chose), with its XPath and attributes. The element is read in the
 // handler, before the page's own handler changes it; only plain facts are kept.
 
@@ -59,7 +59,41 @@ function describe(ev, k) {
   };
 }
 
-/** An action, from what `describe` read off the element. */
+// A scroll: one action per gesture of the page or of a scrolling element (over when it has been
+// still for 500 ms), when it moved 50 px or more from where the element's last gesture ended
+// (or from the top); `x`, `y` are its scroll offsets at the end. Each gesture is an action of
+// its own (no merging: its offsets are the point).
+const STILL_MS = 500;
+const MIN_PX = 50;
+let gesture;   // [element, x, y, first timeStamp, last timeStamp, timer]
+let ended = []; // [element, x, y] of the last gesture
+
+function scrolled(ev) {
+  const t = ev.target;
+  const el = t.scrollingElement || t;
+  if (gesture && gesture[0] !== el) settle();
+  gesture ||= ended[0] === el ? [...ended, ev.timeStamp] : [el, 0, 0, ev.timeStamp];
+  gesture[4] = ev.timeStamp;
+  clearTimeout(gesture[5]);
+  gesture[5] = setTimeout(settle, STILL_MS);
+}
+
+function settle() {
+  const [el, x0, y0, t0, t1, timer] = gesture;
+  const x = el.scrollLeft;
+  const y = el.scrollTop;
+  gesture = 0;
+  clearTimeout(timer);
+  ended = [el, x, y];
+  if (Math.abs(x - x0) + Math.abs(y - y0) >= MIN_PX) {
+    later(clickReport, {
+      k: 'scroll', tag: el === document.scrollingElement ? 'page' : el.localName, id: el.id, cls: el.className,
+      x, y, xp: xpath(el), ts: performance.timeOrigin + t0, dur: t1 - t0, one: 1,
+    });
+  }
+}
+
+/** An action, from what `describe` (or `settle`) read off the element. */
 export function clickReport(c) {
   const type = c.k || 'click';
   let name = type + ' on ' + (c.type ? c.type + '-' : '') + c.tag;
@@ -70,11 +104,12 @@ export function clickReport(c) {
   snap.x = c.x;
   snap.y = c.y;
   const o = { type, name, target_name: c.xp, duration: pos(c.dur), snapshots: cut(JSON.stringify(snap), 1000) };
-  return ['action', body(o), type + '\n' + c.xp, Math.floor(c.ts)];
+  return ['action', body(o), c.one ? 0 : type + '\n' + c.xp, Math.floor(c.ts)];
 }
 
 export function install(hooks, undo) {
   undo.push(
+    listen(true, 'scroll', true, scrolled),
     listen(true, 'click', true, (e) => { const d = describe(e); if (d) later(clickReport, d); }),
     listen(true, 'change', true, (e) => { const d = describe(e, 'input'); if (d) later(clickReport, d); }),
   );
