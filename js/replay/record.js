@@ -10,7 +10,12 @@
 //   of the same size, and nothing inside it is observed.
 // Constants from the replay products' settled figures: moves sampled every 50 ms and sent
 // every 500 ms, scroll 100 ms, resize 200 ms; a mutation batch over 10,000 records is not
-// diffed: a new full snapshot replaces it.
+// diffed: a new full snapshot replaces it; attribute changes are rate-limited per element
+// (PostHog's token bucket: 100, refilled 10 a second; inside an <svg> they count against it).
+// Beyond the DOM: rules a script adds through the CSSOM (CSS-in-JS) and open shadow roots with
+// their constructed style sheets, in rrweb's events (StyleSheetRule, isShadow/isShadowHost,
+// AdoptedStyleSheet). Not recorded: canvas pixels (opt-in everywhere for cost and privacy),
+// iframes' documents, closed shadow roots.
 
 const META = 4;
 const FULL = 2;
@@ -23,10 +28,14 @@ const RESIZE = 4;
 const INPUT = 5;
 const TOUCH_MOVE = 6;
 const MEDIA = 7;
+const STYLE_RULE = 8;
+const ADOPTED = 15;
 const MASK = '***';
 const LEVELS = ['allow', 'mask-user-input', 'mask', 'hidden'];
 const ATTR = 'data-rum-privacy';
 const MUTATION_STORM = 10000;
+const ATTR_TOKENS = 100;
+const ATTR_REFILL_MS = 100; // one token back every 100 ms
 const MOUSE_TYPES = { mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5, blur: 6, touchstart: 7, touchend: 9 };
 const MEDIA_TYPES = { play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4 };
 const MASKED_WHEN_MASK = /^(title|alt|placeholder|aria-label|aria-description|data-.*)$/;
@@ -49,7 +58,12 @@ export function record(o, emit) {
   let moves = [];
   let moveKind = MOVE;
   let lastMove = 0;
+  let roots = [];
+  let sheetIds = new WeakMap();
+  let nextSheet = 1;
+  const buckets = new WeakMap();
   const off = [];
+  const OBSERVED = { childList: true, subtree: true, attributes: true, characterData: true };
 
   const idOf = (n) => ids.get(n);
   const push = (type, data, t = Date.now()) => { q.push({ type, data, timestamp: t }); };
@@ -59,11 +73,16 @@ export function record(o, emit) {
     const v = el.getAttribute && el.getAttribute(ATTR);
     return v == null ? null : LEVELS.includes(v) ? v : 'mask';
   };
-  // The level of a node already in the page: the nearest marked ancestor's, or the default.
+  // The level of a node already in the page: the nearest marked ancestor's (through shadow
+  // hosts), or the default.
   const levelOf = (n) => {
-    const el = n && (n.nodeType === 1 ? n : n.parentElement);
-    const m = el && el.closest && el.closest('[' + ATTR + ']');
-    return m ? own(m) : dflt;
+    let el = n && (n.nodeType === 1 ? n : n.nodeType === 11 ? n.host : n.parentElement || (n.parentNode && n.parentNode.host));
+    while (el) {
+      const m = el.closest('[' + ATTR + ']');
+      if (m) return own(m);
+      el = el.getRootNode().host;
+    }
+    return dflt;
   };
   const sensitive = (el) => {
     if (el.localName !== 'input') return false;
@@ -166,8 +185,54 @@ export function record(o, emit) {
         const k = ser(c, lvl, svg);
         if (k) s.childNodes.push(k);
       }
+      // An open shadow root: its nodes are the host's children marked isShadow (rrweb), and
+      // the root stands for the host as a mutation target.
+      const root = n.shadowRoot;
+      if (root) {
+        s.isShadowHost = true;
+        ids.set(root, s.id);
+        for (let c = root.firstChild; c; c = c.nextSibling) {
+          const k = ser(c, lvl, svg);
+          if (k) { k.isShadow = true; s.childNodes.push(k); }
+        }
+        roots.push(root);
+      }
     }
     return s;
+  };
+
+  // Constructed sheets of the document or a shadow root, as rrweb's AdoptedStyleSheet: each
+  // sheet gets a style id once, its rules go with its first use.
+  const adopted = (owner, id) => {
+    const list = owner.adoptedStyleSheets;
+    if (!list || !list.length) return;
+    const styles = [];
+    const styleIds = list.map((sheet) => {
+      let sid = sheetIds.get(sheet);
+      if (!sid) {
+        sheetIds.set(sheet, sid = nextSheet++);
+        styles.push({ styleId: sid, rules: [...sheet.cssRules].map((r, index) => ({ rule: r.cssText, index })) });
+      }
+      return sid;
+    });
+    inc({ source: ADOPTED, id, styleIds, styles });
+  };
+  // Roots serialized since the last call: observed, their sheets recorded.
+  const watchRoots = () => {
+    for (const r of roots.splice(0)) {
+      observer.observe(r, OBSERVED);
+      adopted(r, idOf(r));
+    }
+  };
+  // Whether an attribute change of `el` may be recorded now (the per-element token bucket).
+  const attrToken = (el) => {
+    const k = el.ownerSVGElement || el;
+    const t = Date.now();
+    const b = buckets.get(k) || [ATTR_TOKENS, t];
+    b[0] = Math.min(ATTR_TOKENS, b[0] + (t - b[1]) / ATTR_REFILL_MS);
+    b[1] = t;
+    buckets.set(k, b);
+    return b[0] >= 1 && b[0]--;
   };
 
   // A batch to the wasm: the events as the inside of a JSON array (one string across).
@@ -191,11 +256,28 @@ export function record(o, emit) {
     ids = new WeakMap();
     next = 1;
     lastInput = new Map();
+    sheetIds = new WeakMap();
+    nextSheet = 1;
     const t = Date.now();
     push(META, { href: o.url(location.href), width: innerWidth, height: innerHeight }, t);
     push(FULL, { node: ser(doc, dflt, false), initialOffset: { left: scrollX, top: scrollY } }, t);
     full = true;
+    adopted(doc, 1);
+    watchRoots();
     flush();
+  };
+
+  // An added subtree as one add per node: rrweb's player builds an add without its children.
+  // Parents first, siblings last first, so that each node's parent and next sibling are there
+  // when it is inserted (a shadow root's nodes follow the host's own: each group by itself).
+  const flat = (node, parentId, nextId, adds) => {
+    const kids = node.childNodes || [];
+    adds.push({ parentId, nextId, node: kids.length ? { ...node, childNodes: [] } : node });
+    for (let i = kids.length; i--;) {
+      const k = kids[i];
+      const nx = kids[i + 1];
+      flat(k, node.id, nx && !nx.isShadow === !k.isShadow ? nx.id : null, adds);
+    }
   };
 
   const hasAddedAncestor = (n, added) => {
@@ -224,8 +306,9 @@ export function record(o, emit) {
         for (const n of m.addedNodes) added.add(n);
       } else if (m.type === 'characterData') {
         texts.add(t);
-      } else {
-        if (m.attributeName === ATTR) privacyChanged = true;
+      } else if (m.attributeName === ATTR) {
+        privacyChanged = true;
+      } else if (attrToken(t)) {
         if (!changed.has(t)) changed.set(t, new Set());
         changed.get(t).add(m.attributeName);
       }
@@ -242,7 +325,10 @@ export function record(o, emit) {
       let nx = n.nextSibling;
       while (nx && !idOf(nx)) nx = nx.nextSibling;
       const node = ser(n, lvl, parent.namespaceURI === 'http://www.w3.org/2000/svg' && parent.localName !== 'foreignObject');
-      if (node) adds.push({ parentId: idOf(parent), nextId: nx ? idOf(nx) : null, node });
+      if (node) {
+        if (parent.nodeType === 11) node.isShadow = true;
+        flat(node, idOf(parent), nx ? idOf(nx) : null, adds);
+      }
     }
     const textOut = [];
     for (const t of texts) {
@@ -269,6 +355,7 @@ export function record(o, emit) {
     if (adds.length || removes.length || textOut.length || attrOut.length) {
       inc({ source: MUTATION, texts: textOut, attributes: attrOut, removes, adds });
     }
+    watchRoots();
   };
   const observer = new MutationObserver((list) => { try { onMutations(list); } catch (_) { /* never into the page */ } });
 
@@ -292,8 +379,10 @@ export function record(o, emit) {
     };
   };
 
+  // The node an event happened on, inside open shadow roots too (e.target is the host there).
+  const target = (e) => (e.composedPath ? e.composedPath()[0] : e.target);
   const onInput = (e) => {
-    const el = e.target;
+    const el = target(e);
     const id = idOf(el);
     if (!id || !('value' in el)) return;
     const lvl = levelOf(el);
@@ -313,10 +402,10 @@ export function record(o, emit) {
     const p = e.touches ? e.touches[0] : e;
     if (!p) return;
     moveKind = e.touches ? TOUCH_MOVE : MOVE;
-    moves.push({ x: p.clientX, y: p.clientY, id: idOf(e.target) || 0, t });
+    moves.push({ x: p.clientX, y: p.clientY, id: idOf(target(e)) || 0, t });
   };
   const onMouse = (e) => {
-    const id = idOf(e.target);
+    const id = idOf(target(e));
     if (!id) return;
     const p = e.changedTouches ? e.changedTouches[0] : e;
     const d = { source: MOUSE, type: MOUSE_TYPES[e.type], id };
@@ -335,7 +424,40 @@ export function record(o, emit) {
     if (id && 'currentTime' in el) inc({ source: MEDIA, type: MEDIA_TYPES[e.type], id, currentTime: el.currentTime, volume: el.volume, muted: el.muted, playbackRate: el.playbackRate });
   };
 
-  observer.observe(doc, { childList: true, subtree: true, attributes: true, characterData: true });
+  observer.observe(doc, OBSERVED);
+  // Rules added or removed through the CSSOM change no node: the calls are recorded (rrweb's
+  // StyleSheetRule), for sheets of an element the recording knows, and constructed sheets
+  // already sent; a shadow root attached later is observed from then on.
+  const CSS = CSSStyleSheet.prototype;
+  const patch = (P, k, after) => {
+    const f = P[k];
+    if (typeof f !== 'function') return;
+    P[k] = function (...a) {
+      const r = f.apply(this, a);
+      try { after(this, a, r); } catch (_) { /* never into the page */ }
+      return r;
+    };
+    off.push(() => { P[k] = f; });
+  };
+  const ruleChange = (sheet, data) => {
+    const id = sheet.ownerNode ? idOf(sheet.ownerNode) : null;
+    const sid = sheetIds.get(sheet);
+    if (id) inc({ source: STYLE_RULE, id, ...data });
+    else if (sid) inc({ source: STYLE_RULE, styleId: sid, ...data });
+  };
+  patch(CSS, 'insertRule', (sheet, [rule], index) => ruleChange(sheet, { adds: [{ rule, index }] }));
+  patch(CSS, 'deleteRule', (sheet, [index]) => ruleChange(sheet, { removes: [{ index }] }));
+  patch(Element.prototype, 'attachShadow', (host, _a, root) => {
+    if (idOf(host)) { ids.set(root, idOf(host)); roots.push(root); watchRoots(); }
+  });
+  // Sheets adopted after the snapshot (web components adopt theirs right after attachShadow).
+  for (const P of [Document.prototype, ShadowRoot.prototype]) {
+    const d = Object.getOwnPropertyDescriptor(P, 'adoptedStyleSheets');
+    if (d && d.set && d.configurable) {
+      Object.defineProperty(P, 'adoptedStyleSheets', { ...d, set(v) { d.set.call(this, v); try { if (idOf(this)) adopted(this, idOf(this)); } catch (_) { /* never into the page */ } } });
+      off.push(() => Object.defineProperty(P, 'adoptedStyleSheets', d));
+    }
+  }
   on(doc, ['input', 'change'], onInput);
   // A value or check a script sets fires no event: the property's setter reports it too, while
   // recording (the page's own descriptor comes back on stop).

@@ -106,12 +106,12 @@ test('our recorder → the real collector → the console plays it; nothing type
     const replayed = () => con.evaluate(() => {
       const d = document.querySelector('[data-testid=replay] iframe')?.contentDocument;
       const h1 = d?.getElementById('title');
-      return h1 ? { title: h1.textContent, items: d.querySelectorAll('#items li').length, inputs: [...d.querySelectorAll('input')].map((i) => i.value) } : null;
+      return h1 ? { title: h1.textContent, items: [...d.querySelectorAll('#items li')].map((li) => li.textContent), inputs: [...d.querySelectorAll('input')].map((i) => i.value) } : null;
     });
     let seen;
     const at = await until(async () => { const r = seen = await replayed(); return r && r.title === 'Payment step' && r; }, 'the replayed page at the route change', 15000)
       .catch((e) => { e.message += ' ' + JSON.stringify(seen); throw e; });
-    assert.equal(at.items, 3, 'the three items added before the route change, the fourth not yet');
+    assert.deepEqual(at.items, ['Item number 1', 'Item number 2', 'Item number 3'], 'the three items added before the route change, with their text; the fourth not yet');
     assert.ok(at.inputs.every((v) => !v.includes(NAME) && !v.includes(PASSWORD)), `inputs replayed masked: ${at.inputs}`);
     fs.mkdirSync(OUT, { recursive: true });
     await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-e2e-route-change.png') });

@@ -1,0 +1,158 @@
+// Issue 11, what breaks in replay products (../shared/anchors/replay-asks.md), end to end: a
+// page whose styles come from the CSSOM (CSS-in-JS's insertRule), a web component with an open
+// shadow root, constructed style sheets and a field inside it, a shadow root attached after the
+// recording started, and an element whose attribute a script changes thousands of times. Our
+// recorder → the real collector → the console's rrweb player: the replayed page has the styles
+// and the shadow content; what was typed inside the shadow root never left the page; the
+// attribute storm is rate-limited per element.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ROOT, launch, startServer, startCollector, scriptPage, until, hide, sleep } from './harness.mjs';
+
+const OUT = path.join(ROOT, 'test-output');
+const TYPED = 'Octavia-shadow-typed';
+
+const body = `
+<style id="cssinjs"></style>
+<h1 id="styled">Styled by insertRule</h1>
+<x-card id="card"></x-card>
+<div id="later"></div>
+<div id="storm">storm</div>
+<button id="done" type="button">Done</button>
+<script>
+customElements.define('x-card', class extends HTMLElement {
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync('.inner { color: rgb(0, 128, 1); }');
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = '<p class="inner">Shadow text</p><input id="inside" name="nickname">';
+  }
+});
+</script>`;
+
+let browser, collector, site;
+before(async () => {
+  collector = await startCollector();
+  const cfg = `{pid: 'e2e-replay-dom', endpoint: '${collector.origin}/collect', sessionReplaySampleRate: 1}`;
+  site = await startServer({ pages: { '/dom': () => scriptPage(cfg, body) } });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await collector?.close();
+});
+
+const auth = () => ({ authorization: 'Bearer ' + collector.token });
+const getJson = async (p) => {
+  const r = await fetch(collector.origin + p, { headers: auth(), signal: AbortSignal.timeout(5000) });
+  return r.status === 200 ? r.json() : null;
+};
+
+test('CSSOM rules, shadow roots and their adopted sheets replay in the console; typing inside a shadow root stays masked; an attribute storm is rate-limited', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const sent = [];
+    page.on('request', (r) => {
+      const raw = r.url().startsWith(collector.origin) && r.postDataBuffer();
+      if (raw) sent.push(((raw[0] === 0x1f && raw[1] === 0x8b) ? zlib.gunzipSync(raw) : raw).toString('utf8'));
+    });
+    await page.goto(site.origin + '/dom');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
+    // The recorder is running once its first segment is stored.
+    await until(async () => (await getJson(`/api/sessions/${sid}/replay`))?.records?.length, 'the first replay segment', 15000);
+
+    await page.evaluate(() => {
+      // CSS-in-JS: rules through the CSSOM, after the full snapshot.
+      const sheet = document.getElementById('cssinjs').sheet;
+      sheet.insertRule('#styled { color: rgb(200, 10, 20); }', 0);
+      sheet.insertRule('#gone { color: red; }', 1);
+      sheet.deleteRule(1);
+      // A shadow root attached after the snapshot, filled later.
+      const root = document.getElementById('later').attachShadow({ mode: 'open' });
+      root.innerHTML = '<span class="late">Late shadow text</span>';
+    });
+    // One element's attribute, 400 times, each in a task of its own (as an animation would):
+    // each is a mutation batch of its own.
+    const stormMs = await page.evaluate(async () => {
+      const storm = document.getElementById('storm');
+      const t0 = performance.now();
+      for (let i = 0; i < 400; i++) {
+        storm.setAttribute('data-tick', String(i));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      return performance.now() - t0;
+    });
+    await page.locator('#card').locator('#inside').type(TYPED);
+    await sleep(300);
+    await page.click('#done');
+    await sleep(800);
+    await hide(page);
+
+    const replay = await until(async () => {
+      const j = await getJson(`/api/sessions/${sid}/replay`);
+      return j && JSON.stringify(j.records).includes('Late shadow text') && j;
+    }, 'the replay in the collector', 20000);
+    const inc = (source) => replay.records.filter((r) => r.type === 3 && r.data.source === source).map((r) => r.data);
+    // rrweb's StyleSheetRule (8): the insert and the delete.
+    const rules = inc(8);
+    assert.ok(rules.some((d) => d.adds && d.adds[0].rule.includes('rgb(200, 10, 20)') && d.adds[0].index === 0), JSON.stringify(rules));
+    assert.ok(rules.some((d) => d.removes && d.removes[0].index === 1), JSON.stringify(rules));
+    // rrweb's AdoptedStyleSheet (15) for the component's constructed sheet.
+    assert.ok(inc(15).some((d) => d.styles.some((s) => s.rules.some((r) => r.rule.includes('rgb(0, 128, 1)')))), JSON.stringify(inc(15)));
+    // The storm: 400 changes, at most the bucket's 100 plus the 10 a second it refilled.
+    const ticks = inc(0).flatMap((d) => d.attributes).filter((a) => 'data-tick' in a.attributes).length;
+    const most = 100 + Math.ceil(stormMs / 100) + 1;
+    assert.ok(ticks >= 100 && ticks <= most && ticks < 400, `${ticks} of 400 attribute changes recorded in ${Math.round(stormMs)} ms (at most ${most})`);
+    // Typed inside the shadow root: recorded as an input, masked, in no body the SDK sent.
+    assert.ok(inc(5).some((d) => d.text === '***'), 'the shadow field\'s input, masked: ' + JSON.stringify(inc(5)));
+    // (Compressed bodies are not visible to the browser's request log: the stored recording is
+    // what they carried.)
+    for (const t of [...sent, JSON.stringify(replay)]) assert.ok(!t.includes(TYPED) && !t.includes('Octavia'), 'typed text in a body: ' + t.slice(0, 200));
+    assert.deepEqual(errors, []);
+
+    // The console plays it: at the end, the replayed page has the CSSOM style, the shadow content
+    // and its adopted style.
+    const con = await ctx.newPage();
+    await con.setExtraHTTPHeaders(auth());
+    await con.goto(collector.origin + `/console/#/session/${sid}`);
+    await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
+    // Seek to the click on "Done", the last thing the user did.
+    await con.locator('[data-testid=path-event][data-type=click]').last().click();
+    const replayed = () => con.evaluate(() => {
+      const d = document.querySelector('[data-testid=replay] iframe')?.contentDocument;
+      const styled = d?.getElementById('styled');
+      const card = d?.getElementById('card');
+      const later = d?.getElementById('later');
+      if (!styled || !card) return null;
+      const inner = card.shadowRoot?.querySelector('.inner');
+      return {
+        styled: d.defaultView.getComputedStyle(styled).color,
+        inner: inner?.textContent,
+        innerColor: inner && d.defaultView.getComputedStyle(inner).color,
+        late: later?.shadowRoot?.querySelector('.late')?.textContent,
+        inside: card.shadowRoot?.querySelector('input')?.value,
+      };
+    });
+    let seen;
+    const at = await until(async () => { const r = seen = await replayed(); return r && r.late && r.styled === 'rgb(200, 10, 20)' && r; }, 'the replayed page with its CSSOM style and shadow content', 20000)
+      .catch((e) => { e.message += ' ' + JSON.stringify(seen); throw e; });
+    assert.equal(at.inner, 'Shadow text');
+    assert.equal(at.innerColor, 'rgb(0, 128, 1)', 'the adopted sheet applies inside the replayed shadow root');
+    assert.equal(at.late, 'Late shadow text');
+    assert.ok(!String(at.inside).includes('Octavia'), 'the replayed field is masked: ' + at.inside);
+    fs.mkdirSync(OUT, { recursive: true });
+    await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-dom.png') });
+  } finally {
+    await ctx.close();
+  }
+});
