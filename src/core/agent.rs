@@ -229,6 +229,13 @@ impl Agent {
     /// Stamps an event with the session (as `fresh` left it, in this same task) and the view,
     /// and queues it.
     pub fn push(&mut self, h: &mut impl Host, spec: Spec, _: &Fresh) {
+        // A duplicate of a pending event only counts (before an id, a copy and a redaction
+        // are made for it): repeated clicks on one element, an error thrown in a loop.
+        let session = self.sessions.current.as_ref().map_or("", |s| s.id.as_str());
+        let view = &spec.view.as_ref().unwrap_or(&self.view.r).id;
+        if spec.merge_key.as_deref().is_some_and(|k| self.queue.merge(k, session, view)) {
+            return;
+        }
         let now = h.now();
         let stamp = Stamp {
             session_id: self.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default(),

@@ -64,15 +64,25 @@ impl Queue {
         self.bytes
     }
 
+    /// Counts one more of a pending event with this merge key, session and view; false when
+    /// there is none.
+    pub fn merge(&mut self, key: &str, session: &str, view: &str) -> bool {
+        let same = self
+            .events
+            .iter_mut()
+            .find(|e| e.merge_key.as_deref() == Some(key) && e.stamp.session_id == session && e.stamp.view.id == view);
+        match same {
+            Some(pending) => {
+                pending.times = Some(pending.times.unwrap_or(1).saturating_add(1));
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn push(&mut self, event: Event, now: u64) -> After {
         if let Some(key) = &event.merge_key {
-            let same = self.events.iter_mut().find(|e| {
-                e.merge_key.as_ref() == Some(key)
-                    && e.stamp.session_id == event.stamp.session_id
-                    && e.stamp.view.id == event.stamp.view.id
-            });
-            if let Some(pending) = same {
-                pending.times = Some(pending.times.unwrap_or(1).saturating_add(1));
+            if self.merge(key, &event.stamp.session_id, &event.stamp.view.id) {
                 return After::Merged;
             }
         }
