@@ -14,8 +14,9 @@
 // (PostHog's token bucket: 100, refilled 10 a second; inside an <svg> they count against it).
 // Beyond the DOM: rules a script adds through the CSSOM (CSS-in-JS) and open shadow roots with
 // their constructed style sheets, in rrweb's events (StyleSheetRule, isShadow/isShadowHost,
-// AdoptedStyleSheet). Not recorded: canvas pixels (opt-in everywhere for cost and privacy),
-// iframes' documents, closed shadow roots.
+// AdoptedStyleSheet), and same-origin iframes' documents (attached to the iframe's node as
+// rrweb does, observed like the page). Not recorded: canvas pixels (opt-in everywhere for cost
+// and privacy), cross-origin iframes, closed shadow roots.
 
 const META = 4;
 const FULL = 2;
@@ -59,6 +60,10 @@ export function record(o, emit) {
   let moveKind = MOVE;
   let lastMove = 0;
   let roots = [];
+  let frames = [];
+  const framed = new WeakSet();
+  let attached = new WeakSet();
+  const listened = new WeakSet();
   let sheetIds = new WeakMap();
   let nextSheet = 1;
   const buckets = new WeakMap();
@@ -80,7 +85,7 @@ export function record(o, emit) {
     while (el) {
       const m = el.closest('[' + ATTR + ']');
       if (m) return own(m);
-      el = el.getRootNode().host;
+      el = el.getRootNode().host || el.ownerDocument.defaultView?.frameElement;
     }
     return dflt;
   };
@@ -160,6 +165,14 @@ export function record(o, emit) {
         } else {
           if (n.localName === 'input') sensitive(n);
           s = { type: 2, tagName: tag, attributes: attrs(n, tag, lvl), childNodes: [] };
+          if (tag === 'iframe') {
+            // The player must not load the page itself: the document comes as an add (attach).
+            const a = s.attributes;
+            if (a.src) a.rr_src = a.src;
+            delete a.src;
+            delete a.srcdoc;
+            frames.push(n);
+          }
           kids = tag !== 'script' && tag !== 'noscript' && !(tag === 'style' && s.attributes._cssText != null);
         }
         if (svg) s.isSVG = true;
@@ -180,6 +193,8 @@ export function record(o, emit) {
     }
     s.id = next++;
     ids.set(n, s.id);
+    // A node of an iframe's document names that document (rrweb's rootId).
+    if (n.ownerDocument && n.ownerDocument !== doc) s.rootId = idOf(n.ownerDocument);
     if (kids) {
       for (let c = n.firstChild; c; c = c.nextSibling) {
         const k = ser(c, lvl, svg);
@@ -224,6 +239,32 @@ export function record(o, emit) {
       adopted(r, idOf(r));
     }
   };
+  // Same-origin iframes serialized since the last call: each loaded document once (again after
+  // the frame navigates), as an add under the iframe's node (rrweb's isAttachIframe: the player
+  // builds it whole into its iframe), then observed and listened to like the page.
+  const attachFrames = () => {
+    for (const el of frames.splice(0)) {
+      if (!framed.has(el)) {
+        framed.add(el);
+        const reload = () => { try { frames.push(el); attachFrames(); } catch (_) { /* never into the page */ } };
+        el.addEventListener('load', reload);
+        off.push(() => el.removeEventListener('load', reload));
+      }
+      let d = null;
+      try { d = el.contentDocument; } catch (_) { /* cross-origin */ }
+      const id = idOf(el);
+      if (!d || !id || attached.has(d) || d.readyState === 'loading' || (d.URL === 'about:blank' && el.getAttribute('src'))) continue;
+      attached.add(d);
+      const lvl = levelOf(el);
+      if (lvl === 'hidden') continue;
+      const node = ser(d, lvl, false);
+      inc({ source: MUTATION, adds: [{ parentId: id, nextId: null, node }], removes: [], texts: [], attributes: [], isAttachIframe: true });
+      observer.observe(d, OBSERVED);
+      if (!listened.has(d)) { listened.add(d); listen(d); }
+      adopted(d, node.id);
+    }
+    watchRoots();
+  };
   // Whether an attribute change of `el` may be recorded now (the per-element token bucket).
   const attrToken = (el) => {
     const k = el.ownerSVGElement || el;
@@ -263,7 +304,8 @@ export function record(o, emit) {
     push(FULL, { node: ser(doc, dflt, false), initialOffset: { left: scrollX, top: scrollY } }, t);
     full = true;
     adopted(doc, 1);
-    watchRoots();
+    attached = new WeakSet();
+    attachFrames();
     flush();
   };
 
@@ -355,7 +397,7 @@ export function record(o, emit) {
     if (adds.length || removes.length || textOut.length || attrOut.length) {
       inc({ source: MUTATION, texts: textOut, attributes: attrOut, removes, adds });
     }
-    watchRoots();
+    attachFrames();
   };
   const observer = new MutationObserver((list) => { try { onMutations(list); } catch (_) { /* never into the page */ } });
 
@@ -409,13 +451,13 @@ export function record(o, emit) {
     if (!id) return;
     const p = e.changedTouches ? e.changedTouches[0] : e;
     const d = { source: MOUSE, type: MOUSE_TYPES[e.type], id };
-    if (p && p.clientX != null) { d.x = p.clientX; d.y = p.clientY; }
+    if (p && p.clientX != null && e.view === window) { d.x = p.clientX; d.y = p.clientY; }
     inc(d);
   };
   const scrolled = throttled(100, (target) => {
-    const isDoc = target === doc;
-    const id = idOf(isDoc ? doc : target);
-    if (id) inc({ source: SCROLL, id, x: isDoc ? scrollX : target.scrollLeft, y: isDoc ? scrollY : target.scrollTop });
+    const w = target.defaultView; // a document's window (the page's, or an iframe's)
+    const id = idOf(target);
+    if (id) inc({ source: SCROLL, id, x: w ? w.scrollX : target.scrollLeft, y: w ? w.scrollY : target.scrollTop });
   });
   const resized = throttled(200, () => inc({ source: RESIZE, width: innerWidth, height: innerHeight }));
   const onMedia = (e) => {
@@ -458,7 +500,16 @@ export function record(o, emit) {
       off.push(() => Object.defineProperty(P, 'adoptedStyleSheets', d));
     }
   }
-  on(doc, ['input', 'change'], onInput);
+  // The page's document and each recorded iframe's (whose pointer positions are the iframe's
+  // own: its moves are left out, its clicks have no position).
+  const listen = (d) => {
+    on(d, ['input', 'change'], onInput);
+    if (d === doc) on(d, ['mousemove', 'touchmove'], onMove);
+    on(d, Object.keys(MOUSE_TYPES), onMouse);
+    on(d, ['scroll'], (e) => scrolled(e.target, e.target));
+    on(d, Object.keys(MEDIA_TYPES), onMedia);
+  };
+  listen(doc);
   // A value or check a script sets fires no event: the property's setter reports it too, while
   // recording (the page's own descriptor comes back on stop).
   for (const [C, k] of [[HTMLInputElement, 'value'], [HTMLInputElement, 'checked'], [HTMLTextAreaElement, 'value'], [HTMLSelectElement, 'value']]) {
@@ -469,11 +520,7 @@ export function record(o, emit) {
       off.push(() => Object.defineProperty(P, k, d));
     }
   }
-  on(doc, ['mousemove', 'touchmove'], onMove);
-  on(doc, Object.keys(MOUSE_TYPES), onMouse);
-  on(doc, ['scroll'], (e) => scrolled(e.target, e.target));
   on(window, ['resize'], () => resized(0));
-  on(doc, Object.keys(MEDIA_TYPES), onMedia);
   snapshot();
 
   return {

@@ -4,7 +4,8 @@
 // recording started, and an element whose attribute a script changes thousands of times. Our
 // recorder → the real collector → the console's rrweb player: the replayed page has the styles
 // and the shadow content; what was typed inside the shadow root never left the page; the
-// attribute storm is rate-limited per element.
+// attribute storm is rate-limited per element. Same-origin iframes (loaded before the recording
+// and added after it) replay with their documents, typing inside them masked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -35,11 +36,22 @@ customElements.define('x-card', class extends HTMLElement {
 });
 </script>`;
 
+const framed = `
+<iframe id="f1" src="/frame" style="width:400px;height:120px"></iframe>
+<div id="slot"></div>
+<button id="done" type="button">Done</button>`;
+
 let browser, collector, site;
 before(async () => {
   collector = await startCollector();
   const cfg = `{pid: 'e2e-replay-dom', endpoint: '${collector.origin}/collect', sessionReplaySampleRate: 1}`;
-  site = await startServer({ pages: { '/dom': () => scriptPage(cfg, body) } });
+  site = await startServer({
+    pages: {
+      '/dom': () => scriptPage(cfg, body),
+      '/framed': () => scriptPage(cfg, framed),
+      '/frame': '<!doctype html><html><head><title>inner</title></head><body><p id="inner">Inside the frame</p><input id="fin" name="nick"></body></html>',
+    },
+  });
   browser = await launch();
 });
 after(async () => {
@@ -152,6 +164,81 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
     assert.ok(!String(at.inside).includes('Octavia'), 'the replayed field is masked: ' + at.inside);
     fs.mkdirSync(OUT, { recursive: true });
     await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-dom.png') });
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('same-origin iframes replay with their documents (loaded before the recording, changed after it, added later); typing inside stays masked', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(site.origin + '/framed');
+    await page.waitForLoadState('load');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
+    await until(async () => (await getJson(`/api/sessions/${sid}/replay`))?.records?.length, 'the first replay segment', 15000);
+    await page.evaluate(() => new Promise((resolve) => {
+      const d = document.getElementById('f1').contentDocument;
+      const p = d.createElement('p');
+      p.id = 'added';
+      p.textContent = 'Added in the frame';
+      d.body.append(p);
+      const f = document.createElement('iframe');
+      f.id = 'f2';
+      f.srcdoc = '<p id="late">Late frame text</p>';
+      f.onload = resolve;
+      document.getElementById('slot').append(f);
+    }));
+    await page.frameLocator('#f1').locator('#fin').type(TYPED);
+    await sleep(300);
+    await page.click('#done');
+    await sleep(800);
+    await hide(page);
+
+    const replay = await until(async () => {
+      const j = await getJson(`/api/sessions/${sid}/replay`);
+      const t = j && JSON.stringify(j.records);
+      return t && t.includes('Late frame text') && t.includes('Added in the frame') && j;
+    }, 'the replay in the collector', 20000);
+    const muts = replay.records.filter((r) => r.type === 3 && r.data.source === 0).map((r) => r.data);
+    assert.ok(muts.filter((d) => d.isAttachIframe).length >= 2, 'the two documents, attached to their iframes');
+    const full = replay.records.find((r) => r.type === 2).data.node;
+    const iframeNode = JSON.stringify(full).match(/"tagName":"iframe","attributes":\{[^}]*\}/)[0];
+    assert.ok(!iframeNode.includes('"src"') && iframeNode.includes('"rr_src"'), 'the player does not load the page itself: ' + iframeNode);
+    const inputs = replay.records.filter((r) => r.type === 3 && r.data.source === 5).map((r) => r.data.text);
+    assert.ok(inputs.includes('***'), 'typing in the iframe is recorded, masked: ' + JSON.stringify(inputs));
+    assert.ok(!JSON.stringify(replay).includes(TYPED), 'what was typed in the iframe is not in the recording');
+    assert.deepEqual(errors, []);
+
+    const con = await ctx.newPage();
+    await con.setExtraHTTPHeaders(auth());
+    await con.goto(collector.origin + `/console/#/session/${sid}`);
+    await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
+    await con.locator('[data-testid=path-event][data-type=click]').last().click();
+    const replayed = () => con.evaluate(() => {
+      const d = document.querySelector('[data-testid=replay] iframe')?.contentDocument;
+      const f1 = d?.getElementById('f1')?.contentDocument;
+      const f2 = d?.getElementById('f2')?.contentDocument;
+      if (!f1) return null;
+      return {
+        inner: f1.getElementById('inner')?.textContent,
+        added: f1.getElementById('added')?.textContent,
+        late: f2?.getElementById('late')?.textContent,
+        typed: f1.getElementById('fin')?.value,
+      };
+    });
+    let seen;
+    const at = await until(async () => { const r = seen = await replayed(); return r && r.added && r.late && r; }, 'the replayed iframes', 20000)
+      .catch((e) => { e.message += ' ' + JSON.stringify(seen); throw e; });
+    assert.equal(at.inner, 'Inside the frame');
+    assert.equal(at.added, 'Added in the frame');
+    assert.equal(at.late, 'Late frame text');
+    assert.ok(!String(at.typed).includes('Octavia'), 'the replayed field is masked: ' + at.typed);
+    fs.mkdirSync(OUT, { recursive: true });
+    await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-iframes.png') });
   } finally {
     await ctx.close();
   }
