@@ -40,22 +40,34 @@ wasm_build() { # features
 # The JS copies of what Rust defines once (hub kinds, shared limits, the collector registry)
 # must be current: `npm run gen` writes them.
 node scripts/gen-shared.mjs --check
-wasm_build slim
-rm -rf pkg dist
-wasm-bindgen --target web --out-dir pkg --out-name rum_wasm \
-  "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
 # npm binaryen (never Debian's 108: its output breaks in Chromium). The features are the ones
 # rustc enables for wasm32 by default.
 FEATURES="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-mutable-globals --enable-multivalue"
-# flatten + rereloop + gufa between the -Oz rounds: about -0.2 KB gzip over a single -Oz (measured).
-# --low-memory-unused lets it fold constant offsets into loads and stores: -132 B gzip.
-wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge --low-memory-unused $FEATURES --strip-debug --strip-producers \
-  pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm
-# A pass of its own: --converge would re-run it and print the name map twice.
-wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
-  pkg/rum_wasm_bg.wasm -o pkg/rum_wasm_bg.wasm > pkg/names.json
-node scripts/minify-wasm-names.mjs pkg/names.json pkg/rum_wasm.js
+# The wasm just built → <dir>/<name>.js (glue) + <dir>/<name>_bg.wasm, shrunk.
+bind_and_shrink() { # dir name
+  rm -rf "$1"
+  wasm-bindgen --target web --out-dir "$1" --out-name "$2" "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
+  # flatten + rereloop + gufa between the -Oz rounds: about -0.2 KB gzip over a single -Oz (measured).
+  # --low-memory-unused lets it fold constant offsets into loads and stores: -132 B gzip.
+  wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge --low-memory-unused $FEATURES --strip-debug --strip-producers \
+    "$1/$2_bg.wasm" -o "$1/$2_bg.wasm"
+  # A pass of its own: --converge would re-run it and print the name map twice.
+  wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
+    "$1/$2_bg.wasm" -o "$1/$2_bg.wasm" > "$1/names.json"
+  node scripts/minify-wasm-names.mjs "$1/names.json" "$1/$2.js"
+}
+# A lazy file of the page: js/<feature>/index.js with its glue → dist/rum-<feature>.js, its
+# .wasm beside it.
+lazy_file() { # feature
+  esbuild "js/$1/index.js" --bundle --format=esm --minify --target=es2020 \
+    --log-level=warning --outfile="dist/rum-$1.js"
+  terser "dist/rum-$1.js" --module -c $TERSER_C -m -o "dist/rum-$1.js"
+  cp "pkg-$1/rum_$1_bg.wasm" dist/
+}
+wasm_build slim
+rm -rf dist
+bind_and_shrink pkg rum_wasm
 # The facade tells the replay loader the config and the .wasm's URL: through the glue, so that
 # both reach the one copy of replay.js that the wasm imports (wasm-bindgen copies it to snippets/).
 echo "export { replayModule, setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
@@ -84,34 +96,14 @@ cp js/index.d.ts dist/index.d.ts
 # `--features replay` (src/replay_api.rs: segments and their delivery over core::delivery),
 # and the recorder (js/replay/) bundled with its glue. dist/rum-replay.js + rum_replay_bg.wasm.
 wasm_build slim,replay
-rm -rf pkg-replay
-wasm-bindgen --target web --out-dir pkg-replay --out-name rum_replay \
-  "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
-wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge --low-memory-unused $FEATURES --strip-debug --strip-producers \
-  pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm
-wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
-  pkg-replay/rum_replay_bg.wasm -o pkg-replay/rum_replay_bg.wasm > pkg-replay/names.json
-node scripts/minify-wasm-names.mjs pkg-replay/names.json pkg-replay/rum_replay.js
+bind_and_shrink pkg-replay rum_replay
 # captureFetch from the glue's own copy of transport.js (the one the replay wasm sends with).
 echo "export { captureFetch } from './$(cd pkg-replay && ls snippets/*/src/browser/transport.js)';" >> pkg-replay/rum_replay.js
-esbuild js/replay/index.js --bundle --format=esm --minify --target=es2020 \
-  --log-level=warning --outfile=dist/rum-replay.js
-terser dist/rum-replay.js --module -c $TERSER_C -m -o dist/rum-replay.js
-cp pkg-replay/rum_replay_bg.wasm dist/
+lazy_file replay
 
 # The lazy remote-config file, loaded only by pages whose config has `remoteConfig`: the crate
 # built with `--features remote` (src/remote_api.rs: core::remote_config's rules) and its glue.
 wasm_build slim,remote
-rm -rf pkg-remote
-wasm-bindgen --target web --out-dir pkg-remote --out-name rum_remote \
-  "$OUT"/wasm32-unknown-unknown/release/rum_wasm.wasm
-wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --converge --low-memory-unused $FEATURES --strip-debug --strip-producers \
-  pkg-remote/rum_remote_bg.wasm -o pkg-remote/rum_remote_bg.wasm
-wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
-  pkg-remote/rum_remote_bg.wasm -o pkg-remote/rum_remote_bg.wasm > pkg-remote/names.json
-node scripts/minify-wasm-names.mjs pkg-remote/names.json pkg-remote/rum_remote.js
-esbuild js/remote/index.js --bundle --format=esm --minify --target=es2020 \
-  --log-level=warning --outfile=dist/rum-remote.js
-terser dist/rum-remote.js --module -c $TERSER_C -m -o dist/rum-remote.js
-cp pkg-remote/rum_remote_bg.wasm dist/
+bind_and_shrink pkg-remote rum_remote
+lazy_file remote
 echo "built dist/: $(cd dist && ls | tr '\n' ' ')"

@@ -60,11 +60,18 @@ after(async () => {
   await collector?.close();
 });
 
-const auth = () => ({ authorization: 'Bearer ' + collector.token });
-const getJson = async (p) => {
-  const r = await fetch(collector.origin + p, { headers: auth(), signal: AbortSignal.timeout(5000) });
-  return r.status === 200 ? r.json() : null;
-};
+/** The stored recording of a session, or null while there is none. */
+const replayOf = (sid) => collector.api(`/api/sessions/${sid}/replay`).catch(() => null);
+
+/** The console, logged in, on the session's page, its player sought to the user's last click. */
+async function playedToLastClick(ctx, sid) {
+  const con = await ctx.newPage();
+  await con.setExtraHTTPHeaders({ authorization: 'Bearer ' + collector.token });
+  await con.goto(collector.origin + `/console/#/session/${sid}`);
+  await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
+  await con.locator('[data-testid=path-event][data-type=click]').last().click();
+  return con;
+}
 
 test('CSSOM rules, shadow roots and their adopted sheets replay in the console; typing inside a shadow root stays masked; an attribute storm is rate-limited', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
@@ -81,7 +88,7 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
     assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
     const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
     // The recorder is running once its first segment is stored.
-    await until(async () => (await getJson(`/api/sessions/${sid}/replay`))?.records?.length, 'the first replay segment', 15000);
+    await until(async () => (await replayOf(sid))?.records?.length, 'the first replay segment', 15000);
 
     await page.evaluate(() => {
       // CSS-in-JS: rules through the CSSOM, after the full snapshot.
@@ -111,7 +118,7 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
     await hide(page);
 
     const replay = await until(async () => {
-      const j = await getJson(`/api/sessions/${sid}/replay`);
+      const j = await replayOf(sid);
       return j && JSON.stringify(j.records).includes('Late shadow text') && j;
     }, 'the replay in the collector', 20000);
     const inc = (source) => replay.records.filter((r) => r.type === 3 && r.data.source === source).map((r) => r.data);
@@ -134,12 +141,8 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
 
     // The console plays it: at the end, the replayed page has the CSSOM style, the shadow content
     // and its adopted style.
-    const con = await ctx.newPage();
-    await con.setExtraHTTPHeaders(auth());
-    await con.goto(collector.origin + `/console/#/session/${sid}`);
-    await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
     // Seek to the click on "Done", the last thing the user did.
-    await con.locator('[data-testid=path-event][data-type=click]').last().click();
+    const con = await playedToLastClick(ctx, sid);
     const replayed = () => con.evaluate(() => {
       const d = document.querySelector('[data-testid=replay] iframe')?.contentDocument;
       const styled = d?.getElementById('styled');
@@ -179,7 +182,7 @@ test('same-origin iframes replay with their documents (loaded before the recordi
     await page.waitForLoadState('load');
     assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
     const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
-    await until(async () => (await getJson(`/api/sessions/${sid}/replay`))?.records?.length, 'the first replay segment', 15000);
+    await until(async () => (await replayOf(sid))?.records?.length, 'the first replay segment', 15000);
     await page.evaluate(() => new Promise((resolve) => {
       const d = document.getElementById('f1').contentDocument;
       const p = d.createElement('p');
@@ -199,7 +202,7 @@ test('same-origin iframes replay with their documents (loaded before the recordi
     await hide(page);
 
     const replay = await until(async () => {
-      const j = await getJson(`/api/sessions/${sid}/replay`);
+      const j = await replayOf(sid);
       const t = j && JSON.stringify(j.records);
       return t && t.includes('Late frame text') && t.includes('Added in the frame') && j;
     }, 'the replay in the collector', 20000);
@@ -213,11 +216,7 @@ test('same-origin iframes replay with their documents (loaded before the recordi
     assert.ok(!JSON.stringify(replay).includes(TYPED), 'what was typed in the iframe is not in the recording');
     assert.deepEqual(errors, []);
 
-    const con = await ctx.newPage();
-    await con.setExtraHTTPHeaders(auth());
-    await con.goto(collector.origin + `/console/#/session/${sid}`);
-    await con.waitForSelector('[data-testid=replay] .rr-player', { timeout: 15000 });
-    await con.locator('[data-testid=path-event][data-type=click]').last().click();
+    const con = await playedToLastClick(ctx, sid);
     const replayed = () => con.evaluate(() => {
       const d = document.querySelector('[data-testid=replay] iframe')?.contentDocument;
       const f1 = d?.getElementById('f1')?.contentDocument;
