@@ -222,3 +222,30 @@ test('a scroll gesture is one action with where it ended, for the page and for a
     await ctx.close();
   }
 });
+
+test('a burst of clicks in one task: the element is read once, the repeats count on its action; another element between them is its own', async () => {
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    const sent = [];
+    page.on('request', (r) => { if (r.url() === collector.origin + '/collect' && r.postData()) sent.push(JSON.parse(r.postData())); });
+    await page.goto(site.origin + '/form');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    await page.evaluate(() => {
+      const send = document.getElementById('send');
+      const who = document.getElementById('who');
+      send.click(); send.click(); send.click();
+      who.click();
+      send.textContent = 'Send again'; // read again only once its first report is built
+      send.click(); send.click();
+    });
+    await hide(page);
+    const clicks = await until(() => {
+      const c = sent.flatMap((b) => b.events).filter((e) => e.event_type === 'action' && e.type === 'click');
+      return c.length >= 2 && c;
+    }, 'the click actions');
+    assert.deepEqual(clicks.map((e) => [e.name, e.times]), [['click on button-button: Send', 5], ['click on input: Your name', 1]]);
+  } finally {
+    await ctx.close();
+  }
+});

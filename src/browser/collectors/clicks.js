@@ -93,8 +93,9 @@ function settle() {
   }
 }
 
-/** An action, from what `describe` (or `settle`) read off the element. */
+/** An action, from what `describe` (or `settle`) read off the element; built once per facts. */
 export function clickReport(c) {
+  if (c.r) return c.r;
   const type = c.k || 'click';
   let name = type + ' on ' + (c.type ? c.type + '-' : '') + c.tag;
   const text = c.text;
@@ -104,13 +105,22 @@ export function clickReport(c) {
   snap.x = c.x;
   snap.y = c.y;
   const o = { type, name, target_name: c.xp, duration: pos(c.dur), snapshots: cut(JSON.stringify(snap), 1000) };
-  return ['action', body(o), c.one ? 0 : type + '\n' + c.xp, Math.floor(c.ts)];
+  return (c.r = ['action', body(o), c.one ? 0 : type + '\n' + c.xp, Math.floor(c.ts)]);
 }
+
+// The target and facts of the last click. Clicked again before its report is built (a burst in
+// one task), the element is not read again: the same facts are queued, and the report, built
+// once, merges with the first as a repeat would (same name, XPath, attributes).
+let last = [];
 
 export function install(hooks, undo) {
   undo.push(
     listen(true, 'scroll', true, scrolled),
-    listen(true, 'click', true, (e) => { const d = describe(e); if (d) later(clickReport, d); }),
+    listen(true, 'click', true, (e) => {
+      if (last[0] === e.target && !last[1].r) return later(clickReport, last[1]);
+      const d = describe(e);
+      if (d) later(clickReport, (last = [e.target, d])[1]);
+    }),
     listen(true, 'change', true, (e) => { const d = describe(e, 'input'); if (d) later(clickReport, d); }),
   );
 }
