@@ -145,6 +145,8 @@ export interface ArmsRumConfig {
   defaultPrivacyLevel?: 'mask-user-input' | 'mask' | 'allow';
   /** rum-wasm: sessions not chosen keep the last seconds (true: 30) in memory, uploaded on a JS error or a forced start. Default off. */
   sessionReplayBuffer?: boolean | number;
+  /** rum-wasm: record canvas pixels too (opt-in: they cost CPU and may show what a user drew): true (4 images a second at most, WebP quality 0.4) or your own fps (1..12) and quality (0..1). Never under 'mask'. Default off. */
+  sessionReplayCanvas?: boolean | { fps?: number; quality?: number };
   /** rum-wasm: where replay segments go. Default: the endpoint's origin + '/replay'. */
   sessionReplayEndpoint?: string;
 }

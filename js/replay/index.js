@@ -19,6 +19,7 @@ let ids = '';
 let last = '';
 let level = 'mask-user-input';
 let bufferMs = BUFFER_DEFAULT_S * 1000;
+let canvas = null; // { fps, quality } when `sessionReplayCanvas` asks for canvas pixels
 let checkoutAt = 0;
 let timer = 0;
 
@@ -48,6 +49,17 @@ export async function boot(cfg, pageFetch) {
   if (typeof b === 'number') {
     if (b >= 5 && b <= 300) bufferMs = b * 1000;
     else console.warn(TAG + 'sessionReplayBuffer: ' + b + ' is not valid; using ' + BUFFER_DEFAULT_S);
+  }
+  // Canvas pixels, opt-in (their cost and what they may show): true, or { fps (1..12, default
+  // 4), quality (0..1, default 0.4) } as PostHog settled them.
+  const c = cfg.sessionReplayCanvas;
+  if (c === true || (c && typeof c === 'object')) {
+    const fps = c.fps ?? 4;
+    const quality = c.quality ?? 0.4;
+    if (fps >= 1 && fps <= 12 && quality >= 0 && quality <= 1) canvas = { fps, quality };
+    else console.warn(TAG + 'sessionReplayCanvas: fps 1..12 and quality 0..1; canvas is not recorded');
+  } else if (c != null && c !== false) {
+    console.warn(TAG + 'sessionReplayCanvas: true or { fps, quality }; canvas is not recorded');
   }
   const endpoint = new URL(String(cfg.endpoint), location.href).href;
   const own = cfg.sessionReplayEndpoint ? new URL(String(cfg.sessionReplayEndpoint), location.href).href : '';
@@ -123,7 +135,7 @@ export function control(op, session, view) {
       snapshot();
     } else {
       checkoutAt = Date.now() + bufferMs;
-      rec = record({ level, url: rurl }, (text, count, first, last, full) => call(RECORDS, [text, count, first, last, full]));
+      rec = record({ level, url: rurl, canvas }, (text, count, first, last, full) => call(RECORDS, [text, count, first, last, full]));
       timer = setInterval(tick, TICK_MS);
     }
   } catch (e) {

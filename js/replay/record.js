@@ -17,6 +17,10 @@
 // AdoptedStyleSheet), and same-origin iframes' documents (attached to the iframe's node as
 // rrweb does, observed like the page). Not recorded: canvas pixels (opt-in everywhere for cost
 // and privacy), cross-origin iframes, closed shadow roots.
+// A canvas is recorded as an <img> of its size: in the player's sandbox, which runs no script
+// (rrweb's canvas replay needs one that does), a canvas is only its fallback content and takes
+// no room. With the page's opt-in (`o.canvas`) the image shows the canvas's pixels (WebP), and
+// again, as a change of its `src`, when they change, at most `fps` times a second.
 
 const META = 4;
 const FULL = 2;
@@ -37,6 +41,7 @@ const ATTR = 'data-rum-privacy';
 const MUTATION_STORM = 10000;
 const ATTR_TOKENS = 100;
 const ATTR_REFILL_MS = 100; // one token back every 100 ms
+const CANVAS_MAX = 512 * 1024; // an image larger than this (as a data URL) is left out
 const MOUSE_TYPES = { mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5, blur: 6, touchstart: 7, touchend: 9 };
 const MEDIA_TYPES = { play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4 };
 const MASKED_WHEN_MASK = /^(title|alt|placeholder|aria-label|aria-description|data-.*)$/;
@@ -69,6 +74,8 @@ export function record(o, emit) {
   const buckets = new WeakMap();
   const off = [];
   const OBSERVED = { childList: true, subtree: true, attributes: true, characterData: true };
+  const canvases = new Set();
+  const drawn = new WeakMap(); // canvas -> the data URL last recorded
 
   const idOf = (n) => ids.get(n);
   const push = (type, data, t = Date.now()) => { q.push({ type, data, timestamp: t }); };
@@ -165,6 +172,18 @@ export function record(o, emit) {
         } else {
           if (n.localName === 'input') sensitive(n);
           s = { type: 2, tagName: tag, attributes: attrs(n, tag, lvl), childNodes: [] };
+          if (tag === 'canvas') {
+            const r = n.getBoundingClientRect();
+            const a = s.attributes;
+            s.tagName = 'img';
+            a.style = (a.style ? a.style + ';' : '') + 'width:' + r.width + 'px;height:' + r.height + 'px';
+            // Pixels only where text would be recorded as it is: never under 'mask'.
+            if (o.canvas && lvl !== 'mask') {
+              const u = pixels(n, true);
+              if (u) a.src = u;
+              canvases.add(n);
+            }
+          }
           if (tag === 'iframe') {
             // The player must not load the page itself: the document comes as an add (attach).
             const a = s.attributes;
@@ -173,7 +192,7 @@ export function record(o, emit) {
             delete a.srcdoc;
             frames.push(n);
           }
-          kids = tag !== 'script' && tag !== 'noscript' && !(tag === 'style' && s.attributes._cssText != null);
+          kids = tag !== 'script' && tag !== 'noscript' && tag !== 'canvas' && !(tag === 'style' && s.attributes._cssText != null);
         }
         if (svg) s.isSVG = true;
         break;
@@ -264,6 +283,24 @@ export function record(o, emit) {
       adopted(d, node.id);
     }
     watchRoots();
+  };
+  // A canvas's image as a data URL, or null (unreadable: drawn from another origin; too large;
+  // unless `any`, the same as last time).
+  const pixels = (c, any) => {
+    let u = null;
+    try { u = c.toDataURL('image/webp', o.canvas.quality); } catch (_) { /* tainted */ }
+    if (!u || u.length > CANVAS_MAX || (!any && u === drawn.get(c))) return null;
+    drawn.set(c, u);
+    return u;
+  };
+  // Each recorded canvas whose pixels changed: its image's new `src`.
+  const redraw = () => {
+    for (const c of canvases) {
+      const id = idOf(c);
+      if (!c.isConnected || !id) { canvases.delete(c); continue; }
+      const u = pixels(c);
+      if (u) inc({ source: MUTATION, texts: [], attributes: [{ id, attributes: { src: u } }], removes: [], adds: [] });
+    }
   };
   // Whether an attribute change of `el` may be recorded now (the per-element token bucket).
   const attrToken = (el) => {
@@ -521,6 +558,10 @@ export function record(o, emit) {
     }
   }
   on(window, ['resize'], () => resized(0));
+  if (o.canvas) {
+    const t = setInterval(() => { try { redraw(); } catch (_) { /* never into the page */ } }, 1000 / o.canvas.fps);
+    off.push(() => clearInterval(t));
+  }
   snapshot();
 
   return {

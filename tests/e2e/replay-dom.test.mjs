@@ -22,6 +22,7 @@ const body = `
 <x-card id="card"></x-card>
 <div id="later"></div>
 <div id="storm">storm</div>
+<canvas id="plain" width="10" height="10"></canvas>
 <button id="done" type="button">Done</button>
 <script>
 customElements.define('x-card', class extends HTMLElement {
@@ -41,14 +42,26 @@ const framed = `
 <div id="slot"></div>
 <button id="done" type="button">Done</button>`;
 
+const canvasPage = `
+<canvas id="cv" width="200" height="100"></canvas>
+<canvas id="secret" data-rum-privacy="mask" width="50" height="50"></canvas>
+<button id="done" type="button">Done</button>
+<script>
+window.paint = (id, color) => { const c = document.getElementById(id).getContext('2d'); c.fillStyle = color; c.fillRect(0, 0, 200, 100); };
+paint('cv', 'rgb(220, 0, 0)');
+paint('secret', 'rgb(0, 0, 220)');
+</script>`;
+
 let browser, collector, site;
 before(async () => {
   collector = await startCollector();
   const cfg = `{pid: 'e2e-replay-dom', endpoint: '${collector.origin}/collect', sessionReplaySampleRate: 1}`;
+  const canvasCfg = `{pid: 'e2e-replay-dom', endpoint: '${collector.origin}/collect', sessionReplaySampleRate: 1, sessionReplayCanvas: {fps: 4, quality: 0.9}}`;
   site = await startServer({
     pages: {
       '/dom': () => scriptPage(cfg, body),
       '/framed': () => scriptPage(cfg, framed),
+      '/canvas': () => scriptPage(canvasCfg, canvasPage),
       '/frame': '<!doctype html><html><head><title>inner</title></head><body><p id="inner">Inside the frame</p><input id="fin" name="nick"></body></html>',
     },
   });
@@ -126,6 +139,8 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
     const rules = inc(8);
     assert.ok(rules.some((d) => d.adds && d.adds[0].rule.includes('rgb(200, 10, 20)') && d.adds[0].index === 0), JSON.stringify(rules));
     assert.ok(rules.some((d) => d.removes && d.removes[0].index === 1), JSON.stringify(rules));
+    // Canvas pixels are opt-in: none without sessionReplayCanvas.
+    assert.ok(!JSON.stringify(replay).includes('data:image/webp'), 'no canvas image without the option');
     // rrweb's AdoptedStyleSheet (15) for the component's constructed sheet.
     assert.ok(inc(15).some((d) => d.styles.some((s) => s.rules.some((r) => r.rule.includes('rgb(0, 128, 1)')))), JSON.stringify(inc(15)));
     // The storm: 400 changes, at most the bucket's 100 plus the 10 a second it refilled.
@@ -238,6 +253,64 @@ test('same-origin iframes replay with their documents (loaded before the recordi
     assert.ok(!String(at.typed).includes('Octavia'), 'the replayed field is masked: ' + at.typed);
     fs.mkdirSync(OUT, { recursive: true });
     await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-iframes.png') });
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('sessionReplayCanvas: a canvas image in the snapshot and again when it changes, never under mask; the console replays the new image, and every canvas keeps its size', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(site.origin + '/canvas');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
+    const first = await until(async () => { const j = await replayOf(sid); return j?.records?.some((r) => r.type === 2) && j; }, 'the full snapshot', 15000);
+    const full = first.records.find((r) => r.type === 2).data.node;
+    const find = (n, id) => (n.attributes?.id === id ? n : (n.childNodes || []).map((c) => find(c, id)).find(Boolean));
+    // In the player's sandbox (no script) a canvas is only its fallback content: an image of
+    // its size stands in.
+    const cv = find(full, 'cv');
+    assert.equal(cv.tagName, 'img');
+    assert.match(cv.attributes.style, /width:200px;height:100px/);
+    assert.match(cv.attributes.src || '', /^data:image\/webp;base64,/, 'the canvas image in the snapshot');
+    const secret = find(full, 'secret');
+    assert.equal(secret.tagName, 'img');
+    assert.equal(secret.attributes.src, undefined, 'no pixels under mask');
+    await page.evaluate(() => window.paint('cv', 'rgb(0, 200, 0)'));
+    await sleep(700); // more than one frame at 4 fps
+    await page.click('#done');
+    await sleep(800);
+    await hide(page);
+    const changes = (j) => j.records.filter((r) => r.type === 3 && r.data.source === 0).flatMap((r) => r.data.attributes).filter((a) => a.id === cv.id && a.attributes.src);
+    const replay = await until(async () => { const j = await replayOf(sid); return j && changes(j).length && j; }, 'the canvas image again, changed', 20000);
+    assert.equal(changes(replay).length, 1, 'one new image for one change (the unchanged frames send nothing)');
+    assert.notEqual(changes(replay)[0].attributes.src, cv.attributes.src);
+    assert.ok(!replay.records.some((r) => r.type === 3 && JSON.stringify(r).includes(`"id":${secret.id},"attributes":{"src"`)), 'the masked canvas never');
+    assert.deepEqual(errors, []);
+
+    const con = await playedToLastClick(ctx, sid);
+    const replayed = () => con.evaluate(() => {
+      const d = document.querySelector('[data-testid=replay] iframe')?.contentDocument;
+      const img = d?.getElementById('cv');
+      if (!img || !img.complete || !img.naturalWidth) return null;
+      const c = document.createElement('canvas');
+      c.width = 200;
+      c.height = 100;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const r = img.getBoundingClientRect();
+      return { pixel: [...g.getImageData(100, 50, 1, 1).data], size: [r.width, r.height], secret: d.getElementById('secret').getBoundingClientRect().width };
+    });
+    let seen;
+    const at = await until(async () => { const p = seen = await replayed(); return p && p.pixel[1] > 150 && p.pixel[0] < 80 && p; }, 'the replayed canvas shows the new (green) image', 20000)
+      .catch((e) => { e.message += ' ' + JSON.stringify(seen); throw e; });
+    assert.deepEqual(at.size, [200, 100], 'the canvas keeps its size in the replay');
+    assert.equal(at.secret, 50, 'a canvas without pixels keeps its size too');
+    fs.mkdirSync(OUT, { recursive: true });
+    await con.locator('[data-testid=replay]').screenshot({ path: path.join(OUT, 'replay-canvas.png') });
   } finally {
     await ctx.close();
   }
