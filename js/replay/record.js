@@ -15,8 +15,8 @@
 // Beyond the DOM: rules a script adds through the CSSOM (CSS-in-JS) and open shadow roots with
 // their constructed style sheets, in rrweb's events (StyleSheetRule, isShadow/isShadowHost,
 // AdoptedStyleSheet), and same-origin iframes' documents (attached to the iframe's node as
-// rrweb does, observed like the page). Not recorded: canvas pixels (opt-in everywhere for cost
-// and privacy), cross-origin iframes, closed shadow roots.
+// rrweb does, observed like the page). Not recorded: cross-origin iframes, closed shadow roots,
+// canvas pixels unless the page opts in (below).
 // A canvas is recorded as an <img> of its size: in the player's sandbox, which runs no script
 // (rrweb's canvas replay needs one that does), a canvas is only its fallback content and takes
 // no room. With the page's opt-in (`o.canvas`) the image shows the canvas's pixels (WebP), and
