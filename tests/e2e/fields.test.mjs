@@ -127,6 +127,7 @@ test('clicks: names and snapshots like ARMS', () => {
   assert.equal(r[3], 1700000000000);
   assert.match(obj(f.clickReport({ ...c, tag: 'a', type: '', text: 'A link' })), /"name":"click on a: A link"/);
   assert.match(obj(f.clickReport({ ...c, text: 'A very long button label here' })), /"name":"click on button-button: A very long button l\.\.\."/);
+  assert.equal(f.clickReport(c), r, 'the same facts (a burst\'s repeats): the report built once');
 });
 
 test('page load: implausible values dropped, slow loads marked; vitals or nothing', () => {

@@ -93,9 +93,12 @@ function settle() {
   }
 }
 
+// Reports built, by their facts: a burst's repeats (below) get the first one's.
+const built = new WeakMap();
+
 /** An action, from what `describe` (or `settle`) read off the element; built once per facts. */
 export function clickReport(c) {
-  if (c.r) return c.r;
+  if (built.has(c)) return built.get(c);
   const type = c.k || 'click';
   let name = type + ' on ' + (c.type ? c.type + '-' : '') + c.tag;
   const text = c.text;
@@ -105,7 +108,9 @@ export function clickReport(c) {
   snap.x = c.x;
   snap.y = c.y;
   const o = { type, name, target_name: c.xp, duration: pos(c.dur), snapshots: cut(JSON.stringify(snap), 1000) };
-  return (c.r = ['action', body(o), c.one ? 0 : type + '\n' + c.xp, Math.floor(c.ts)]);
+  const r = ['action', body(o), c.one ? 0 : type + '\n' + c.xp, Math.floor(c.ts)];
+  built.set(c, r);
+  return r;
 }
 
 // The target and facts of the last click. Clicked again before its report is built (a burst in
@@ -117,7 +122,7 @@ export function install(hooks, undo) {
   undo.push(
     listen(true, 'scroll', true, scrolled),
     listen(true, 'click', true, (e) => {
-      if (last[0] === e.target && !last[1].r) return later(clickReport, last[1]);
+      if (last[0] === e.target && !built.has(last[1])) return later(clickReport, last[1]);
       const d = describe(e);
       if (d) later(clickReport, (last = [e.target, d])[1]);
     }),
