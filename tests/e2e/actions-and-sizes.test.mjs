@@ -48,6 +48,18 @@ after(async () => {
 
 const api = (p) => collector.api(p);
 
+/** A page of the site with the SDK running: its errors, the bundles it sent (parsed), its session. */
+async function opened(ctx, path) {
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const sent = [];
+  page.on('request', (r) => { if (r.url() === collector.origin + '/collect' && r.postData()) sent.push(JSON.parse(r.postData())); });
+  await page.goto(site.origin + path);
+  assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+  return { page, errors, sent, sid: await page.evaluate(() => window.RumSDK.default.getSessionId()) };
+}
+
 test('edits are input actions named by their label only; clicks say where; calls say what they sent; the bundle says the screen and viewport; the console shows them (screenshot)', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   try {
@@ -153,11 +165,7 @@ test('edits are input actions named by their label only; clicks say where; calls
 test('the config\'s own device fields win over what the browser says', async () => {
   const ctx = await browser.newContext();
   try {
-    const page = await ctx.newPage();
-    const sent = [];
-    page.on('request', (r) => { if (r.url() === collector.origin + '/collect' && r.postData()) sent.push(JSON.parse(r.postData())); });
-    await page.goto(site.origin + '/own-device');
-    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const { page, sent } = await opened(ctx, '/own-device');
     await hide(page);
     const [b] = await until(() => sent.length && sent, 'a bundle');
     assert.deepEqual(b.device, { screen: await page.evaluate(() => screen.width + 'x' + screen.height), viewport: 'set by the app', model: 'kiosk-9' });
@@ -169,14 +177,7 @@ test('the config\'s own device fields win over what the browser says', async () 
 test('a scroll gesture is one action with where it ended, for the page and for a scrolling element; a nudge under 50 px is none; the console counts them', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 600 } });
   try {
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const sent = [];
-    page.on('request', (r) => { if (r.url() === collector.origin + '/collect' && r.postData()) sent.push(r.postData()); });
-    await page.goto(site.origin + '/scroll');
-    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
-    const sid = await page.evaluate(() => window.RumSDK.default.getSessionId());
+    const { page, errors, sent, sid } = await opened(ctx, '/scroll');
     // The page: three wheel turns in one gesture (less than 500 ms apart), then still.
     await page.mouse.move(600, 400);
     for (let i = 0; i < 3; i++) { await page.mouse.wheel(0, 200); await page.waitForTimeout(60); }
@@ -194,7 +195,7 @@ test('a scroll gesture is one action with where it ended, for the page and for a
     const paneY = await page.evaluate(() => document.getElementById('pane').scrollTop);
     await hide(page);
     const scrolls = await until(() => {
-      const all = sent.flatMap((t) => JSON.parse(t).events).filter((e) => e.event_type === 'action' && e.type === 'scroll');
+      const all = sent.flatMap((b) => b.events).filter((e) => e.event_type === 'action' && e.type === 'scroll');
       return all.length >= 3 && all;
     }, 'the scroll actions', 10000);
     assert.deepEqual(errors, []);
@@ -226,11 +227,7 @@ test('a scroll gesture is one action with where it ended, for the page and for a
 test('a burst of clicks in one task: the element is read once, the repeats count on its action; another element between them is its own', async () => {
   const ctx = await browser.newContext();
   try {
-    const page = await ctx.newPage();
-    const sent = [];
-    page.on('request', (r) => { if (r.url() === collector.origin + '/collect' && r.postData()) sent.push(JSON.parse(r.postData())); });
-    await page.goto(site.origin + '/form');
-    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const { page, sent } = await opened(ctx, '/form');
     await page.evaluate(() => {
       const send = document.getElementById('send');
       const who = document.getElementById('who');

@@ -68,18 +68,23 @@ const MIN_PX = 50;
 let gesture;   // [element, x, y, first timeStamp, last timeStamp, timer]
 let ended = []; // [element, x, y] of the last gesture
 
+// Scroll events come at frame rate: each only notes its time; one timer a gesture checks,
+// and waits again for what is left, whether the element has been still long enough.
 function scrolled(ev) {
   const t = ev.target;
   const el = t.scrollingElement || t;
-  if (gesture && gesture[0] !== el) settle();
-  gesture ||= ended[0] === el ? [...ended, ev.timeStamp] : [el, 0, 0, ev.timeStamp];
+  if (gesture && gesture[0] !== el) settle(1);
+  if (!gesture) {
+    gesture = ended[0] === el ? [...ended, ev.timeStamp] : [el, 0, 0, ev.timeStamp];
+    gesture[5] = setTimeout(settle, STILL_MS);
+  }
   gesture[4] = ev.timeStamp;
-  clearTimeout(gesture[5]);
-  gesture[5] = setTimeout(settle, STILL_MS);
 }
 
-function settle() {
+function settle(now) {
   const [el, x0, y0, t0, t1, timer] = gesture;
+  const wait = t1 + STILL_MS - performance.now();
+  if (!now && wait > 0) { gesture[5] = setTimeout(settle, wait); return; }
   const x = el.scrollLeft;
   const y = el.scrollTop;
   gesture = 0;
