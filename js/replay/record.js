@@ -112,12 +112,19 @@ export function record(o, emit) {
   const absolute = (v) => {
     try { return o.url(new URL(v, doc.baseURI).href); } catch (_) { return v; }
   };
+  // CSS as it may leave the page, wherever it is recorded (sheets, <style> text, rules added
+  // through the CSSOM, adopted sheets, style attributes): each url(...) made absolute (the
+  // player lives on another origin) and its secret parameters redacted like any URL.
+  const css = (t, base = doc.baseURI) => t && t.replace(/url\((['"]?)([^'")]+)\1\)/g, (m, q, u) => {
+    if (/^(data:|#)/.test(u)) return m;
+    try { u = new URL(u, base).href; } catch (_) { /* kept as written */ }
+    return 'url(' + q + o.url(u) + q + ')';
+  });
   const cssText = (sheet) => {
     try {
       let t = '';
       for (const r of sheet.cssRules) t += r.cssText;
-      // url(...) relative to the sheet, made absolute: the player lives on another origin.
-      return sheet.href ? t.replace(/url\((['"]?)([^'")]+)\1\)/g, (m, q1, u) => (/^(data:|#)/.test(u) ? m : 'url(' + q1 + new URL(u, sheet.href).href + q1 + ')')) : t;
+      return css(t, sheet.href || undefined);
     } catch (_) { return null; } // cross-origin: the link stays a link
   };
 
@@ -126,7 +133,7 @@ export function record(o, emit) {
     if (name === 'value' && tag === 'option') return lvl === 'mask' ? v && MASK : v;
     if (lvl === 'mask' && name !== ATTR && MASKED_WHEN_MASK.test(name)) return v && MASK;
     if ((name === 'src' || name === 'href') && v && !/^(data:|#|javascript:)/i.test(v)) return absolute(v);
-    return v;
+    return name === 'style' ? css(v) : v;
   };
 
   const attrs = (el, tag, lvl) => {
@@ -201,7 +208,7 @@ export function record(o, emit) {
         const p = n.parentNode;
         const ptag = p && p.localName;
         s = ptag === 'style'
-          ? { type: 3, textContent: n.textContent, isStyle: true }
+          ? { type: 3, textContent: css(n.textContent), isStyle: true }
           : { type: 3, textContent: ptag === 'script' ? '' : maskText(n.textContent, lvl, p) };
         kids = false;
         break;
@@ -245,7 +252,7 @@ export function record(o, emit) {
       let sid = sheetIds.get(sheet);
       if (!sid) {
         sheetIds.set(sheet, sid = nextSheet++);
-        styles.push({ styleId: sid, rules: [...sheet.cssRules].map((r, index) => ({ rule: r.cssText, index })) });
+        styles.push({ styleId: sid, rules: [...sheet.cssRules].map((r, index) => ({ rule: css(r.cssText), index })) });
       }
       return sid;
     });
@@ -415,7 +422,7 @@ export function record(o, emit) {
       const lvl = id && t.isConnected && levelOf(t);
       if (lvl && lvl !== 'hidden') {
         const p = t.parentNode;
-        textOut.push({ id, value: p && p.localName === 'style' ? t.textContent : maskText(t.textContent, lvl, p) });
+        textOut.push({ id, value: p && p.localName === 'style' ? css(t.textContent) : maskText(t.textContent, lvl, p) });
       }
     }
     const attrOut = [];
@@ -524,7 +531,7 @@ export function record(o, emit) {
     if (id) inc({ source: STYLE_RULE, id, ...data });
     else if (sid) inc({ source: STYLE_RULE, styleId: sid, ...data });
   };
-  patch(CSS, 'insertRule', (sheet, [rule], index) => ruleChange(sheet, { adds: [{ rule, index }] }));
+  patch(CSS, 'insertRule', (sheet, [rule], index) => ruleChange(sheet, { adds: [{ rule: css(String(rule), sheet.href || undefined), index }] }));
   patch(CSS, 'deleteRule', (sheet, [index]) => ruleChange(sheet, { removes: [{ index }] }));
   patch(Element.prototype, 'attachShadow', (host, _a, root) => {
     if (idOf(host)) { ids.set(root, idOf(host)); roots.push(root); watchRoots(); }

@@ -18,6 +18,8 @@ const TYPED = 'Octavia-shadow-typed';
 
 const body = `
 <style id="cssinjs"></style>
+<style>.bg { background: url(/bg.png?access_token=tok-SECRET-style) }</style>
+<div class="bg" style="background-image: url('/x.png?signature=tok-SECRET-attr')">bg</div>
 <h1 id="styled">Styled by insertRule</h1>
 <x-card id="card"></x-card>
 <div id="later"></div>
@@ -138,6 +140,7 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
       sheet.insertRule('#styled { color: rgb(200, 10, 20); }', 0);
       sheet.insertRule('#gone { color: red; }', 1);
       sheet.deleteRule(1);
+      sheet.insertRule('.img { background: url("/img.png?token=tok-SECRET-rule&w=2") }', 1);
       // A shadow root attached after the snapshot, filled later.
       const root = document.getElementById('later').attachShadow({ mode: 'open' });
       root.innerHTML = '<span class="late">Late shadow text</span>';
@@ -182,6 +185,10 @@ test('CSSOM rules, shadow roots and their adopted sheets replay in the console; 
     // what they carried.)
     const all = await everythingSent(sent, sid);
     assert.ok(all.includes('Shadow text'), 'the scan does see page text');
+    // Secrets in CSS URLs (a <style>, a style attribute, a rule added through the CSSOM) are
+    // redacted like any URL the recorder writes.
+    assert.ok(!all.includes('tok-SECRET'), 'a secret of a CSS URL was sent');
+    assert.ok(all.includes('/img.png?token=[redacted]&w=2') && all.includes('bg.png?access_token=[redacted]') && all.includes('x.png?signature=[redacted]'), 'the CSS URLs, redacted');
     assert.ok(!all.includes('Octavia'), 'what was typed in the shadow root was sent');
     assert.deepEqual(errors, []);
 
