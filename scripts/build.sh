@@ -56,6 +56,8 @@ bind_and_shrink() { # dir name
   wasm-opt $FEATURES --minify-imports-and-exports-and-modules --strip-target-features \
     "$1/$2_bg.wasm" -o "$1/$2_bg.wasm" > "$1/names.json"
   node scripts/minify-wasm-names.mjs "$1/names.json" "$1/$2.js"
+  # The text of wasm-bindgen's closure shims, removed above but left in the data: zeroed.
+  node scripts/dead-data.mjs "$1/$2_bg.wasm"
 }
 # A lazy file of the page: js/<feature>/index.js with its glue → dist/rum-<feature>.js, its
 # .wasm beside it.
