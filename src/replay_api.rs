@@ -10,7 +10,6 @@ use crate::core::agent::Exit;
 use crate::core::ids::Random;
 use crate::core::replay::{Ids, Segments};
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::cell::RefCell;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -74,9 +73,6 @@ struct State {
     session: String,
     view: String,
     warned: bool,
-    /// `redactQueryParams` as the bundles apply it: extra names, or `false` (no redaction).
-    keep_secrets: bool,
-    secret_names: Vec<String>,
 }
 
 struct Global(RefCell<Option<State>>);
@@ -98,14 +94,8 @@ pub fn rhub(kind: u32, data: JsValue) {
         SETUP => {
             let own = s(2);
             st.url = crate::core::replay::replay_url(&s(0), Some(&own));
+            // The pid, and the ids below, as JSON string literals (`core::replay::Ids`).
             st.pid = s(1);
-            // [3]: redactQueryParams (false, or an array whose strings are more secret names).
-            let rq = a.get(3);
-            st.keep_secrets = rq.as_bool() == Some(false);
-            if Array::is_array(&rq) {
-                let names: &Array = rq.unchecked_ref();
-                st.secret_names = names.iter().filter_map(|n| n.as_string()).collect();
-            }
         }
         IDS => {
             st.session = s(0);
@@ -156,16 +146,4 @@ pub fn rhub(kind: u32, data: JsValue) {
         };
         js_send(url, body, mode, true, id)
     });
-}
-
-/// A URL as it may leave the page: the values of secret-looking parameters redacted, by the
-/// same rule as the bundles' URLs (`core::redact`).
-#[wasm_bindgen]
-pub fn rurl(url: &str) -> String {
-    let redacted = STATE.0.try_borrow().ok().and_then(|slot| match slot.as_ref() {
-        Some(st) if st.keep_secrets => None,
-        Some(st) => crate::core::redact::redact_url(url, &st.secret_names),
-        None => crate::core::redact::redact_url(url, &[]),
-    });
-    redacted.unwrap_or_else(|| String::from(url))
 }

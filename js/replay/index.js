@@ -3,7 +3,8 @@
 // (src/browser/replay.js) only when the core decides that this page records. The core decides
 // the mode; `control` carries it out.
 // captureFetch: the glue's copy of transport.js, the one the replay wasm sends with.
-import { captureFetch, finishInit, getImports, rhub, rurl } from '../../pkg-replay/rum_replay.js';
+import { captureFetch, finishInit, getImports, rhub } from '../../pkg-replay/rum_replay.js';
+import { REDACT } from '../../src/browser/constants.js';
 // rhub kinds, generated from src/replay_api.rs.
 import { CLEAR, EXIT, IDS, MODE, RECORDS, RELEASE, SETUP, TICK } from './kinds.js';
 import { record } from './record.js';
@@ -22,15 +23,16 @@ let bufferMs = BUFFER_DEFAULT_S * 1000;
 let canvas = null; // { fps, quality } when `sessionReplayCanvas` asks for canvas pixels
 let checkoutAt = 0;
 let timer = 0;
+let url;
 
 const call = (kind, data) => { try { rhub(kind, data); } catch (_) { /* never into the page */ } };
 
 /**
  * Loads the replay wasm (beside this file: `new URL(..., import.meta.url)`, which bundlers emit
  * as an asset) and reads the replay options; resolves to `control`. Rejects when the wasm
- * cannot load.
+ * cannot load. `hub`: the core's, which redacts the URLs the recorder records.
  */
-export async function boot(cfg, pageFetch) {
+export async function boot(cfg, pageFetch, hub) {
   const f = pageFetch || fetch;
   const r = await f(new URL('./rum_replay_bg.wasm', import.meta.url));
   if (!r.ok) throw new Error('rum_replay_bg.wasm: HTTP ' + r.status);
@@ -38,6 +40,13 @@ export async function boot(cfg, pageFetch) {
   finishInit(w.instance, w.module);
   captureFetch(rhub, pageFetch);
   cfg = cfg || {};
+  // A URL as it may leave the page: redacted by the core, by the bundles' rule and the config as
+  // it is now; when the core cannot answer (busy or stopped), without its query and fragment.
+  url = (u) => {
+    let r;
+    try { r = hub(REDACT, u); } catch (_) { /* fails closed */ }
+    return typeof r === 'string' ? r : u.split(/[?#]/)[0];
+  };
   const lvl = cfg.defaultPrivacyLevel;
   if (lvl != null && !['mask-user-input', 'mask', 'allow'].includes(lvl)) {
     console.warn(TAG + "defaultPrivacyLevel: '" + lvl + "' is not valid; using 'mask'");
@@ -63,7 +72,8 @@ export async function boot(cfg, pageFetch) {
   }
   const endpoint = new URL(String(cfg.endpoint), location.href).href;
   const own = cfg.sessionReplayEndpoint ? new URL(String(cfg.sessionReplayEndpoint), location.href).href : '';
-  call(SETUP, [endpoint, String(cfg.pid), own, cfg.redactQueryParams]);
+  // The pid and ids as JSON string literals: the wasm writes them into the segments as they are.
+  call(SETUP, [endpoint, JSON.stringify(String(cfg.pid)), own]);
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') exit(false); });
   addEventListener('pagehide', () => exit(true));
   addEventListener('error', onError);
@@ -112,9 +122,12 @@ function stop(drop) {
 
 /**
  * The core's decision: op 0 off, 1 buffer, 2 record (chosen), 3 record (forced), 8 opted out
- * (stop and drop what waits); `session`/`view`: the ids the segments belong to.
+ * (stop and drop what waits); `session`/`view`: the ids the segments belong to. Carried out
+ * once the core's call has returned: the recorder asks the core to redact its URLs.
  */
-export function control(op, session, view) {
+const control = (...a) => queueMicrotask(() => apply(...a));
+
+function apply(op, session, view) {
   try {
     // The core calls after every event: only changes count.
     const key = op + ' ' + session + ' ' + view;
@@ -129,13 +142,13 @@ export function control(op, session, view) {
     const now = session + ' ' + view;
     if (now === ids && rec) return;
     ids = now;
-    call(IDS, [session, view]);
+    call(IDS, [JSON.stringify(session), JSON.stringify(view)]);
     // A new session or view starts with a full snapshot (taken at start, too).
     if (rec) {
       snapshot();
     } else {
       checkoutAt = Date.now() + bufferMs;
-      rec = record({ level, url: rurl, canvas }, (text, count, first, last, full) => call(RECORDS, [text, count, first, last, full]));
+      rec = record({ level, url, canvas }, (text, count, first, last, full) => call(RECORDS, [text, count, first, last, full]));
       timer = setInterval(tick, TICK_MS);
     }
   } catch (e) {

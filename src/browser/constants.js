@@ -19,6 +19,7 @@ export const REPLAY = 74;
 export const SEND = 80;
 export const GET_CONFIG = 61;
 export const SESSION_ID = 62;
+export const REDACT = 63;
 export const TRACE = 60;
 export const PROPERTIES_MAX = 20;
 export const PROPERTY_KEY_MAX = 50;

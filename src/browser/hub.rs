@@ -71,7 +71,7 @@ fn drain() {
 
 /// Kinds that answer at once (and are dropped, not deferred, when the runtime is busy).
 pub fn is_sync(kind: u32) -> bool {
-    (TRACE..=SESSION_ID).contains(&kind)
+    (TRACE..=REDACT).contains(&kind)
 }
 
 /// Runs one hub call on the runtime (see `runtime::run`); the answer of a synchronous kind.
@@ -90,6 +90,9 @@ fn answer(rt: &mut Runtime, kind: u32, d: JsValue) -> JsValue {
         TRACE => return collect::trace(rt, &d),
         GET_CONFIG => return api::get_config(rt),
         SESSION_ID => return api::session_id(rt),
+        // The replay recorder's URLs, by the bundles' rule (the JSON form: a URL the recorder
+        // made absolute has no quote left) and the config as it is now.
+        REDACT => return JsValue::from(crate::core::agent::redacted(&rt.agent.cfg, d.as_string().unwrap_or_default())),
         EARLY => collect::capture_early(rt, d),
         FLUSH => api::flush(rt),
         OPT_OUT => api::opt_out(rt),

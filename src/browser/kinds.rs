@@ -38,6 +38,9 @@ pub const SEND: u32 = 80;
 pub const GET_CONFIG: u32 = 61;
 /// Synchronous: the session id (empty when off, opted out or not sampled).
 pub const SESSION_ID: u32 = 62;
+/// Synchronous: a URL (data) as it may leave the page, its secrets redacted by the config's
+/// rule (for the replay recorder's href/src/CSS URLs: the one rule, the config as it is now).
+pub const REDACT: u32 = 63;
 /// Synchronous: a request is starting (data: its URL) with tracing on; the answer is the JSON
 /// text of the trace headers to add, or undefined.
 pub const TRACE: u32 = 60;

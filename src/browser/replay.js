@@ -1,7 +1,7 @@
 // The replay loader, in the core page: the recorder (dist/rum-replay.js, beside the .wasm, so
 // its version is the SDK's; it finds its own .wasm beside itself) is imported only once the core
 // decides that this page records, then given every call (it drops repeats). Never throws.
-import { ownFetch } from './transport.js';
+import { hub, ownFetch } from './transport.js';
 
 let config;
 let base;
@@ -25,7 +25,7 @@ export function replay(...call) {
     if (to !== null && call[0] % 8) {
       to = null;
       load(base)
-        .then((m) => m.boot(config, ownFetch()))
+        .then((m) => m.boot(config, ownFetch(), hub))
         .then((c) => { to = c; c(...last); }, (e) => console.warn('[rum-wasm] no replay: ' + e));
     }
   } catch (_) { /* ours only */ }

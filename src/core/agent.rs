@@ -484,7 +484,7 @@ impl Agent {
 /// An event's fields with the secrets in their URLs redacted (unless the developer turned that
 /// off). Out of line: `emit` is inlined at its call sites.
 #[inline(never)]
-fn redacted(cfg: &Config, mut body: String) -> String {
+pub fn redacted(cfg: &Config, mut body: String) -> String {
     if let Some(extra) = &cfg.redact {
         super::redact::redact_json(&mut body, extra);
     }

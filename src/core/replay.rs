@@ -10,7 +10,7 @@
 use super::agent::Exit;
 use super::delivery::{Outbox, Settled};
 use super::ids::{hex, Random};
-use super::json::{write_str, write_u64};
+use super::json::write_u64;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -130,6 +130,8 @@ pub struct Segment {
 }
 
 /// What identifies the page's records: set by the core wasm as the session and view change.
+/// Each is a JSON string literal, quotes included (the recorder's `JSON.stringify`, which
+/// costs the page nothing, where escaping here cost the replay wasm 231 B gzip).
 pub struct Ids<'a> {
     pub pid: &'a str,
     pub session_id: &'a str,
@@ -288,11 +290,11 @@ impl Segments {
             write_u64(v, b);
         };
         b.push_str("{\"pid\":");
-        write_str(pid, &mut b);
+        b.push_str(pid);
         b.push_str(",\"session_id\":");
-        write_str(&seg.session_id, &mut b);
+        b.push_str(&seg.session_id);
         b.push_str(",\"view_id\":");
-        write_str(&seg.view_id, &mut b);
+        b.push_str(&seg.view_id);
         b.push_str(",\"segment_id\":\"");
         b.push_str(&hex(rng, 32));
         b.push('"');
@@ -406,8 +408,15 @@ mod tests {
         assert_eq!(replay_url("https://a.example/collect", Some("")), "https://a.example/replay");
     }
 
-    fn ids<'a>(view: &'a str) -> Ids<'a> {
-        Ids { pid: "p", session_id: SID, view_id: view }
+    /// The pid as the recorder gives it: a JSON string literal.
+    const P: &str = "\"p\"";
+
+    fn quoted(s: &str) -> &'static str {
+        alloc::boxed::Box::leak(crate::core::text::cat(&["\"", s, "\""]).into_boxed_str())
+    }
+
+    fn ids(view: &str) -> Ids<'static> {
+        Ids { pid: P, session_id: quoted(SID), view_id: quoted(view) }
     }
 
     fn rec(ts: u64, pad: usize) -> String {
@@ -432,7 +441,7 @@ mod tests {
         s.add(&ids("v1"), snap, 2, 10, 10, true, 10, &mut rng);
         s.add(&ids("v1"), &rec(20, 5), 1, 20, 20, false, 20, &mut rng);
         assert_eq!(s.outbox.items.len(), 1, "the snapshot went at once, the record waits");
-        s.tick("p", 20 + SEGMENT_MS, &mut rng);
+        s.tick(P, 20 + SEGMENT_MS, &mut rng);
         let b = bodies(&s);
         assert_eq!(b.len(), 2);
         let f = &b[0];
@@ -462,8 +471,8 @@ mod tests {
         s.add(&ids("v1"), &rec(100, 1), 1, 100, 100, false, 100, &mut rng);
         s.add(&ids("v2"), &rec(101, 1), 1, 101, 101, false, 101, &mut rng);
         assert_eq!(s.outbox.items.len(), before + 1, "a new view closes the old view's segment");
-        assert_eq!(s.cur.as_ref().map(|c| c.view_id.as_str()), Some("v2"));
-        s.tick("p", 101 + SEGMENT_MS - 1, &mut rng);
+        assert_eq!(s.cur.as_ref().map(|c| c.view_id.as_str()), Some("\"v2\""));
+        s.tick(P, 101 + SEGMENT_MS - 1, &mut rng);
         assert!(s.cur.is_some(), "not yet old");
         s.add(&ids("v2"), &rec(200, 1), 1, 200, 200, false, 101 + SEGMENT_MS, &mut rng);
         assert!(s.cur.is_none(), "cut by age");
@@ -494,7 +503,7 @@ mod tests {
         }
         assert!(s.outbox.items.is_empty(), "nothing leaves while buffering");
         assert_eq!(s.buffer.first().map(|b| (b.full, b.start)), Some((true, 60_000)));
-        s.release("p", &mut rng);
+        s.release(P, &mut rng);
         let b = bodies(&s);
         assert!(b.iter().all(|x| x.get("source").and_then(Value::as_str) == Some("buffer")));
         let starts: Vec<f64> = b.iter().filter_map(|x| x.get("start").and_then(Value::as_f64)).collect();
@@ -514,7 +523,7 @@ mod tests {
         s.buffering = false;
         s.source = "forced";
         s.add(&ids("v"), &rec(2, 10), 1, 2, 2, false, 2, &mut rng);
-        s.release("p", &mut rng);
+        s.release(P, &mut rng);
         let src: Vec<&str> =
             s.outbox.items.iter().map(|i| if i.body.contains("\"buffer\"") { "buffer" } else { "forced" }).collect();
         assert_eq!(src, ["buffer", "forced"]);

@@ -171,6 +171,36 @@ test('sessionReplaySampleRate 1: rrweb segments with the contract fields, a full
   });
 });
 
+test("the recorder's URLs are redacted by the core, by the config as it is now: the page's own names, then none after setConfig", async () => {
+  // A pid that JSON must escape: the segments stay JSON.
+  await withReplayPage(", sessionReplaySampleRate: 1, redactQueryParams: ['orderRef'], pid: 'q\"uo\\\\te'", async ({ page, replays, errors }) => {
+    await until(() => replays.length, 'the first segment');
+    const link = (id, href) => page.evaluate(([id, href]) => {
+      const a = document.createElement('a');
+      a.id = id;
+      a.href = href;
+      document.body.appendChild(a);
+    }, [id, href]);
+    await link('order-1', '/order?orderRef=ORDER-ONE&page=2');
+    await sleep(700);
+    // The developer allows the secrets explicitly: the recorder follows the core's config.
+    await page.evaluate(() => window.RumSDK.default.setConfig('redactQueryParams', false));
+    await link('order-2', '/order?orderRef=ORDER-TWO&token=t2');
+    await sleep(700);
+    await hide(page);
+    const added = (id) => bySource(replays, 0).flatMap((e) => e.data.adds).find((a) => a.node.attributes?.id === id);
+    await until(() => added('order-1') && added('order-2'), 'both links');
+    const origin = new URL(page.url()).origin;
+    assert.equal(added('order-1').node.attributes.href, origin + '/order?orderRef=[redacted]&page=2', "the config's own name");
+    assert.equal(added('order-2').node.attributes.href, origin + '/order?orderRef=ORDER-TWO&token=t2', 'redaction turned off');
+    const help = findNode(records(replays).find((e) => e.type === 2).data.node, (n) => n.attributes?.id === 'help');
+    assert.equal(help.attributes.href, origin + '/help?access_token=[redacted]&lang=en', 'the built-in names too');
+    assert.ok(!replays.some((r) => r.text.includes('ORDER-ONE')));
+    assert.ok(replays.every((r) => r.json.pid === 'q"uo\\te'), replays[0].json.pid);
+    assert.deepEqual(errors, []);
+  });
+});
+
 test('sessionReplaySampleRate 0: no replay request, and the recorder file is never requested', async () => {
   await withReplayPage('', async ({ srv, page, replays, requested }) => {
     await userSession(page);
