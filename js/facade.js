@@ -72,7 +72,7 @@ export function createArmsRum(locateWasm) {
     calls.length = 0;
     early.length = 0;
     stopEarly();
-    const text = String(err && err.message || err);
+    const text = String(err?.message || err);
     console.warn(/Content.Security.Policy|unsafe-eval|CSP/i.test(text)
       ? TAG + "WebAssembly is blocked by this page's Content-Security-Policy: add 'wasm-unsafe-eval' to script-src (and the endpoint to connect-src) to enable RUM. The page is not affected."
       : TAG + 'could not load the SDK (' + text + '); RUM is off for this page. The page is not affected.');
@@ -82,7 +82,7 @@ export function createArmsRum(locateWasm) {
   const start = async (cfg) => {
     let ok;
     try {
-      const url = (cfg && cfg.wasmUrl) || locateWasm();
+      const url = cfg?.wasmUrl || locateWasm();
       setupReplay(cfg, url);
       await load(url);
       // What the browser says of the screen and the viewport, in the bundle's `device` (which
@@ -166,7 +166,7 @@ export function createArmsRum(locateWasm) {
     flush() { call('flush', FLUSH); },
     optOut() { call('optOut', OPT_OUT); },
     optIn() { call('optIn', OPT_IN); },
-    startSessionReplayRecording(o) { call('replay', o && o.force ? REPLAY + 2 : REPLAY + 1); },
+    startSessionReplayRecording(o) { call('replay', o?.force ? REPLAY + 2 : REPLAY + 1); },
     stopSessionReplayRecording() { call('replay', REPLAY); },
     getSessionId() { return state === 2 && hub(SESSION_ID) || ''; },
     wasmMemoryBytes() { return state === 2 ? wasmMemory().buffer.byteLength : 0; },

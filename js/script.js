@@ -4,7 +4,7 @@
 import { createArmsRum } from './facade.js';
 
 const script = document.currentScript;
-const base = (script && script.src) || location.href;
+const base = script?.src || location.href;
 const armsRum = createArmsRum(() => new URL('rum_wasm_bg.wasm', base));
 
 window.RumSDK = { default: armsRum, armsRum };

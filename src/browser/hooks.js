@@ -43,7 +43,7 @@ export function unhook(list) {
 // PerformanceObserver, where the browser supports the entry type; null where not.
 export function observe(type, cb, opts) {
   try {
-    if (!PerformanceObserver.supportedEntryTypes || PerformanceObserver.supportedEntryTypes.indexOf(type) < 0) return null;
+    if (!PerformanceObserver.supportedEntryTypes?.includes(type)) return null;
     const o = new PerformanceObserver(safe((list) => cb(list.getEntries())));
     o.observe(Object.assign({ type, buffered: true }, opts));
     return o;

@@ -60,7 +60,7 @@ function others(prefix, mine) {
   const keys = [];
   for (let i = 0; i < localStorage.length; i++) {
     const k = localStorage.key(i);
-    if (k && k.startsWith(prefix) && k !== mine) keys.push(k);
+    if (k?.startsWith(prefix) && k !== mine) keys.push(k);
   }
   return keys;
 }

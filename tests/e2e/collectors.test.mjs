@@ -431,6 +431,42 @@ test('a call that finished before a route change stays on the view where it happ
   }
 });
 
+test("API calls after the page's 250th resource keep their timing (the timeline's buffer is full; the SDK's observer is not)", async () => {
+  const srv = await startServer({ routes, pages: { '/app/home': (req) => pageHtml('http://' + req.headers.host) } });
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  try {
+    await page.goto(srv.origin + '/app/home');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    const buffered = await page.evaluate(async () => {
+      for (let i = 0; i < 260; i++) await fetch('/api/ok?fill=' + i).then((r) => r.text());
+      // Two calls to one URL at once: each gets its own entry.
+      await Promise.all([fetch('/api/ok?q=late').then((r) => r.text()), fetch('/api/ok?q=late').then((r) => r.text())]);
+      await new Promise((done) => { const x = new XMLHttpRequest(); x.open('GET', '/api/xhr?x=late'); x.onloadend = done; x.send(); });
+      return performance.getEntriesByName(location.origin + '/api/ok?q=late').length;
+    });
+    assert.equal(buffered, 0, 'the timeline no longer takes entries: what the old lookup read');
+    await new Promise((r) => setTimeout(r, 500));
+    await hide(page);
+    const late = await until(() => {
+      const e = srv.events().filter((x) => /[?&][qx]=late$/.test(x.url || ''));
+      return e.length >= 3 && e;
+    }, 'the three late calls');
+    for (const e of late) {
+      assert.ok(e.timing_data, 'timing_data: ' + brief(e));
+      const t = JSON.parse(e.timing_data);
+      assert.equal(t.name, e.url);
+      assert.equal(t.initiatorType, e.type);
+      assert.equal(typeof e.size, 'number', 'the timing fields too: ' + brief(e));
+    }
+    const pair = late.filter((e) => e.type === 'fetch').map((e) => JSON.parse(e.timing_data).startTime);
+    assert.equal(new Set(pair).size, 2, 'the two concurrent calls, two entries');
+  } finally {
+    await ctx.close();
+    await srv.close();
+  }
+});
+
 // --- field names and JSON types, ours vs ARMS ----------------------------------------------
 
 /**

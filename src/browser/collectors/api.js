@@ -5,7 +5,7 @@
 import { hub } from '../transport.js';
 import { TRACE } from '../constants.js';
 import { after, later, view } from '../pending.js';
-import { absolute, before, now, patch, safe } from '../hooks.js';
+import { absolute, before, now, observe, observed, patch, safe } from '../hooks.js';
 import { body, cut, entryJson, get, ok, opts, pos, properties, resourceName, str, timing } from '../fields.js';
 
 // An API call ended (fetch or XHR). Its timing comes from the matching resource entry, which
@@ -15,11 +15,21 @@ import { body, cut, entryJson, get, ok, opts, pos, properties, resourceName, str
 // comes loses that call).
 const apiDone = (d, evaluate) => { d.ts = performance.timeOrigin + d.st; d.f = evaluate; after(200, apiBuild, d); };
 
+// The resource timing entries of fetch and XHR calls, until the call's report takes its own:
+// from an observer, not performance.getEntriesByName, because the page's timeline stops taking
+// resources at 250 (Chromium's default buffer) and a long-lived page's later calls had no
+// timing. The last 100 to 200 are kept (the page's earlier ones and our own sends, never taken,
+// go with the oldest).
+let seen = [];
+const keep = (list) => {
+  for (const e of list) if (/^(fetch|xmlhttprequest)$/.test(e.initiatorType)) seen.push(e);
+  if (seen.length > 200) seen = seen.slice(100);
+};
+
 function apiBuild(d) {
-  const list = performance.getEntriesByName(d.u, 'resource');
-  for (let i = list.length - 1; i >= 0; i--) {
-    if (list[i].startTime >= d.st - 5) { d.tm = list[i]; break; }
-  }
+  // The call's entry: the first of its URL that started with it (calls to one URL at once each
+  // get their own), taken out (none found: -1 >>> 0 is past the end, splice takes nothing).
+  d.tm = seen.splice(seen.findIndex((e) => e.name === d.u && e.startTime >= d.st - 5) >>> 0, 1)[0];
   if (!d.f) return apiReport(d);
   // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
   Promise.resolve().then(() => d.f(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
@@ -41,11 +51,12 @@ function hookFetch(out, evaluate) {
     let d = null;
     let args = arguments;
     try {
-      const req = typeof Request !== 'undefined' && input instanceof Request ? input : null;
-      const m = String((init && init.method) || (req && req.method) || 'GET').toUpperCase();
+      // (Where fetch is, Request is: a page without it throws here, and its call goes on unobserved.)
+      const req = input instanceof Request ? input : null;
+      const m = String(init?.method || req?.method || 'GET').toUpperCase();
       const u = absolute(req ? req.url : input);
-      d = { k: 'fetch', m, u, st: now(), rq: init && init.body };
-      if (evaluate) d.req = { url: u, method: m, headers: (init && init.headers) || (req && req.headers), body: init && init.body };
+      d = { k: 'fetch', m, u, st: now(), rq: init?.body };
+      if (evaluate) d.req = { url: u, method: m, headers: init?.headers || req?.headers, body: init?.body };
       // The view and time of the call are those of its start, whenever it ends.
       d.v = view;
       const h = traceHeaders(u);
@@ -136,7 +147,7 @@ export function apiReport(d) {
     ?? (error !== undefined && status === 0 ? (error.startsWith('TypeError') ? '' : 'Error: ') + error : d.t || '');
   // ARMS's trace_data: `{spanId, sample, sampled, headers}` as JSON text.
   const tr = d.tr;
-  o.trace_id = over('trace_id', 100) ?? (tr && tr.id);
+  o.trace_id = over('trace_id', 100) ?? tr?.id;
   o.trace_data = tr && JSON.stringify({ spanId: tr.span, sample: opts.sample, sampled: tr.s, headers: tr.h });
   o.duration = pos(duration);
   o.request_size = pos(size(d.rq));
@@ -150,6 +161,7 @@ export function apiReport(d) {
 
 
 export function install(hooks, undo, evaluate) {
+  observed(undo, observe('resource', keep));
   hookFetch(hooks, evaluate);
   hookXhr(hooks, evaluate);
 }

@@ -11,7 +11,7 @@ const CLICKABLE = 'button,a,input,select,option,textarea,[role=button],[onclick]
 
 function xpath(el) {
   const parts = [];
-  for (let n = el; n && n.nodeType === 1; n = n.parentNode) {
+  for (let n = el; n?.nodeType === 1; n = n.parentNode) {
     if (n.id) { parts.unshift('*[@id="' + n.id + '"]'); return '//' + parts.join('/'); }
     let i = 1;
     for (let s = n.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === n.tagName) i++;
@@ -39,7 +39,7 @@ function label(t, el, edit) {
 // facts leave here: no element handle is kept.
 function describe(ev, k) {
   const t = ev.target;
-  const el = t && t.closest ? t.closest(CLICKABLE) : null;
+  const el = t?.closest?.(CLICKABLE);
   if (!el) return null;
   return {
     k,

@@ -34,7 +34,7 @@ export function resourceReport(e) {
 export function install(hooks, undo) {
   observed(undo, observe('resource', (entries) => {
     for (const e of entries) {
-      if (e.initiatorType !== 'fetch' && e.initiatorType !== 'xmlhttprequest' && e.initiatorType !== 'beacon') later(resourceReport, e);
+      if (!/^(fetch|xmlhttprequest|beacon)$/.test(e.initiatorType)) later(resourceReport, e);
     }
   }));
 }

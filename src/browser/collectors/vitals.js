@@ -51,7 +51,7 @@ export function install() {
     observe('event', (l) => { for (const e of l) if (e.interactionId && e.duration > v.inp) v.inp = e.duration; }, { durationThreshold: 16 }),
     observe('paint', (l) => { for (const e of l) if (e.name === 'first-contentful-paint') v.fcp = e.startTime; }),
   ];
-  const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+  const nav = performance.getEntriesByType('navigation')[0];
   if (nav) v.ttfb = Math.max(0, nav.responseStart - (nav.activationStart || 0));
   return {
     take() { for (const o of obs) if (o) o.disconnect(); obs.length = 0; return vitalsReport(v, location.href, document.referrer); },
