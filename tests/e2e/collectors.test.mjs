@@ -467,6 +467,37 @@ test("API calls after the page's 250th resource keep their timing (the timeline'
   }
 });
 
+test('a relative call URL is reported as the browser resolved it: against the <base href>', async () => {
+  const srv = await startServer({ routes, pages: { '/app/home': (req) => pageHtml('http://' + req.headers.host) } });
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  try {
+    await page.goto(srv.origin + '/app/home');
+    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    await page.evaluate(async () => {
+      const base = document.createElement('base');
+      base.href = '/static/';
+      document.head.prepend(base);
+      await fetch('style.css?b=fetch').then((r) => r.text());
+      await new Promise((done) => { const x = new XMLHttpRequest(); x.open('GET', 'style.css?b=xhr'); x.onloadend = done; x.send(); });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await hide(page);
+    const E = await until(() => {
+      const e = srv.events().filter((x) => /b=(fetch|xhr)$/.test(x.url || ''));
+      return e.length >= 2 && e;
+    }, 'both calls');
+    for (const e of E) {
+      assert.ok(e.url.startsWith(srv.origin + '/static/style.css?b='), e.url);
+      assert.equal(e.status_code, 200, 'the file the browser fetched: ' + brief(e));
+      assert.ok(e.timing_data, 'and its timing: ' + brief(e));
+    }
+  } finally {
+    await ctx.close();
+    await srv.close();
+  }
+});
+
 // --- field names and JSON types, ours vs ARMS ----------------------------------------------
 
 /**

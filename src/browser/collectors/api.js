@@ -135,7 +135,7 @@ function hookXhr(out, evaluate) {
 export function apiReport(d) {
   const url = d.u || '';
   const ev = d.ev;
-  const over = (k, max) => { const s = str(get(ev, k)); return s === undefined ? undefined : cut(s, max); };
+  const over = (k, max) => { const s = str(get(ev, k)); return s && cut(s, max); };
   const evNum = (k) => { const v = get(ev, k); return typeof v === 'number' ? v : undefined; };
   const status = evNum('status_code') ?? (d.s || 0);
   const duration = evNum('duration') ?? (d.d || 0);
@@ -156,7 +156,7 @@ export function apiReport(d) {
   o.snapshots = over('snapshots', 5000);
   o.properties = properties(get(ev, 'properties'));
   const v = d.v || [];
-  return ['resource', body(o), , d.ts === undefined ? undefined : Math.floor(d.ts), str(v[1]), str(v[2]), url];
+  return ['resource', body(o), , d.ts && Math.floor(d.ts), str(v[1]), str(v[2]), url];
 }
 
 
