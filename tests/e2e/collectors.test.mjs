@@ -393,15 +393,25 @@ test('scripted session: every expected event arrives with ARMS field names and p
   }
 });
 
-test('a call that finished before a route change stays on the view where it happened', async () => {
-  // The common "submit, then navigate" pattern: the response has arrived (the page's promise
-  // resolved, loadend fired) and only then the app calls pushState.
+/** `fn(srv, page)` on /app/home with the SDK ready; the page and the server closed after. */
+async function onHomePage(fn) {
   const srv = await startServer({ routes, pages: { '/app/home': (req) => pageHtml('http://' + req.headers.host) } });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   try {
     await page.goto(srv.origin + '/app/home');
     assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+    await fn(srv, page);
+  } finally {
+    await ctx.close();
+    await srv.close();
+  }
+}
+
+test('a call that finished before a route change stays on the view where it happened', async () => {
+  // The common "submit, then navigate" pattern: the response has arrived (the page's promise
+  // resolved, loadend fired) and only then the app calls pushState.
+  await onHomePage(async (srv, page) => {
     await page.evaluate(async () => {
       await fetch('/api/ok?q=race').then((r) => r.text());
       history.pushState({}, '', '/app/next');
@@ -425,19 +435,11 @@ test('a call that finished before a route change stays on the view where it happ
     if (f.view.name !== '/app/home' || f.view.id !== views['/app/home']) problems.push('fetch finished on /app/home, reported on ' + JSON.stringify(f.view) + ': ' + brief(f));
     if (x.view.name !== '/app/next' || x.view.id !== views['/app/next']) problems.push('XHR finished on /app/next, reported on ' + JSON.stringify(x.view) + ': ' + brief(x));
     assert.deepEqual(problems, []);
-  } finally {
-    await ctx.close();
-    await srv.close();
-  }
+  });
 });
 
 test("API calls after the page's 250th resource keep their timing (the timeline's buffer is full; the SDK's observer is not)", async () => {
-  const srv = await startServer({ routes, pages: { '/app/home': (req) => pageHtml('http://' + req.headers.host) } });
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  try {
-    await page.goto(srv.origin + '/app/home');
-    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+  await onHomePage(async (srv, page) => {
     const buffered = await page.evaluate(async () => {
       for (let i = 0; i < 260; i++) await fetch('/api/ok?fill=' + i).then((r) => r.text());
       // Two calls to one URL at once: each gets its own entry.
@@ -461,19 +463,11 @@ test("API calls after the page's 250th resource keep their timing (the timeline'
     }
     const pair = late.filter((e) => e.type === 'fetch').map((e) => JSON.parse(e.timing_data).startTime);
     assert.equal(new Set(pair).size, 2, 'the two concurrent calls, two entries');
-  } finally {
-    await ctx.close();
-    await srv.close();
-  }
+  });
 });
 
 test('a relative call URL is reported as the browser resolved it: against the <base href>', async () => {
-  const srv = await startServer({ routes, pages: { '/app/home': (req) => pageHtml('http://' + req.headers.host) } });
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  try {
-    await page.goto(srv.origin + '/app/home');
-    assert.equal(await page.evaluate(() => window.RumSDK.default.ready), true);
+  await onHomePage(async (srv, page) => {
     await page.evaluate(async () => {
       const base = document.createElement('base');
       base.href = '/static/';
@@ -492,10 +486,7 @@ test('a relative call URL is reported as the browser resolved it: against the <b
       assert.equal(e.status_code, 200, 'the file the browser fetched: ' + brief(e));
       assert.ok(e.timing_data, 'and its timing: ' + brief(e));
     }
-  } finally {
-    await ctx.close();
-    await srv.close();
-  }
+  });
 });
 
 // --- field names and JSON types, ours vs ARMS ----------------------------------------------
