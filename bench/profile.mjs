@@ -5,7 +5,11 @@
 // to the SDK (rum.js and the wasm), the page's own code and the browser's (GC, program), as ms
 // and as µs per operation. A figure-printing script, not a test.
 //
-//   node bench/profile.mjs [--n 300] [--top 12]
+//   node bench/profile.mjs [--n 300] [--top 12] [--bare]
+//
+// --bare profiles the same workloads on the page without the SDK first, and prints each
+// category's difference: how much of the SDK's cost is its own code and how much the browser's
+// work it causes ("(program)": native code the profiler does not name, such as its own sends).
 //
 // Function names are readable: the script tag is rebuilt unminified beside dist/rum.js (as
 // dist/rum.profile.js, from the same sources; run `npm run build` first).
@@ -50,13 +54,16 @@ execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), ['js/script.js', '--bundle
   '--define:import.meta.url=undefined', '--log-level=error', '--outfile=dist/rum.profile.js'], { cwd: ROOT });
 const page = (req) => scriptPage(`{ pid: 'prof', endpoint: 'http://${req.headers.host}/collect', collectors: { api: true, action: true } }`, body)
   .replace('/dist/rum.js', '/dist/rum.profile.js');
-const srv = await startServer({ pages: { '/p': page } });
+const bare = () => `<!doctype html><html><head><meta charset="utf-8"><title>t</title></head><body>${body}</body></html>`;
+const srv = await startServer({ pages: { '/p': page, '/bare': bare } });
+const BARE = argv.includes('--bare');
 const browser = await launch();
 try {
-  for (const w of Object.keys(WORK)) {
+  const base = {};
+  for (const [w, path] of Object.keys(WORK).flatMap((w) => (BARE ? [[w, '/bare'], [w, '/p']] : [[w, '/p']]))) {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(srv.origin + '/p');
-    await page.evaluate(() => window.RumSDK.default.ready);
+    await page.goto(srv.origin + path);
+    if (path === '/p') await page.evaluate(() => window.RumSDK.default.ready);
     await page.waitForTimeout(500);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Profiler.enable');
@@ -69,8 +76,10 @@ try {
     const rows = selfTimes(profile).filter(([k]) => !k.startsWith('(idle)'));
     const sum = {};
     for (const [k, ms] of rows) sum[owner(k)] = (sum[owner(k)] || 0) + ms;
+    if (path === '/bare') { base[w] = sum; await page.context().close(); continue; }
+    const over = (o) => (base[w] ? `  over bare ${((sum[o] - (base[w][o] || 0)) * 1000 / n).toFixed(1).padStart(7)} µs/op` : '');
     console.log(`\n## ${w} × ${n}: self time, ms (µs per operation)`);
-    for (const [o, ms] of Object.entries(sum).sort((a, b) => b[1] - a[1])) console.log(`  ${o.padEnd(24)} ${ms.toFixed(1).padStart(8)}  (${(ms * 1000 / n).toFixed(1)})`);
+    for (const [o, ms] of Object.entries(sum).sort((a, b) => b[1] - a[1])) console.log(`  ${o.padEnd(24)} ${ms.toFixed(1).padStart(8)}  (${(ms * 1000 / n).toFixed(1)})${over(o)}`);
     console.log('  top functions (SDK, page and browser):');
     for (const [k, ms] of rows.filter(([k]) => !k.startsWith('(')).slice(0, TOP)) console.log(`    ${ms.toFixed(2).padStart(8)}  ${k}`);
     await page.context().close();
