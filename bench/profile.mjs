@@ -5,7 +5,7 @@
 // to the SDK (rum.js and the wasm), the page's own code and the browser's (GC, program), as ms
 // and as µs per operation. A figure-printing script, not a test.
 //
-//   node bench/profile.mjs [--n 300] [--top 12] [--bare]
+//   node bench/profile.mjs [--n 300] [--top 12] [--bare] [--interval 50]
 //
 // --bare profiles the same workloads on the page without the SDK first, and prints each
 // category's difference: how much of the SDK's cost is its own code and how much the browser's
@@ -21,6 +21,9 @@ const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(k); return i < 0 ? d : Number(argv[i + 1]); };
 const N = arg('--n', 300);
 const TOP = arg('--top', 12);
+// Sampling interval, µs: the profiler's own cost per sample lands on the sampled frames, so
+// short functions look longer at small intervals; a larger one trades resolution for less of that.
+const INTERVAL = arg('--interval', 50);
 
 const body = `<button id="b" type="button">Add to cart</button><div id="log"></div>`;
 const WORK = {
@@ -67,7 +70,7 @@ try {
     await page.waitForTimeout(500);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+    await cdp.send('Profiler.setSamplingInterval', { interval: INTERVAL });
     await cdp.send('Profiler.start');
     const n = w === 'click' ? N * 2 : N;
     await page.evaluate(`(${WORK[w]})(${n})`);
