@@ -29,7 +29,7 @@ export function createArmsRum(locateWasm) {
   const ready = new Promise((r) => { resolveReady = r; });
 
   const onEarly = (e) => { if (early.length < EARLY_MAX) early.push(e); };
-  const g = typeof window === 'undefined' ? undefined : window;
+  const g = globalThis.window; // undefined outside a page (SSR, a worker)
   if (g) {
     g.addEventListener('error', onEarly, true);
     g.addEventListener('unhandledrejection', onEarly);
@@ -118,7 +118,7 @@ export function createArmsRum(locateWasm) {
   // Global context (Datadog's and OpenObserve's name): one key of the config's `properties`;
   // `undefined` removes it (the config travels as JSON, which leaves such a key out).
   const context = (key, value) => {
-    const p = Object.assign({}, (armsRum.getConfig() || {}).properties);
+    const p = { ...armsRum.getConfig()?.properties };
     p[key] = value;
     armsRum.setConfig('properties', p);
   };
@@ -143,7 +143,7 @@ export function createArmsRum(locateWasm) {
       return config;
     },
     setConfig(key, value) {
-      const next = typeof key === 'string' ? Object.assign({}, armsRum.getConfig(), { [key]: value }) : key;
+      const next = typeof key === 'string' ? { ...armsRum.getConfig(), [key]: value } : key;
       if (!next || typeof next !== 'object') { console.warn(TAG + 'setConfig() needs a key and value, or a config object'); return; }
       let text;
       try { text = encode(next); } catch (e) { console.warn(TAG + 'config could not be serialised: ' + e); return; }

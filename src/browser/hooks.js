@@ -47,7 +47,7 @@ export function observe(type, cb, opts) {
   try {
     if (!PerformanceObserver.supportedEntryTypes?.includes(type)) return null;
     const o = new PerformanceObserver(safe((list) => cb(list.getEntries())));
-    o.observe(Object.assign({ type, buffered: true }, opts));
+    o.observe({ type, buffered: true, ...opts });
     return o;
   } catch (_) { return null; }
 }

@@ -15,6 +15,6 @@ export function consoleReport(args) {
 // console.error, with whatever it was given.
 export function install(hooks) {
   before(hooks, window.console, 'error', function () {
-    later(consoleReport, Array.prototype.slice.call(arguments));
+    later(consoleReport, [...arguments]);
   });
 }

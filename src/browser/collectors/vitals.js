@@ -16,7 +16,7 @@ export function vitalsReport(v, url, referrer) {
     first_contentful_paint: plausible(v.fcp),
   };
   if (Object.values(m).every((x) => x === undefined)) return null;
-  return ['view', body(Object.assign({ type: 'webvitals', url, referrer }, m))];
+  return ['view', body({ type: 'webvitals', url, referrer, ...m })];
 }
 
 
