@@ -429,7 +429,10 @@ impl Agent {
                 None => body,
             };
             let now = h.now();
-            self.outbox.push(body, now);
+            // An exact copy: grown by doubling, the bundle would keep up to twice its bytes while
+            // it waits for the network, and the wasm's memory never shrinks back (bench: wasm
+            // memory 0.50 -> 0.44 MB).
+            self.outbox.push(String::from(body.as_str()), now);
             if let Some(last) = self.outbox.items.last_mut() {
                 last.carries = carries;
             }
@@ -730,6 +733,10 @@ pub mod tests {
         a.emit(&mut h, custom("a"));
         assert!(h.sent.is_empty());
         a.emit(&mut h, custom("b"));
+        // While it waits for the answer, the bundle holds its bytes and no more (a body grown
+        // by doubling kept up to twice them: the wasm's memory high-water mark).
+        let waiting = &a.outbox.items[0].body;
+        assert_eq!(waiting.capacity(), waiting.len());
         answer(&mut a, &mut h, 200);
         assert_eq!(h.sent.len(), 1);
         assert_eq!(names(&h), ["view/pv:/app/home", "custom/biz:a", "custom/biz:b"]);
