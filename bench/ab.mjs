@@ -25,7 +25,7 @@ const browser = await launch();
 const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
 const WORK0 = {
   click: [400, async (n) => { const b = document.getElementById('b'); for (let i = 0; i < n; i++) b.click(); await new Promise((r) => setTimeout(r, 50)); }],
-  fetch: [150, async (n) => { for (let i = 0; i < n; i++) await (await fetch('/api/ok?i=' + i)).text(); await new Promise((r) => setTimeout(r, 400)); }],
+  fetch: [500, async (n) => { for (let i = 0; i < n; i++) await (await fetch('/api/ok?i=' + i)).text(); await new Promise((r) => setTimeout(r, 400)); }],
   xhr: [150, async (n) => { for (let i = 0; i < n; i++) await new Promise((r) => { const x = new XMLHttpRequest(); x.open('GET', '/api/ok?x=' + i); x.onloadend = r; x.send(); }); await new Promise((r) => setTimeout(r, 400)); }],
 };
 const WORK = Object.fromEntries(Object.entries(WORK0).filter(([k]) => !ONLY || ONLY.includes(k)));

@@ -47,16 +47,7 @@ export const get = (o, k) => { try { return o == null ? undefined : o[k]; } catc
 export const num = (o, k) => { const v = get(o, k); return typeof v === 'number' ? v : 0; };
 
 /** The path of a URL, without origin, query or hash (`/` when empty). */
-export function pathname(href) {
-  let s = href.split('#')[0].split('?')[0];
-  const i = s.indexOf('//');
-  if (i === 0 || (i > 0 && s[i - 1] === ':')) {
-    const rest = s.slice(i + 2);
-    const j = rest.indexOf('/');
-    s = j < 0 ? '' : rest.slice(j);
-  }
-  return s || '/';
-}
+export const pathname = (href) => href.replace(/[?#].*/s, '').replace(/^([a-z][\w+.-]*:)?\/\/[^/]*/i, '') || '/';
 
 export function resourceName(url) {
   if (opts.name) {

@@ -11,15 +11,13 @@ export let hub = null;
 
 export function captureFetch(h, f) {
   hub = h;
-  pageFetch = f || (typeof fetch === 'function' ? fetch.bind(globalThis) : null);
-  return !!pageFetch;
+  // (The facade loaded the .wasm with fetch: a page without it never gets here.)
+  pageFetch = f || fetch.bind(globalThis);
 }
 
 /** The page's fetch as captured (for the replay recorder: its sends stay unhooked too). */
 export const ownFetch = () => pageFetch;
 
-// Retry-After in seconds (what our collector and most servers send); an HTTP date counts as none.
-const retryAfter = (r) => r.headers.get('Retry-After') * 1000 || 0;
 
 async function gzip(text) {
   const s = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
@@ -37,9 +35,9 @@ export function send(url, body, mode, compress, id) {
     if (mode === 2 && navigator.sendBeacon) {
       try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
     }
-    if (!pageFetch) { setTimeout(() => done(id, 0, 0)); return false; }
+    // Retry-After in seconds (what our collector and most servers send); an HTTP date counts as none.
     const go = (payload, headers) => pageFetch(url, { method: 'POST', body: payload, keepalive: mode > 0, headers })
-      .then((r) => done(id, r.status, retryAfter(r)), () => done(id, 0, 0));
+      .then((r) => done(id, r.status, r.headers.get('Retry-After') * 1000 || 0), () => done(id, 0, 0));
     const zip = compress && mode === 0 && typeof CompressionStream === 'function';
     (zip ? gzip(body).then((b) => go(b, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain;charset=UTF-8' }), () => go(body)) : go(body))
       .catch(() => done(id, 0, 0));

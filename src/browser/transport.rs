@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/src/browser/transport.js")]
 extern "C" {
     #[wasm_bindgen(js_name = captureFetch)]
-    fn capture_fetch(hub: &Function) -> bool;
+    fn capture_fetch(hub: &Function);
     #[wasm_bindgen(js_name = send)]
     fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
     #[wasm_bindgen(js_name = claimOrphans)]

@@ -127,7 +127,10 @@ test('clicks: names and snapshots like ARMS', () => {
   assert.equal(r[3], 1700000000000);
   assert.match(obj(f.clickReport({ ...c, tag: 'a', type: '', text: 'A link' })), /"name":"click on a: A link"/);
   assert.match(obj(f.clickReport({ ...c, text: 'A very long button label here' })), /"name":"click on button-button: A very long button l\.\.\."/);
-  assert.equal(f.clickReport(c), r, 'the same facts (a burst\'s repeats): the report built once');
+  assert.equal(f.clickReport(c), r, 'the same facts (a burst\'s repeats): the report built once');  // What describe() reads off an element without those attributes: null (getAttribute),
+  // undefined (href, src of a button), false (an SVG's className): all left out like ''.
+  assert.equal(obj(f.clickReport({ tag: 'button', type: null, text: '', id: '', name: null, cls: false, href: undefined, src: undefined, xp: '/html[1]/body[1]/button[1]', x: 5, y: 6, dur: 1, ts: 1 })),
+    '{"type":"click","name":"click on button","target_name":"/html[1]/body[1]/button[1]","duration":1,"snapshots":"{\\"x\\":5,\\"y\\":6}"}');
 });
 
 test('page load: implausible values dropped, slow loads marked; vitals or nothing', () => {
@@ -161,6 +164,10 @@ test('pathname: the path of absolute, protocol-relative and relative URLs', () =
   assert.equal(f.pathname('https://h'), '/');
   assert.equal(f.pathname('//cdn/x.js?v=1#a'), '/x.js');
   assert.equal(f.pathname('/a/b?c'), '/a/b');
+  assert.equal(f.pathname('HTTPS://h:8080/a/b.js#x?y'), '/a/b.js');
+  assert.equal(f.pathname('https://h?q=/x'), '/');
+  assert.equal(f.pathname('https://h/p?q\n#r'), '/p');
+  assert.equal(f.pathname('rel/x.js'), 'rel/x.js');
 });
 
 test('reports cross into the wasm as one JSON text, in order; a builder that throws or has nothing adds nothing', async () => {
