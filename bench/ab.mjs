@@ -3,7 +3,7 @@
 // round; rounds interleaved (bare, A, B, ...), medians. For comparing two builds of ours in one
 // run on a shared machine (bench/run.mjs compares against the other SDKs). A figure-printing
 // script, not a test.
-//   node bench/ab.mjs A=<dir with rum.js and rum_wasm_bg.wasm> B=<dir> [--reps 7] [--only click,fetch,xhr]
+//   node bench/ab.mjs A=<dir with rum.js, rum_wasm_bg.wasm (and rum-send.js)> B=<dir> [--reps 7] [--only click,fetch,xhr]
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, startServer } from '../tests/e2e/harness.mjs';
@@ -11,7 +11,7 @@ const argv = process.argv.slice(2);
 const dists = Object.fromEntries(argv.filter((a) => a.includes('=')).map((a) => a.split('=')));
 const REPS = Number(argv[argv.indexOf('--reps') + 1]) || 7;
 const routes = {};
-for (const [k, dir] of Object.entries(dists)) for (const f of ['rum.js', 'rum_wasm_bg.wasm']) {
+for (const [k, dir] of Object.entries(dists)) for (const f of ['rum.js', 'rum_wasm_bg.wasm', 'rum-send.js']) if (fs.existsSync(path.join(dir, f))) {
   routes[`/${k}/${f}`] = (req, res) => { res.writeHead(200, { 'Content-Type': f.endsWith('.js') ? 'text/javascript' : 'application/wasm' }); res.end(fs.readFileSync(path.join(dir, f))); };
 }
 const body = `<button id="b" type="button">Add to cart</button>`;

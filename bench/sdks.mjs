@@ -136,7 +136,8 @@ export const SDKS = [
     label: 'rum-wasm (ours)',
     packages: [],
     local: true,
-    files: ['dist/rum.js', 'dist/rum_wasm_bg.wasm'],
+    // (rum-send.js: the send worker every page fetches at its first send, after load.)
+    files: ['dist/rum.js', 'dist/rum_wasm_bg.wasm', 'dist/rum-send.js'],
     scripts: ['/dist/rum.js'],
     init: "window.RumSDK.default.init({pid: 'bench', endpoint: C + '/collect', collectors: {longtask: true}})",
     ready: 'window.RumSDK.default.ready',

@@ -5,10 +5,11 @@
 // bundlers split into a chunk loaded only by pages that record; remote config's rules likewise,
 // for pages whose config has `remoteConfig`.
 import { createArmsRum } from './facade.js';
-import { remoteModule, replayModule } from '../pkg/rum_wasm.js';
+import { remoteModule, replayModule, sendWorker } from '../pkg/rum_wasm.js';
 
 replayModule(() => import('./rum-replay.js'));
 remoteModule(() => import('./rum-remote.js'));
+sendWorker(() => new Worker(new URL('./rum-send.js', import.meta.url)));
 const armsRum = createArmsRum(() => new URL('./rum_wasm_bg.wasm', import.meta.url));
 
 export { armsRum };

@@ -77,6 +77,7 @@ bind_and_shrink pkg rum_wasm
 # both reach the one copy of replay.js that the wasm imports (wasm-bindgen copies it to snippets/).
 echo "export { replayModule, setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
 echo "export { remoteLocal, remoteModule, remoteStart } from './$(cd pkg && ls snippets/*/src/browser/remote.js)';" >> pkg/rum_wasm.js
+echo "export { sendWorker } from './$(cd pkg && ls snippets/*/src/browser/send_worker.js)';" >> pkg/rum_wasm.js
 
 mkdir -p dist
 # `./rum-replay.js` and `./rum-remote.js` stay dynamic imports of the file beside dist/index.js (the app's bundler
@@ -111,4 +112,7 @@ lazy_file replay
 wasm_build slim,remote
 bind_and_shrink pkg-remote rum_remote
 lazy_file remote
+# The send worker (js/send/worker.js): a classic script the core starts from beside the .wasm.
+esbuild js/send/worker.js --minify --target=es2020 --log-level=warning --outfile=dist/rum-send.js
+terser dist/rum-send.js -c $TERSER_C -m -o dist/rum-send.js
 echo "built dist/: $(cd dist && ls | tr '\n' ' ')"

@@ -24,7 +24,9 @@ export function sizes() {
   // Remote config's rules: loaded only by pages whose config has `remoteConfig`.
   const remote = fs.existsSync(path.join(dist, 'rum-remote.js'))
     ? sum(measure('rum-remote.js'), measure('rum_remote_bg.wasm'), 'remote config, lazy (rum-remote.js + rum_remote_bg.wasm)') : null;
-  return { wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, remote, budget };
+  // The send worker: fetched at the first live send by pages whose SDK files are on their origin.
+  const send = fs.existsSync(path.join(dist, 'rum-send.js')) ? { ...measure('rum-send.js'), file: 'send worker, lazy (rum-send.js)' } : null;
+  return { send, wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, remote, budget };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -33,12 +35,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const s = sizes();
-  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : []), ...(s.remote ? [s.remote] : [])];
+  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : []), ...(s.remote ? [s.remote] : []), ...(s.send ? [s.send] : [])];
   console.log('| file | raw bytes | gzip -9 | brotli |\n|---|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.file} | ${r.raw} | ${r.gzip} | ${r.brotli} |`);
   const total = Math.max(s.scriptTotal.gzip, s.esmTotal.gzip);
   console.log(`\nbudget: ${total} of ${budget.totalGzip} gzip bytes (${(100 * total / budget.totalGzip).toFixed(1)}%); issue budget ${budget.issueBudgetGzip}, goal ${budget.goalGzip}`);
   if (s.replay) console.log(`replay (lazy): ${s.replay.gzip} of ${budget.replayGzip} gzip bytes`);
   if (s.remote) console.log(`remote config (lazy): ${s.remote.gzip} of ${budget.remoteGzip} gzip bytes`);
-  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip) || (s.remote && s.remote.gzip > budget.remoteGzip)) { console.error('OVER BUDGET'); process.exit(1); }
+  if (s.send) console.log(`send worker (lazy): ${s.send.gzip} of ${budget.sendGzip} gzip bytes`);
+  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip) || (s.remote && s.remote.gzip > budget.remoteGzip) || (s.send && s.send.gzip > budget.sendGzip)) { console.error('OVER BUDGET'); process.exit(1); }
 }

@@ -1,10 +1,9 @@
 // The replay loader, in the core page: the recorder (dist/rum-replay.js, beside the .wasm, so
 // its version is the SDK's; it finds its own .wasm beside itself) is imported only once the core
 // decides that this page records, then given every call (it drops repeats). Never throws.
-import { hub, ownFetch } from './transport.js';
+import { files, hub, ownFetch } from './transport.js';
 
 let config;
-let base;
 let to;    // the recorder's `control` once loaded; null while loading (or when it failed)
 let last;  // the latest call, for the recorder once loaded
 // How the recorder module is imported: from beside the .wasm (the script tag), or as the npm
@@ -12,7 +11,7 @@ let last;  // the latest call, for the recorder once loaded
 let load = (wasmUrl) => import(new URL('rum-replay.js', wasmUrl)); // (import() takes the URL as its string)
 
 /** From the facade at init: the config as given and the .wasm's URL. */
-export function setupReplay(cfg, wasmUrl) { config = cfg; base = wasmUrl; }
+export function setupReplay(cfg, wasmUrl) { config = cfg; files.base = wasmUrl; }
 
 /** From the npm entry: imports the recorder module. */
 export function replayModule(f) { load = f; }
@@ -24,7 +23,7 @@ export function replay(...call) {
     if (to) return to(...call);
     if (to !== null && call[0] % 8) {
       to = null;
-      load(base)
+      load(files.base)
         .then((m) => m.boot(config, ownFetch(), hub))
         .then((c) => { to = c; c(...last); }, (e) => console.warn('[rum-wasm] no replay: ' + e));
     }

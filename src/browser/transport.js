@@ -15,33 +15,38 @@ export function captureFetch(h, f) {
   pageFetch = f || fetch.bind(globalThis);
 }
 
+/** `base`: the .wasm's URL, from the facade at init (replay.js): the SDK's other files are beside it. */
+export const files = {};
+
 /** The page's fetch as captured (for the replay recorder: its sends stay unhooked too). */
 export const ownFetch = () => pageFetch;
 
 
-async function gzip(text) {
-  const s = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
-  return new Response(s).blob();
-}
+/** What a send reports to the Rust hub: [id, status (0: a network error), retryAfterMs]. */
+export const done = (i, st, ra) => { try { hub(SENT, [i, st, ra]); } catch (_) { /* ours only */ } };
 
 /**
  * mode 0: fetch; 1: fetch with keepalive (page hidden: may be the last chance);
  * 2: the page is going away: sendBeacon first. Returns true when a beacon took it (no
  * answer will come), false when `done` will be called.
  */
-export function send(url, body, mode, compress, id) {
+export function post(url, body, mode, id, headers) {
   try {
-    const done = (i, st, ra) => { try { hub(SENT, [i, st, ra]); } catch (_) { /* ours only */ } };
     if (mode === 2 && navigator.sendBeacon) {
       try { if (navigator.sendBeacon(url, body)) return true; } catch (_) { /* fall back to fetch */ }
     }
     // Retry-After in seconds (what our collector and most servers send); an HTTP date counts as none.
-    const go = (payload, headers) => pageFetch(url, { method: 'POST', body: payload, keepalive: mode > 0, headers })
+    pageFetch(url, { method: 'POST', body, keepalive: mode > 0, headers })
       .then((r) => done(id, r.status, r.headers.get('Retry-After') * 1000 || 0), () => done(id, 0, 0));
-    const zip = compress && mode === 0 && typeof CompressionStream === 'function';
-    (zip ? gzip(body).then((b) => go(b, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain;charset=UTF-8' }), () => go(body)) : go(body))
-      .catch(() => done(id, 0, 0));
   } catch (_) { /* ours only */ }
+  return false;
+}
+
+/** The replay recorder's sends: `post`, gzip first while the page lives (and the browser can). */
+export function send(url, body, mode, compress, id) {
+  if (!compress || mode || typeof CompressionStream !== 'function') return post(url, body, mode, id);
+  new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).blob()
+    .then((b) => post(url, b, 0, id, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain;charset=UTF-8' }), () => post(url, body, 0, id));
   return false;
 }
 

@@ -14,13 +14,18 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_name = captureFetch)]
     fn capture_fetch(hub: &Function);
-    #[wasm_bindgen(js_name = send)]
-    fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
     #[wasm_bindgen(js_name = claimOrphans)]
     fn claim_orphans(prefix: &str, mine: &str);
     /// localStorage: see transport.js `ls` (op 0 get, 1 set, 2 remove, 3 the other
     /// tabs' outbox bytes).
     pub fn ls(op: u32, key: &str, value: &str) -> JsValue;
+}
+
+// Not `catch` either: it falls back to transport.js `post`, which catches what it calls.
+#[wasm_bindgen(module = "/src/browser/send_worker.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sendBundle)]
+    fn js_send(url: &str, body: &str, mode: u32, compress: bool, id: u32) -> bool;
 }
 
 /// localStorage threw: disabled, blocked or full.

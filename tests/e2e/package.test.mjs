@@ -129,6 +129,7 @@ window.armsRum = armsRum;
   assert.ok(assets.some((f) => /^rum-replay-.*\.js$/.test(f)), 'the recorder as a chunk of its own: ' + assets.join(' '));
   assert.equal(assets.filter((f) => f.endsWith('.wasm') && same(f, 'rum_remote_bg.wasm')).length, 1, 'the remote-config .wasm as an asset: ' + assets.join(' '));
   assert.ok(assets.some((f) => /^rum-remote-.*\.js$/.test(f)), 'the remote-config rules as a chunk of their own: ' + assets.join(' '));
+  assert.ok(assets.some((f) => /^rum-send-.*\.js$/.test(f)), 'the send worker as a file of its own: ' + assets.join(' '));
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(app, 'dist/assets', f), 'utf8')).join('\n');
   assert.ok(js.includes(wasm[0]), 'the bundle refers to the emitted .wasm by its hashed name');
 
@@ -145,6 +146,7 @@ window.armsRum = armsRum;
     assert.ok(!requested.some((p) => p.includes('rum-remote')), 'a config without remoteConfig loads no remote-config chunk: ' + requested.join(' '));
     await until(() => ingest.events().some((e) => e.type === 'vite' && e.name === 'bundled'), 'the vite/bundled custom event', 10000);
     const bundle = ingest.received.find((b) => b.json?.events.some((e) => e.type === 'vite'))?.json;
+    assert.ok(requested.some((p) => /\/assets\/rum-send-.*\.js$/.test(p)), 'the bundles left from the send worker: ' + requested.join(' '));
     assert.equal(bundle.app.id, 'vite-app');
     assert.equal(bundle._v, 'rum-wasm-' + pkg.version);
     const mine = ingest.events().filter((e) => e._bundle.app.id === 'vite-app');

@@ -31,3 +31,10 @@ test('the page is within the issue budget of 32 KB', () => {
     assert.ok(t.gzip <= s.budget.issueBudgetGzip, `${t.file}: ${t.gzip} gzip bytes > ${s.budget.issueBudgetGzip}`);
   }
 });
+
+test('the send worker is within its own budget', () => {
+  const s = sizes();
+  assert.ok(s.send, 'dist/rum-send.js is built');
+  assert.ok(s.send.gzip <= s.budget.sendGzip, `${s.send.file}: ${s.send.gzip} gzip bytes > budget ${s.budget.sendGzip}`);
+  assert.ok(s.send.raw > 200, 'a real build');
+});
