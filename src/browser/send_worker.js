@@ -7,7 +7,8 @@
 // SDK from 'self' lets run; no blob: URL. Where it cannot run (the SDK on another origin: the
 // constructor throws; a CSP or a network error: an error event, and the bundle it held is sent
 // from the page), bundles go from the page, uncompressed. A hidden or closing page sends from
-// the page: keepalive and beacons outlive it, a worker not.
+// the page: keepalive and beacons outlive it, a worker not. A network error in the worker hands
+// the sending back to the page for good.
 
 import { done, files, post } from './transport.js';
 
@@ -27,7 +28,10 @@ export function sendBundle(url, body, mode, compress, id) {
     if (!mode && worker !== 1) {
       if (!worker) {
         worker = make(files.base);
-        worker.onmessage = (e) => done(...e.data);
+        // A network error (status 0) from the worker: from then on the page sends (and retries).
+        // A worker runs under the CSP its script was served with, not the page's: where that one
+        // keeps it from the endpoint, its every send fails, and the page's would not.
+        worker.onmessage = (e) => { if (!e.data[1]) worker = 1; done(...e.data); };
         worker.onerror = () => { worker = 1; post(...held); };
       }
       held = [url, body, 0, id];

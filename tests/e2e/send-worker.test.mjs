@@ -6,7 +6,9 @@
 // bundle the page itself sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, scriptPage, until, consoleOf, rumWarnings } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, startServer, scriptPage, until, consoleOf, rumWarnings, ROOT } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -70,6 +72,12 @@ test('live bundles leave from the send worker, gzip and all: the page sends none
 for (const [what, opts] of [
   ['a Content-Security-Policy without workers', { head: `<meta http-equiv="Content-Security-Policy" content="worker-src 'none'">` }],
   ['the worker file missing (404)', { routes: { '/dist/rum-send.js': (req, res) => { res.writeHead(404); res.end(); } } }],
+  // A worker runs under the CSP of its own script's response: this one may not connect anywhere,
+  // so its first send fails (status 0) and the page takes the sending over.
+  ['the worker served with a CSP that keeps it from the endpoint', { routes: { '/dist/rum-send.js': (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Security-Policy': "connect-src 'none'" });
+    res.end(fs.readFileSync(path.join(ROOT, 'dist/rum-send.js')));
+  } } }],
 ]) {
   test(`${what}: the bundle the worker held and all after it go from the page, nothing lost`, async () => {
     const srv = await startServer({
@@ -79,8 +87,8 @@ for (const [what, opts] of [
     const { ctx, page, msgs, errors } = await open(srv, '/p');
     try {
       await sendBatches(page, srv);
-      // Every bundle of the page but none lost: the first was handed to the worker, which
-      // never ran; its error event gave it back to the page.
+      // Every bundle arrived from the page, none lost: the first was handed to the worker, which
+      // never ran (its error event gave it back) or could not send it (the retry is the page's).
       const posts = await page.evaluate(() => window.__posts);
       const bundles = srv.received.filter((b) => b.json);
       assert.equal(posts, bundles.length, 'the page sent every bundle: ' + posts + ' of ' + bundles.length);
