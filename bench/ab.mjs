@@ -3,20 +3,22 @@
 // round; rounds interleaved (bare, A, B, ...), medians. For comparing two builds of ours in one
 // run on a shared machine (bench/run.mjs compares against the other SDKs). A figure-printing
 // script, not a test.
-//   node bench/ab.mjs A=<dir with rum.js, rum_wasm_bg.wasm (and rum-send.js)> B=<dir> [--reps 7] [--only click,fetch,xhr]
+//   node bench/ab.mjs A=<dir with rum.js, rum_wasm_bg.wasm (and rum-send.js)> B=<dir> [--reps 7] [--only click,fetch,xhr] [--cross]
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, startServer } from '../tests/e2e/harness.mjs';
 const argv = process.argv.slice(2);
 const dists = Object.fromEntries(argv.filter((a) => a.includes('=')).map((a) => a.split('=')));
 const REPS = Number(argv[argv.indexOf('--reps') + 1]) || 7;
+// --cross: the endpoint on another origin (localhost for 127.0.0.1), as in bench/run.mjs.
+const CROSS = argv.includes('--cross');
 const routes = {};
 for (const [k, dir] of Object.entries(dists)) for (const f of ['rum.js', 'rum_wasm_bg.wasm', 'rum-send.js']) if (fs.existsSync(path.join(dir, f))) {
   routes[`/${k}/${f}`] = (req, res) => { res.writeHead(200, { 'Content-Type': f.endsWith('.js') ? 'text/javascript' : 'application/wasm' }); res.end(fs.readFileSync(path.join(dir, f))); };
 }
 const body = `<button id="b" type="button">Add to cart</button>`;
 const page = (k) => (req) => `<!doctype html><html><head><meta charset="utf-8"><title>t</title>
-<script>window.__rum = { pid: 'ab', endpoint: 'http://${req.headers.host}/collect', collectors: { api: true, action: true } };</script>
+<script>window.__rum = { pid: 'ab', endpoint: 'http://${CROSS ? req.headers.host.replace('127.0.0.1', 'localhost') : req.headers.host}/collect', collectors: { api: true, action: true } };</script>
 ${k === 'bare' ? '' : `<script src="/${k}/rum.js"></script>`}</head><body>${body}</body></html>`;
 const pages = { '/bare': page('bare') };
 for (const k of Object.keys(dists)) pages['/' + k] = page(k);
