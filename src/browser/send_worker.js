@@ -35,7 +35,7 @@ export function sendBundle(url, body, mode, compress, id) {
         worker.onerror = () => { worker = 1; post(...held); };
       }
       held = [url, body, 0, id];
-      worker.postMessage([id, url, body, compress, location.href]);
+      worker.postMessage([id, url, body, compress]);
       return false;
     }
   } catch (_) { worker = 1; }
