@@ -35,11 +35,13 @@ const res = {};
 const keys = ['bare', ...Object.keys(dists)];
 for (let rep = 0; rep < REPS; rep++) {
   for (const [w, [n, fn]] of Object.entries(WORK)) {
-    for (const k of keys) {
+    // The order rotates each round: no build always runs first, or right after another.
+    for (const k of keys.map((_, i) => keys[(i + rep) % keys.length])) {
       const ctx = await browser.newContext();
       const p = await ctx.newPage();
       const cdp = await ctx.newCDPSession(p);
-      await cdp.send('Performance.enable');
+      // threadTicks: main-thread CPU time (as bench/run.mjs), not wall time the renderer spent descheduled.
+      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
       await p.goto(srv.origin + '/' + k);
       if (k !== 'bare') await p.evaluate(() => window.RumSDK.default.ready);
       await p.waitForTimeout(300);
@@ -52,9 +54,17 @@ for (let rep = 0; rep < REPS; rep++) {
     }
   }
 }
-const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+// Each build against the bare page of the same round, then the medians of those differences; and
+// for two or more builds, the median of the paired differences against the first (the same
+// round's noise cancels out of them). Rounds interleaved, their order rotated.
 for (const [w, r] of Object.entries(res)) {
-  const bare = med(r.bare);
-  console.log(w.padEnd(6), keys.map((k) => `${k} ${k === 'bare' ? med(r[k]).toFixed(0) : '+' + (med(r[k]) - bare).toFixed(1)} [${r[k].map((x) => (x - (k === 'bare' ? 0 : bare)).toFixed(0)).join(' ')}]`).join('  |  '));
+  const over = (k) => r[k].map((x, i) => x - r.bare[i]);
+  console.log(w.padEnd(6), keys.map((k) => `${k} ${k === 'bare' ? med(r[k]).toFixed(0) : '+' + med(over(k)).toFixed(1)} [${(k === 'bare' ? r[k] : over(k)).map((x) => x.toFixed(0)).join(' ')}]`).join('  |  '));
+  const [first, ...rest] = keys.slice(1);
+  for (const k of rest) {
+    const d = r[k].map((x, i) => x - r[first][i]);
+    console.log(' '.repeat(7) + `${k} - ${first}: paired median ${med(d) >= 0 ? '+' : ''}${med(d).toFixed(1)} [${d.map((x) => x.toFixed(0)).join(' ')}]`);
+  }
 }
 await browser.close(); await srv.close();
