@@ -489,6 +489,30 @@ test('a relative call URL is reported as the browser resolved it: against the <b
   });
 });
 
+test('an XMLHttpRequest the page reuses reports each call once, with its own status and failure', async () => {
+  // Each send added a loadend listener of its own, and every earlier one fired again at the next
+  // call's end: three calls on one object were six events (the first one three times).
+  await onHomePage(async (srv, page) => {
+    await page.evaluate(async () => {
+      const x = new XMLHttpRequest();
+      const call = (u) => new Promise((done) => { x.open('GET', u); x.onloadend = () => setTimeout(done, 20); x.send(); });
+      await call('/api/xhr?reuse=1');
+      await call('/api/missing?reuse=2');
+      await call('/api/xhr?reuse=3');
+      // A network error on the same object, then a good call again: the failure is that call's.
+      await call('http://127.0.0.1:9/?reuse=4');
+      await call('/api/xhr?reuse=5');
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await hide(page);
+    await new Promise((r) => setTimeout(r, 1000));
+    const E = srv.events().filter((x) => /reuse=\d$/.test(x.url || ''));
+    const seen = E.map((e) => `${e.url.slice(-7)} ${e.status_code ?? 0} ${e.success}`).sort();
+    assert.deepEqual(seen, ['reuse=1 200 1', 'reuse=2 404 0', 'reuse=3 200 1', 'reuse=4 0 0', 'reuse=5 200 1'], E.map(brief).join('\n'));
+    assert.equal(E.find((e) => e.url.endsWith('reuse=4')).message, 'Error: error', 'the network error, on its own call');
+  });
+});
+
 // --- field names and JSON types, ours vs ARMS ----------------------------------------------
 
 /**

@@ -121,7 +121,9 @@ function hookXhr(out, evaluate) {
         delete xhr[key];
         if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
         apiDone(d, evaluate);
-      }));
+        // Once: a page that reuses its XMLHttpRequest adds this again at each send, and every
+        // earlier call's listener fired again at the later call's end (reported once more).
+      }), { once: true });
     }
   });
 }
