@@ -31,9 +31,8 @@ function apiBuild(d) {
   // get their own), taken out (none found: -1 >>> 0 is past the end, splice takes nothing).
   d.tm = seen.splice(seen.findIndex((e) => e.name === d.u && e.startTime >= d.st - 5) >>> 0, 1)[0];
   if (!d.f) return apiReport(d);
-  // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event; req is
-  // what the call was given.
-  Promise.resolve().then(() => d.f({ url: d.u, method: d.m, headers: d.h, body: d.rq }, d.res, d.e ? new Error(d.e) : null, d.x))
+  // ARMS evaluateApi(req, res, err, xhr): its (possibly async) answer refines the event.
+  Promise.resolve().then(() => d.f(d.req, d.res, d.e ? new Error(d.e) : null, d.x))
     .then((a) => { if (a && typeof a === 'object') d.ev = a; }, () => {})
     .then(() => later(apiReport, d));
 }
@@ -56,7 +55,8 @@ function hookFetch(out, evaluate) {
       const req = input instanceof Request ? input : null;
       const m = String(init?.method || req?.method || 'GET').toUpperCase();
       const u = absolute(req ? req.url : input);
-      d = { k: 'fetch', m, u, st: now(), rq: init?.body, h: init?.headers || req?.headers };
+      d = { k: 'fetch', m, u, st: now(), rq: init?.body };
+      if (evaluate) d.req = { url: u, method: m, headers: init?.headers || req?.headers, body: init?.body };
       // The view and time of the call are those of its start, whenever it ends.
       d.v = view;
       const h = traceHeaders(u);
@@ -94,20 +94,6 @@ function hookXhr(out, evaluate) {
   const P = X.prototype;
   const key = Symbol('rum');
   const setHeader = P.setRequestHeader;
-  // One listener for every call, the same function (added again when the page reuses the object,
-  // it is still one, and it holds no call's facts). A call ends at readystatechange DONE, which
-  // fires before load, error and loadend: its status is read before a page's handler for those
-  // can open the object again. Its failure's kind comes after, and counts only while the object
-  // still holds that ended call (not one the page opened since: that one has no status yet).
-  const ended = safe(function (e) {
-    const d = this[key];
-    if (e.type[0] !== 'r') { if (d.s >= 0) d.e = e.type; } else if (this.readyState > 3 && !(d.s >= 0)) {
-      d.s = this.status; d.t = this.statusText; d.d = now() - d.st;
-      // (The request, for evaluateApi's fourth argument.)
-      d.x = this;
-      apiDone(d, evaluate);
-    }
-  });
   before(out, P, 'open', function (m, u) {
     this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} };
   });
@@ -125,14 +111,26 @@ function hookXhr(out, evaluate) {
         for (const name in h.h) if (!d.set[name.toLowerCase()]) setHeader.call(this, name, h.h[name]);
         d.tr = h;
       }
-      for (const t of ['readystatechange', 'error', 'abort', 'timeout']) this.addEventListener(t, ended);
+      const xhr = this;
+      let failed = '';
+      const onErr = (e) => { failed = e.type; };
+      for (const t of ['error', 'abort', 'timeout']) xhr.addEventListener(t, onErr);
+      xhr.addEventListener('loadend', safe(() => {
+        d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
+        if (failed) d.e = failed;
+        delete xhr[key];
+        if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
+        apiDone(d, evaluate);
+        // Once: a page that reuses its XMLHttpRequest adds this again at each send, and every
+        // earlier call's listener fired again at the later call's end (reported once more).
+      }), { once: true });
     }
   });
 }
 
 /**
  * A fetch/XHR call, as the hooks saw it: `k` kind, `m` method, `u` URL, `s` status, `t` status
- * text, `e` network error, `d` duration, `rq` the request body, `h` its headers (fetch), `tm` its resource timing entry, `tr` the trace we
+ * text, `e` network error, `d` duration, `rq` the request body, `tm` its resource timing entry, `tr` the trace we
  * started (`h` the headers we added, `id`, `span`, `s` sampled: collect.rs `trace`), `ev`
  * evaluateApi's answer, `ts` start time, `v` the view it started on.
  */
