@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, startServer } from '../tests/e2e/harness.mjs';
+import { cpuPage } from './cpu-page.mjs';
 const argv = process.argv.slice(2);
 const dists = Object.fromEntries(argv.filter((a) => a.includes('=')).map((a) => a.split('=')));
 const REPS = Number(argv[argv.indexOf('--reps') + 1]) || 7;
@@ -37,19 +38,10 @@ for (let rep = 0; rep < REPS; rep++) {
   for (const [w, [n, fn]] of Object.entries(WORK)) {
     // The order rotates each round: no build always runs first, or right after another.
     for (const k of keys.map((_, i) => keys[(i + rep) % keys.length])) {
-      const ctx = await browser.newContext();
-      const p = await ctx.newPage();
-      const cdp = await ctx.newCDPSession(p);
-      // threadTicks: main-thread CPU time (as bench/run.mjs), not wall time the renderer spent descheduled.
-      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-      await p.goto(srv.origin + '/' + k);
-      if (k !== 'bare') await p.evaluate(() => window.RumSDK.default.ready);
-      await p.waitForTimeout(300);
-      const m = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
-      const a = await m();
+      const { ctx, page: p, taskDuration } = await cpuPage(browser, srv.origin + '/' + k, { sdk: k !== 'bare', settle: 300 });
+      const a = await taskDuration();
       await p.evaluate(`(${fn})(${n})`);
-      const b = await m();
-      ((res[w] ||= {})[k] ||= []).push(((b.TaskDuration - a.TaskDuration) * 1e6) / n);
+      ((res[w] ||= {})[k] ||= []).push(((await taskDuration()) - a) * 1e6 / n);
       await ctx.close();
     }
   }

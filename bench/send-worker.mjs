@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import { execSync } from 'node:child_process';
 import { launch, startServer, scriptPage } from '../tests/e2e/harness.mjs';
+import { cpuPage } from './cpu-page.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(k); return i < 0 ? d : Number(argv[i + 1]); };
@@ -41,14 +42,7 @@ const shared = PSS ? null : await launch();
 for (let rep = 0; rep < REPS; rep++) {
   for (const k of ['bare', 'worker', 'page']) {
     const browser = shared || await launch();
-    const ctx = await browser.newContext();
-    const p = await ctx.newPage();
-    const cdp = await ctx.newCDPSession(p);
-    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-    await p.goto(srv.origin + '/' + k);
-    if (k !== 'bare') await p.evaluate(() => window.RumSDK.default.ready);
-    await p.waitForTimeout(1000);
-    const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+    const { ctx, page: p, taskDuration: task } = await cpuPage(browser, srv.origin + '/' + k, { sdk: k !== 'bare', settle: 1000 });
     for (const [w, fn] of Object.entries(WORK).filter(([w]) => !only || only.includes(w))) {
       const a = await task();
       await p.evaluate(`(${fn})(${N})`);

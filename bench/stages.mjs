@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { launch, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { cpuPage } from './cpu-page.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(k); return i < 0 ? d : Number(argv[i + 1]); };
@@ -77,7 +78,6 @@ const page = (sdk) => (req) => `<!doctype html><html><head><meta charset="utf-8"
 <script>window.RumSDK.default.init({pid: 'stages', endpoint: 'http://${req.headers.host.replace('127.0.0.1', 'localhost')}/collect', collectors: {longtask: true}})</script>` : ''}</head><body>x</body></html>`;
 const srv = await startServer({ routes, pages: { '/sdk': page(true), '/bare': page(false) } });
 const browser = await launch();
-const taskDuration = async (cdp) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 try {
   for (const [w, fn] of Object.entries(WORK)) {
@@ -85,19 +85,15 @@ try {
     const st = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const k of ['bare', 'sdk']) {
-        const p = await (await browser.newContext()).newPage();
-        const cdp = await p.context().newCDPSession(p);
-        await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-        await p.goto(srv.origin + '/' + k);
-        if (k === 'sdk') await p.evaluate(() => window.RumSDK.default.ready);
+        const { page: p, taskDuration } = await cpuPage(browser, srv.origin + '/' + k, { sdk: k === 'sdk' });
         // A warm-up, so that the send worker is running and the code compiled, as mid-session.
         await p.evaluate(`(${fn})(30)`);
         await p.waitForTimeout(1200);
         await p.evaluate(() => { globalThis.__stages = {}; });
-        const t0 = await taskDuration(cdp);
+        const t0 = await taskDuration();
         await p.evaluate(`(${fn})(${N})`);
         await p.waitForTimeout(700); // the 200 ms wait for timing entries, the batch, the sends
-        cpu[k].push(((await taskDuration(cdp)) - t0) * 1e6 / N);
+        cpu[k].push(((await taskDuration()) - t0) * 1e6 / N);
         if (k === 'sdk') for (const [s, ms] of Object.entries(await p.evaluate(() => globalThis.__stages))) (st[s] ||= []).push(ms * 1000 / N);
         await p.context().close();
       }
