@@ -3,7 +3,7 @@
 // the config (functions and RegExps included) to JSON. Everything decidable lives in Rust.
 // By name, so that the bundler drops the glue's unused exports (initSync, ...). Besides `start`,
 // the API goes through `hub(kind, data)` (kinds: src/browser/kinds.rs, read from the generated constants.js).
-import { finishInit, getImports, hub, remoteLocal, remoteStart, setupReplay, start as wasmStart, wasmMemory } from '../pkg/rum_wasm.js';
+import { finishInit, getImports, hub, remoteLocal, remoteStart, setupReplay, start as wasmStart, traceStart, wasmMemory } from '../pkg/rum_wasm.js';
 import { EARLY, FLUSH, GET_CONFIG, OPT_IN, OPT_OUT, REPLAY, SEND, SESSION_ID, SET_CONFIG } from '../src/browser/constants.js';
 
 const TAG = '[rum-wasm] ';
@@ -84,6 +84,9 @@ export function createArmsRum(locateWasm) {
     try {
       const url = cfg?.wasmUrl || locateWasm();
       setupReplay(cfg, url);
+      // Trace propagation's header builder, for pages whose config has `tracing`: loaded beside
+      // the .wasm, there before the first request is hooked.
+      const tracing = cfg.tracing && traceStart();
       await load(url);
       // What the browser says of the screen and the viewport, in the bundle's `device` (which
       // ARMS fills from the config only: the config's own fields win).
@@ -92,6 +95,7 @@ export function createArmsRum(locateWasm) {
       // Remote config's rules load only for pages that use it, before the start: a fresh
       // cached remote config applies from the first event.
       if (cfg.remoteConfig) text = await remoteStart(text, url);
+      await tracing;
       ok = wasmStart(text, fns, hub);
     } catch (e) {
       fail(e);

@@ -78,11 +78,12 @@ bind_and_shrink pkg rum_wasm
 echo "export { replayModule, setupReplay } from './$(cd pkg && ls snippets/*/src/browser/replay.js)';" >> pkg/rum_wasm.js
 echo "export { remoteLocal, remoteModule, remoteStart } from './$(cd pkg && ls snippets/*/src/browser/remote.js)';" >> pkg/rum_wasm.js
 echo "export { sendWorker } from './$(cd pkg && ls snippets/*/src/browser/send_worker.js)';" >> pkg/rum_wasm.js
+echo "export { traceModule, traceStart } from './$(cd pkg && ls snippets/*/src/browser/collectors/api.js)';" >> pkg/rum_wasm.js
 
 mkdir -p dist
-# `./rum-replay.js` and `./rum-remote.js` stay dynamic imports of the file beside dist/index.js (the app's bundler
+# `./rum-replay.js`, `./rum-remote.js` and `./rum-trace.js` stay dynamic imports of the file beside dist/index.js (the app's bundler
 # splits it off).
-esbuild js/index.js --bundle --format=esm --minify --target=es2020 --external:./rum-replay.js --external:./rum-remote.js \
+esbuild js/index.js --bundle --format=esm --minify --target=es2020 --external:./rum-replay.js --external:./rum-remote.js --external:./rum-trace.js \
   --log-level=warning --outfile=dist/index.js
 # The script-tag build never uses import.meta (it locates the .wasm from document.currentScript).
 esbuild js/script.js --bundle --format=iife --minify --target=es2020 \
@@ -112,6 +113,9 @@ lazy_file replay
 wasm_build slim,remote
 bind_and_shrink pkg-remote rum_remote
 lazy_file remote
+# Trace propagation's headers (js/trace/), imported by the API hooks only on pages whose config has `tracing`.
+esbuild js/trace/index.js --bundle --format=esm --minify --target=es2020 --log-level=warning --outfile=dist/rum-trace.js
+terser dist/rum-trace.js --module -c $TERSER_C -m -o dist/rum-trace.js
 # The send worker (js/send/worker.js): a classic script the core starts from beside the .wasm.
 esbuild js/send/worker.js --minify --target=es2020 --log-level=warning --outfile=dist/rum-send.js
 terser dist/rum-send.js -c $TERSER_C -m -o dist/rum-send.js

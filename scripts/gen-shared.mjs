@@ -3,6 +3,7 @@
 //                                      limits both sides apply (src/core/limits.rs);
 //   js/replay/kinds.js                 the replay wasm's `rhub` kinds (src/replay_api.rs);
 //   js/remote/ops.js                   the remote-config wasm's `rconf` ops (src/remote_api.rs);
+//   js/trace/bits.js                   the trace headers the core asks for (src/core/tracing.rs);
 //   src/browser/collectors/registry.js the collectors in the order of the registry in
 //                                      src/browser/collectors/mod.rs (bit i = the i-th).
 //   node scripts/gen-shared.mjs [root]          writes them (npm run build runs it)
@@ -57,12 +58,13 @@ export function generate(readFile) {
   const constants = constantsOf(readFile, ['src/browser/kinds.rs', 'src/core/limits.rs']);
   const replayKinds = constantsOf(readFile, ['src/replay_api.rs']);
   const remoteOps = constantsOf(readFile, ['src/remote_api.rs']);
+  const traceBits = constantsOf(readFile, ['src/core/tracing.rs']);
   const reg = 'src/browser/collectors/mod.rs';
   const names = registryNames(readFile(reg), reg);
   let registry = HEAD + reg + ': do not edit.\n// Bit i of `install`\'s mask is the i-th collector.\n';
   for (const n of names) registry += `import { install as ${camel(n)} } from './${n}.js';\n`;
   registry += `\nexport const ALL = [${names.map(camel).join(', ')}];\n`;
-  return { 'src/browser/constants.js': constants, 'js/replay/kinds.js': replayKinds, 'js/remote/ops.js': remoteOps, 'src/browser/collectors/registry.js': registry };
+  return { 'src/browser/constants.js': constants, 'js/replay/kinds.js': replayKinds, 'js/remote/ops.js': remoteOps, 'js/trace/bits.js': traceBits, 'src/browser/collectors/registry.js': registry };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -26,7 +26,9 @@ export function sizes() {
     ? sum(measure('rum-remote.js'), measure('rum_remote_bg.wasm'), 'remote config, lazy (rum-remote.js + rum_remote_bg.wasm)') : null;
   // The send worker: fetched at the first live send by pages whose SDK files are on their origin.
   const send = fs.existsSync(path.join(dist, 'rum-send.js')) ? { ...measure('rum-send.js'), file: 'send worker, lazy (rum-send.js)' } : null;
-  return { send, wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, remote, budget };
+  // Trace propagation's headers: loaded only by pages whose config has `tracing`.
+  const trace = fs.existsSync(path.join(dist, 'rum-trace.js')) ? { ...measure('rum-trace.js'), file: 'tracing, lazy (rum-trace.js)' } : null;
+  return { send, trace, wasm, script, esm, scriptTotal: sum(script, wasm, 'total (script tag: rum.js + .wasm)'), esmTotal: sum(esm, wasm, 'total (npm: index.js + .wasm)'), replay, remote, budget };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -35,7 +37,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const s = sizes();
-  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : []), ...(s.remote ? [s.remote] : []), ...(s.send ? [s.send] : [])];
+  const rows = [s.wasm, s.script, s.esm, s.scriptTotal, s.esmTotal, ...(s.replay ? [s.replay] : []), ...(s.remote ? [s.remote] : []), ...(s.send ? [s.send] : []), ...(s.trace ? [s.trace] : [])];
   console.log('| file | raw bytes | gzip -9 | brotli |\n|---|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.file} | ${r.raw} | ${r.gzip} | ${r.brotli} |`);
   const total = Math.max(s.scriptTotal.gzip, s.esmTotal.gzip);
@@ -43,5 +45,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (s.replay) console.log(`replay (lazy): ${s.replay.gzip} of ${budget.replayGzip} gzip bytes`);
   if (s.remote) console.log(`remote config (lazy): ${s.remote.gzip} of ${budget.remoteGzip} gzip bytes`);
   if (s.send) console.log(`send worker (lazy): ${s.send.gzip} of ${budget.sendGzip} gzip bytes`);
-  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip) || (s.remote && s.remote.gzip > budget.remoteGzip) || (s.send && s.send.gzip > budget.sendGzip)) { console.error('OVER BUDGET'); process.exit(1); }
+  if (s.trace) console.log(`tracing (lazy): ${s.trace.gzip} of ${budget.traceGzip} gzip bytes`);
+  if (total > budget.totalGzip || (s.replay && s.replay.gzip > budget.replayGzip) || (s.remote && s.remote.gzip > budget.remoteGzip) || (s.send && s.send.gzip > budget.sendGzip) || (s.trace && s.trace.gzip > budget.traceGzip)) { console.error('OVER BUDGET'); process.exit(1); }
 }

@@ -9,8 +9,8 @@ use super::js;
 use super::kinds::{REPORT, ROUTE};
 use super::runtime::Runtime;
 use crate::core::filter::{any_matches, builtin_ignored_error, builtin_ignored_url};
-use crate::core::json::{write_str, Value};
-use crate::core::tracing::{propagate, TraceContext};
+use crate::core::json::{write_str, write_u64, Value};
+use crate::core::tracing::decide;
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
@@ -90,40 +90,26 @@ fn ignored_url(rt: &Runtime, url: &str) -> bool {
 }
 
 /// Asked by the fetch/XHR hooks as a request starts (`data` = its URL), when tracing is on:
-/// the JSON text of the trace headers to add and the trace they start, or undefined (not traced, or not sampled).
-/// (Text that the hook parses: one string across instead of an object built property by
-/// property.)
+/// what the lazy header builder (js/trace/) needs, as JSON text `[bits, pid, session id, uid]`
+/// (`core::tracing::decide`'s bits), or undefined (not traced). One string across instead of
+/// an array built element by element.
 pub fn trace(rt: &mut Runtime, data: &JsValue) -> JsValue {
-    if !rt.agent.sampled() {
+    let url = data.as_string().unwrap_or_default();
+    let origin = js::fact_str(js::Fact::Origin);
+    let Some(bits) = (rt.agent.sampled() && !ignored_url(rt, &url))
+        .then(|| decide(&rt.agent.cfg.tracing, &url, &origin, &rt.host.fns))
+        .flatten()
+    else {
         return JsValue::UNDEFINED;
-    }
-    let Some(t) = headers_for(rt, &data.as_string().unwrap_or_default()) else { return JsValue::UNDEFINED };
-    // {"h": the headers, "id": trace id, "span": span id, "s": sampled}: what the report's
-    // trace_id and trace_data say (the hook does not read them back out of the headers).
-    let mut out = String::from("{\"h\":");
-    let mut sep = '{';
-    for (k, v) in &t.headers {
-        out.push(sep);
-        write_str(k, &mut out);
-        out.push(':');
-        write_str(v, &mut out);
-        sep = ',';
-    }
-    out.push_str("},\"id\":");
-    write_str(&t.trace_id, &mut out);
-    out.push_str(",\"span\":");
-    write_str(&t.span_id, &mut out);
-    out.push_str(if t.sampled { ",\"s\":true}" } else { ",\"s\":false}" });
-    JsValue::from_str(&out)
-}
-
-fn headers_for(rt: &mut Runtime, url: &str) -> Option<crate::core::tracing::Trace> {
-    if !rt.agent.cfg.tracing.enable || ignored_url(rt, url) {
-        return None;
-    }
+    };
     let session = rt.agent.sessions.current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
     let uid = rt.agent.sessions.uid(&mut rt.host.store, &mut rt.host.rng);
-    let origin = js::fact_str(js::Fact::Origin);
-    let ctx = TraceContext { page_origin: &origin, pid: &rt.agent.cfg.pid, session_id: &session, uid: &uid };
-    propagate(&rt.agent.cfg.tracing, url, &ctx, &mut rt.host.rng, &rt.host.fns)
+    let mut out = String::from("[");
+    write_u64(bits.into(), &mut out);
+    for s in [&rt.agent.cfg.pid, &session, &uid] {
+        out.push(',');
+        write_str(s, &mut out);
+    }
+    out.push(']');
+    JsValue::from_str(&out)
 }

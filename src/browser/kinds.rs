@@ -41,6 +41,6 @@ pub const SESSION_ID: u32 = 62;
 /// Synchronous: a URL (data) as it may leave the page, its secrets redacted by the config's
 /// rule (for the replay recorder's href/src/CSS URLs: the one rule, the config as it is now).
 pub const REDACT: u32 = 63;
-/// Synchronous: a request is starting (data: its URL) with tracing on; the answer is the JSON
-/// text of the trace headers to add, or undefined.
+/// Synchronous: a request is starting (data: its URL) with tracing on; the answer is what the
+/// lazy header builder needs (JSON text `[bits, pid, session id, uid]`), or undefined.
 pub const TRACE: u32 = 60;

@@ -56,15 +56,6 @@ pub fn uid(rng: &mut impl Random) -> String {
     s
 }
 
-/// W3C trace id: 32 hex, never all zero (ARMS forces the 1st and 17th chars non-zero).
-pub fn trace_id(rng: &mut impl Random) -> String {
-    let mut b = [0u8; 16];
-    rng.fill(&mut b);
-    b[0] |= 0x10;
-    b[8] |= 0x10;
-    to_hex(&b)
-}
-
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -118,9 +109,6 @@ pub mod tests {
         assert_eq!(hex(&mut r, 16).len(), 16);
         let u = uid(&mut r);
         assert!(u.starts_with("uid_") && u.len() == 20, "{u}");
-        let t = trace_id(&mut r);
-        assert!(crate::core::text::is_hex(&t, 32));
-        assert!(t.as_bytes()[0] != b'0' && t.as_bytes()[16] != b'0');
     }
 
     #[test]

@@ -1,73 +1,41 @@
-//! Trace propagation headers for API calls (ARMS `tracing`): which requests get them, and their
-//! values. Same-origin http(s) requests are traced; others only when `allowedUrls` matches, so
-//! no CORS preflight is ever added to a third party's API by surprise.
+//! Trace propagation for API calls (ARMS `tracing`): which requests get headers, and which
+//! headers. Same-origin http(s) requests are traced; others only when `allowedUrls` matches, so
+//! no CORS preflight is ever added to a third party's API by surprise. The header values (ids,
+//! the sampling flag, the formats) are made by the lazy `rum-trace.js` (js/trace/), loaded only
+//! by pages whose config has `tracing`: this decision is all the core page carries.
 
 use super::config::{Matcher, Propagator, Tracing};
 use super::filter::{matches, origin_host, MatchHost};
-use super::ids::{hex, trace_id, Random};
-use super::text::cat;
-use alloc::string::String;
-use alloc::vec::Vec;
 
-pub struct TraceContext<'a> {
-    pub page_origin: &'a str,
-    pub pid: &'a str,
-    pub session_id: &'a str,
-    pub uid: &'a str,
-}
-
-pub struct Trace {
-    pub trace_id: String,
-    pub span_id: String,
-    pub sampled: bool,
-    pub headers: Vec<(&'static str, String)>,
-}
-
-pub fn propagate(
-    t: &Tracing,
-    url: &str,
-    ctx: &TraceContext,
-    rng: &mut impl Random,
-    host: &impl MatchHost,
-) -> Option<Trace> {
+/// The headers to add to a request to `url`, as bits: one per propagator (`1 << Propagator as
+/// u8`), [`TRACESTATE`] and [`BAGGAGE`]; `None` when it is not traced.
+pub fn decide(t: &Tracing, url: &str, page_origin: &str, host: &impl MatchHost) -> Option<u8> {
     if !t.enable || !(url.starts_with("http://") || url.starts_with("https://")) {
         return None;
     }
-    let props: &[Propagator] = if origin_host(url).0 == ctx.page_origin {
+    let props: &[Propagator] = if origin_host(url).0 == page_origin {
         &t.propagators
     } else {
         &t.allowed.iter().find(|(m, _)| allowed(m, url, host))?.1
     };
-    let tid = trace_id(rng);
-    let span = hex(rng, 16);
-    let sampled = t.sample >= 100.0 || rng.unit() * 100.0 < t.sample;
-    let flag = if sampled { "1" } else { "0" };
-    let mut headers = Vec::new();
-    let mut add = |name: &'static str, parts: &[&str]| headers.push((name, cat(parts)));
+    let mut bits = (t.tracestate as u8) << 5 | (t.baggage as u8) << 6;
     for p in props {
-        match p {
-            Propagator::TraceContext => {
-                add("traceparent", &["00-", &tid, "-", &span, "-0", flag]);
-                if t.tracestate {
-                    add("tracestate", &["rum=v2&browser&", ctx.pid, "&", ctx.session_id, "&", ctx.uid]);
-                }
-            }
-            Propagator::B3 => add("b3", &[&tid, "-", &span, "-", flag]),
-            Propagator::B3Multi => {
-                add("X-B3-TraceId", &[&tid]);
-                add("X-B3-SpanId", &[&span]);
-                add("X-B3-Sampled", &[flag]);
-            }
-            Propagator::Jaeger => add("uber-trace-id", &[&tid, ":", &span, ":0:", flag]),
-            // sw8 needs a base64 service/instance encoding that no backend of ours reads yet.
-            Propagator::Sw8 => {}
-        }
+        bits |= 1 << *p as u8;
     }
-    if t.baggage {
-        add("baggage", &["rum=v2,appType=browser,pid=", ctx.pid, ",sid=", ctx.session_id, ",uid=", ctx.uid]);
-    }
-    (!headers.is_empty()).then_some(Trace { trace_id: tid, span_id: span, sampled, headers })
+    Some(bits)
 }
+
+// The bits, as js/trace/bits.js copies them (scripts/gen-shared.mjs): a propagator's is
+// `1 << Propagator as u8` (a test holds them together).
+pub const TRACECONTEXT: u8 = 1;
+pub const B3: u8 = 2;
+pub const B3MULTI: u8 = 4;
+pub const JAEGER: u8 = 8;
+pub const SW8: u8 = 16;
+/// With traceparent, a tracestate header.
+pub const TRACESTATE: u8 = 32;
+/// A baggage header, whatever the propagators.
+pub const BAGGAGE: u8 = 64;
 
 /// An `allowedUrls` entry matches `url`. A string is a prefix that respects the host boundary:
 /// when it ends inside the origin (`https://api.example.com`), the URL's host must end there too,
@@ -87,7 +55,7 @@ fn allowed(m: &Matcher, url: &str, host: &impl MatchHost) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ids::tests::SeqRandom;
+    use alloc::string::String;
 
     struct NoHost;
     impl MatchHost for NoHost {
@@ -113,34 +81,34 @@ mod tests {
         }
     }
 
-    const CTX: TraceContext =
-        TraceContext { page_origin: "http://127.0.0.1:45321", pid: "p@x", session_id: "s1", uid: "uid_1" };
+    const PAGE: &str = "http://127.0.0.1:45321";
+    const TC: u8 = TRACECONTEXT;
 
     #[test]
-    fn same_origin_gets_traceparent_and_tracestate() {
-        let t =
-            propagate(&tracing(), "http://127.0.0.1:45321/api/ok?q=1", &CTX, &mut SeqRandom::new(1), &NoHost).unwrap();
-        assert_eq!(t.headers[0].0, "traceparent");
-        let tp = &t.headers[0].1;
-        assert!(tp.starts_with(&cat(&["00-", &t.trace_id, "-"])) && tp.ends_with("-01") && tp.len() == 55, "{tp}");
-        assert_eq!(t.headers[1], ("tracestate", String::from("rum=v2&browser&p@x&s1&uid_1")));
+    fn a_propagators_bit_is_its_place_in_the_enum() {
+        use Propagator::*;
+        let bits = [TraceContext, B3, B3Multi, Jaeger, Sw8].map(|p| 1u8 << p as u8);
+        assert_eq!(bits, [TRACECONTEXT, super::B3, B3MULTI, JAEGER, SW8]);
+        assert_eq!(TRACESTATE | BAGGAGE, 96, "above every propagator's bit");
+    }
+
+    #[test]
+    fn same_origin_gets_the_tracing_wide_propagators_and_tracestate() {
+        assert_eq!(decide(&tracing(), "http://127.0.0.1:45321/api/ok?q=1", PAGE, &NoHost), Some(TC | TRACESTATE));
+        let t = Tracing { tracestate: false, baggage: true, ..tracing() };
+        assert_eq!(decide(&t, "http://127.0.0.1:45321/a", PAGE, &NoHost), Some(TC | BAGGAGE));
     }
 
     #[test]
     fn other_origins_only_when_allowed_with_their_propagators() {
-        let mut r = SeqRandom::new(2);
-        assert!(propagate(&tracing(), "https://cdn.other/x", &CTX, &mut r, &NoHost).is_none());
-        assert!(
-            propagate(&tracing(), "http://127.0.0.1:9/x", &CTX, &mut r, &NoHost).is_none(),
-            "another port is another origin"
+        assert_eq!(decide(&tracing(), "https://cdn.other/x", PAGE, &NoHost), None);
+        assert_eq!(decide(&tracing(), "http://127.0.0.1:9/x", PAGE, &NoHost), None, "another port is another origin");
+        assert_eq!(
+            decide(&tracing(), "https://api.partner.com/v1", PAGE, &NoHost),
+            Some(super::B3 | JAEGER | TRACESTATE)
         );
-        let t = propagate(&tracing(), "https://api.partner.com/v1", &CTX, &mut r, &NoHost).unwrap();
-        let names: Vec<&str> = t.headers.iter().map(|h| h.0).collect();
-        assert_eq!(names, ["b3", "uber-trace-id"]);
-        assert!(t.headers[1].1.ends_with(":0:1"));
-        assert!(propagate(&Tracing { enable: false, ..tracing() }, "http://127.0.0.1:45321/a", &CTX, &mut r, &NoHost)
-            .is_none());
-        assert!(propagate(&tracing(), "data:x", &CTX, &mut r, &NoHost).is_none());
+        assert_eq!(decide(&Tracing { enable: false, ..tracing() }, "http://127.0.0.1:45321/a", PAGE, &NoHost), None);
+        assert_eq!(decide(&tracing(), "data:x", PAGE, &NoHost), None);
     }
 
     #[test]
@@ -150,7 +118,7 @@ mod tests {
                 allowed: alloc::vec![(Matcher::Prefix(String::from(prefix)), alloc::vec![Propagator::B3])],
                 ..tracing()
             };
-            propagate(&t, url, &CTX, &mut SeqRandom::new(4), &NoHost).is_some()
+            decide(&t, url, PAGE, &NoHost).is_some()
         };
         for (prefix, url, want) in [
             ("https://api.example.com", "https://api.example.com", true),
@@ -166,13 +134,5 @@ mod tests {
         ] {
             assert_eq!(with(prefix, url), want, "{prefix} vs {url}");
         }
-    }
-
-    #[test]
-    fn sampling_and_baggage() {
-        let t = Tracing { sample: 0.0, baggage: true, propagators: alloc::vec![Propagator::B3Multi], ..tracing() };
-        let tr = propagate(&t, "http://127.0.0.1:45321/a", &CTX, &mut SeqRandom::new(3), &NoHost).unwrap();
-        assert_eq!(tr.headers[2], ("X-B3-Sampled", String::from("0")));
-        assert_eq!(tr.headers[3], ("baggage", String::from("rum=v2,appType=browser,pid=p@x,sid=s1,uid=uid_1")));
     }
 }

@@ -116,7 +116,8 @@ test('npm install <tarball> into an app: exports resolve; Vite builds it with th
 const endpoint = new URLSearchParams(location.search).get('endpoint');
 const replay = new URLSearchParams(location.search).has('replay');
 const remoteConfig = new URLSearchParams(location.search).has('remote') ? { url: endpoint + '/no-config' } : undefined;
-armsRum.init({ pid: 'vite-app', endpoint, env: 'local', reportConfig: { flushTime: 200 }, sessionReplaySampleRate: replay ? 1 : 0, remoteConfig });
+const tracing = new URLSearchParams(location.search).has('trace');
+armsRum.init({ pid: 'vite-app', endpoint, env: 'local', reportConfig: { flushTime: 200 }, sessionReplaySampleRate: replay ? 1 : 0, remoteConfig, tracing });
 armsRum.ready.then((ok) => { window.__ready = ok; armsRum.sendCustom({ type: 'vite', name: 'bundled' }); });
 window.armsRum = armsRum;
 `);
@@ -130,6 +131,7 @@ window.armsRum = armsRum;
   assert.equal(assets.filter((f) => f.endsWith('.wasm') && same(f, 'rum_remote_bg.wasm')).length, 1, 'the remote-config .wasm as an asset: ' + assets.join(' '));
   assert.ok(assets.some((f) => /^rum-remote-.*\.js$/.test(f)), 'the remote-config rules as a chunk of their own: ' + assets.join(' '));
   assert.ok(assets.some((f) => /^rum-send-.*\.js$/.test(f)), 'the send worker as a file of its own: ' + assets.join(' '));
+  assert.ok(assets.some((f) => /^rum-trace-.*\.js$/.test(f)), 'the trace header builder as a chunk of its own: ' + assets.join(' '));
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(app, 'dist/assets', f), 'utf8')).join('\n');
   assert.ok(js.includes(wasm[0]), 'the bundle refers to the emitted .wasm by its hashed name');
 
@@ -144,6 +146,7 @@ window.armsRum = armsRum;
     assert.deepEqual(requested.filter((p) => p.endsWith('.wasm')), [`/assets/${wasm[0]}`], 'only the core .wasm');
     assert.ok(!requested.some((p) => p.includes('rum-replay')), 'a page that does not record loads no recorder: ' + requested.join(' '));
     assert.ok(!requested.some((p) => p.includes('rum-remote')), 'a config without remoteConfig loads no remote-config chunk: ' + requested.join(' '));
+    assert.ok(!requested.some((p) => p.includes('rum-trace')), 'a config without tracing loads no tracing chunk: ' + requested.join(' '));
     await until(() => ingest.events().some((e) => e.type === 'vite' && e.name === 'bundled'), 'the vite/bundled custom event', 10000);
     const bundle = ingest.received.find((b) => b.json?.events.some((e) => e.type === 'vite'))?.json;
     assert.ok(requested.some((p) => /\/assets\/rum-send-.*\.js$/.test(p)), 'the bundles left from the send worker: ' + requested.join(' '));
@@ -176,6 +179,26 @@ test('Vite: a config with remoteConfig loads the remote-config chunk and its .wa
     assert.ok(requested.includes('/assets/' + remoteWasm), 'its .wasm asset: ' + requested.join(' '));
     await until(() => requested.some((p) => p.endsWith('/no-config')), 'the remote config request');
     await until(() => ingest.events().filter((e) => e.type === 'vite').length >= 2, 'the second vite/bundled custom event', 10000);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(warnings, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('Vite: a config with tracing loads the tracing chunk, and the page\'s requests carry traceparent', async () => {
+  assert.ok(statics, 'needs the built app from the previous test');
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    const { errors, warnings, requested } = watched(page);
+    const traced = [];
+    page.on('request', (r) => { if (r.url().includes('/traced')) traced.push(r.headers().traceparent); });
+    await page.goto(`${statics.origin}/?trace=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
+    assert.equal(await page.evaluate(() => window.armsRum.ready), true, warnings.join('\n'));
+    assert.ok(requested.some((p) => /\/assets\/rum-trace-.*\.js$/.test(p)), 'the tracing chunk: ' + requested.join(' '));
+    await page.evaluate(() => fetch('/traced').then((r) => r.text()));
+    assert.match(traced[0] || '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'traceparent on the page\'s own request');
     assert.deepEqual(errors, []);
     assert.deepEqual(warnings, []);
   } finally {

@@ -38,3 +38,10 @@ test('the send worker is within its own budget', () => {
   assert.ok(s.send.gzip <= s.budget.sendGzip, `${s.send.file}: ${s.send.gzip} gzip bytes > budget ${s.budget.sendGzip}`);
   assert.ok(s.send.raw > 200, 'a real build');
 });
+
+test('the tracing file is within its own budget', () => {
+  const s = sizes();
+  assert.ok(s.trace, 'dist/rum-trace.js is built');
+  assert.ok(s.trace.gzip <= s.budget.traceGzip, `${s.trace.file}: ${s.trace.gzip} gzip bytes > budget ${s.budget.traceGzip}`);
+  assert.ok(s.trace.raw > 200, 'a real build');
+});

@@ -25,9 +25,9 @@ function tree(files) {
 const KINDS = '//! kinds\n/// A report.\npub const REPORT: u32 = 1;\npub const TIMER: u32 = 30;\nconst PRIVATE: u32 = 9;\n';
 const LIMITS = 'pub const PROPERTIES_MAX: usize = 20;\npub const SLOW_LOAD_MS: f64 = 3_000.0;\n';
 const REGISTRY = 'fn mask() {\n    // registry:start\n    let on = [\n        api::on(cfg),\n        long_tasks::on(cfg, first),\n    ];\n    // registry:end\n}\n';
-const base = { 'src/browser/kinds.rs': KINDS, 'src/core/limits.rs': LIMITS, 'src/browser/collectors/mod.rs': REGISTRY, 'src/replay_api.rs': 'pub const SETUP: u32 = 1;\nconst SENT: u32 = 40;\n', 'src/remote_api.rs': 'pub const KEY: u32 = 1;\n' };
+const base = { 'src/browser/kinds.rs': KINDS, 'src/core/limits.rs': LIMITS, 'src/browser/collectors/mod.rs': REGISTRY, 'src/replay_api.rs': 'pub const SETUP: u32 = 1;\nconst SENT: u32 = 40;\n', 'src/remote_api.rs': 'pub const KEY: u32 = 1;\n', 'src/core/tracing.rs': 'pub const B3: u8 = 2;\n' };
 
-test('this checkout: constants.js, kinds.js, ops.js and registry.js are current', () => {
+test('this checkout: constants.js, kinds.js, ops.js, bits.js and registry.js are current', () => {
   const r = run('--check');
   assert.equal(r.status, 0, r.stderr);
 });
@@ -41,6 +41,7 @@ test('writes the public constants and the registry in order; --check fails once 
     assert.doesNotMatch(constants, /PRIVATE/, 'only `pub const` crosses');
     assert.match(readFileSync(join(root, 'js/replay/kinds.js'), 'utf8'), /\nexport const SETUP = 1;\n$/);
     assert.match(readFileSync(join(root, 'js/remote/ops.js'), 'utf8'), /\nexport const KEY = 1;\n$/);
+    assert.match(readFileSync(join(root, 'js/trace/bits.js'), 'utf8'), /\nexport const B3 = 2;\n$/);
     const registry = readFileSync(join(root, 'src/browser/collectors/registry.js'), 'utf8');
     assert.match(registry, /import \{ install as api \} from '\.\/api\.js';\nimport \{ install as longTasks \} from '\.\/long_tasks\.js';/);
     assert.match(registry, /export const ALL = \[api, longTasks\];/);

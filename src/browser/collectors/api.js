@@ -2,7 +2,7 @@
 // entry, the trace headers we added, and evaluateApi's verdict, reported as ARMS `resource`
 // events of type fetch / xmlhttprequest.
 
-import { hub } from '../transport.js';
+import { files, hub } from '../transport.js';
 import { TRACE } from '../constants.js';
 import { after, later, view } from '../pending.js';
 import { absolute, before, now, observe, observed, patch, safe } from '../hooks.js';
@@ -42,9 +42,26 @@ function apiBuild(d) {
 // text body is copied to count its UTF-8 bytes.
 const size = (b) => b && (typeof b === 'string' ? new Blob([b]).size : b.byteLength ?? b.size);
 
-// A request starts: the trace headers to add, when tracing is on (the Rust side answers them as
-// JSON text, or nothing for a URL it does not trace). Its view is the one pending.js keeps.
-const traceHeaders = (u) => { const t = opts.trace && hub(TRACE, u); return t && JSON.parse(t); };
+// The trace headers' builder (dist/rum-trace.js, js/trace/), imported only by pages whose config
+// has `tracing`: the facade waits for it before the SDK starts, so requests are traced from the
+// first; tracing turned on later by setConfig loads it at the first request, and the requests
+// until it is there go untraced. A failed load warns once and traces nothing.
+let tracer;
+let loadTracer = () => import(new URL('rum-trace.js', files.base));
+/** From the npm entry: imports the module. */
+export const traceModule = (f) => { loadTracer = f; };
+/** Loads the builder, once. */
+export const traceStart = () => tracer ||= loadTracer().then((m) => { tracer = m.build; }, (e) => console.warn('[rum-wasm] no tracing: ' + e));
+
+// A request starts: the trace headers to add, when tracing is on (the Rust side says whether
+// this URL is traced and with which headers, the builder makes them). Its view is the one
+// pending.js keeps.
+const traceHeaders = (u) => {
+  if (!opts.trace) return;
+  if (typeof tracer != 'function') return void traceStart();
+  const t = hub(TRACE, u);
+  return t && tracer(t, opts.sample);
+};
 
 function hookFetch(out, evaluate) {
   patch(out, window, 'fetch', (orig) => function (input, init) {
@@ -131,7 +148,7 @@ function hookXhr(out, evaluate) {
 /**
  * A fetch/XHR call, as the hooks saw it: `k` kind, `m` method, `u` URL, `s` status, `t` status
  * text, `e` network error, `d` duration, `rq` the request body, `tm` its resource timing entry, `tr` the trace we
- * started (`h` the headers we added, `id`, `span`, `s` sampled: collect.rs `trace`), `ev`
+ * started (`h` the headers we added, `id`, `span`, `s` sampled: js/trace/), `ev`
  * evaluateApi's answer, `ts` start time, `v` the view it started on.
  */
 export function apiReport(d) {
