@@ -32,7 +32,7 @@ const T = 'const __T = () => performance.now(); const __A = (k, t) => { const m 
 const EDITS = [
   ['transport.js', 'export function captureFetch(h, f) {\n  hub = h;',
     T + "export function captureFetch(h, f) {\n  hub = (k, d) => { const t = __T(); try { return h(k, d); } finally { __A('hub:' + k, t); } };"],
-  ['collectors/api.js', "import { hub } from '../transport.js';", "import { hub } from '../transport.js';\n" + T],
+  ['collectors/api.js', "import { files, hub } from '../transport.js';", "import { files, hub } from '../transport.js';\n" + T],
   ['collectors/api.js', '    let d = null;\n    let args = arguments;\n', '    let d = null; const __t = __T();\n    let args = arguments;\n'],
   ['collectors/api.js', '    const p = orig.apply(this, args);\n    if (!d) return p;',
     "    __A('fetch wrapper', __t); const __n = __T();\n    const p = orig.apply(this, args); __A(\"the page's fetch()\", __n);\n    if (!d) return p;"],

@@ -491,24 +491,42 @@ test('a relative call URL is reported as the browser resolved it: against the <b
 
 test('an XMLHttpRequest the page reuses reports each call once, with its own status and failure', async () => {
   // Each send added a loadend listener of its own, and every earlier one fired again at the next
-  // call's end: three calls on one object were six events (the first one three times).
+  // call's end: five calls on one object were 15 events. The status was read at loadend after
+  // the page's own handler: a page that opens the next call as soon as one ends (here the await
+  // right after its onloadend, and the page's own loadend listener) had reset it, so such calls
+  // came with status 0. And every send left three failure listeners on the object.
   await onHomePage(async (srv, page) => {
     await page.evaluate(async () => {
       const x = new XMLHttpRequest();
-      const call = (u) => new Promise((done) => { x.open('GET', u); x.onloadend = () => setTimeout(done, 20); x.send(); });
+      const call = (u) => new Promise((done) => { x.open('GET', u); x.onloadend = done; x.send(); });
       await call('/api/xhr?reuse=1');
       await call('/api/missing?reuse=2');
       await call('/api/xhr?reuse=3');
       // A network error on the same object, then a good call again: the failure is that call's.
       await call('http://127.0.0.1:9/?reuse=4');
       await call('/api/xhr?reuse=5');
+      // The next call opened from a loadend listener of the page's, added before ours.
+      await new Promise((done) => {
+        const next = () => { x.removeEventListener('loadend', next); x.onloadend = done; x.open('GET', '/api/xhr?reuse=7'); x.send(); };
+        x.onloadend = null;
+        x.addEventListener('loadend', next);
+        x.open('GET', '/api/missing?reuse=6');
+        x.send();
+      });
+      window.reused = x;
     });
+    // The object does not collect listeners of ours (each holding its call's facts) per call:
+    // after seven calls, the page's onloadend only.
+    const cdp = await page.context().newCDPSession(page);
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window.reused' });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+    assert.deepEqual(listeners.map((l) => l.type), ['loadend'], 'listeners left on the object: ' + listeners.map((l) => l.type).join(' '));
     await new Promise((r) => setTimeout(r, 500));
     await hide(page);
     await new Promise((r) => setTimeout(r, 1000));
     const E = srv.events().filter((x) => /reuse=\d$/.test(x.url || ''));
     const seen = E.map((e) => `${e.url.slice(-7)} ${e.status_code ?? 0} ${e.success}`).sort();
-    assert.deepEqual(seen, ['reuse=1 200 1', 'reuse=2 404 0', 'reuse=3 200 1', 'reuse=4 0 0', 'reuse=5 200 1'], E.map(brief).join('\n'));
+    assert.deepEqual(seen, ['reuse=1 200 1', 'reuse=2 404 0', 'reuse=3 200 1', 'reuse=4 0 0', 'reuse=5 200 1', 'reuse=6 404 0', 'reuse=7 200 1'], E.map(brief).join('\n'));
     assert.equal(E.find((e) => e.url.endsWith('reuse=4')).message, 'Error: error', 'the network error, on its own call');
   });
 });

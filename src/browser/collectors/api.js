@@ -112,6 +112,11 @@ function hookXhr(out, evaluate) {
   const key = Symbol('rum');
   const setHeader = P.setRequestHeader;
   before(out, P, 'open', function (m, u) {
+    // A page that opens its next call from the last one's loadend, before our listener ran
+    // (its own handlers come first, and so does the await after one): that call's status,
+    // before open() resets it.
+    const last = this[key];
+    if (last?.st) { last.s = this.status; last.t = this.statusText; }
     this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} };
   });
   before(out, P, 'setRequestHeader', function (name) {
@@ -130,16 +135,20 @@ function hookXhr(out, evaluate) {
       }
       const xhr = this;
       let failed = '';
+      const fails = ['error', 'abort', 'timeout'];
       const onErr = (e) => { failed = e.type; };
-      for (const t of ['error', 'abort', 'timeout']) xhr.addEventListener(t, onErr);
+      for (const t of fails) xhr.addEventListener(t, onErr);
       xhr.addEventListener('loadend', safe(() => {
-        d.s = xhr.status; d.t = xhr.statusText; d.d = now() - d.st;
+        if (xhr[key] == d) { d.s = xhr.status; d.t = xhr.statusText; delete xhr[key]; }
+        d.d = now() - d.st;
         if (failed) d.e = failed;
-        delete xhr[key];
+        // A page that reuses its XMLHttpRequest would keep each call's listeners (and its facts,
+        // the body too) for the object's life.
+        for (const t of fails) xhr.removeEventListener(t, onErr);
         if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
         apiDone(d, evaluate);
-        // Once: a page that reuses its XMLHttpRequest adds this again at each send, and every
-        // earlier call's listener fired again at the later call's end (reported once more).
+        // Once: added again at each send of a reused object, an earlier call's listener fired
+        // again at every later call's end (reported once more).
       }), { once: true });
     }
   });
