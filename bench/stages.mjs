@@ -44,7 +44,7 @@ const EDITS = [
   ['collectors/api.js', 'export function apiReport(d) {\n', "export function apiReport(d) { const __t = __T(); try { return apiReport0(d); } finally { __A('apiReport', __t); } }\nfunction apiReport0(d) {\n"],
   ['pending.js', "import { hub } from './transport.js';", "import { hub } from './transport.js';\n" + T],
   ['pending.js', 'export function take(exit) {\n', "export function take(exit) { const __t = __T(); try { return take0(exit); } finally { __A('take', __t); } }\nfunction take0(exit) {\n"],
-  ['pending.js', "  return out.length ? JSON.stringify(out) : '';", "  const __s = __T(); try { return out.length ? JSON.stringify(out) : ''; } finally { __A('stringify', __s); }"],
+  ['pending.js', "  return out.length ? JSON.stringify(out) + bodies : '';", "  const __s = __T(); try { return out.length ? JSON.stringify(out) + bodies : ''; } finally { __A('stringify', __s); }"],
   ['send_worker.js', "import { done, files, post } from './transport.js';", "import { done, files, post } from './transport.js';\n" + T],
   ['send_worker.js', 'export function sendBundle(url, body, mode, compress, id) {\n',
     "export function sendBundle(url, body, mode, compress, id) { const __t = __T(); try { return sendBundle0(url, body, mode, compress, id); } finally { __A('sendBundle', __t); } }\nfunction sendBundle0(url, body, mode, compress, id) {\n"],

@@ -163,3 +163,28 @@ fn api_start_creates_an_arms_session_in_local_storage() {
     call(OPT_IN, JsValue::UNDEFINED);
     assert!(transport::ls_get("_arms_session").unwrap().is_some());
 }
+
+#[wasm_bindgen_test]
+fn a_report_batch_takes_its_bodies_from_after_the_array() {
+    use rum_wasm::browser::collectors::{reports, spec_of};
+    // As pending.js `take` writes it: the array with each body's place held by 0, then the
+    // bodies as they are, each after a 0x01 (JSON text, where a raw 0x01 never occurs).
+    let body = "\"n\":\"é \\\"x\\\" \u{2028} \u{1F600}\"";
+    let text = format!(
+        "[[\"custom\",0,\"k\",1700000000123],[\"view\",0,null,null,\"v1\",\"/a\"]]\u{1}{body}\u{1}\"type\":\"pv\""
+    );
+    let mut list = reports(&JsValue::from_str(&text));
+    assert_eq!(list.len(), 2);
+    let a = spec_of(&mut list[0]).unwrap();
+    assert_eq!((a.event_type.as_str(), a.body.as_str(), a.merge_key.as_deref()), ("custom", body, Some("k")));
+    let b = spec_of(&mut list[1]).unwrap();
+    assert_eq!((b.body.as_str(), b.view.map(|v| v.name)), ("\"type\":\"pv\"", Some(String::from("/a"))));
+    // A batch with its bodies in the array (finalVitals) reads as before.
+    let mut old = reports(&JsValue::from_str("[[\"view\",\"\\\"type\\\":\\\"webvitals\\\"\"]]"));
+    assert_eq!(spec_of(&mut old[0]).unwrap().body, "\"type\":\"webvitals\"");
+    // Fewer bodies than reports: the one without stays without (no event), nothing shifts.
+    let mut short = reports(&JsValue::from_str("[[\"custom\",0],[\"custom\",0]]\u{1}\"a\":1"));
+    assert_eq!(spec_of(&mut short[0]).unwrap().body, "\"a\":1");
+    assert!(spec_of(&mut short[1]).is_none());
+    assert!(reports(&JsValue::from_str("not json\u{1}\"a\":1")).is_empty());
+}

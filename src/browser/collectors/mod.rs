@@ -20,6 +20,7 @@ mod vitals;
 use crate::core::config::Config;
 use crate::core::json::{parse, Value};
 use crate::core::manual::Spec;
+use crate::core::text::{cut_at, split_byte};
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
@@ -87,12 +88,23 @@ pub fn configure_fields(cfg: &Config, fns: &super::fns::Fns) {
 }
 
 /// A batch of reports as `pending.js` sends it: the JSON text of an array of reports (see
-/// `spec_of`); empty for anything else (nothing to report).
+/// `spec_of`), then, each after a 0x01, the bodies of those reports in order, which take their
+/// place (a batch without them keeps the bodies it has); empty for anything else.
 pub fn reports(text: &JsValue) -> Vec<Value> {
-    match text.as_string().and_then(|t| parse(&t)) {
-        Some(Value::Arr(list)) => list,
-        _ => Vec::new(),
+    let t = text.as_string().unwrap_or_default();
+    let (head, mut bodies) = cut_at(&t, 1);
+    let Some(Value::Arr(mut list)) = parse(head) else { return Vec::new() };
+    for r in list.iter_mut() {
+        let Some((_, rest)) = split_byte(bodies, 1) else { break };
+        let (body, next) = cut_at(rest, 1);
+        if let Value::Arr(r) = r {
+            if let Some(slot) = r.get_mut(1) {
+                *slot = Value::Str(body.into());
+            }
+        }
+        bodies = next;
     }
+    list
 }
 
 /// A report of `fields.js` (`[event type, body, merge key, timestamp, view id, view name,
