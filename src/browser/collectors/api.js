@@ -111,6 +111,10 @@ function hookXhr(out, evaluate) {
   const P = X.prototype;
   const key = Symbol('rum');
   const setHeader = P.setRequestHeader;
+  // A failed call's kind, on the call the object holds. One function for every call: added
+  // again at each send of a reused object, it stays one listener (the browser keeps a function
+  // once per event type), so no call's facts stay on the object with it.
+  function onFail(e) { const d = this[key]; if (d) d.e = e.type; }
   before(out, P, 'open', function (m, u) {
     // A page that opens its next call from the last one's loadend, before our listener ran
     // (its own handlers come first, and so does the await after one): that call's status,
@@ -134,17 +138,10 @@ function hookXhr(out, evaluate) {
         d.tr = h;
       }
       const xhr = this;
-      let failed = '';
-      const fails = ['error', 'abort', 'timeout'];
-      const onErr = (e) => { failed = e.type; };
-      for (const t of fails) xhr.addEventListener(t, onErr);
+      for (const t of ['error', 'abort', 'timeout']) xhr.addEventListener(t, onFail);
       xhr.addEventListener('loadend', safe(() => {
         if (xhr[key] == d) { d.s = xhr.status; d.t = xhr.statusText; delete xhr[key]; }
         d.d = now() - d.st;
-        if (failed) d.e = failed;
-        // A page that reuses its XMLHttpRequest would keep each call's listeners (and its facts,
-        // the body too) for the object's life.
-        for (const t of fails) xhr.removeEventListener(t, onErr);
         if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
         apiDone(d, evaluate);
         // Once: added again at each send of a reused object, an earlier call's listener fired
