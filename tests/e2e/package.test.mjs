@@ -166,68 +166,55 @@ window.armsRum = armsRum;
   }
 });
 
-test('Vite: a config with remoteConfig loads the remote-config chunk and its .wasm asset, and the SDK runs', async () => {
+/**
+ * The built Vite app at `/?<query>` in a fresh context (`before(page)` runs first, its answer is
+ * `fn`'s second argument), the SDK ready; `fn` gets the page and
+ * what `watched` saw, and the page must end with no error and no SDK warning.
+ */
+async function onBuiltApp(query, fn, before = () => {}) {
   assert.ok(statics, 'needs the built app from the previous test');
   const ctx = await browser.newContext();
   try {
     const page = await ctx.newPage();
-    const { errors, warnings, requested } = watched(page);
-    await page.goto(`${statics.origin}/?remote=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
-    assert.equal(await page.evaluate(() => window.armsRum.ready), true, warnings.join('\n'));
-    const remoteWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_remote_bg.wasm'))));
-    assert.ok(requested.some((p) => /\/assets\/rum-remote-.*\.js$/.test(p)), 'the remote-config chunk: ' + requested.join(' '));
-    assert.ok(requested.includes('/assets/' + remoteWasm), 'its .wasm asset: ' + requested.join(' '));
-    await until(() => requested.some((p) => p.endsWith('/no-config')), 'the remote config request');
-    await until(() => ingest.events().filter((e) => e.type === 'vite').length >= 2, 'the second vite/bundled custom event', 10000);
-    assert.deepEqual(errors, []);
-    assert.deepEqual(warnings, []);
+    const w = watched(page);
+    const extra = before(page);
+    await page.goto(`${statics.origin}/?${query}&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
+    assert.equal(await page.evaluate(() => window.armsRum.ready), true, w.warnings.join('\n'));
+    await fn({ page, ...w }, extra);
+    assert.deepEqual(w.errors, []);
+    assert.deepEqual(w.warnings, []);
   } finally {
     await ctx.close();
   }
-});
+}
 
-test('Vite: a config with tracing loads the tracing chunk, and the page\'s requests carry traceparent', async () => {
-  assert.ok(statics, 'needs the built app from the previous test');
-  const ctx = await browser.newContext();
-  try {
-    const page = await ctx.newPage();
-    const { errors, warnings, requested } = watched(page);
-    const traced = [];
-    page.on('request', (r) => { if (r.url().includes('/traced')) traced.push(r.headers().traceparent); });
-    await page.goto(`${statics.origin}/?trace=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
-    assert.equal(await page.evaluate(() => window.armsRum.ready), true, warnings.join('\n'));
-    assert.ok(requested.some((p) => /\/assets\/rum-trace-.*\.js$/.test(p)), 'the tracing chunk: ' + requested.join(' '));
-    await page.evaluate(() => fetch('/traced').then((r) => r.text()));
-    assert.match(traced[0] || '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'traceparent on the page\'s own request');
-    assert.deepEqual(errors, []);
-    assert.deepEqual(warnings, []);
-  } finally {
-    await ctx.close();
-  }
-});
+test('Vite: a config with remoteConfig loads the remote-config chunk and its .wasm asset, and the SDK runs', () => onBuiltApp('remote=1', async ({ requested }) => {
+  const remoteWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_remote_bg.wasm'))));
+  assert.ok(requested.some((p) => /\/assets\/rum-remote-.*\.js$/.test(p)), 'the remote-config chunk: ' + requested.join(' '));
+  assert.ok(requested.includes('/assets/' + remoteWasm), 'its .wasm asset: ' + requested.join(' '));
+  await until(() => requested.some((p) => p.endsWith('/no-config')), 'the remote config request');
+  await until(() => ingest.events().filter((e) => e.type === 'vite').length >= 2, 'the second vite/bundled custom event', 10000);
+}));
 
-test('Vite: a recording page loads the recorder chunk and its .wasm asset, and segments go to /replay', async () => {
-  assert.ok(statics, 'needs the built app from the previous test');
-  const ctx = await browser.newContext();
-  try {
-    const page = await ctx.newPage();
-    const { errors, warnings, requested } = watched(page);
-    const before = replays.length;
-    await page.goto(`${statics.origin}/?replay=1&endpoint=${encodeURIComponent(ingest.origin + '/collect')}`);
-    assert.equal(await page.evaluate(() => window.armsRum.ready), true);
-    await until(() => requested.some((p) => /\/assets\/rum-replay-.*\.js$/.test(p)), 'the recorder chunk');
-    const replayWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_replay_bg.wasm'))));
-    await until(() => requested.includes('/assets/' + replayWasm), 'the replay .wasm asset');
-    await page.click('#b');
-    await hide(page);
-    await until(() => replays.length > before, 'a replay segment at /replay', 10000);
-    assert.ok(replays.slice(before).every(([, n]) => n > 0), JSON.stringify(replays));
-    assert.deepEqual(errors, []);
-    assert.deepEqual(warnings, []);
-  } finally {
-    await ctx.close();
-  }
-});
+test('Vite: a config with tracing loads the tracing chunk, and the page\'s requests carry traceparent', () => onBuiltApp('trace=1', async ({ page, requested }, traced) => {
+  assert.ok(requested.some((p) => /\/assets\/rum-trace-.*\.js$/.test(p)), 'the tracing chunk: ' + requested.join(' '));
+  await page.evaluate(() => fetch('/traced').then((r) => r.text()));
+  assert.match(traced[0] || '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'traceparent on the page\'s own request');
+}, (page) => {
+  const traced = [];
+  page.on('request', (r) => { if (r.url().includes('/traced')) traced.push(r.headers().traceparent); });
+  return traced;
+}));
+
+test('Vite: a recording page loads the recorder chunk and its .wasm asset, and segments go to /replay', () => onBuiltApp('replay=1', async ({ page, requested }, before) => {
+  await until(() => requested.some((p) => /\/assets\/rum-replay-.*\.js$/.test(p)), 'the recorder chunk');
+  const replayWasm = assets.find((f) => f.endsWith('.wasm') && fs.readFileSync(path.join(app, 'dist/assets', f)).equals(fs.readFileSync(path.join(app, 'node_modules/rum-wasm/dist/rum_replay_bg.wasm'))));
+  await until(() => requested.includes('/assets/' + replayWasm), 'the replay .wasm asset');
+  await page.click('#b');
+  await hide(page);
+  await until(() => replays.length > before, 'a replay segment at /replay', 10000);
+  assert.ok(replays.slice(before).every(([, n]) => n > 0), JSON.stringify(replays));
+}, () => replays.length));
 
 test('script tag from the installed package: dist/rum.js + .wasm copied to a folder, ARMS __rum snippet, a bundle arrives', async () => {
   assert.ok(app, 'needs the installed app from the previous test');
