@@ -176,6 +176,35 @@ test('an XHR that aborts: the page\'s onabort fires, status 0, same events as wi
     await page.evaluate(script);
     const [e] = await flushed(page, srv, (x) => x.event_type === 'resource' && x.type === 'xmlhttprequest' && x.name === '/api/slow', 'the aborted XHR');
     assert.equal(e.success, 0, JSON.stringify(e));
+    // The failure's kind, on its own call: the abort listener set it, not a later call's.
+    assert.equal(e.message, 'Error: abort', JSON.stringify(e));
+    assert.equal(e.status_code, undefined, JSON.stringify(e));
+  });
+});
+
+test('an XHR that times out (xhr.timeout): the page\'s ontimeout fires, same events as without the SDK; reported failed, "Error: timeout"', async () => {
+  const script = () => new Promise((done) => {
+    const x = new XMLHttpRequest();
+    const seen = [];
+    for (const t of ['loadstart', 'abort', 'error', 'timeout', 'load', 'loadend']) {
+      x.addEventListener(t, () => seen.push(t + ':' + x.status + ':' + x.readyState));
+    }
+    x.ontimeout = () => seen.push('ontimeout:' + x.status);
+    x.onloadend = () => setTimeout(() => done({ seen, status: x.status, readyState: x.readyState }), 0);
+    x.open('GET', '/api/slow?ms=3000&t=1');
+    x.timeout = 150;
+    x.send();
+  });
+  const [base, sdk] = await baselineAndSdk({}, script);
+  assert.ok(base.result.seen.includes('ontimeout:0'), JSON.stringify(base.result));
+  assert.deepEqual(sdk.result, base.result);
+  assert.deepEqual(sdk.pageErrors, []);
+  await withPage({}, async ({ srv, page }) => {
+    await page.evaluate(script);
+    const [e] = await flushed(page, srv, (x) => x.event_type === 'resource' && x.type === 'xmlhttprequest' && x.url.endsWith('t=1'), 'the XHR that timed out');
+    assert.equal(e.success, 0, JSON.stringify(e));
+    assert.equal(e.message, 'Error: timeout', JSON.stringify(e));
+    assert.ok(e.duration >= 140 && e.duration < 2000, 'duration up to the timeout: ' + e.duration);
   });
 });
 
