@@ -31,15 +31,17 @@ export function configure(parseResourceName, slowResource, slowLoad, sample, tra
 // ARMS's `timing_data` and `snapshots`: a performance entry as JSON text (its toJSON).
 export const entryJson = (e) => { try { return JSON.stringify(e); } catch (_) { return undefined; } };
 
-// Numbers as the Rust writer prints them: truncated to 3 decimals (binary noise absorbed).
+// Numbers as the Rust writer prints them: truncated to 3 decimals (binary noise absorbed). Cut
+// where a builder takes a measured number (pos, plausible, span and the few others), not by a
+// replacer in JSON.stringify: one was called for every value of every report, 7 µs of an API
+// call's 35 (bench/stages.mjs).
 export const r3 = (n) => (Number.isFinite(n) ? Math.sign(n) * Math.trunc(Math.abs(n) * 1000 + 1e-6) / 1000 : null);
-// JSON text with its numbers cut so; a report's body is an object's without the braces.
-export const json = (v) => JSON.stringify(v, (_k, x) => (typeof x === 'number' ? r3(x) : x));
-export const body = (o) => json(o).slice(1, -1);
+// A report's body: the JSON text of an object, without the braces.
+export const body = (o) => JSON.stringify(o).slice(1, -1);
 // A duration or size: only a real, non-negative number.
-export const pos = (v) => (Number.isFinite(v) && v >= 0 ? v : undefined);
+export const pos = (v) => (Number.isFinite(v) && v >= 0 ? r3(v) : undefined);
 // Plausible for a page-load mark: positive and under an hour.
-export const plausible = (v) => (Number.isFinite(v) && v > 0 && v < 3600000 ? v : undefined);
+export const plausible = (v) => (Number.isFinite(v) && v > 0 && v < 3600000 ? r3(v) : undefined);
 export const cut = (s, n) => (s.length <= n ? s : Array.from(s).slice(0, n).join(''));
 export const str = (v) => (typeof v === 'string' ? v : undefined);
 export const isObj = (v) => typeof v === 'object' && v !== null;
@@ -56,7 +58,7 @@ export function resourceName(url) {
   return pathname(url);
 }
 
-const span = (a, b) => (a > 0 && b > a ? b - a : undefined);
+const span = (a, b) => (a > 0 && b > a ? r3(b - a) : undefined);
 
 /** Phase durations and sizes of a resource timing entry (phases it lacks are left out). */
 export function timing(o, e) {
@@ -83,7 +85,7 @@ export function properties(p) {
     if (n === PROPERTIES_MAX) break;
     const v = p[k];
     if (typeof v !== 'string' && typeof v !== 'number') continue;
-    out[cut(k, PROPERTY_KEY_MAX)] = typeof v === 'string' ? cut(v, PROPERTY_VALUE_MAX) : v;
+    out[cut(k, PROPERTY_KEY_MAX)] = typeof v === 'string' ? cut(v, PROPERTY_VALUE_MAX) : r3(v);
     n++;
   }
   return n ? out : undefined;

@@ -159,6 +159,37 @@ test('a 200 ms stall is reported with its slowest scripts; a short one is not', 
   assert.equal(f.longTaskReport({ ...t, end: 130 }), null);
 });
 
+test('every measured number a builder writes is cut to 3 decimals (binary noise absorbed, as the Rust writer prints), at its source', () => {
+  // Cut where each builder takes the number, not by a replacer over the whole body: a number
+  // that skipped the cut shows its binary noise here.
+  const noisy = 6.3004567; // a measured number with more decimals than the wire keeps
+  // The body's numbers, and those of a snapshot (JSON text the builder wrote); not timing_data,
+  // the browser's entry as it is (ARMS sends it so).
+  const numbers = (r) => {
+    const o = JSON.parse(obj(r));
+    delete o.timing_data;
+    if (/^[[{]/.test(o.snapshots)) o.snapshots = JSON.parse(o.snapshots);
+    return JSON.stringify(o).match(/-?\d+\.\d+(e-?\d+)?/g) || [];
+  };
+  const reports = {
+    api: f.apiReport({ k: 'fetch', m: 'GET', u: 'http://h/a', s: 200, t: 'OK', d: noisy, rq: 'x', tm: { requestStart: 1, responseStart: 1 + noisy, responseEnd: 2 + noisy * 2, redirectStart: 0.1, redirectEnd: noisy } }),
+    evaluated: f.apiReport({ k: 'fetch', m: 'GET', u: 'http://h/a', s: 200, d: 1, ev: { duration: noisy, properties: { p: noisy } } }),
+    resource: f.resourceReport({ name: 'http://h/s.js', initiatorType: 'script', duration: noisy, responseStatus: 200, requestStart: 1, responseStart: 1 + noisy }),
+    click: f.clickReport({ tag: 'b', xp: '/b', dur: noisy, ts: 1 }),
+    perf: f.perfReport({ dom_interactive: noisy, load_event: 100 + noisy, first_paint: noisy }, 'u', ''),
+    vitals: f.vitalsReport({ lcp: 100 + noisy, fid: noisy, fit: noisy, cls: noisy / 100, inp: noisy, ttfb: noisy, fcp: noisy }, 'u', ''),
+    longTask: f.longTaskReport({ source: 'LoAF', start: 0.1, end: 200 + noisy, frames: 1, scripts: [{ sourceURL: 'a.js', duration: 150 + noisy }] }),
+  };
+  for (const [k, r] of Object.entries(reports)) {
+    const n = numbers(r);
+    assert.ok(n.length > 0, k + ': has decimals to check: ' + obj(r));
+    for (const x of n) assert.ok(!/\.\d{4,}/.test(x), `${k}: ${x} not cut to 3 decimals in ${obj(r)}`);
+  }
+  assert.match(obj(reports.api), /"duration":6\.3,/);
+  assert.match(obj(reports.vitals), /"first_input_delay":6\.3,/);
+  assert.match(obj(reports.longTask), /"duration":206\.2,/);
+});
+
 test('pathname: the path of absolute, protocol-relative and relative URLs', () => {
   assert.equal(f.pathname('http://127.0.0.1:9/unreachable'), '/unreachable');
   assert.equal(f.pathname('https://h'), '/');

@@ -6,7 +6,7 @@ import { files, hub } from '../transport.js';
 import { TRACE } from '../constants.js';
 import { after, later, view } from '../pending.js';
 import { absolute, before, now, observe, observed, patch, safe } from '../hooks.js';
-import { body, cut, entryJson, get, ok, opts, pos, properties, resourceName, str, timing } from '../fields.js';
+import { body, cut, entryJson, get, ok, opts, pos, properties, r3, resourceName, str, timing } from '../fields.js';
 
 // An API call ended (fetch or XHR). Its timing comes from the matching resource entry, which
 // the browser adds when the body is done: the report is built 200 ms later, or when the page is
@@ -161,7 +161,7 @@ export function apiReport(d) {
   const url = d.u || '';
   const ev = d.ev;
   const over = (k, max) => { const s = str(get(ev, k)); return s && cut(s, max); };
-  const evNum = (k) => { const v = get(ev, k); return typeof v === 'number' ? v : undefined; };
+  const evNum = (k) => { const v = get(ev, k); return typeof v === 'number' ? r3(v) : undefined; };
   const status = evNum('status_code') ?? (d.s || 0);
   const duration = evNum('duration') ?? (d.d || 0);
   const error = str(d.e);

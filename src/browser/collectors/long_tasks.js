@@ -3,7 +3,7 @@
 
 import { later, view } from '../pending.js';
 import { observe, observed, safe } from '../hooks.js';
-import { body, get, json, num, str } from '../fields.js';
+import { body, get, num, r3, str } from '../fields.js';
 
 const MIN_LONG_TASK = 150;
 
@@ -16,8 +16,8 @@ export function longTaskReport(t, v) {
   const duration = t.end - t.start;
   if (!(duration >= MIN_LONG_TASK)) return null;
   const scripts = t.scripts.slice().sort((a, b) => num(b, 'duration') - num(a, 'duration')).slice(0, 5)
-    .map((s) => ({ sourceURL: str(get(s, 'sourceURL')) || '', sourceFunctionName: str(get(s, 'sourceFunctionName')) || '', invokerType: str(get(s, 'invokerType')) || '', duration: num(s, 'duration') }));
-  const o = { id: str(get(v, 1)), name: str(get(v, 2)), type: 'fps', source: t.source, duration, fps: Math.floor(1000 / (duration / Math.max(t.frames, 1)) + 0.5), snapshots: json(scripts) };
+    .map((s) => ({ sourceURL: str(get(s, 'sourceURL')) || '', sourceFunctionName: str(get(s, 'sourceFunctionName')) || '', invokerType: str(get(s, 'invokerType')) || '', duration: r3(num(s, 'duration')) }));
+  const o = { id: str(get(v, 1)), name: str(get(v, 2)), type: 'fps', source: t.source, duration: r3(duration), fps: Math.floor(1000 / (duration / Math.max(t.frames, 1)) + 0.5), snapshots: JSON.stringify(scripts) };
   return ['longTask', body(o)];
 }
 

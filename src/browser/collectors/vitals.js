@@ -2,13 +2,13 @@
 // as an ARMS `view` event of type webvitals, when it is hidden or left (`install` returns what `take()`s it).
 
 import { observe } from '../hooks.js';
-import { body, plausible, pos } from '../fields.js';
+import { body, plausible, pos, r3 } from '../fields.js';
 
 /** Web vitals at the end of the page's life; null when there is none to send. */
 export function vitalsReport(v, url, referrer) {
   const m = {
     largest_contentful_paint: plausible(v.lcp),
-    first_input_delay: v.fid >= 0 && v.fid < 3600000 ? v.fid : undefined,
+    first_input_delay: v.fid >= 0 && v.fid < 3600000 ? r3(v.fid) : undefined,
     first_input_time: plausible(v.fit),
     cumulative_layout_shift: pos(v.cls),
     interaction_to_next_paint: plausible(v.inp),
