@@ -111,10 +111,6 @@ function hookXhr(out, evaluate) {
   const P = X.prototype;
   const key = Symbol('rum');
   const setHeader = P.setRequestHeader;
-  // A failed call's kind, on the call the object holds. One function for every call: added
-  // again at each send of a reused object, it stays one listener (the browser keeps a function
-  // once per event type), so no call's facts stay on the object with it.
-  function onFail(e) { const d = this[key]; if (d) d.e = e.type; }
   before(out, P, 'open', function (m, u) {
     // A page that opens its next call from the last one's loadend, before our listener ran
     // (its own handlers come first, and so does the await after one): that call's status,
@@ -123,6 +119,10 @@ function hookXhr(out, evaluate) {
     if (last?.st) { last.s = this.status; last.t = this.statusText; }
     this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} };
   });
+  // A failed call's kind without a listener per kind (three addEventListener calls a send):
+  // abort() marks its call (abort's loadend comes inside that call); a call that ends with
+  // status 0 after its xhr.timeout has timed out; any other with status 0 is an error.
+  before(out, P, 'abort', function () { const d = this[key]; if (d) d.e = 'abort'; });
   before(out, P, 'setRequestHeader', function (name) {
     if (this[key]) this[key].set[String(name).toLowerCase()] = 1;
   });
@@ -138,10 +138,10 @@ function hookXhr(out, evaluate) {
         d.tr = h;
       }
       const xhr = this;
-      for (const t of ['error', 'abort', 'timeout']) xhr.addEventListener(t, onFail);
       xhr.addEventListener('loadend', safe(() => {
         if (xhr[key] == d) { d.s = xhr.status; d.t = xhr.statusText; delete xhr[key]; }
         d.d = now() - d.st;
+        if (!d.s) d.e ||= xhr.timeout && d.d >= xhr.timeout ? 'timeout' : 'error';
         if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
         apiDone(d, evaluate);
         // Once: added again at each send of a reused object, an earlier call's listener fired
