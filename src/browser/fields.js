@@ -60,17 +60,20 @@ export function resourceName(url) {
 
 const span = (a, b) => (a > 0 && b > a ? r3(b - a) : undefined);
 
-/** Phase durations and sizes of a resource timing entry (phases it lacks are left out). */
+/**
+ * Phase durations and sizes of a resource timing entry (phases it lacks are left out). Read as
+ * plain properties: the entry is the browser's (its getters do not throw), and a missing or
+ * non-numeric one fails the comparisons below like a 0.
+ */
 export function timing(o, e) {
-  const n = (k) => num(e, k);
-  o.redirect_duration = span(n('redirectStart'), n('redirectEnd'));
-  o.dns_duration = span(n('domainLookupStart'), n('domainLookupEnd'));
-  o.connect_duration = span(n('connectStart'), n('connectEnd'));
-  o.ssl_duration = span(n('secureConnectionStart'), n('connectEnd'));
-  o.first_byte_duration = span(n('requestStart'), n('responseStart'));
-  o.download_duration = span(n('responseStart'), n('responseEnd'));
-  if (n('decodedBodySize') > 0) o.size = n('decodedBodySize');
-  if (n('transferSize') > 0) o.transfer_size = n('transferSize');
+  o.redirect_duration = span(e.redirectStart, e.redirectEnd);
+  o.dns_duration = span(e.domainLookupStart, e.domainLookupEnd);
+  o.connect_duration = span(e.connectStart, e.connectEnd);
+  o.ssl_duration = span(e.secureConnectionStart, e.connectEnd);
+  o.first_byte_duration = span(e.requestStart, e.responseStart);
+  o.download_duration = span(e.responseStart, e.responseEnd);
+  if (e.decodedBodySize > 0) o.size = e.decodedBodySize;
+  if (e.transferSize > 0) o.transfer_size = e.transferSize;
   return o;
 }
 

@@ -4,7 +4,7 @@
 
 import { later } from '../pending.js';
 import { observe, observed } from '../hooks.js';
-import { body, entryJson, get, num, ok, opts, pathname, pos, resourceName, str, timing } from '../fields.js';
+import { body, entryJson, ok, opts, pathname, pos, resourceName, timing } from '../fields.js';
 
 // ARMS's resource types, by initiator first, then by the path's extension.
 const table = (t) => { const m = new Map(); for (const e of t.split(' ')) { const [k, v] = e.split(':'); for (const x of v.split(',')) m.set(x, k); } return m; };
@@ -15,12 +15,15 @@ export function resourceType(initiator, path) {
   return BY_INITIATOR.get(initiator) || BY_EXT.get(path.slice(path.lastIndexOf('.') + 1)) || 'other';
 }
 
-/** A static resource from its PerformanceResourceTiming entry. */
+/**
+ * A static resource from its PerformanceResourceTiming entry (the browser's: plain property
+ * reads, as in `timing`; responseStatus is missing before Chromium 109 and Safari 18).
+ */
 export function resourceReport(e) {
-  const url = str(get(e, 'name')) || '';
-  const status = num(e, 'responseStatus');
-  const duration = num(e, 'duration');
-  const o = { url, name: resourceName(url), type: resourceType(str(get(e, 'initiatorType')) || '', pathname(url)), method: 'GET' };
+  const url = e.name || '';
+  const status = e.responseStatus || 0;
+  const duration = e.duration;
+  const o = { url, name: resourceName(url), type: resourceType(e.initiatorType || '', pathname(url)), method: 'GET' };
   if (status > 0) o.status_code = status;
   o.success = status === 0 ? -1 : ok(status) ? 1 : 0;
   o.duration = pos(duration);
