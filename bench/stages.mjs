@@ -39,7 +39,7 @@ const EDITS = [
   ['collectors/api.js', '      return p.then((r) => {\n        try {', '      return p.then((r) => { const __r = __T();\n        try {'],
   ['collectors/api.js', 'catch (_) { /* ours only */ }\n        return r;', "catch (_) { /* ours only */ }\n        __A('fetch .then', __r); return r;"],
   ['collectors/api.js', 'const keep = (list) => {\n', 'const keep = (list) => { const __t = __T();\n'],
-  ['collectors/api.js', '  if (seen.length > 200) seen = seen.slice(100);\n', "  if (seen.length > 200) seen = seen.slice(100);\n  __A('resource observer', __t);\n"],
+  ['collectors/api.js', '  if (seen.length > 400) seen = seen.slice(200);\n', "  if (seen.length > 400) seen = seen.slice(200);\n  __A('resource observer', __t);\n"],
   ['collectors/api.js', 'function apiBuild(d) {\n', "function apiBuild(d) { const __t = __T(); try { return apiBuild0(d); } finally { __A('apiBuild', __t); } }\nfunction apiBuild0(d) {\n"],
   ['collectors/api.js', 'export function apiReport(d) {\n', "export function apiReport(d) { const __t = __T(); try { return apiReport0(d); } finally { __A('apiReport', __t); } }\nfunction apiReport0(d) {\n"],
   ['pending.js', "import { hub } from './transport.js';", "import { hub } from './transport.js';\n" + T],

@@ -25,6 +25,8 @@ test('API calls: ok, failed, network error, slow, redirect, judged by evaluateAp
   assert.equal(r[0], 'resource');
   assert.equal(r[6], 'http://h/api/ok?q=1', 'the URL is the filters\' subject');
   assert.match(obj(f.apiReport({ ...base, s: 500, t: 'Internal Server Error', m: 'POST' })), /"success":0,"status_code":500,"message":"Internal Server Error"/);
+  // The method as the page gave it (the hooks take it as it is), upper case in the report.
+  assert.match(obj(f.apiReport({ ...base, m: 'post' })), /"method":"POST"/);
   const down = obj(f.apiReport({ ...base, s: 0, t: '', e: 'TypeError: Failed to fetch' }));
   assert.match(down, /"success":0,"message":"TypeError: Failed to fetch"/);
   assert.doesNotMatch(down, /status_code/);
@@ -36,8 +38,8 @@ test('API calls: ok, failed, network error, slow, redirect, judged by evaluateAp
   assert.match(judged, /"success":0/);
   assert.match(judged, /"snapshots":"\{\\"code\\":\\"E42\\"\}","properties":\{"biz":"cart","n":1\}\}$/);
   // The view it started on and its start time travel with it.
-  const on = f.apiReport({ ...base, ts: 1700000000123.7, v: [undefined, 'view-1', '/cart'] });
-  assert.deepEqual(on.slice(3, 6), [1700000000123, 'view-1', '/cart']);
+  const on = f.apiReport({ ...base, st: 1234.7, v: [undefined, 'view-1', '/cart'] });
+  assert.deepEqual(on.slice(3, 6), [Math.floor(performance.timeOrigin + 1234.7), 'view-1', '/cart']);
 });
 
 test('trace id and trace_data from the trace the wasm started, and evaluateApi caps', () => {

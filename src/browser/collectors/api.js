@@ -13,20 +13,26 @@ import { body, cut, entryJson, get, ok, opts, pos, properties, r3, resourceName,
 // hidden or left (then without the entry if it is not there yet: the call is not lost with the
 // page). With evaluateApi, its answer is awaited all the same (a page that unloads before it
 // comes loses that call).
-const apiDone = (d, evaluate) => { d.ts = performance.timeOrigin + d.st; d.f = evaluate; after(200, apiBuild, d); };
+const apiDone = (d, evaluate) => { d.f = evaluate; after(200, apiBuild, d); };
 
-// The resource timing entries of fetch and XHR calls, until the call's report takes its own:
-// from an observer, not performance.getEntriesByName, because the page's timeline stops taking
-// resources at 250 (Chromium's default buffer) and a long-lived page's later calls had no
-// timing. The last 100 to 200 are kept (the page's earlier ones and our own sends, never taken,
-// go with the oldest).
+// The resource timing entries, until an API call's report takes its own: from an observer, not
+// performance.getEntriesByName, because the page's timeline stops taking resources at 250
+// (Chromium's default buffer) and a long-lived page's later calls had no timing. The last 200
+// to 400 are kept, of every kind (a call's entry is found by URL and start: the kind need not be
+// read, a binding call cold in each call), and the page's other resources, never taken, go
+// with the oldest.
 let seen = [];
 const keep = (list) => {
-  for (const e of list) if (/^(fetch|xmlhttprequest)$/.test(e.initiatorType)) seen.push(e);
-  if (seen.length > 200) seen = seen.slice(100);
+  seen.push(...list);
+  if (seen.length > 400) seen = seen.slice(200);
 };
 
 function apiBuild(d) {
+  // The URL resolved here and not in the page's call (the hooks take the method, the URL and
+  // the start as the page gave them, and read nothing more): `new URL` and its `href`, cold in
+  // each call of the page, took 23 µs of a fetch wrapper's 34 (bench/stages.mjs); in a batch,
+  // about 6.
+  d.u = absolute(d.u);
   // The call's entry: the first of its URL that started with it (calls to one URL at once each
   // get their own), taken out (none found: -1 >>> 0 is past the end, splice takes nothing).
   d.tm = seen.splice(seen.findIndex((e) => e.name === d.u && e.startTime >= d.st - 5) >>> 0, 1)[0];
@@ -59,7 +65,7 @@ export const traceStart = () => tracer ||= loadTracer().then((m) => { tracer = m
 const traceHeaders = (u) => {
   if (!opts.trace) return;
   if (typeof tracer != 'function') return void traceStart();
-  const t = hub(TRACE, u);
+  const t = hub(TRACE, absolute(u));
   return t && tracer(t, opts.sample);
 };
 
@@ -70,10 +76,13 @@ function hookFetch(out, evaluate) {
     try {
       // (Where fetch is, Request is: a page without it throws here, and its call goes on unobserved.)
       const req = input instanceof Request ? input : null;
-      const m = String(init?.method || req?.method || 'GET').toUpperCase();
-      const u = absolute(req ? req.url : input);
+      const m = init?.method || req?.method || 'GET';
+      // The URL as the page gave it, resolved when the report is built (against the
+      // document's base URL then: one that changed meanwhile, a path relative to a route the
+      // page left within the 200 ms, resolves against the new one).
+      const u = req ? req.url : input;
       d = { k: 'fetch', m, u, st: now(), rq: init?.body };
-      if (evaluate) d.req = { url: u, method: m, headers: init?.headers || req?.headers, body: init?.body };
+      if (evaluate) d.req = { url: absolute(u), method: m, headers: init?.headers || req?.headers, body: init?.body };
       // The view and time of the call are those of its start, whenever it ends.
       d.v = view;
       const h = traceHeaders(u);
@@ -117,7 +126,7 @@ function hookXhr(out, evaluate) {
     // before open() resets it.
     const last = this[key];
     if (last?.st) { last.s = this.status; last.t = this.statusText; }
-    this[key] = { k: 'xmlhttprequest', m: String(m).toUpperCase(), u: absolute(u), set: {} };
+    this[key] = { k: 'xmlhttprequest', m, u, set: {} };
   });
   // A failed call's kind without a listener per kind (three addEventListener calls a send):
   // abort() marks its call (abort's loadend comes inside that call); a call that ends with
@@ -142,7 +151,7 @@ function hookXhr(out, evaluate) {
         if (xhr[key] == d) { d.s = xhr.status; d.t = xhr.statusText; delete xhr[key]; }
         d.d = now() - d.st;
         if (!d.s) d.e ||= xhr.timeout && d.d >= xhr.timeout ? 'timeout' : 'error';
-        if (evaluate) { d.x = xhr; d.req = { url: d.u, method: d.m, body }; }
+        if (evaluate) { d.x = xhr; d.req = { url: absolute(d.u), method: d.m, body }; }
         apiDone(d, evaluate);
         // Once: added again at each send of a reused object, an earlier call's listener fired
         // again at every later call's end (reported once more).
@@ -155,7 +164,7 @@ function hookXhr(out, evaluate) {
  * A fetch/XHR call, as the hooks saw it: `k` kind, `m` method, `u` URL, `s` status, `t` status
  * text, `e` network error, `d` duration, `rq` the request body, `tm` its resource timing entry, `tr` the trace we
  * started (`h` the headers we added, `id`, `span`, `s` sampled: js/trace/), `ev`
- * evaluateApi's answer, `ts` start time, `v` the view it started on.
+ * evaluateApi's answer, `st` start time (performance.now()), `v` the view it started on.
  */
 export function apiReport(d) {
   const url = d.u || '';
@@ -165,7 +174,7 @@ export function apiReport(d) {
   const status = evNum('status_code') ?? (d.s || 0);
   const duration = evNum('duration') ?? (d.d || 0);
   const error = str(d.e);
-  const o = { url, name: over('name', 1000) ?? resourceName(url), type: d.k, method: d.m };
+  const o = { url, name: over('name', 1000) ?? resourceName(url), type: d.k, method: String(d.m).toUpperCase() };
   o.success = evNum('success') ?? (error === undefined && ok(status) ? 1 : 0);
   if (status > 0) o.status_code = status;
   o.message = over('message', 1000)
@@ -181,7 +190,7 @@ export function apiReport(d) {
   o.snapshots = over('snapshots', 5000);
   o.properties = properties(get(ev, 'properties'));
   const v = d.v || [];
-  return ['resource', body(o), , d.ts && Math.floor(d.ts), str(v[1]), str(v[2]), url];
+  return ['resource', body(o), , Math.floor(performance.timeOrigin + d.st), str(v[1]), str(v[2]), url];
 }
 
 
