@@ -12,10 +12,8 @@
 // to the hub `--calls` times, 5 ms apart, in each of `--pages` fresh pages. One stage, timed
 // alone: rounds agree within a few µs where bench/ab.mjs's whole-page CPU figures scatter by
 // a hundred, so a change to the wasm's side of the hot path shows here first.
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import * as esbuild from 'esbuild';
-import { launch, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { launch, startServer } from '../tests/e2e/harness.mjs';
+import { editedScript } from './edited-script.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(k); return i < 0 ? d : argv[i + 1]; };
@@ -23,28 +21,12 @@ const PAGES = Number(arg('--pages', 7));
 const CALLS = Number(arg('--calls', 40));
 const EXTRA = JSON.parse(arg('--config', '{}'));
 
-// [file under src/browser/, text to find, text to put there]: each must match once.
 const EDITS = [
   ['transport.js', 'export function captureFetch(h, f) {\n  hub = h;', 'export function captureFetch(h, f) {\n  hub = h; globalThis.__hub = h;'],
   ['pending.js', "  return out.length ? JSON.stringify(out) + bodies : '';",
     "  const t = out.length ? JSON.stringify(out) + bodies : ''; if (t) (globalThis.__batches ||= []).push(t); return t;"],
 ];
-const plugin = {
-  name: 'hub',
-  setup(b) {
-    b.onLoad({ filter: /src[\\/]browser[\\/].*\.js$/ }, (a) => {
-      let s = readFileSync(a.path, 'utf8');
-      for (const [file, from, to] of EDITS) {
-        if (!a.path.endsWith(join('src/browser', file))) continue;
-        if (s.split(from).length !== 2) throw new Error(`hub: ${file} changed shape (${JSON.stringify(from.slice(0, 60))} not found once): update EDITS`);
-        s = s.replace(from, () => to);
-      }
-      return { contents: s, loader: 'js' };
-    });
-  },
-};
-await esbuild.build({ entryPoints: [join(ROOT, 'js/script.js')], bundle: true, format: 'iife', target: 'es2020',
-  define: { 'import.meta.url': 'undefined' }, logLevel: 'error', outfile: join(ROOT, 'dist/rum.hub.js'), plugins: [plugin] });
+await editedScript('rum.hub', EDITS);
 
 const config = (host) => JSON.stringify({ pid: 'hub', endpoint: `http://${host.replace('127.0.0.1', 'localhost')}/collect`, collectors: { longtask: true }, ...EXTRA });
 const routes = { '/api/ok': (req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"ok":true}'); } };

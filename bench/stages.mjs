@@ -15,11 +15,9 @@
 // (the wasm's handling of a report batch) includes sendBundle, take includes apiBuild and
 // stringify, apiBuild includes apiReport. A stage that moves work (the browser doing the same
 // work later, colder) can shrink while the CPU column does not: judge changes with bench/ab.mjs.
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import * as esbuild from 'esbuild';
-import { launch, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { launch, startServer } from '../tests/e2e/harness.mjs';
 import { cpuPage } from './cpu-page.mjs';
+import { editedScript } from './edited-script.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(k); return i < 0 ? d : Number(argv[i + 1]); };
@@ -49,22 +47,7 @@ const EDITS = [
   ['send_worker.js', 'export function sendBundle(url, body, mode, compress, id) {\n',
     "export function sendBundle(url, body, mode, compress, id) { const __t = __T(); try { return sendBundle0(url, body, mode, compress, id); } finally { __A('sendBundle', __t); } }\nfunction sendBundle0(url, body, mode, compress, id) {\n"],
 ];
-const stages = {
-  name: 'stages',
-  setup(b) {
-    b.onLoad({ filter: /src[\\/]browser[\\/].*\.js$/ }, (a) => {
-      let s = readFileSync(a.path, 'utf8');
-      for (const [file, from, to] of EDITS) {
-        if (!a.path.endsWith(join('src/browser', file))) continue;
-        if (s.split(from).length !== 2) throw new Error(`stages: ${file} changed shape (${JSON.stringify(from.slice(0, 60))} not found once): update EDITS`);
-        s = s.replace(from, () => to);
-      }
-      return { contents: s, loader: 'js' };
-    });
-  },
-};
-await esbuild.build({ entryPoints: [join(ROOT, 'js/script.js')], bundle: true, format: 'iife', target: 'es2020',
-  define: { 'import.meta.url': 'undefined' }, logLevel: 'error', outfile: join(ROOT, 'dist/rum.stages.js'), plugins: [stages] });
+await editedScript('rum.stages', EDITS);
 
 const WORK = {
   fetch: async (n) => { for (let i = 0; i < n; i++) { const r = await fetch(`/api/f/${i % 10 === 9 ? 'fail' : 'ok'}?i=${i}`); await r.text(); } },
